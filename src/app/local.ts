@@ -1,0 +1,33 @@
+import { localStorePath, type Config, type StoreConfig } from '../config/config.js';
+import { LocalFsObjectStore } from '../object-store/local-fs/local-fs-object-store.js';
+import type { ObjectStore } from '../object-store/object-store.js';
+import { S3ObjectStore } from '../object-store/s3/s3-object-store.js';
+
+/** Builds the ObjectStore a store configuration names. The one place adapters are chosen. */
+export function createObjectStore(config: Config, store: StoreConfig): ObjectStore {
+  switch (store.type) {
+    case 'local':
+      return new LocalFsObjectStore(localStorePath(config, store));
+    case 's3':
+      return new S3ObjectStore({
+        bucket: store.bucket,
+        prefix: store.prefix,
+        region: store.region,
+        forcePathStyle: store.forcePathStyle,
+        multipartThresholdBytes: store.multipartThresholdBytes,
+        ...(store.endpoint ? { endpoint: store.endpoint } : {}),
+      });
+  }
+}
+
+export interface Stores {
+  source: ObjectStore;
+  datalake: ObjectStore;
+}
+
+export function createStores(config: Config): Stores {
+  return {
+    source: createObjectStore(config, config.stores.source),
+    datalake: createObjectStore(config, config.stores.datalake),
+  };
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { createStores, type Stores } from '../app/local.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { createLogger, type Logger } from '../log/logger.js';
+
+export interface CliContext {
+  config: Config;
+  log: Logger;
+  stores: Stores;
+}
+
+/** Loads config (global flags `--config`, `--home` win) and builds stores and the logger. */
+export function cliContext(cmd: Command, overrides: Record<string, unknown> = {}): CliContext {
+  const globals = cmd.optsWithGlobals<{ config?: string; home?: string }>();
+  const config = loadConfig({
+    ...(globals.config ? { file: globals.config } : {}),
+    overrides: { home: globals.home, ...overrides },
+  });
+  const log = createLogger(config.log.level);
+  return { config, log, stores: createStores(config) };
+}

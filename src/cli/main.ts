@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { registerGenerate } from './commands/generate.js';
+
+const program = new Command()
+  .name('corriente')
+  .description('An energy data lake and an FX recommendation platform, embedded by default.')
+  .option(
+    '-c, --config <file>',
+    'config file (default: corriente.config.{json,yaml} or $CORRIENTE_CONFIG)',
+  )
+  .option('--home <dir>', 'data folder (default: $CORRIENTE_HOME or ./corriente-data)')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerGenerate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else if (err instanceof ConfigError) {
+    process.stderr.write(`corriente: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`corriente: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

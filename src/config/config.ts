@@ -1,0 +1,187 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const localStoreSchema = z.strictObject({
+  type: z.literal('local'),
+  /** Folder; relative paths resolve against `home`. */
+  path: z.string().min(1),
+});
+
+const s3StoreSchema = z.strictObject({
+  type: z.literal('s3'),
+  bucket: z.string().min(3),
+  /** Key prefix inside the bucket, e.g. `landing/`. @default '' */
+  prefix: z.string().default(''),
+  region: z.string().default('us-east-1'),
+  /** Custom endpoint (MinIO, s3rver, LocalStack). */
+  endpoint: z.url().optional(),
+  /** Path-style addressing; needed by most emulators. @default false */
+  forcePathStyle: z.boolean().default(false),
+  /** Objects above this size are uploaded in parts. @default 16 MiB */
+  multipartThresholdBytes: z
+    .number()
+    .int()
+    .min(5 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
+});
+
+export const storeConfigSchema = z.discriminatedUnion('type', [localStoreSchema, s3StoreSchema]);
+export type StoreConfig = z.infer<typeof storeConfigSchema>;
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const configSchema = z.strictObject({
+  /** Root of every local store and state file. @default ./corriente-data */
+  home: z.string().min(1).default('./corriente-data'),
+  /** Time zone of load dates. @default America/Bogota */
+  timezone: z
+    .string()
+    .default('America/Bogota')
+    .refine(isValidTimeZone, { message: 'is not a known IANA time zone (e.g. America/Bogota)' }),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
+    .prefault({}),
+  stores: z
+    .strictObject({
+      /** The landing store where the retailer's system drops exports. @default $home/source */
+      source: storeConfigSchema.default({ type: 'local', path: 'source' }),
+      /** The lake (raw, processed, quarantine, manifests). @default $home/datalake */
+      datalake: storeConfigSchema.default({ type: 'local', path: 'datalake' }),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      /** Seconds between polls of the landing store inside `corriente up`. @default 10 */
+      pollIntervalSeconds: z.number().positive().max(86_400).default(10),
+      /**
+       * A landing file modified less than this many seconds ago is left for the next poll, so a
+       * file still being written is never taken half-way (local landing folders only). @default 2
+       */
+      minFileAgeSeconds: z.number().min(0).max(3600).default(2),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      port: z.number().int().min(0).max(65_535).default(8080),
+      host: z.string().default('127.0.0.1'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Raised for an invalid configuration; the message names each bad key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Explicit config file (else `CORRIENTE_CONFIG`, else `corriente.config.{json,yaml,yml}` in cwd). */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Values from command-line flags; they win over everything. */
+  overrides?: Record<string, unknown>;
+}
+
+const CONFIG_NAMES = ['corriente.config.json', 'corriente.config.yaml', 'corriente.config.yml'];
+
+/**
+ * Loads the configuration: embedded defaults ← config file ← environment ← flags.
+ *
+ * Environment variables: `CORRIENTE_HOME`, `CORRIENTE_TZ`, `CORRIENTE_LOG_LEVEL`, `PORT`,
+ * `CORRIENTE_POLL_INTERVAL_SECONDS`.
+ *
+ * @throws ConfigError naming the key and what is wrong.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file =
+    options.file ?? env.CORRIENTE_CONFIG ?? CONFIG_NAMES.find((n) => existsSync(path.join(cwd, n)));
+  let raw: Record<string, unknown> = {};
+  let source = 'defaults';
+  if (file) {
+    const full = path.resolve(cwd, file);
+    source = full;
+    let text: string;
+    try {
+      text = readFileSync(full, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${full}: ${(err as Error).message}`);
+    }
+    try {
+      const parsed: unknown = /\.ya?ml$/i.test(full) ? parseYaml(text) : JSON.parse(text);
+      if (parsed !== null && parsed !== undefined) {
+        if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+          throw new Error('the top level must be an object');
+        }
+        raw = parsed as Record<string, unknown>;
+      }
+    } catch (err) {
+      throw new ConfigError(`config file ${full} is not valid: ${(err as Error).message}`);
+    }
+  }
+  const merged = structuredClone(raw);
+  const setIn = (keys: string[], value: unknown): void => {
+    let obj = merged;
+    for (const k of keys.slice(0, -1)) {
+      const next = obj[k];
+      if (typeof next !== 'object' || next === null) obj[k] = {};
+      obj = obj[k] as Record<string, unknown>;
+    }
+    obj[keys[keys.length - 1]!] = value;
+  };
+  const num = (name: string, v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) {
+      throw new ConfigError(`environment variable ${name}=${JSON.stringify(v)} is not a number`);
+    }
+    return n;
+  };
+  if (env.CORRIENTE_HOME) setIn(['home'], env.CORRIENTE_HOME);
+  if (env.CORRIENTE_TZ) setIn(['timezone'], env.CORRIENTE_TZ);
+  if (env.CORRIENTE_LOG_LEVEL) setIn(['log', 'level'], env.CORRIENTE_LOG_LEVEL);
+  if (env.PORT) setIn(['http', 'port'], num('PORT', env.PORT));
+  if (env.CORRIENTE_POLL_INTERVAL_SECONDS) {
+    setIn(
+      ['ingest', 'pollIntervalSeconds'],
+      num('CORRIENTE_POLL_INTERVAL_SECONDS', env.CORRIENTE_POLL_INTERVAL_SECONDS),
+    );
+  }
+  for (const [dotted, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) setIn(dotted.split('.'), value);
+  }
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const key = i.path.join('.') || '(top level)';
+      return `  - ${key}: ${i.message}`;
+    });
+    throw new ConfigError(
+      `invalid configuration (from ${source} and the environment):\n${lines.join('\n')}`,
+    );
+  }
+  const config = result.data;
+  config.home = path.resolve(cwd, config.home);
+  return config;
+}
+
+/** Absolute folder of a local store (relative paths are under `home`). */
+export function localStorePath(config: Config, store: { path: string }): string {
+  return path.resolve(config.home, store.path);
+}

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  assertValidKey,
+  ObjectNotFoundError,
+  type Body,
+  type ListOptions,
+  type ObjectInfo,
+  type ObjectPage,
+  type ObjectStore,
+} from '../object-store.js';
+
+/** Temp files carry this marker; listings never show them. */
+const TEMP_MARKER = '.corriente-tmp-';
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * ObjectStore on a local folder. `put` writes a temp file in the target folder, fsyncs it,
+ * renames it over the key and fsyncs the folder, so an object is either whole or absent,
+ * even after a crash.
+ */
+export class LocalFsObjectStore implements ObjectStore {
+  readonly url: string;
+
+  constructor(readonly root: string) {
+    this.root = path.resolve(root);
+    this.url = this.root;
+  }
+
+  /** Absolute path of a key (the key is validated first). */
+  pathOf(key: string): string {
+    assertValidKey(key);
+    if (key.split('/').some((s) => s.includes(TEMP_MARKER))) {
+      throw new Error(`invalid object key ${JSON.stringify(key)}: "${TEMP_MARKER}" is reserved`);
+    }
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, body: Body): Promise<void> {
+    const target = this.pathOf(key);
+    const dir = path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
+    try {
+      if (body instanceof Readable) {
+        await pipeline(body, createWriteStream(tmp, { highWaterMark: STREAM_CHUNK }));
+      } else {
+        await fs.writeFile(tmp, body);
+      }
+      await fsyncPath(tmp);
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await fsyncDir(dir);
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.pathOf(key));
+    } catch (err) {
+      throw this.mapNotFound(err, key);
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.pathOf(key), 'r');
+    } catch (err) {
+      throw this.mapNotFound(err, key);
+    }
+    return createReadStream('', { fd: handle.fd, highWaterMark: STREAM_CHUNK, autoClose: true });
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const st = await fs.stat(this.pathOf(key));
+      if (!st.isFile()) return undefined;
+      return { key, size: st.size, modifiedAt: st.mtime, etag: `${st.size}-${st.mtimeMs}` };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ObjectPage> {
+    const pageSize = options.pageSize ?? 1000;
+    const objects: ObjectInfo[] = [];
+    for await (const info of this.walk('', prefix, options.cursor)) {
+      if (objects.length === pageSize) {
+        const last = objects[objects.length - 1];
+        return { objects, ...(last ? { nextCursor: last.key } : {}) };
+      }
+      objects.push(info);
+    }
+    return { objects };
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const from = this.pathOf(fromKey);
+    const target = this.pathOf(toKey);
+    const dir = path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
+    try {
+      await fs.copyFile(from, tmp);
+      await fsyncPath(tmp);
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw this.mapNotFound(err, fromKey);
+    }
+    await fsyncDir(dir);
+  }
+
+  async delete(key: string): Promise<void> {
+    const p = this.pathOf(key);
+    try {
+      await fs.unlink(p);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    await fsyncDir(path.dirname(p));
+  }
+
+  /**
+   * Yields objects under `prefix` in key order, skipping keys `<= after`. Folder entries are
+   * ordered as `name/` so the walk order equals the byte order of whole keys.
+   */
+  private async *walk(dirKey: string, prefix: string, after?: string): AsyncGenerator<ObjectInfo> {
+    const dirPath = dirKey === '' ? this.root : path.join(this.root, ...dirKey.split('/'));
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dirPath, { withFileTypes: true });
+    } catch (err) {
+      if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw err;
+    }
+    const items = entries
+      .filter((e) => !e.name.includes(TEMP_MARKER) && (e.isFile() || e.isDirectory()))
+      .map((e) => ({ entry: e, sortKey: e.isDirectory() ? `${e.name}/` : e.name }))
+      .sort((a, b) => Buffer.compare(Buffer.from(a.sortKey), Buffer.from(b.sortKey)));
+    for (const { entry, sortKey } of items) {
+      const key = dirKey + sortKey;
+      // Prune anything that cannot contain keys under the prefix.
+      if (!key.startsWith(prefix) && !prefix.startsWith(key)) continue;
+      if (entry.isDirectory()) {
+        // Skip whole folders that sort before the cursor.
+        if (after !== undefined && key < after && !after.startsWith(key)) continue;
+        yield* this.walk(key, prefix, after);
+      } else {
+        if (!key.startsWith(prefix)) continue;
+        if (after !== undefined && key <= after) continue;
+        const st = await fs.stat(path.join(dirPath, entry.name)).catch(() => undefined);
+        if (!st) continue; // deleted meanwhile
+        yield { key, size: st.size, modifiedAt: st.mtime, etag: `${st.size}-${st.mtimeMs}` };
+      }
+    }
+  }
+
+  private mapNotFound(err: unknown, key: string): unknown {
+    return isNotFound(err) ? new ObjectNotFoundError(key, this.url) : err;
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const h = await fs.open(p, 'r+');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}

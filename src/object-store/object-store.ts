@@ -1,0 +1,100 @@
+import type { Readable } from 'node:stream';
+
+/** Metadata of a stored object. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Last modification time. */
+  modifiedAt: Date;
+  /** Opaque version tag (S3 ETag, or size+mtime for the local folder). */
+  etag?: string;
+}
+
+/** One page of a listing. */
+export interface ObjectPage {
+  objects: ObjectInfo[];
+  /** Pass back as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface ListOptions {
+  /** @default 1000 */
+  pageSize?: number;
+  cursor?: string;
+}
+
+export type Body = Buffer | Uint8Array | string | Readable;
+
+/**
+ * A flat key → bytes store (the S3 model). Keys use `/` as separator and never start with `/`.
+ *
+ * Every adapter guarantees:
+ * - `put` is atomic: a reader sees the old object, the new one, or nothing — never a partial one;
+ *   once `put` resolves, the object is durable.
+ * - `list` returns keys in lexicographic (UTF-8 byte) order.
+ *
+ * @example
+ * await store.put('raw/clientes/year=2026/month=01/day=02/c.csv', buffer);
+ * for await (const info of listAll(store, 'raw/')) console.log(info.key);
+ */
+export interface ObjectStore {
+  /** A human-readable location, e.g. `/home/me/corriente-data/datalake` or `s3://bucket/prefix`. */
+  readonly url: string;
+  put(key: string, body: Body, options?: { contentType?: string }): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  getStream(key: string): Promise<Readable>;
+  /** Metadata, or `undefined` when the key does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  list(prefix: string, options?: ListOptions): Promise<ObjectPage>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  /** Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** Thrown by `get`/`getStream`/`copy` when the key does not exist. */
+export class ObjectNotFoundError extends Error {
+  constructor(
+    readonly key: string,
+    readonly storeUrl: string,
+  ) {
+    super(`object not found: ${key} (in ${storeUrl})`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** Thrown for keys that are empty, absolute, or contain `.`/`..` segments. */
+export class InvalidKeyError extends Error {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid object key ${JSON.stringify(key)}: ${reason}`);
+    this.name = 'InvalidKeyError';
+  }
+}
+
+export function assertValidKey(key: string): void {
+  if (key.length === 0) throw new InvalidKeyError(key, 'it is empty');
+  if (key.startsWith('/')) throw new InvalidKeyError(key, 'it starts with "/"');
+  if (key.endsWith('/')) throw new InvalidKeyError(key, 'it ends with "/"');
+  if (key.includes('\0')) throw new InvalidKeyError(key, 'it contains a NUL byte');
+  for (const segment of key.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      throw new InvalidKeyError(key, 'it has an empty, "." or ".." segment');
+    }
+  }
+}
+
+/** Iterates every object under `prefix`, page by page. */
+export async function* listAll(
+  store: ObjectStore,
+  prefix: string,
+  pageSize = 1000,
+): AsyncGenerator<ObjectInfo> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.list(prefix, { pageSize, ...(cursor ? { cursor } : {}) });
+    yield* page.objects;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
