@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
+import { LockBusyError } from '../app/lock.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerUp } from './commands/up.js';
+import { UsageError } from './usage-error.js';
 
 const program = new Command()
   .name('corriente')
@@ -14,13 +18,21 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
+registerUp(program);
 registerGenerate(program);
+registerIngest(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
+  } else if (err instanceof UsageError) {
+    process.stderr.write(`corriente: ${err.message}\n(see corriente --help)\n`);
+    process.exitCode = 2;
+  } else if (err instanceof LockBusyError) {
+    process.stderr.write(`corriente: ${err.message}\n`);
+    process.exitCode = 3;
   } else if (err instanceof ConfigError) {
     process.stderr.write(`corriente: ${err.message}\n`);
     process.exitCode = 2;

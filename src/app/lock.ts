@@ -1,0 +1,80 @@
+import { linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+
+/** Thrown when another live process holds the lock. */
+export class LockBusyError extends Error {
+  constructor(
+    readonly lockPath: string,
+    readonly holder: { pid: number; host: string; since: string },
+  ) {
+    super(
+      `${path.basename(lockPath, '.lock')} is already running (pid ${holder.pid} on ${holder.host} since ${holder.since}); ` +
+        `wait for it or stop it`,
+    );
+    this.name = 'LockBusyError';
+  }
+}
+
+/**
+ * An exclusive, process-scoped lock file (`O_EXCL`) holding the owner's pid. A lock left by a
+ * process that died (even by SIGKILL) is taken over at once: the pid is checked, not a timeout.
+ * Only meaningful for processes on one host sharing `CORRIENTE_HOME`.
+ *
+ * @returns a release function.
+ */
+export function acquireLock(lockPath: string): () => void {
+  mkdirSync(path.dirname(lockPath), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      // Write the owner first, then link it into place: the lock never exists without its owner.
+      const tmp = `${lockPath}.${process.pid}.tmp`;
+      const fd = openSync(tmp, 'w');
+      const me = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+      writeSync(fd, JSON.stringify(me));
+      closeSync(fd);
+      try {
+        linkSync(tmp, lockPath);
+      } finally {
+        unlinkSync(tmp);
+      }
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          const holder = JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number };
+          if (holder.pid === process.pid) unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder: { pid: number; host: string; since: string } | undefined;
+      try {
+        holder = JSON.parse(readFileSync(lockPath, 'utf8')) as typeof holder;
+      } catch {
+        holder = undefined; // corrupt: treat as stale
+      }
+      if (holder && holder.host === hostname() && holder.pid !== process.pid && isAlive(holder.pid)) {
+        throw new LockBusyError(lockPath, holder);
+      }
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        // someone else removed it first
+      }
+    }
+  }
+  throw new Error(`could not acquire ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

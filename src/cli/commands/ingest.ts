@@ -1,0 +1,46 @@
+import * as path from 'node:path';
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { acquireLock } from '../../app/lock.js';
+import { ingestOnce } from '../../energy/ingest/ingest.js';
+import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { formatIngestReport } from '../../energy/ingest/report-format.js';
+import { cliContext } from '../context.js';
+import { UsageError } from '../usage-error.js';
+
+export const ingestArgsSchema = z.object({
+  once: z.literal(true, { error: 'only `--once` is supported here; `corriente up` ingests continuously' }),
+  loadDate: z
+    .string()
+    .refine(isIsoDate, { message: 'must be a real date written YYYY-MM-DD' })
+    .optional(),
+  json: z.boolean().default(false),
+});
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('load every file now in the landing store into the raw zone, then exit')
+    .addOption(new Option('--once', 'ingest what is there now and exit').default(false))
+    .option('--load-date <YYYY-MM-DD>', 'partition date (default: today in the configured time zone)')
+    .option('--json', 'print the run report as JSON')
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const parsed = ingestArgsSchema.safeParse({ ...opts, once: opts.once === true ? true : undefined });
+      if (!parsed.success) throw UsageError.fromZod(parsed.error);
+      const args = parsed.data;
+      const ctx = cliContext(cmd);
+      const release = acquireLock(path.join(ctx.config.home, 'locks', 'ingest.lock'));
+      try {
+        const report = await ingestOnce(
+          { ...ctx.stores, log: ctx.log, timezone: ctx.config.timezone },
+          args.loadDate ? { loadDate: args.loadDate } : {},
+        );
+        process.stdout.write(
+          args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatIngestReport(report)}\n`,
+        );
+        if (report.totals.failed > 0) process.exitCode = 1;
+      } finally {
+        release();
+      }
+    });
+}

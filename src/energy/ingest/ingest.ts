@@ -1,0 +1,364 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path/posix';
+import type { Logger } from 'pino';
+import { listAll, type ObjectInfo, type ObjectStore } from '../../object-store/object-store.js';
+import {
+  ENERGY_ENTITIES,
+  REQUIRED_COLUMNS,
+  foldText,
+  normalizeColumnName,
+  type EnergyEntity,
+} from '../entities.js';
+import { inspectStream, type Inspection } from './inspect.js';
+import { loadDateOf } from './load-date.js';
+import {
+  MANIFEST_PREFIX,
+  manifestEntrySchema,
+  manifestKeyForRaw,
+  manifestKeyForSha,
+  partitionPath,
+  type ManifestEntry,
+} from './manifest.js';
+import { rejection, type Rejection } from './messages.js';
+
+export interface IngestDeps {
+  source: ObjectStore;
+  datalake: ObjectStore;
+  log: Logger;
+  /** Time zone of the load date. @default 'America/Bogota' */
+  timezone?: string;
+  /** Clock, for tests. @default () => new Date() */
+  now?: () => Date;
+}
+
+export interface IngestOptions {
+  /** Partition date `YYYY-MM-DD`; default: today in the time zone. */
+  loadDate?: string;
+  /** Files modified more recently than this are left for the next run. @default 0 */
+  minFileAgeMs?: number;
+  /** Stop between files when this signal aborts (work in progress is finished first). */
+  signal?: AbortSignal;
+}
+
+export type FileStatus = 'loaded' | 'duplicate' | 'quarantined' | 'deferred' | 'failed';
+
+export interface FileOutcome {
+  sourceKey: string;
+  status: FileStatus;
+  bytes: number;
+  entity?: EnergyEntity;
+  rows?: number;
+  rawKey?: string;
+  /** For duplicates: the raw file that already holds this content. */
+  duplicateOf?: string;
+  quarantineKey?: string;
+  reason?: Rejection;
+  error?: string;
+}
+
+export interface IngestReport {
+  runId: string;
+  loadDate: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  totals: Record<FileStatus, number> & { bytesLoaded: number; rowsLoaded: number };
+  files: FileOutcome[];
+}
+
+/** Prefixes of the datalake the ingestion writes besides raw/ and quarantine/. */
+const PENDING_PREFIX = `${MANIFEST_PREFIX}pending/`;
+const RUNS_PREFIX = `${MANIFEST_PREFIX}ingest-runs/`;
+
+/** Landing names that are never taken: hidden files and in-progress uploads. */
+export function isIgnoredLandingKey(key: string): boolean {
+  const base = path.basename(key);
+  return base.startsWith('.') || /\.(part|tmp|filepart|crdownload|partial)$/i.test(base);
+}
+
+/** A sortable, unique run id: `20261127T201500123Z-1a2b3c`. */
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Recognises the entity from the file name's prefix (case- and accent-insensitive). */
+export function entityFromName(fileName: string): EnergyEntity | undefined {
+  const folded = foldText(fileName);
+  return ENERGY_ENTITIES.find((e) => folded.startsWith(e));
+}
+
+/** Recognises the entity from a header: the one whose required columns are all present. */
+export function entityFromColumns(columns: string[]): EnergyEntity | undefined {
+  const have = new Set(columns);
+  const matches = ENERGY_ENTITIES.filter((e) => REQUIRED_COLUMNS[e].every((c) => have.has(c)));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+/**
+ * Ingests every file now in the landing store (the `energy-data-ingestion` Lambda's job).
+ * Files are taken one at a time; a bad file is quarantined and the run goes on.
+ */
+export async function ingestOnce(deps: IngestDeps, options: IngestOptions = {}): Promise<IngestReport> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const runId = newRunId(started);
+  const loadDate = options.loadDate ?? loadDateOf(started, deps.timezone ?? 'America/Bogota');
+  const files: FileOutcome[] = [];
+  const keys: ObjectInfo[] = [];
+  for await (const info of listAll(deps.source, '')) {
+    if (!isIgnoredLandingKey(info.key)) keys.push(info);
+  }
+  for (const info of keys) {
+    if (options.signal?.aborted) break;
+    const age = started.getTime() - info.modifiedAt.getTime();
+    if (options.minFileAgeMs && age < options.minFileAgeMs) {
+      files.push({ sourceKey: info.key, status: 'deferred', bytes: info.size });
+      continue;
+    }
+    files.push(await ingestKey(deps, info.key, { runId, loadDate }));
+  }
+  const report = summarize(runId, loadDate, started, now(), files);
+  if (files.some((f) => f.status !== 'deferred')) {
+    await deps.datalake.put(
+      `${RUNS_PREFIX}${partitionPath(loadDate)}/${runId}.json`,
+      JSON.stringify(report, null, 2),
+    );
+  }
+  return report;
+}
+
+export interface IngestKeyContext {
+  runId: string;
+  loadDate: string;
+}
+
+/**
+ * Ingests one landing file. Safe to re-run after a crash at any point: the steps are
+ * (1) inspect, (2) record an intent naming the raw key, (3) copy to raw, (4) write the
+ * manifest (the sha256 entry is the commit point), (5) delete the landing file and the intent.
+ * A re-run finds the intent or the manifest and completes the same file exactly once.
+ */
+export async function ingestKey(
+  deps: IngestDeps,
+  sourceKey: string,
+  ctx: IngestKeyContext,
+): Promise<FileOutcome> {
+  const log = deps.log.child({ sourceKey });
+  const before = await deps.source.head(sourceKey);
+  if (!before) return { sourceKey, status: 'failed', bytes: 0, error: 'the file disappeared before it was read' };
+  try {
+    const inspection = await inspectStream(await deps.source.getStream(sourceKey));
+    const fileName = path.basename(sourceKey);
+    const verdict = classify(fileName, inspection);
+    if ('rejection' in verdict) {
+      return await quarantine(deps, sourceKey, inspection, verdict.rejection, ctx, log);
+    }
+    const { entity, columns } = verdict;
+
+    const committed = await readJson(deps.datalake, manifestKeyForSha(inspection.sha256));
+    if (committed) {
+      const entry = manifestEntrySchema.parse(committed);
+      await deps.source.delete(sourceKey);
+      await deps.datalake.delete(`${PENDING_PREFIX}${inspection.sha256}.json`);
+      log.info({ duplicateOf: entry.rawKey }, 'duplicate content skipped');
+      return {
+        sourceKey,
+        status: 'duplicate',
+        bytes: inspection.bytes,
+        entity,
+        duplicateOf: entry.rawKey,
+      };
+    }
+
+    const pendingKey = `${PENDING_PREFIX}${inspection.sha256}.json`;
+    const pending = (await readJson(deps.datalake, pendingKey)) as
+      | { rawKey: string; loadDate: string }
+      | undefined;
+    const loadDate = pending?.loadDate ?? ctx.loadDate;
+    const rawKey =
+      pending?.rawKey ?? (await chooseFreeKey(deps.datalake, `raw/${entity}/${partitionPath(loadDate)}`, fileName, inspection.sha256));
+    if (!pending) {
+      await deps.datalake.put(
+        pendingKey,
+        JSON.stringify({ rawKey, loadDate, sourceKey, runId: ctx.runId }),
+      );
+    }
+    const existing = await deps.datalake.head(rawKey);
+    if (!existing) {
+      await deps.datalake.put(rawKey, await deps.source.getStream(sourceKey));
+    }
+    const after = await deps.source.head(sourceKey);
+    const rawNow = await deps.datalake.head(rawKey);
+    if (!after || after.size !== before.size || after.etag !== before.etag || rawNow?.size !== before.size) {
+      // The landing file changed while it was copied: undo our copy, take it on the next run.
+      if (!existing) await deps.datalake.delete(rawKey);
+      await deps.datalake.delete(pendingKey);
+      log.warn('landing file changed while it was being copied; it will be taken on the next run');
+      return { sourceKey, status: 'deferred', bytes: before.size };
+    }
+
+    const entry: ManifestEntry = {
+      version: 1,
+      entity,
+      sourceKey,
+      rawKey,
+      sha256: inspection.sha256,
+      bytes: inspection.bytes,
+      rows: inspection.rows,
+      encoding: inspection.encoding!,
+      delimiter: inspection.delimiter!,
+      lineEnding: inspection.lineEnding,
+      header: inspection.header,
+      columns,
+      loadDate,
+      loadedAt: (deps.now ?? (() => new Date()))().toISOString(),
+      runId: ctx.runId,
+    };
+    const body = JSON.stringify(entry, null, 2);
+    await deps.datalake.put(manifestKeyForRaw(rawKey), body);
+    await deps.datalake.put(manifestKeyForSha(inspection.sha256), body);
+    await deps.source.delete(sourceKey);
+    await deps.datalake.delete(pendingKey);
+    log.info({ rawKey, rows: entry.rows, bytes: entry.bytes }, 'loaded');
+    return { sourceKey, status: 'loaded', bytes: entry.bytes, entity, rows: entry.rows, rawKey };
+  } catch (err) {
+    log.error({ err }, 'ingestion of the file failed; it stays in landing');
+    return { sourceKey, status: 'failed', bytes: before.size, error: (err as Error).message };
+  }
+}
+
+type Verdict = { entity: EnergyEntity; columns: string[] } | { rejection: Rejection };
+
+function classify(fileName: string, inspection: Inspection): Verdict {
+  if (inspection.problem) {
+    return { rejection: rejection(inspection.problem.code, inspection.problem.detail) };
+  }
+  const columns = inspection.header.map(normalizeColumnName);
+  const byName = entityFromName(fileName);
+  const entity = byName ?? entityFromColumns(columns);
+  if (!entity) {
+    return {
+      rejection: rejection(
+        'unknown_entity',
+        `cannot tell the entity: the name does not start with ${ENERGY_ENTITIES.join(', ')} and ` +
+          `the header (${columns.join(', ')}) does not carry the required columns of exactly one of them`,
+      ),
+    };
+  }
+  const missing = REQUIRED_COLUMNS[entity].filter((c) => !columns.includes(c));
+  if (missing.length > 0) {
+    return {
+      rejection: rejection(
+        'missing_columns',
+        `${entity} file is missing required column(s): ${missing.join(', ')} (header: ${columns.join(', ')})`,
+        { missingColumns: missing, entity },
+      ),
+    };
+  }
+  return { entity, columns };
+}
+
+/**
+ * `<folder>/<name>` if free; else `<folder>/<stem>__<sha12><ext>`, then with a counter.
+ * The sha-derived name keeps distinct contents under distinct, stable names.
+ */
+async function chooseFreeKey(
+  store: ObjectStore,
+  folder: string,
+  fileName: string,
+  sha256: string,
+): Promise<string> {
+  const ext = path.extname(fileName);
+  const stem = fileName.slice(0, fileName.length - ext.length);
+  const candidates = [fileName, `${stem}__${sha256.slice(0, 12)}${ext}`];
+  for (let i = 2; i < 1000; i++) candidates.push(`${stem}__${sha256.slice(0, 12)}_${i}${ext}`);
+  for (const name of candidates) {
+    const key = `${folder}/${name}`;
+    if (!(await store.head(key))) return key;
+  }
+  throw new Error(`no free name for ${fileName} in ${folder}`);
+}
+
+async function quarantine(
+  deps: IngestDeps,
+  sourceKey: string,
+  inspection: Inspection,
+  reason: Rejection,
+  ctx: IngestKeyContext,
+  log: Logger,
+): Promise<FileOutcome> {
+  const folder = `quarantine/files/${ctx.loadDate}`;
+  const fileName = path.basename(sourceKey);
+  // Re-use a key that already holds this content (a re-run after a crash), else pick a free one.
+  let target: string | undefined;
+  const ext = path.extname(fileName);
+  const stem = fileName.slice(0, fileName.length - ext.length);
+  for (const name of [fileName, `${stem}__${inspection.sha256.slice(0, 12)}${ext}`]) {
+    const previous = (await readJson(deps.datalake, `${folder}/${name}.error.json`)) as
+      | { sha256?: string }
+      | undefined;
+    if (previous?.sha256 === inspection.sha256) target = `${folder}/${name}`;
+  }
+  target ??= await chooseFreeKey(deps.datalake, folder, fileName, inspection.sha256);
+  await deps.datalake.put(target, await deps.source.getStream(sourceKey));
+  const errorDoc = {
+    sourceKey,
+    quarantineKey: target,
+    ...reason,
+    sha256: inspection.sha256,
+    bytes: inspection.bytes,
+    ...(inspection.encoding ? { encoding: inspection.encoding } : {}),
+    ...(inspection.delimiter ? { delimiter: inspection.delimiter } : {}),
+    ...(inspection.header.length ? { header: inspection.header } : {}),
+    quarantinedAt: (deps.now ?? (() => new Date()))().toISOString(),
+    runId: ctx.runId,
+  };
+  await deps.datalake.put(`${target}.error.json`, JSON.stringify(errorDoc, null, 2));
+  await deps.source.delete(sourceKey);
+  log.warn({ quarantineKey: target, reason: reason.code }, `quarantined: ${reason.message}`);
+  return { sourceKey, status: 'quarantined', bytes: inspection.bytes, quarantineKey: target, reason };
+}
+
+async function readJson(store: ObjectStore, key: string): Promise<unknown> {
+  if (!(await store.head(key))) return undefined;
+  try {
+    return JSON.parse((await store.get(key)).toString('utf8')) as unknown;
+  } catch (err) {
+    if ((err as Error).name === 'ObjectNotFoundError') return undefined;
+    throw err;
+  }
+}
+
+function summarize(
+  runId: string,
+  loadDate: string,
+  started: Date,
+  finished: Date,
+  files: FileOutcome[],
+): IngestReport {
+  const totals = {
+    loaded: 0,
+    duplicate: 0,
+    quarantined: 0,
+    deferred: 0,
+    failed: 0,
+    bytesLoaded: 0,
+    rowsLoaded: 0,
+  };
+  for (const f of files) {
+    totals[f.status]++;
+    if (f.status === 'loaded') {
+      totals.bytesLoaded += f.bytes;
+      totals.rowsLoaded += f.rows ?? 0;
+    }
+  }
+  return {
+    runId,
+    loadDate,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    totals,
+    files,
+  };
+}

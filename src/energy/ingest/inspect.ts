@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import type { Readable } from 'node:stream';
+import type { Encoding } from './manifest.js';
+
+/** What one streaming read of a landing file tells about it. */
+export interface Inspection {
+  sha256: string;
+  bytes: number;
+  /** Records after the header; empty lines are not counted. 0 when there is no header. */
+  rows: number;
+  /** Undefined when the file is not text (see `problem`). */
+  encoding?: Encoding;
+  delimiter?: string;
+  lineEnding: 'lf' | 'crlf';
+  /** Header cells, decoded and trimmed. */
+  header: string[];
+  /** Why the file cannot be read as a delimited text file, if it cannot. */
+  problem?: InspectionProblem;
+}
+
+export type InspectionProblem =
+  | { code: 'empty'; detail: string }
+  | { code: 'not_text'; detail: string }
+  | { code: 'undecodable'; detail: string }
+  | { code: 'no_delimiter'; detail: string };
+
+const HEAD_LIMIT = 256 * 1024;
+const SAMPLE_LINES = 50;
+const DELIMITERS = [';', ',', '\t', '|'] as const;
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Reads a stream once: hashes it, counts records (quote-aware), checks the encoding, and detects
+ * the delimiter and header from the first lines. Memory use is bounded (a 256 KiB head sample).
+ */
+export async function inspectStream(stream: Readable): Promise<Inspection> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const headParts: Buffer[] = [];
+  let headBytes = 0;
+  let hasNul = false;
+  let utf8 = true;
+  let carry: Buffer | undefined; // incomplete UTF-8 sequence at a chunk end
+  let hasC1 = false; // bytes 0x80-0x9F: control codes in Latin-1 (likely Windows-1252)
+  // Record counting state
+  let inQuote = false;
+  let lineHasContent = false;
+  let records = 0;
+  let crlf = 0;
+  let lf = 0;
+  let prevByte = -1;
+
+  for await (const c of stream) {
+    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
+    hash.update(chunk);
+    bytes += chunk.length;
+    if (headBytes < HEAD_LIMIT) {
+      headParts.push(chunk.subarray(0, HEAD_LIMIT - headBytes));
+      headBytes += Math.min(chunk.length, HEAD_LIMIT - headBytes);
+    }
+    if (!hasNul && chunk.indexOf(0) !== -1) hasNul = true;
+    if (utf8) {
+      const joined = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const cut = completeUtf8Length(joined);
+      if (!isUtf8(joined.subarray(0, cut))) utf8 = false;
+      carry = cut < joined.length ? Buffer.from(joined.subarray(cut)) : undefined;
+    }
+    if (!utf8 && !hasC1) hasC1 = hasC1Byte(chunk);
+
+    // Count records: fast path for chunks without quotes.
+    if (!inQuote && chunk.indexOf(QUOTE) === -1) {
+      let start = 0;
+      let p = chunk.indexOf(LF);
+      while (p !== -1) {
+        const before = p > 0 ? chunk[p - 1]! : prevByte;
+        if (before === CR) crlf++;
+        else lf++;
+        const segment = p - start - (p > start && chunk[p - 1] === CR ? 1 : 0);
+        if (lineHasContent || segment > 0) records++;
+        lineHasContent = false;
+        start = p + 1;
+        p = chunk.indexOf(LF, start);
+      }
+      if (start < chunk.length) {
+        const tail = chunk.length - start;
+        if (tail > 1 || chunk[start] !== CR) lineHasContent = true;
+      }
+    } else {
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i]!;
+        if (b === QUOTE) {
+          inQuote = !inQuote;
+          lineHasContent = true;
+        } else if (b === LF && !inQuote) {
+          const before = i > 0 ? chunk[i - 1]! : prevByte;
+          if (before === CR) crlf++;
+          else lf++;
+          if (lineHasContent) records++;
+          lineHasContent = false;
+        } else if (b !== CR) {
+          lineHasContent = true;
+        }
+      }
+    }
+    if (chunk.length > 0) prevByte = chunk[chunk.length - 1]!;
+  }
+  if (lineHasContent) records++;
+  if (carry) utf8 = false; // ends in the middle of a multi-byte sequence
+
+  const sha256 = hash.digest('hex');
+  const base: Pick<Inspection, 'sha256' | 'bytes' | 'lineEnding' | 'header'> = {
+    sha256,
+    bytes,
+    lineEnding: crlf > lf ? 'crlf' : 'lf',
+    header: [],
+  };
+  const head = Buffer.concat(headParts);
+  const bom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+
+  if (bytes === 0 || head.toString('latin1').trim() === '' || (bom && head.length === 3)) {
+    return { ...base, rows: 0, problem: { code: 'empty', detail: 'the file is empty' } };
+  }
+  const magic = binaryMagic(head);
+  if (magic || hasNul) {
+    const what = magic ?? 'it contains NUL bytes (binary data, or UTF-16 text)';
+    return { ...base, rows: 0, problem: { code: 'not_text', detail: `not a text file: ${what}` } };
+  }
+  let encoding: Encoding;
+  if (utf8) encoding = bom ? 'utf-8-bom' : 'utf-8';
+  else if (bom) {
+    return {
+      ...base,
+      rows: 0,
+      problem: {
+        code: 'undecodable',
+        detail: 'it starts with a UTF-8 byte-order mark but contains bytes that are not valid UTF-8',
+      },
+    };
+  } else if (hasC1) {
+    return {
+      ...base,
+      rows: 0,
+      problem: {
+        code: 'undecodable',
+        detail:
+          'it is neither UTF-8 nor Latin-1 text: it has bytes 0x80–0x9F (perhaps Windows-1252); ' +
+          'export it as UTF-8',
+      },
+    };
+  } else encoding = 'latin-1';
+
+  const text = decode(head.subarray(bom ? 3 : 0), encoding);
+  const lines = sampleLines(text, head.length < bytes);
+  const delimiter = detectDelimiter(lines);
+  if (!delimiter) {
+    return {
+      ...base,
+      encoding,
+      rows: Math.max(0, records - 1),
+      problem: {
+        code: 'no_delimiter',
+        detail: `no field delimiter found in the first lines (tried ${DELIMITERS.map((d) => JSON.stringify(d)).join(', ')})`,
+      },
+    };
+  }
+  const header = splitLine(lines[0] ?? '', delimiter).map((h) => h.trim());
+  return { ...base, encoding, delimiter, header, rows: Math.max(0, records - 1) };
+}
+
+/** Length of the prefix of `buf` that does not end inside a UTF-8 multi-byte sequence. */
+function completeUtf8Length(buf: Buffer): number {
+  const n = buf.length;
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const b = buf[n - back]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte
+    if ((b & 0x80) === 0) return n; // ASCII
+    const need = (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 1;
+    return back < need ? n - back : n;
+  }
+  return n;
+}
+
+function hasC1Byte(chunk: Buffer): boolean {
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i]!;
+    if (b >= 0x80 && b <= 0x9f) return true;
+  }
+  return false;
+}
+
+function binaryMagic(head: Buffer): string | undefined {
+  const sig = (bytes: number[]): boolean => bytes.every((b, i) => head[i] === b);
+  if (sig([0x50, 0x4b, 0x03, 0x04])) return 'it is a ZIP archive (an .xlsx workbook?)';
+  if (sig([0xd0, 0xcf, 0x11, 0xe0])) return 'it is an old Excel (.xls) / OLE document';
+  if (sig([0x25, 0x50, 0x44, 0x46])) return 'it is a PDF document';
+  if (sig([0x1f, 0x8b])) return 'it is gzip-compressed';
+  if (sig([0x50, 0x41, 0x52, 0x31])) return 'it is a Parquet file';
+  if (sig([0xff, 0xfe]) || sig([0xfe, 0xff])) return 'it is UTF-16 text; export it as UTF-8';
+  return undefined;
+}
+
+export function decode(buf: Buffer, encoding: Encoding): string {
+  return encoding === 'latin-1' ? buf.toString('latin1') : buf.toString('utf8');
+}
+
+/** First non-empty lines of the head sample (a possibly cut last line is dropped). */
+function sampleLines(text: string, truncated: boolean): string[] {
+  const lines = text.split(/\r?\n/);
+  if (truncated && lines.length > 1) lines.pop();
+  return lines.filter((l) => l.trim() !== '').slice(0, SAMPLE_LINES);
+}
+
+/** Splits one line on `delimiter`, honouring double quotes (RFC 4180). */
+export function splitLine(line: string, delimiter: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else quoted = false;
+      } else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delimiter) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * Picks the delimiter whose field count is > 1 in the header and most consistent across the
+ * sample; ties go to the earlier candidate (`;` first, the retailer's format).
+ */
+export function detectDelimiter(lines: string[]): string | undefined {
+  let best: { d: string; score: number } | undefined;
+  for (const d of DELIMITERS) {
+    const counts = lines.map((l) => splitLine(l, d).length);
+    const headerCount = counts[0] ?? 0;
+    if (headerCount < 2) continue;
+    const consistent = counts.filter((c) => c === headerCount).length / counts.length;
+    const score = consistent * 1000 + Math.min(headerCount, 999) / 1000;
+    if (!best || score > best.score) best = { d, score };
+  }
+  return best?.d;
+}

