@@ -1,0 +1,107 @@
+import { monotonicFactory } from 'ulid';
+import { z } from 'zod';
+
+/**
+ * FX platform events. Every event has a schema `version`, a unique sortable `id` (a ULID),
+ * its event time and its ingestion time (`ingestedAt`, set when appended to the log).
+ *
+ * Money is integers of minor units, never floats: USD in cents (`…UsdCents`) and COP in
+ * centavos (`…CopCents`, 1 COP = 100 centavos), so sums never drift. A COP total is
+ * `round(amountUsdCents × priceCopCents / 100)` centavos (see `totalCopCents`).
+ */
+const ulidSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
+const instant = z.iso.datetime({ offset: true });
+const cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A positive integer amount of minor units. */
+const positiveCents = z.number().int().positive().max(1e13);
+
+export const priceTickSchema = z
+  .object({
+    type: z.literal('PriceTick'),
+    version: z.literal(1),
+    id: ulidSchema,
+    /** Where the quote came from, e.g. `simulated`, `replay:precios.csv`, `http:banrep`. */
+    source: z.string().min(1).max(100),
+    /** COP centavos per USD. bid ≤ mid ≤ ask. */
+    bidCopCents: positiveCents,
+    askCopCents: positiveCents,
+    midCopCents: positiveCents,
+    observedAt: instant,
+    ingestedAt: instant,
+  })
+  .refine((t) => t.bidCopCents <= t.midCopCents && t.midCopCents <= t.askCopCents, {
+    message: 'prices must satisfy bid ≤ mid ≤ ask',
+  });
+export type PriceTick = z.infer<typeof priceTickSchema>;
+
+export const accountOpenedSchema = z.object({
+  type: z.literal('AccountOpened'),
+  version: z.literal(1),
+  id: ulidSchema,
+  userId: z.string().min(1).max(64),
+  /** Opening balances. */
+  copCents: cents,
+  usdCents: cents,
+  openedAt: instant,
+  ingestedAt: instant,
+});
+export type AccountOpened = z.infer<typeof accountOpenedSchema>;
+
+export const transactionExecutedSchema = z
+  .object({
+    type: z.literal('TransactionExecuted'),
+    version: z.literal(1),
+    id: ulidSchema,
+    userId: z.string().min(1).max(64),
+    side: z.enum(['BUY', 'SELL']),
+    amountUsdCents: positiveCents,
+    /** The price applied: the ask for a BUY, the bid for a SELL. */
+    priceCopCents: positiveCents,
+    totalCopCents: positiveCents,
+    /** Id of the PriceTick the price came from. */
+    priceTickId: ulidSchema.optional(),
+    /** The client's Idempotency-Key and a hash of the request body. */
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    requestHash: z.string().optional(),
+    executedAt: instant,
+    ingestedAt: instant,
+  })
+  .refine((t) => t.totalCopCents === totalCopCents(t.amountUsdCents, t.priceCopCents), {
+    message: 'totalCopCents must equal round(amountUsdCents × priceCopCents / 100)',
+  });
+export type TransactionExecuted = z.infer<typeof transactionExecutedSchema>;
+
+export const fxEventSchema = z.union([priceTickSchema, accountOpenedSchema, transactionExecutedSchema]);
+export type FxEvent = z.infer<typeof fxEventSchema>;
+
+/** COP centavos for `amountUsdCents` at `priceCopCents` per USD, rounded half away from zero. */
+export function totalCopCents(amountUsdCents: number, priceCopCents: number): number {
+  // Both < 1e13 would overflow doubles; amounts are capped so the product stays exact.
+  const product = amountUsdCents * priceCopCents;
+  if (!Number.isSafeInteger(product)) throw new RangeError('amount × price exceeds the exact range');
+  return Math.round(product / 100);
+}
+
+const ulid = monotonicFactory();
+
+/** A new unique, time-sortable event id (monotonic within a process). */
+export function newEventId(now: number = Date.now()): string {
+  return ulid(now);
+}
+
+/** `123456` centavos → `1234.56`; for JSON responses (display only, never for arithmetic). */
+export function centsToNumber(c: number): number {
+  return c / 100;
+}
+
+/**
+ * `150.25` → `15025`. Refuses more than two decimals, non-finite and non-positive values.
+ * @throws RangeError with a message fit for an API error.
+ */
+export function numberToCents(value: number, what = 'amount'): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number`);
+  const c = Math.round(value * 100);
+  if (Math.abs(c - value * 100) > 1e-6) throw new RangeError(`${what} must have at most two decimals`);
+  if (!Number.isSafeInteger(c) || c > 1e11) throw new RangeError(`${what} is too large`);
+  return c;
+}
