@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { LockBusyError } from '../app/lock.js';
+import { registerCatalog } from './commands/catalog.js';
+import { registerCrawl } from './commands/crawl.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerUp } from './commands/up.js';
@@ -21,6 +23,8 @@ const program = new Command()
 registerUp(program);
 registerGenerate(program);
 registerIngest(program);
+registerCrawl(program);
+registerCatalog(program);
 
 try {
   await program.parseAsync(process.argv);
