@@ -1,0 +1,61 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
+
+export interface HttpServerOptions {
+  log: Logger;
+  /** Route plugins, each registered under its own prefix (e.g. `/api/lake/v1`). */
+  plugins: { prefix: string; plugin: FastifyPluginAsync }[];
+  /** Request body limit in bytes. @default 64 KiB */
+  bodyLimit?: number;
+}
+
+/**
+ * The one HTTP server of `corriente up` (Fastify). Errors of every route come out as
+ * `application/problem+json`; unknown routes are 404 problems.
+ */
+export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+  });
+  app.setErrorHandler((err: unknown, req, reply) => {
+    let problem: HttpProblem;
+    if (err instanceof HttpProblem) problem = err;
+    else {
+      const e = err as { statusCode?: number; code?: string; message?: string };
+      const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
+      if (status >= 500) req.log.error({ err }, 'request failed');
+      const detail =
+        status >= 500
+          ? 'an internal error occurred; it has been logged'
+          : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? 'the request body is too large'
+            : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? 'the request body must be JSON (Content-Type: application/json)'
+              : (e.message ?? 'bad request');
+      problem = new HttpProblem(
+        status,
+        status >= 500 ? 'Internal Server Error' : 'Bad Request',
+        detail,
+      );
+      if (status === 413) problem = new HttpProblem(413, 'Payload Too Large', detail);
+      if (status === 415) problem = new HttpProblem(415, 'Unsupported Media Type', detail);
+    }
+    void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.toJSON(req.url));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .status(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(new HttpProblem(404, 'Not Found', `no route ${req.method} ${req.url}`).toJSON(req.url));
+  });
+  app.get('/healthz', () => ({ status: 'ok' }));
+  for (const { prefix, plugin } of options.plugins) await app.register(plugin, { prefix });
+  return app;
+}
