@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { createWriteStream, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   assertValidKey,
+  InvalidKeyError,
   ObjectNotFoundError,
   type Body,
   type ListOptions,
@@ -22,6 +23,9 @@ const STREAM_CHUNK = 1 << 20;
  * ObjectStore on a local folder. `put` writes a temp file in the target folder, fsyncs it,
  * renames it over the key and fsyncs the folder, so an object is either whole or absent,
  * even after a crash.
+ *
+ * Unlike S3, a key cannot also be the folder of other keys (`a/b` and `a/b/c`): such a `put`
+ * fails with the file system's error (ENOTDIR, EISDIR).
  */
 export class LocalFsObjectStore implements ObjectStore {
   readonly url: string;
@@ -35,7 +39,7 @@ export class LocalFsObjectStore implements ObjectStore {
   pathOf(key: string): string {
     assertValidKey(key);
     if (key.split('/').some((s) => s.includes(TEMP_MARKER))) {
-      throw new Error(`invalid object key ${JSON.stringify(key)}: "${TEMP_MARKER}" is reserved`);
+      throw new InvalidKeyError(key, `"${TEMP_MARKER}" is reserved for temp files`);
     }
     return path.join(this.root, ...key.split('/'));
   }
@@ -75,7 +79,13 @@ export class LocalFsObjectStore implements ObjectStore {
     } catch (err) {
       throw this.mapNotFound(err, key);
     }
-    return createReadStream('', { fd: handle.fd, highWaterMark: STREAM_CHUNK, autoClose: true });
+    // Opening a folder succeeds on Linux; a folder is not an object.
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      throw new ObjectNotFoundError(key, this.url);
+    }
+    // The stream owns the FileHandle (passing only `handle.fd` would let GC close it mid-read).
+    return handle.createReadStream({ highWaterMark: STREAM_CHUNK, autoClose: true });
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
@@ -125,6 +135,8 @@ export class LocalFsObjectStore implements ObjectStore {
       await fs.unlink(p);
     } catch (err) {
       if (isNotFound(err)) return;
+      // A folder of other keys is not an object (unlink says EISDIR on Linux, EPERM on macOS).
+      if ((await fs.stat(p).catch(() => undefined))?.isDirectory()) return;
       throw err;
     }
     await fsyncDir(path.dirname(p));
@@ -135,12 +147,14 @@ export class LocalFsObjectStore implements ObjectStore {
    * ordered as `name/` so the walk order equals the byte order of whole keys.
    */
   private async *walk(dirKey: string, prefix: string, after?: string): AsyncGenerator<ObjectInfo> {
+    // Compare bytes, not UTF-16 code units: they disagree for characters outside the BMP.
+    const afterBytes = after === undefined ? undefined : Buffer.from(after);
     const dirPath = dirKey === '' ? this.root : path.join(this.root, ...dirKey.split('/'));
     let entries: Dirent[];
     try {
       entries = await fs.readdir(dirPath, { withFileTypes: true });
     } catch (err) {
-      if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      if (isNotFound(err)) return;
       throw err;
     }
     const items = entries
@@ -153,11 +167,17 @@ export class LocalFsObjectStore implements ObjectStore {
       if (!key.startsWith(prefix) && !prefix.startsWith(key)) continue;
       if (entry.isDirectory()) {
         // Skip whole folders that sort before the cursor.
-        if (after !== undefined && key < after && !after.startsWith(key)) continue;
+        if (
+          afterBytes &&
+          Buffer.compare(Buffer.from(key), afterBytes) < 0 &&
+          !after?.startsWith(key)
+        ) {
+          continue;
+        }
         yield* this.walk(key, prefix, after);
       } else {
         if (!key.startsWith(prefix)) continue;
-        if (after !== undefined && key <= after) continue;
+        if (afterBytes && Buffer.compare(Buffer.from(key), afterBytes) <= 0) continue;
         const st = await fs.stat(path.join(dirPath, entry.name)).catch(() => undefined);
         if (!st) continue; // deleted meanwhile
         yield { key, size: st.size, modifiedAt: st.mtime, etag: `${st.size}-${st.mtimeMs}` };
@@ -170,8 +190,13 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 }
 
+/**
+ * No object at that path: nothing there (ENOENT), a file where a folder would be (ENOTDIR), or a
+ * folder where the file would be (EISDIR, from reads).
+ */
 function isNotFound(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }
 
 async function fsyncPath(p: string): Promise<void> {
