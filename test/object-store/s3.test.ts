@@ -8,7 +8,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { startS3rver, type S3rverProcess } from './s3rver-process.js';
+import { startS3rver, type S3rverProcess } from '../util/s3rver-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../src/object-store/s3/s3-object-store.js';
 import { objectStoreContract } from './object-store-contract.js';
