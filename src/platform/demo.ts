@@ -2,23 +2,36 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Stores } from '../app/local.js';
 import type { Config } from '../config/config.js';
+import { generateExports } from '../energy/generate/index.js';
+import { loadDateOf } from '../energy/ingest/load-date.js';
 import { listAll } from '../object-store/object-store.js';
 
 export interface DemoDeps {
   config: Config;
   stores: Stores;
   log: Logger;
+  now?: () => Date;
 }
 
 /**
- * On an empty home, drops a demo day of exports into the landing store so a newcomer sees the
- * chain work. On a non-empty home it does nothing (the platform just resumes).
+ * On an empty home, drops a demo day of (dirty, realistic) exports into the landing store so a
+ * newcomer sees the chain work. On a non-empty home it does nothing: the platform just resumes.
  * @returns a one-line description, or undefined when nothing was prepared.
  */
 export async function prepareDemo(deps: DemoDeps): Promise<string | undefined> {
   if (!isHomeEmpty(deps.config.home)) return undefined;
   for await (const _ of listAll(deps.stores.datalake, '', 1)) return undefined;
-  return undefined;
+  const date = loadDateOf((deps.now ?? (() => new Date()))(), deps.config.timezone);
+  const files = await generateExports(deps.stores.source, {
+    date,
+    seed: 42,
+    clientes: 1000,
+    proveedores: 40,
+    transacciones: 20_000,
+    dirty: true,
+  });
+  deps.log.info({ files: files.map((f) => f.key) }, 'demo exports generated');
+  return `generated ${files.map((f) => `${f.key} (${f.rows} rows)`).join(', ')} into the landing store`;
 }
 
 function isHomeEmpty(home: string): boolean {
