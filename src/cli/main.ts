@@ -6,6 +6,9 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerJobs } from './commands/jobs.js';
+import { registerStatus } from './commands/status.js';
+import { registerTransform } from './commands/transform.js';
 import { registerUp } from './commands/up.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,6 +28,9 @@ registerGenerate(program);
 registerIngest(program);
 registerCrawl(program);
 registerCatalog(program);
+registerTransform(program);
+registerJobs(program);
+registerStatus(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,75 @@
+import { Option, type Command } from 'commander';
+import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
+import { SqliteTransformState } from '../../transform/sqlite/sqlite-transform-state.js';
+import type { JobRun } from '../../transform/transform-state.js';
+import { cliContext } from '../context.js';
+import { transformStatePath } from './transform.js';
+
+/** One line per run, then its failing or warning data tests. */
+export function formatRuns(runs: readonly JobRun[]): string {
+  if (!runs.length) return 'no transform runs yet\n';
+  const lines: string[] = [];
+  const header = [
+    'RUN',
+    'JOB',
+    'STATUS',
+    'IN',
+    'OUT',
+    'REJECTED',
+    'DUPLICATES',
+    'DURATION',
+    'STARTED',
+  ];
+  const rows = runs.map((r) => [
+    r.runId,
+    r.entity,
+    r.status,
+    String(r.rowsIn),
+    String(r.rowsOut),
+    String(r.rejected),
+    String(r.duplicates),
+    r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)}s` : '-',
+    r.startedAt,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (row: string[]): string =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  lines.push(fmt(header));
+  for (const [i, r] of runs.entries()) {
+    lines.push(fmt(rows[i]!));
+    const tests = r.partitions.flatMap((p) => p.tests.map((t) => ({ ...t, loadDate: p.loadDate })));
+    const passed = tests.filter((t) => t.status === 'pass').length;
+    if (tests.length) lines.push(`    data tests: ${passed}/${tests.length} passed`);
+    for (const t of tests.filter((x) => x.status !== 'pass')) {
+      lines.push(`    ${t.status.toUpperCase()} ${t.loadDate} ${t.name}: ${t.message}`);
+    }
+    if (r.error) lines.push(`    error: ${r.error}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `corriente jobs [--entity E] [--limit N] [--json]`: transform runs, newest first. */
+export function registerJobs(program: Command): void {
+  program
+    .command('jobs')
+    .description('list transform job runs: status, rows in/out/rejected/duplicates, data tests')
+    .addOption(new Option('-e, --entity <entity>', 'only this job').choices([...ENERGY_ENTITIES]))
+    .option('-n, --limit <n>', 'how many runs', (v) => Number(v), 20)
+    .option('--json', 'print JSON', false)
+    .action((opts: { entity?: EnergyEntity; limit: number; json: boolean }, cmd: Command) => {
+      const ctx = cliContext(cmd);
+      const state = new SqliteTransformState(transformStatePath(ctx.config.home));
+      try {
+        const runs = state.listRuns({
+          ...(opts.entity ? { entity: opts.entity } : {}),
+          limit: Number.isFinite(opts.limit) && opts.limit > 0 ? opts.limit : 20,
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRuns(runs));
+      } finally {
+        state.close();
+      }
+    });
+}

@@ -1,0 +1,245 @@
+import type { SqlDialect } from './dialect.js';
+import type { ColumnSpec, JobDefinition } from './definitions.js';
+
+/**
+ * A job rendered for one engine: three views over `src` (the raw rows, every column text, plus
+ * `_archivo_origen`, `_fecha_carga`, `_ingestado_en`, `_fila`), then the processed and the
+ * quarantine queries. The engine provides `src`, `rotas` (broken CSV rows: `motivo_rechazo`,
+ * `_linea_original` and the lineage columns) and, for jobs with counterparties, `contrapartes`
+ * (`tipo_transaccion`, `nombre`, distinct).
+ */
+export interface RenderedJob {
+  views: { name: 'limpio' | 'resuelto' | 'validado'; sql: string }[];
+  procesado: string;
+  cuarentena: string;
+  /** Columns of the processed table, in order. */
+  outputColumns: string[];
+  /** Columns of the quarantine table, in order. */
+  quarantineColumns: string[];
+}
+
+/** Lineage columns on every processed and quarantined row. */
+export const LINEAGE_COLUMNS = ['_archivo_origen', '_fecha_carga', '_ingestado_en'] as const;
+/** Placeholder the Glue script replaces with the undeclared extra columns it finds at run time. */
+export const EXTRAS_MARKER = '/*EXTRAS*/';
+
+const PRICE_CATEGORIES = ['ECONOMICO', 'PROMEDIO', 'COSTOSO'] as const;
+
+interface Rendered {
+  l1: [string, string][];
+  l2: [string, string][];
+  checks: [string, string][];
+  outputs: [string, string][];
+}
+
+/**
+ * Renders `job` for `d`. `extras` are input columns the job does not declare (kept, trimmed);
+ * with `extras === 'marker'` an {@link EXTRAS_MARKER} stands where they go (Glue fills it in).
+ */
+export function renderJob(
+  job: JobDefinition,
+  d: SqlDialect,
+  extras: readonly string[] | 'marker' = [],
+  /** Relation the processed and quarantine queries read (the validated rows with `_fila`). */
+  validated = 'validado',
+): RenderedJob {
+  const q = d.ident;
+  const parts = job.columns.map((c) => renderColumn(c, d));
+  const l1 = parts.flatMap((p) => p.l1);
+  const l2 = parts.flatMap((p) => p.l2);
+  const checks = parts.flatMap((p) => p.checks);
+  const outputs = parts.flatMap((p) => p.outputs);
+  const selectList = (items: [string, string][]): string =>
+    items.map(([alias, expr]) => `    ${expr} AS ${q(alias)}`).join(',\n');
+
+  const limpio = `SELECT\n    s.*,\n${selectList(l1)}\nFROM src s`;
+  const resuelto = l2.length
+    ? `SELECT\n    l.*,\n${selectList(l2)}\nFROM limpio l`
+    : 'SELECT * FROM limpio';
+  const motivo =
+    checks.length === 0
+      ? `CAST(NULL AS ${d.text})`
+      : `CASE\n${checks.map(([cond, reason]) => `        WHEN ${cond} THEN ${reason}`).join('\n')}\n    END`;
+  const validado = `SELECT\n    r.*,\n    ${motivo} AS motivo_rechazo\nFROM resuelto r`;
+
+  // Business key: the latest ingestion wins, then the latest row of the file.
+  const keyCols = job.key.columns.map((c) => q(`_v_${c}`));
+  const partitionBy = job.key.hashFallback
+    ? [
+        `coalesce(${keyCols.map((k) => `CAST(${k} AS ${d.text})`).join(', ')}, ${d.rowHash(job.key.hashFallback.map((c) => q(`_v_${c}`)))})`,
+      ]
+    : keyCols;
+  const unico =
+    `SELECT * FROM (\n    SELECT v.*, row_number() OVER (PARTITION BY _fecha_carga, ${partitionBy.join(', ')} ` +
+    `ORDER BY _ingestado_en DESC, _fila DESC) AS _rn\n    FROM ${validated} v\n    WHERE v.motivo_rechazo IS NULL\n  ) t\n  WHERE _rn = 1`;
+
+  const extraNames = extras === 'marker' ? [] : extras;
+  const extraProcessed =
+    extras === 'marker'
+      ? [EXTRAS_MARKER]
+      : extraNames.map((x) => `    nullif(trim(u.${q(x)}), '') AS ${q(x)}`);
+  const outCols: string[] = outputs.map(([name]) => name);
+  const selectOut: string[] = outputs.map(([name, expr]) => `    u.${expr} AS ${q(name)}`);
+  selectOut.push(...extraProcessed);
+  outCols.push(...extraNames);
+  const ctes = [`unico ${d.materializedCte} (\n  ${unico}\n)`];
+  let from = 'unico u';
+  const derived = job.derived;
+  if (derived) {
+    const price = q(`_v_${derived.priceCategory.price}`);
+    const group = q(`_v_${derived.priceCategory.groupBy}`);
+    ctes.push(
+      `umbrales AS (\n  SELECT _fecha_carga AS _u_fecha, ${group} AS _u_grupo, ` +
+        `${d.quantile(price, 1 / 3)} AS _u_p1, ${d.quantile(price, 2 / 3)} AS _u_p2\n` +
+        `  FROM unico\n  GROUP BY _fecha_carga, ${group}\n)`,
+    );
+    from +=
+      `\nJOIN umbrales m ON m._u_fecha = u._fecha_carga AND m._u_grupo = u.${group}` +
+      `\nLEFT JOIN contrapartes k ON k.tipo_transaccion = u.${q(`_v_${derived.counterparty.type}`)} ` +
+      `AND k.nombre = u.${q(`_v_${derived.counterparty.name}`)}`;
+    const [econ, prom, cost] = PRICE_CATEGORIES;
+    selectOut.push(
+      `    CAST(u.${q(`_v_${derived.total.quantity}`)} * u.${q(`_v_${derived.total.price}`)} AS ${d.decimal(38, 7)}) AS ${q(derived.total.column)}`,
+      `    CASE WHEN u.${price} <= m._u_p1 THEN ${d.str(econ)} WHEN u.${price} <= m._u_p2 THEN ${d.str(prom)} ` +
+        `ELSE ${d.str(cost)} END AS ${q(derived.priceCategory.column)}`,
+      `    (k.nombre IS NOT NULL) AS ${q(derived.counterparty.column)}`,
+    );
+    outCols.push(derived.total.column, derived.priceCategory.column, derived.counterparty.column);
+  }
+  selectOut.push(...LINEAGE_COLUMNS.map((c) => `    u.${q(c)}`));
+  outCols.push(...LINEAGE_COLUMNS);
+  const procesado = `WITH ${ctes.join(',\n')}\nSELECT\n${selectOut.join(',\n')}\nFROM ${from}`;
+
+  const rawCols = [...job.columns.map((c) => c.name), ...extraNames];
+  const rawSelect = rawCols.map((c) => `    v.${q(c)}`);
+  const nullSelect = rawCols.map((c) => `    CAST(NULL AS ${d.text}) AS ${q(c)}`);
+  if (extras === 'marker') {
+    rawSelect.push('/*EXTRAS_RAW*/');
+    nullSelect.push('/*EXTRAS_NULL*/');
+  }
+  const tail = ['motivo_rechazo', '_linea_original', ...LINEAGE_COLUMNS];
+  const cuarentena =
+    `SELECT\n${rawSelect.join(',\n')},\n    v.motivo_rechazo,\n    CAST(NULL AS ${d.text}) AS _linea_original,\n` +
+    `${LINEAGE_COLUMNS.map((c) => `    v.${q(c)}`).join(',\n')}\nFROM ${validated} v\nWHERE v.motivo_rechazo IS NOT NULL\n` +
+    `UNION ALL\nSELECT\n${nullSelect.join(',\n')},\n    b.motivo_rechazo,\n    b._linea_original,\n` +
+    `${LINEAGE_COLUMNS.map((c) => `    b.${q(c)}`).join(',\n')}\nFROM rotas b`;
+
+  return {
+    views: [
+      { name: 'limpio', sql: limpio },
+      { name: 'resuelto', sql: resuelto },
+      { name: 'validado', sql: validado },
+    ],
+    procesado,
+    cuarentena,
+    outputColumns: outCols,
+    quarantineColumns: [...rawCols, ...tail],
+  };
+}
+
+const TEXT_WS = '\\s+';
+
+function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
+  const q = d.ident;
+  const c = spec.name;
+  const raw = q(c);
+  const v = q(`_v_${c}`);
+  const trimmed = `nullif(trim(${raw}), '')`;
+  const shown = `concat(${d.str(`${c} `)}, %, ${d.str(': "')}, coalesce(trim(${raw}), ''), '"')`;
+  const reason = (what: string): string => shown.replace('%', d.str(what));
+  const out: Rendered = { l1: [], l2: [], checks: [], outputs: [[c, v]] };
+  if (spec.required) out.checks.push([`${trimmed} IS NULL`, d.str(`${c} vacío`)]);
+  const rule = spec.rule;
+  switch (rule.kind) {
+    case 'text':
+      out.l1.push([`_v_${c}`, cleanText(raw, d)]);
+      break;
+    case 'keep':
+      out.l1.push([`_v_${c}`, trimmed]);
+      break;
+    case 'code': {
+      const folded = d.regexpReplaceAll(`upper(${d.stripAccents(raw)})`, '[^A-Z0-9]', '');
+      const whens = Object.entries(rule.canonical).flatMap(([canonical, synonyms]) =>
+        synonyms.map((s) => `WHEN ${d.str(s)} THEN ${d.str(canonical)}`),
+      );
+      out.l1.push([`_v_${c}`, `CASE ${folded} ${whens.join(' ')} END`]);
+      out.checks.push([`${trimmed} IS NOT NULL AND ${v} IS NULL`, reason('desconocido')]);
+      break;
+    }
+    case 'decimal': {
+      const type = d.decimal(rule.precision, rule.scale);
+      out.l1.push([`_v_${c}`, parseDecimal(trimmed, type, d)]);
+      out.checks.push([`${trimmed} IS NOT NULL AND ${v} IS NULL`, reason('no numérico')]);
+      if (rule.positive) out.checks.push([`${v} <= 0`, reason('debe ser mayor que cero')]);
+      break;
+    }
+    case 'integer':
+      out.l1.push([`_v_${c}`, d.tryCast(trimmed, d.integer)]);
+      out.checks.push([`${trimmed} IS NOT NULL AND ${v} IS NULL`, reason('no es un entero')]);
+      break;
+    case 'identificacion': {
+      const dvRaw = q(`_l1_${c}_dv`);
+      const base = q(`_l1_${c}_base`);
+      const digits = q(`_l1_${c}_digitos`);
+      const alnum = q(`_l1_${c}_alnum`);
+      const dv = q(`_v_${rule.checkDigitColumn}`);
+      out.l1.push(
+        [`_l1_${c}_dv`, `nullif(${d.regexpExtract(raw, '-\\s*([0-9])\\s*$', 1)}, '')`],
+        [
+          `_l1_${c}_base`,
+          `nullif(${d.regexpReplaceAll(d.regexpReplaceAll(raw, '-\\s*[0-9]\\s*$', ''), '[^0-9]', '')}, '')`,
+        ],
+        [`_l1_${c}_digitos`, `nullif(${d.regexpReplaceAll(raw, '[^0-9]', '')}, '')`],
+        [`_l1_${c}_alnum`, `nullif(${d.regexpReplaceAll(`upper(${raw})`, '[^A-Z0-9]', '')}, '')`],
+      );
+      const type = rule.typeColumn ? q(`_v_${rule.typeColumn}`) : undefined;
+      const isNit = type ? `${type} = 'NIT'` : 'TRUE';
+      out.l2.push(
+        [
+          `_v_${c}`,
+          type
+            ? `CASE WHEN ${isNit} THEN ${base} WHEN ${type} = 'PAS' THEN ${alnum} ELSE ${digits} END`
+            : base,
+        ],
+        [
+          `_v_${rule.checkDigitColumn}`,
+          `CASE WHEN ${isNit} AND length(${base}) <= 15 THEN ${d.nitCheckDigit(base)} END`,
+        ],
+      );
+      out.outputs.push([rule.checkDigitColumn, dv]);
+      out.checks.push(
+        [`${trimmed} IS NOT NULL AND ${v} IS NULL`, reason('no válida')],
+        [`${isNit} AND length(${v}) > 15`, reason('demasiado larga')],
+        [
+          `${isNit} AND ${dvRaw} IS NOT NULL AND CAST(${dvRaw} AS ${d.integer}) <> ${dv}`,
+          `concat(${d.str(`dígito de verificación incorrecto en ${c}: "`)}, trim(${raw}), ${d.str('" (esperado ')}, CAST(${dv} AS ${d.text}), ')')`,
+        ],
+      );
+      break;
+    }
+  }
+  return out;
+}
+
+/** Trim, collapse inner whitespace, upper case, strip accents; empty → NULL. */
+export function cleanText(expr: string, d: SqlDialect): string {
+  // The regex only runs on values that have something to collapse (it is the costly step).
+  const collapsed = `CASE WHEN ${d.contains(expr, '  ')} OR ${d.contains(expr, '\t')} THEN ${d.regexpReplaceAll(expr, TEXT_WS, ' ')} ELSE ${expr} END`;
+  return `nullif(upper(${d.stripAccents(`trim(${collapsed})`)}), '')`;
+}
+
+/**
+ * Numbers as exported: `1234.5`, `1234,5` (decimal comma), `1.234,5` (dot thousands, comma
+ * decimals), `1.234.567` (dot thousands only). A single dot is a decimal point. Anything else is
+ * NULL, and the row is rejected.
+ */
+export function parseDecimal(trimmed: string, type: string, d: SqlDialect): string {
+  // coalesce evaluates the regex only for values the plain cast did not accept.
+  return (
+    `CASE WHEN ${d.contains(trimmed, ',')} THEN ` +
+    `CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+')} ` +
+    `THEN ${d.tryCast(`replace(replace(${trimmed}, '.', ''), ',', '.')`, type)} END ` +
+    `ELSE coalesce(${d.tryCast(trimmed, type)}, CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,}')} ` +
+    `THEN ${d.tryCast(`replace(${trimmed}, '.', '')`, type)} END) END`
+  );
+}

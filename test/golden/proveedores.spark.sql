@@ -1,0 +1,92 @@
+-- Glue job "proveedores": Proveedores (generadores) de energía, limpios y sin duplicados. Generated from the job definition; do not edit.
+
+CREATE OR REPLACE TEMPORARY VIEW limpio AS
+SELECT
+    s.*,
+    nullif(regexp_extract(`nit`, '-\\s*([0-9])\\s*$', 1), '') AS `_l1_nit_dv`,
+    nullif(regexp_replace(regexp_replace(`nit`, '-\\s*[0-9]\\s*$', ''), '[^0-9]', ''), '') AS `_l1_nit_base`,
+    nullif(regexp_replace(`nit`, '[^0-9]', ''), '') AS `_l1_nit_digitos`,
+    nullif(regexp_replace(upper(`nit`), '[^A-Z0-9]', ''), '') AS `_l1_nit_alnum`,
+    nullif(upper(translate(trim(CASE WHEN (instr(`nombre_proveedor`, '  ') > 0) OR (instr(`nombre_proveedor`, '	') > 0) THEN regexp_replace(`nombre_proveedor`, '\\s+', ' ') ELSE `nombre_proveedor` END), 'ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝáàâäãåéèêëíìîïóòôöõúùûüñçýÿ', 'AAAAAAEEEEIIIIOOOOOUUUUNCYaaaaaaeeeeiiiiooooouuuuncyy')), '') AS `_v_nombre_proveedor`,
+    CASE regexp_replace(upper(translate(`tipo_energia`, 'ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝáàâäãåéèêëíìîïóòôöõúùûüñçýÿ', 'AAAAAAEEEEIIIIOOOOOUUUUNCYaaaaaaeeeeiiiiooooouuuuncyy')), '[^A-Z0-9]', '') WHEN 'HIDROELECTRICA' THEN 'HIDROELECTRICA' WHEN 'HIDROELECTRICO' THEN 'HIDROELECTRICA' WHEN 'HIDRO' THEN 'HIDROELECTRICA' WHEN 'HIDRAULICA' THEN 'HIDROELECTRICA' WHEN 'HIDRICA' THEN 'HIDROELECTRICA' WHEN 'SOLAR' THEN 'SOLAR' WHEN 'FOTOVOLTAICA' THEN 'SOLAR' WHEN 'SOLARFOTOVOLTAICA' THEN 'SOLAR' WHEN 'EOLICA' THEN 'EOLICA' WHEN 'EOLICO' THEN 'EOLICA' WHEN 'TERMICA' THEN 'TERMICA' WHEN 'TERMICO' THEN 'TERMICA' WHEN 'TERMOELECTRICA' THEN 'TERMICA' WHEN 'BIOMASA' THEN 'BIOMASA' WHEN 'GEOTERMICA' THEN 'GEOTERMICA' WHEN 'GEOTERMIA' THEN 'GEOTERMICA' END AS `_v_tipo_energia`,
+    nullif(upper(translate(trim(CASE WHEN (instr(`ciudad`, '  ') > 0) OR (instr(`ciudad`, '	') > 0) THEN regexp_replace(`ciudad`, '\\s+', ' ') ELSE `ciudad` END), 'ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝáàâäãåéèêëíìîïóòôöõúùûüñçýÿ', 'AAAAAAEEEEIIIIOOOOOUUUUNCYaaaaaaeeeeiiiiooooouuuuncyy')), '') AS `_v_ciudad`,
+    CASE WHEN (instr(nullif(trim(`capacidad_mw`), ''), ',') > 0) THEN CASE WHEN (nullif(trim(`capacidad_mw`), '') RLIKE '^(?:[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+)$') THEN try_cast(replace(replace(nullif(trim(`capacidad_mw`), ''), '.', ''), ',', '.') AS DECIMAL(12, 3)) END ELSE coalesce(try_cast(nullif(trim(`capacidad_mw`), '') AS DECIMAL(12, 3)), CASE WHEN (nullif(trim(`capacidad_mw`), '') RLIKE '^(?:[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,})$') THEN try_cast(replace(nullif(trim(`capacidad_mw`), ''), '.', '') AS DECIMAL(12, 3)) END) END AS `_v_capacidad_mw`,
+    nullif(trim(`fecha_registro`), '') AS `_v_fecha_registro`
+FROM src s;
+
+CREATE OR REPLACE TEMPORARY VIEW resuelto AS
+SELECT
+    l.*,
+    `_l1_nit_base` AS `_v_nit`,
+    CASE WHEN TRUE AND length(`_l1_nit_base`) <= 15 THEN transform(array(pmod(aggregate(sequence(0, length(`_l1_nit_base`) - 1), 0, (acc, i) -> acc + CAST(substring(`_l1_nit_base`, length(`_l1_nit_base`) - i, 1) AS INT) * element_at(array(3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71), i + 1)), 11)), r -> CASE WHEN r > 1 THEN 11 - r ELSE r END)[0] END AS `_v_digito_verificacion`
+FROM limpio l;
+
+CREATE OR REPLACE TEMPORARY VIEW validado AS
+SELECT
+    r.*,
+    CASE
+        WHEN nullif(trim(`nit`), '') IS NOT NULL AND `_v_nit` IS NULL THEN concat('nit ', 'no válida', ': "', coalesce(trim(`nit`), ''), '"')
+        WHEN TRUE AND length(`_v_nit`) > 15 THEN concat('nit ', 'demasiado larga', ': "', coalesce(trim(`nit`), ''), '"')
+        WHEN TRUE AND `_l1_nit_dv` IS NOT NULL AND CAST(`_l1_nit_dv` AS INT) <> `_v_digito_verificacion` THEN concat('dígito de verificación incorrecto en nit: "', trim(`nit`), '" (esperado ', CAST(`_v_digito_verificacion` AS STRING), ')')
+        WHEN nullif(trim(`nombre_proveedor`), '') IS NULL THEN 'nombre_proveedor vacío'
+        WHEN nullif(trim(`tipo_energia`), '') IS NULL THEN 'tipo_energia vacío'
+        WHEN nullif(trim(`tipo_energia`), '') IS NOT NULL AND `_v_tipo_energia` IS NULL THEN concat('tipo_energia ', 'desconocido', ': "', coalesce(trim(`tipo_energia`), ''), '"')
+        WHEN nullif(trim(`capacidad_mw`), '') IS NOT NULL AND `_v_capacidad_mw` IS NULL THEN concat('capacidad_mw ', 'no numérico', ': "', coalesce(trim(`capacidad_mw`), ''), '"')
+        WHEN `_v_capacidad_mw` <= 0 THEN concat('capacidad_mw ', 'debe ser mayor que cero', ': "', coalesce(trim(`capacidad_mw`), ''), '"')
+    END AS motivo_rechazo
+FROM resuelto r;
+
+-- processed/proveedores
+WITH unico AS (
+  SELECT * FROM (
+    SELECT v.*, row_number() OVER (PARTITION BY _fecha_carga, `_v_nombre_proveedor` ORDER BY _ingestado_en DESC, _fila DESC) AS _rn
+    FROM validado v
+    WHERE v.motivo_rechazo IS NULL
+  ) t
+  WHERE _rn = 1
+)
+SELECT
+    u.`_v_nit` AS `nit`,
+    u.`_v_digito_verificacion` AS `digito_verificacion`,
+    u.`_v_nombre_proveedor` AS `nombre_proveedor`,
+    u.`_v_tipo_energia` AS `tipo_energia`,
+    u.`_v_ciudad` AS `ciudad`,
+    u.`_v_capacidad_mw` AS `capacidad_mw`,
+    u.`_v_fecha_registro` AS `fecha_registro`,
+/*EXTRAS*/,
+    u.`_archivo_origen`,
+    u.`_fecha_carga`,
+    u.`_ingestado_en`
+FROM unico u;
+
+-- quarantine/rows/proveedores
+SELECT
+    v.`nit`,
+    v.`nombre_proveedor`,
+    v.`tipo_energia`,
+    v.`ciudad`,
+    v.`capacidad_mw`,
+    v.`fecha_registro`,
+/*EXTRAS_RAW*/,
+    v.motivo_rechazo,
+    CAST(NULL AS STRING) AS _linea_original,
+    v.`_archivo_origen`,
+    v.`_fecha_carga`,
+    v.`_ingestado_en`
+FROM validado v
+WHERE v.motivo_rechazo IS NOT NULL
+UNION ALL
+SELECT
+    CAST(NULL AS STRING) AS `nit`,
+    CAST(NULL AS STRING) AS `nombre_proveedor`,
+    CAST(NULL AS STRING) AS `tipo_energia`,
+    CAST(NULL AS STRING) AS `ciudad`,
+    CAST(NULL AS STRING) AS `capacidad_mw`,
+    CAST(NULL AS STRING) AS `fecha_registro`,
+/*EXTRAS_NULL*/,
+    b.motivo_rechazo,
+    b._linea_original,
+    b.`_archivo_origen`,
+    b.`_fecha_carga`,
+    b.`_ingestado_en`
+FROM rotas b;
