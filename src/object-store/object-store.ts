@@ -49,6 +49,35 @@ export interface ObjectStore {
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Optional fast path of stores kept in a local folder: the absolute file path of `key`, so a
+   * caller can hand the file to a kernel copy or to DuckDB without streaming it through JS.
+   */
+  localPath?(key: string): string;
+  /**
+   * Atomically puts the contents of a local file (a kernel copy on the local folder adapter, a
+   * streamed upload on S3). Same guarantees as `put`.
+   */
+  putFile?(key: string, filePath: string): Promise<void>;
+  /**
+   * Optional: renames `fromKey` to `toKey` atomically, without copying bytes, and refuses to
+   * replace an existing `toKey`. Only stores that can do this cheaply (a local folder) have it.
+   */
+  rename?(fromKey: string, toKey: string): Promise<void>;
+}
+
+/**
+ * Copies `fromKey` of one store to `toKey` of another, as fast as the two adapters allow:
+ * a kernel file copy between local folders, else a stream.
+ */
+export async function copyBetween(
+  from: ObjectStore,
+  fromKey: string,
+  to: ObjectStore,
+  toKey: string,
+): Promise<void> {
+  if (from.localPath && to.putFile) return to.putFile(toKey, from.localPath(fromKey));
+  return to.put(toKey, await from.getStream(fromKey));
 }
 
 /** Thrown by `get`/`getStream`/`copy` when the key does not exist. */

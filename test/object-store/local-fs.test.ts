@@ -101,4 +101,23 @@ describe('LocalFsObjectStore', () => {
     );
     expect(onDisk.toString()).toBe('a;b\r\n');
   });
+  it('putFile copies a local file atomically; rename moves without replacing', async () => {
+    const src = path.join(root, '..', `src-${randomBytes(4).toString('hex')}.csv`);
+    await fs.writeFile(src, 'tipo;x\n1;2\n');
+    await store.putFile('raw/a/one.csv', src);
+    expect((await store.get('raw/a/one.csv')).toString()).toBe('tipo;x\n1;2\n');
+    expect(store.localPath('raw/a/one.csv')).toBe(path.join(root, 'raw', 'a', 'one.csv'));
+    await store.put('raw/a/two.csv', 'other');
+    await expect(store.rename('raw/a/one.csv', 'raw/a/two.csv')).rejects.toThrow(
+      /the target exists/,
+    );
+    expect((await store.get('raw/a/two.csv')).toString()).toBe('other');
+    await store.rename('raw/a/one.csv', 'raw/b/one.csv');
+    expect(await store.head('raw/a/one.csv')).toBeUndefined();
+    expect((await store.get('raw/b/one.csv')).toString()).toBe('tipo;x\n1;2\n');
+    await expect(store.rename('raw/zz/missing.csv', 'raw/b/x.csv')).rejects.toBeInstanceOf(
+      ObjectNotFoundError,
+    );
+    await fs.rm(src);
+  });
 });

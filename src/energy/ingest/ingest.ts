@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path/posix';
 import type { Logger } from 'pino';
-import { listAll, type ObjectInfo, type ObjectStore } from '../../object-store/object-store.js';
+import {
+  copyBetween,
+  listAll,
+  type ObjectInfo,
+  type ObjectStore,
+} from '../../object-store/object-store.js';
 import {
   ENERGY_ENTITIES,
   REQUIRED_COLUMNS,
@@ -69,6 +74,9 @@ export interface IngestReport {
 /** Prefixes of the datalake the ingestion writes besides raw/ and quarantine/. */
 const PENDING_PREFIX = `${MANIFEST_PREFIX}pending/`;
 const RUNS_PREFIX = `${MANIFEST_PREFIX}ingest-runs/`;
+/** Copies in flight; anything left here by a killed run is swept by the next one. */
+const STAGING_PREFIX = '_staging/ingest/';
+const STALE_STAGING_MS = 10 * 60 * 1000;
 
 /** Landing names that are never taken: hidden files and in-progress uploads. */
 export function isIgnoredLandingKey(key: string): boolean {
@@ -98,11 +106,15 @@ export function entityFromColumns(columns: string[]): EnergyEntity | undefined {
  * Ingests every file now in the landing store (the `energy-data-ingestion` Lambda's job).
  * Files are taken one at a time; a bad file is quarantined and the run goes on.
  */
-export async function ingestOnce(deps: IngestDeps, options: IngestOptions = {}): Promise<IngestReport> {
+export async function ingestOnce(
+  deps: IngestDeps,
+  options: IngestOptions = {},
+): Promise<IngestReport> {
   const now = deps.now ?? (() => new Date());
   const started = now();
   const runId = newRunId(started);
   const loadDate = options.loadDate ?? loadDateOf(started, deps.timezone ?? 'America/Bogota');
+  await sweepStaleStaging(deps.datalake, started);
   const files: FileOutcome[] = [];
   const keys: ObjectInfo[] = [];
   for await (const info of listAll(deps.source, '')) {
@@ -145,13 +157,28 @@ export async function ingestKey(
 ): Promise<FileOutcome> {
   const log = deps.log.child({ sourceKey });
   const before = await deps.source.head(sourceKey);
-  if (!before) return { sourceKey, status: 'failed', bytes: 0, error: 'the file disappeared before it was read' };
+  if (!before)
+    return {
+      sourceKey,
+      status: 'failed',
+      bytes: 0,
+      error: 'the file disappeared before it was read',
+    };
+  // Where the datalake can rename (a local folder), the file is copied into a staging object
+  // while it is inspected, so the kernel copy and the JS scan run in parallel; the staged copy
+  // is then renamed into place. Elsewhere the copy runs after the inspection.
+  const staging = deps.datalake.rename
+    ? `${STAGING_PREFIX}${ctx.runId}/${randomBytes(8).toString('hex')}`
+    : undefined;
   try {
-    const inspection = await inspectStream(await deps.source.getStream(sourceKey));
+    const [inspection] = await Promise.all([
+      deps.source.getStream(sourceKey).then(inspectStream),
+      staging ? copyBetween(deps.source, sourceKey, deps.datalake, staging) : undefined,
+    ]);
     const fileName = path.basename(sourceKey);
     const verdict = classify(fileName, inspection);
     if ('rejection' in verdict) {
-      return await quarantine(deps, sourceKey, inspection, verdict.rejection, ctx, log);
+      return await quarantine(deps, sourceKey, inspection, verdict.rejection, ctx, log, staging);
     }
     const { entity, columns } = verdict;
 
@@ -172,11 +199,16 @@ export async function ingestKey(
 
     const pendingKey = `${PENDING_PREFIX}${inspection.sha256}.json`;
     const pending = (await readJson(deps.datalake, pendingKey)) as
-      | { rawKey: string; loadDate: string }
-      | undefined;
+      { rawKey: string; loadDate: string } | undefined;
     const loadDate = pending?.loadDate ?? ctx.loadDate;
     const rawKey =
-      pending?.rawKey ?? (await chooseFreeKey(deps.datalake, `raw/${entity}/${partitionPath(loadDate)}`, fileName, inspection.sha256));
+      pending?.rawKey ??
+      (await chooseFreeKey(
+        deps.datalake,
+        `raw/${entity}/${partitionPath(loadDate)}`,
+        fileName,
+        inspection.sha256,
+      ));
     if (!pending) {
       await deps.datalake.put(
         pendingKey,
@@ -185,11 +217,17 @@ export async function ingestKey(
     }
     const existing = await deps.datalake.head(rawKey);
     if (!existing) {
-      await deps.datalake.put(rawKey, await deps.source.getStream(sourceKey));
+      if (staging) await deps.datalake.rename!(staging, rawKey);
+      else await copyBetween(deps.source, sourceKey, deps.datalake, rawKey);
     }
     const after = await deps.source.head(sourceKey);
     const rawNow = await deps.datalake.head(rawKey);
-    if (!after || after.size !== before.size || after.etag !== before.etag || rawNow?.size !== before.size) {
+    if (
+      !after ||
+      after.size !== before.size ||
+      after.etag !== before.etag ||
+      rawNow?.size !== before.size
+    ) {
       // The landing file changed while it was copied: undo our copy, take it on the next run.
       if (!existing) await deps.datalake.delete(rawKey);
       await deps.datalake.delete(pendingKey);
@@ -224,6 +262,9 @@ export async function ingestKey(
   } catch (err) {
     log.error({ err }, 'ingestion of the file failed; it stays in landing');
     return { sourceKey, status: 'failed', bytes: before.size, error: (err as Error).message };
+  } finally {
+    // Gone already when it was renamed into place; a no-op then.
+    if (staging) await deps.datalake.delete(staging).catch(() => undefined);
   }
 }
 
@@ -286,6 +327,7 @@ async function quarantine(
   reason: Rejection,
   ctx: IngestKeyContext,
   log: Logger,
+  staging?: string,
 ): Promise<FileOutcome> {
   const folder = `quarantine/files/${ctx.loadDate}`;
   const fileName = path.basename(sourceKey);
@@ -295,12 +337,15 @@ async function quarantine(
   const stem = fileName.slice(0, fileName.length - ext.length);
   for (const name of [fileName, `${stem}__${inspection.sha256.slice(0, 12)}${ext}`]) {
     const previous = (await readJson(deps.datalake, `${folder}/${name}.error.json`)) as
-      | { sha256?: string }
-      | undefined;
+      { sha256?: string } | undefined;
     if (previous?.sha256 === inspection.sha256) target = `${folder}/${name}`;
   }
   target ??= await chooseFreeKey(deps.datalake, folder, fileName, inspection.sha256);
-  await deps.datalake.put(target, await deps.source.getStream(sourceKey));
+  if (staging && deps.datalake.rename && !(await deps.datalake.head(target))) {
+    await deps.datalake.rename(staging, target);
+  } else {
+    await copyBetween(deps.source, sourceKey, deps.datalake, target);
+  }
   const errorDoc = {
     sourceKey,
     quarantineKey: target,
@@ -316,7 +361,22 @@ async function quarantine(
   await deps.datalake.put(`${target}.error.json`, JSON.stringify(errorDoc, null, 2));
   await deps.source.delete(sourceKey);
   log.warn({ quarantineKey: target, reason: reason.code }, `quarantined: ${reason.message}`);
-  return { sourceKey, status: 'quarantined', bytes: inspection.bytes, quarantineKey: target, reason };
+  return {
+    sourceKey,
+    status: 'quarantined',
+    bytes: inspection.bytes,
+    quarantineKey: target,
+    reason,
+  };
+}
+
+/** Deletes staged copies left by killed runs (older than 10 minutes). */
+async function sweepStaleStaging(store: ObjectStore, now: Date): Promise<void> {
+  const stale: string[] = [];
+  for await (const o of listAll(store, STAGING_PREFIX)) {
+    if (now.getTime() - o.modifiedAt.getTime() > STALE_STAGING_MS) stale.push(o.key);
+  }
+  for (const key of stale) await store.delete(key);
 }
 
 async function readJson(store: ObjectStore, key: string): Promise<unknown> {

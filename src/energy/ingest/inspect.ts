@@ -31,6 +31,8 @@ const DELIMITERS = [';', ',', '\t', '|'] as const;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
+/** Bytes after which a quote opens a quoted field: line starts and candidate delimiters. */
+const FIELD_START = new Set([-1, LF, CR, 0x3b, 0x2c, 0x09, 0x7c]);
 
 /**
  * Reads a stream once: hashes it, counts records (quote-aware), checks the encoding, and detects
@@ -52,6 +54,7 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
   let crlf = 0;
   let lf = 0;
   let prevByte = -1;
+  let quoteAtChunkEnd = false;
 
   for await (const c of stream) {
     const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
@@ -70,39 +73,55 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
     }
     if (!utf8 && !hasC1) hasC1 = hasC1Byte(chunk);
 
-    // Count records: fast path for chunks without quotes.
-    if (!inQuote && chunk.indexOf(QUOTE) === -1) {
-      let start = 0;
-      let p = chunk.indexOf(LF);
-      while (p !== -1) {
+    // Count records, quote-aware as RFC 4180 and DuckDB read them: a quote opens a quoted field
+    // only at the start of a field; inside one, `""` is an escaped quote. It jumps between
+    // quotes and line feeds with indexOf (native memchr) rather than visiting every byte.
+    let i = 0;
+    if (quoteAtChunkEnd) {
+      // The previous chunk ended on a quote inside a quoted field: `""` or a closing quote?
+      quoteAtChunkEnd = false;
+      if (chunk[0] === QUOTE) i = 1;
+      else inQuote = false;
+    }
+    let nextQuote = chunk.indexOf(QUOTE, i);
+    while (i < chunk.length) {
+      if (inQuote) {
+        if (nextQuote === -1) {
+          i = chunk.length;
+          break;
+        }
+        if (nextQuote === chunk.length - 1) {
+          quoteAtChunkEnd = true;
+          i = chunk.length;
+          break;
+        }
+        if (chunk[nextQuote + 1] === QUOTE) i = nextQuote + 2;
+        else {
+          inQuote = false;
+          i = nextQuote + 1;
+        }
+        nextQuote = chunk.indexOf(QUOTE, i);
+        continue;
+      }
+      const p = chunk.indexOf(LF, i);
+      if (p !== -1 && (nextQuote === -1 || p < nextQuote)) {
         const before = p > 0 ? chunk[p - 1]! : prevByte;
         if (before === CR) crlf++;
         else lf++;
-        const segment = p - start - (p > start && chunk[p - 1] === CR ? 1 : 0);
+        const segment = p - i - (p > i && chunk[p - 1] === CR ? 1 : 0);
         if (lineHasContent || segment > 0) records++;
         lineHasContent = false;
-        start = p + 1;
-        p = chunk.indexOf(LF, start);
-      }
-      if (start < chunk.length) {
-        const tail = chunk.length - start;
-        if (tail > 1 || chunk[start] !== CR) lineHasContent = true;
-      }
-    } else {
-      for (let i = 0; i < chunk.length; i++) {
-        const b = chunk[i]!;
-        if (b === QUOTE) {
-          inQuote = !inQuote;
-          lineHasContent = true;
-        } else if (b === LF && !inQuote) {
-          const before = i > 0 ? chunk[i - 1]! : prevByte;
-          if (before === CR) crlf++;
-          else lf++;
-          if (lineHasContent) records++;
-          lineHasContent = false;
-        } else if (b !== CR) {
-          lineHasContent = true;
-        }
+        i = p + 1;
+      } else if (nextQuote !== -1) {
+        const before = nextQuote > 0 ? chunk[nextQuote - 1]! : prevByte;
+        lineHasContent = true;
+        if (FIELD_START.has(before)) inQuote = true;
+        i = nextQuote + 1;
+        nextQuote = chunk.indexOf(QUOTE, i);
+      } else {
+        const tail = chunk.length - i;
+        if (tail > 1 || chunk[i] !== CR) lineHasContent = true;
+        i = chunk.length;
       }
     }
     if (chunk.length > 0) prevByte = chunk[chunk.length - 1]!;
@@ -136,7 +155,8 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
       rows: 0,
       problem: {
         code: 'undecodable',
-        detail: 'it starts with a UTF-8 byte-order mark but contains bytes that are not valid UTF-8',
+        detail:
+          'it starts with a UTF-8 byte-order mark but contains bytes that are not valid UTF-8',
       },
     };
   } else if (hasC1) {

@@ -2,12 +2,7 @@ import type { EnergyEntity } from '../entities.js';
 
 /** Why a landing file was not accepted. `code` is stable; scripts may rely on it. */
 export type RejectionCode =
-  | 'empty'
-  | 'not_text'
-  | 'undecodable'
-  | 'no_delimiter'
-  | 'unknown_entity'
-  | 'missing_columns';
+  'empty' | 'not_text' | 'undecodable' | 'no_delimiter' | 'unknown_entity' | 'missing_columns';
 
 export interface Rejection {
   code: RejectionCode;

@@ -14,7 +14,8 @@ export function formatIngestReport(r: IngestReport): string {
     `  duplicates   ${t.duplicate}`,
     `  quarantined  ${t.quarantined}`,
   ];
-  if (t.deferred) lines.push(`  deferred     ${t.deferred} (still being written or changed; next run)`);
+  if (t.deferred)
+    lines.push(`  deferred     ${t.deferred} (still being written or changed; next run)`);
   if (t.failed) lines.push(`  failed       ${t.failed} (left in landing; see the log)`);
   for (const f of r.files) {
     switch (f.status) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type Dirent } from 'node:fs';
+import { constants as fsConstants, createWriteStream, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -113,18 +113,49 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
+    try {
+      await this.putFile(toKey, this.pathOf(fromKey));
+    } catch (err) {
+      throw this.mapNotFound(err, fromKey);
+    }
+  }
+
+  /** `link` then `unlink`: atomic, and it never replaces an existing `toKey` (EEXIST). */
+  async rename(fromKey: string, toKey: string): Promise<void> {
     const from = this.pathOf(fromKey);
     const target = this.pathOf(toKey);
     const dir = path.dirname(target);
     await fs.mkdir(dir, { recursive: true });
+    try {
+      await fs.link(from, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new Error(`cannot rename ${fromKey} to ${toKey}: the target exists (in ${this.url})`);
+      }
+      throw this.mapNotFound(err, fromKey);
+    }
+    await fsyncDir(dir);
+    await fs.unlink(from);
+    await fsyncDir(path.dirname(from));
+  }
+
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+
+  /** Kernel copy (copy_file_range / reflink where the file system has it) to a temp file, fsync, rename. */
+  async putFile(key: string, filePath: string): Promise<void> {
+    const target = this.pathOf(key);
+    const dir = path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
     const tmp = path.join(dir, `${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
     try {
-      await fs.copyFile(from, tmp);
+      await fs.copyFile(filePath, tmp, fsConstants.COPYFILE_FICLONE);
       await fsyncPath(tmp);
       await fs.rename(tmp, target);
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw this.mapNotFound(err, fromKey);
+      throw err;
     }
     await fsyncDir(dir);
   }

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   assertValidKey,
@@ -135,6 +136,11 @@ export class S3ObjectStore implements ObjectStore {
     } finally {
       body.off('error', onSourceError);
     }
+  }
+
+  /** Streams a local file up (multipart above the threshold). */
+  async putFile(key: string, filePath: string): Promise<void> {
+    await this.put(key, createReadStream(filePath, { highWaterMark: 1 << 20 }));
   }
 
   async get(key: string): Promise<Buffer> {
