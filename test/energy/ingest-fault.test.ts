@@ -11,7 +11,7 @@ const FILES = 300;
 /** All files under a folder, recursively, as relative paths (temp files included). */
 function walk(dir: string, base = dir): string[] {
   let out: string[] = [];
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
@@ -27,7 +27,10 @@ function walk(dir: string, base = dir): string[] {
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-function runOnce(home: string, killAfterMs?: number): Promise<{ code: number | null; killed: boolean }> {
+function runOnce(
+  home: string,
+  killAfterMs?: number,
+): Promise<{ code: number | null; killed: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'ingest', '--once', '--json'], {
       env: { ...process.env, CORRIENTE_HOME: home, CORRIENTE_LOG_LEVEL: 'silent' },
@@ -63,12 +66,14 @@ describe('ingestion under SIGKILL (fault test)', () => {
         body = 'columna_a;columna_b\n1;2\n'.repeat(1 + (i % 3)) + `#${i}\n`; // unknown entity
       } else if (entity === 'clientes') {
         body = 'tipo_identificacion;identificacion;nombre;ciudad\n';
-        for (let r = 0; r < 200 + i; r++) body += `CC;${1000000 + i * 1000 + r};Persona ${r};Bogotá\n`;
+        for (let r = 0; r < 200 + i; r++)
+          body += `CC;${1000000 + i * 1000 + r};Persona ${r};Bogotá\n`;
       } else if (entity === 'proveedores') {
         body = 'nombre_proveedor;tipo_energia\n';
         for (let r = 0; r < 50 + i; r++) body += `Proveedor ${i}-${r} S.A.S.;Solar\n`;
       } else {
-        body = 'tipo_transaccion;nombre_cliente_proveedor;cantidad_comprada_kwh;precio_kwh_cop;tipo_energia\n';
+        body =
+          'tipo_transaccion;nombre_cliente_proveedor;cantidad_comprada_kwh;precio_kwh_cop;tipo_energia\n';
         for (let r = 0; r < 400 + i; r++) body += `Venta;Persona ${r};${100 + r};812,5;Eólica\n`;
       }
       const buf = Buffer.from(body);
@@ -109,7 +114,10 @@ describe('ingestion under SIGKILL (fault test)', () => {
     for (const s of rawShas) expect(good.has(s)).toBe(true);
     // Every bad file in quarantine, each content once.
     const quarantined = all.filter(
-      (k) => k.startsWith('quarantine/files/') && !k.endsWith('.error.json') && !k.includes('.corriente-tmp-'),
+      (k) =>
+        k.startsWith('quarantine/files/') &&
+        !k.endsWith('.error.json') &&
+        !k.includes('.corriente-tmp-'),
     );
     const qShas = quarantined.map((k) => sha(readFileSync(path.join(lake, k))));
     expect(new Set(qShas)).toEqual(bad);

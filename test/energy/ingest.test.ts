@@ -8,7 +8,8 @@ import { LocalFsObjectStore } from '../../src/object-store/local-fs/local-fs-obj
 import { listAll, type ObjectStore } from '../../src/object-store/object-store.js';
 import { tempDir } from '../util/tmp.js';
 
-const CLIENTES = 'tipo_identificacion;identificacion;nombre;ciudad\nCC;1020304050;Juan Pérez;Bogotá\n';
+const CLIENTES =
+  'tipo_identificacion;identificacion;nombre;ciudad\nCC;1020304050;Juan Pérez;Bogotá\n';
 const PROVEEDORES = 'nombre_proveedor;tipo_energia\nHidro Andes S.A.S. E.S.P.;Hidroeléctrica\n';
 const TRANSACCIONES =
   'tipo_transaccion;nombre_cliente_proveedor;cantidad_comprada_kwh;precio_kwh_cop;tipo_energia\n' +
@@ -44,7 +45,10 @@ async function keys(store: ObjectStore, prefix = ''): Promise<string[]> {
 }
 
 async function errorDoc(key: string): Promise<Record<string, unknown>> {
-  return JSON.parse((await datalake.get(`${key}.error.json`)).toString()) as Record<string, unknown>;
+  return JSON.parse((await datalake.get(`${key}.error.json`)).toString()) as Record<
+    string,
+    unknown
+  >;
 }
 
 describe('entity recognition', () => {
@@ -74,7 +78,13 @@ describe('accepted files', () => {
     drop('transacciones_2026-03-09.csv', TRANSACCIONES);
     const r = await ingestOnce(deps);
     expect(r.loadDate).toBe('2026-03-09');
-    expect(r.totals).toMatchObject({ loaded: 3, duplicate: 0, quarantined: 0, failed: 0, rowsLoaded: 4 });
+    expect(r.totals).toMatchObject({
+      loaded: 3,
+      duplicate: 0,
+      quarantined: 0,
+      failed: 0,
+      rowsLoaded: 4,
+    });
     const rawKey = `raw/clientes/${DAY}/clientes_2026-03-09.csv`;
     expect((await datalake.get(rawKey)).toString()).toBe(CLIENTES);
     expect(await keys(source)).toEqual([]);
@@ -98,9 +108,21 @@ describe('accepted files', () => {
   });
 
   it('detects Latin-1, UTF-8 with BOM, CRLF and a comma delimiter', async () => {
-    drop('clientes_latin1.csv', Buffer.from('tipo_identificacion;identificacion;nombre;ciudad\r\nCC;1;José;BOGOTÁ\r\n', 'latin1'));
-    drop('proveedores_bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(PROVEEDORES)]));
-    drop('transacciones_coma.csv', TRANSACCIONES.replace(/;/g, ',').replace('150,5', '"150,5"').replace('812,3', '"812,3"'));
+    drop(
+      'clientes_latin1.csv',
+      Buffer.from(
+        'tipo_identificacion;identificacion;nombre;ciudad\r\nCC;1;José;BOGOTÁ\r\n',
+        'latin1',
+      ),
+    );
+    drop(
+      'proveedores_bom.csv',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(PROVEEDORES)]),
+    );
+    drop(
+      'transacciones_coma.csv',
+      TRANSACCIONES.replace(/;/g, ',').replace('150,5', '"150,5"').replace('812,3', '"812,3"'),
+    );
     await ingestOnce(deps);
     const read = async (k: string) =>
       manifestEntrySchema.parse(JSON.parse((await datalake.get(manifestKeyForRaw(k))).toString()));
@@ -183,7 +205,10 @@ describe('idempotency', () => {
     const { createHash } = await import('node:crypto');
     const sha = createHash('sha256').update(CLIENTES).digest('hex');
     const rawKey = 'raw/clientes/year=2026/month=03/day=08/clientes.csv'; // the day before
-    await datalake.put(`_manifests/pending/${sha}.json`, JSON.stringify({ rawKey, loadDate: '2026-03-08' }));
+    await datalake.put(
+      `_manifests/pending/${sha}.json`,
+      JSON.stringify({ rawKey, loadDate: '2026-03-08' }),
+    );
     await datalake.put(rawKey, CLIENTES);
     const r = await ingestOnce(deps);
     expect(r.totals.loaded).toBe(1);
@@ -200,10 +225,24 @@ describe('quarantine', () => {
     ['transacciones.xlsx', Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]), 'not_text'],
     ['clientes_utf16.csv', Buffer.from('\ufefftipo;x\n', 'utf16le'), 'not_text'],
     ['clientes_bin.csv', Buffer.from('tipo_identificacion;a\u0000b\n'), 'not_text'],
-    ['clientes_1252.csv', Buffer.from([...Buffer.from('tipo_identificacion;identificacion;nombre;ciudad\nCC;1;'), 0x93, 0x41, 0x94, ...Buffer.from(';X\n')]), 'undecodable'],
+    [
+      'clientes_1252.csv',
+      Buffer.from([
+        ...Buffer.from('tipo_identificacion;identificacion;nombre;ciudad\nCC;1;'),
+        0x93,
+        0x41,
+        0x94,
+        ...Buffer.from(';X\n'),
+      ]),
+      'undecodable',
+    ],
     ['clientes_una_columna.csv', 'tipo_identificacion\nCC\n', 'no_delimiter'],
     ['datos.csv', 'a;b;c\n1;2;3\n', 'unknown_entity'],
-    ['clientes_sin_ciudad.csv', 'tipo_identificacion;identificacion;nombre\nCC;1;A\n', 'missing_columns'],
+    [
+      'clientes_sin_ciudad.csv',
+      'tipo_identificacion;identificacion;nombre\nCC;1;A\n',
+      'missing_columns',
+    ],
   ];
   for (const [name, content, code] of cases) {
     it(`quarantines ${name} (${code}) with a readable reason, and loads the rest`, async () => {
@@ -249,6 +288,8 @@ describe('run reports', () => {
     expect(stored).toEqual([`_manifests/ingest-runs/${DAY}/${r.runId}.json`]);
     expect(JSON.parse((await datalake.get(stored[0]!)).toString()).totals.loaded).toBe(1);
     expect(existsSync(path.join(source.root, 'clientes.csv'))).toBe(false);
-    expect(readFileSync(datalake.pathOf(`raw/clientes/${DAY}/clientes.csv`), 'utf8')).toBe(CLIENTES);
+    expect(readFileSync(datalake.pathOf(`raw/clientes/${DAY}/clientes.csv`), 'utf8')).toBe(
+      CLIENTES,
+    );
   });
 });

@@ -32,7 +32,9 @@ describe('inspectStream', () => {
     const at = buf.indexOf(0xc3) + 1; // split inside "é"
     const r = await inspectChunks([buf.subarray(0, at), buf.subarray(at)]);
     expect(r.encoding).toBe('utf-8');
-    const latin = await inspectChunks([Buffer.from('nombre;ciudad\nJos\xe9;Bogot\xe1\n', 'latin1')]);
+    const latin = await inspectChunks([
+      Buffer.from('nombre;ciudad\nJos\xe9;Bogot\xe1\n', 'latin1'),
+    ]);
     expect(latin.encoding).toBe('latin-1');
   });
 

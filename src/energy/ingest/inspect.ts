@@ -86,13 +86,9 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
     let nextQuote = chunk.indexOf(QUOTE, i);
     while (i < chunk.length) {
       if (inQuote) {
-        if (nextQuote === -1) {
-          i = chunk.length;
-          break;
-        }
+        if (nextQuote === -1) break;
         if (nextQuote === chunk.length - 1) {
           quoteAtChunkEnd = true;
-          i = chunk.length;
           break;
         }
         if (chunk[nextQuote + 1] === QUOTE) i = nextQuote + 2;

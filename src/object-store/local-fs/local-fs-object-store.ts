@@ -130,7 +130,12 @@ export class LocalFsObjectStore implements ObjectStore {
       await fs.link(from, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(`cannot rename ${fromKey} to ${toKey}: the target exists (in ${this.url})`);
+        throw new Error(
+          `cannot rename ${fromKey} to ${toKey}: the target exists (in ${this.url})`,
+          {
+            cause: err,
+          },
+        );
       }
       throw this.mapNotFound(err, fromKey);
     }
