@@ -1,0 +1,10 @@
+export {
+  KinesisEventLog,
+  KinesisPutError,
+  type KinesisEventLogOptions,
+} from './kinesis-event-log.js';
+export {
+  formatKinesisPosition,
+  parseKinesisPosition,
+  type ShardPositions,
+} from './kinesis-position.js';

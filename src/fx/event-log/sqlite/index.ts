@@ -1,0 +1,1 @@
+export { SqliteCheckpointStore } from './sqlite-checkpoint-store.js';
