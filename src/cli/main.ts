@@ -7,6 +7,8 @@ import { registerCrawl } from './commands/crawl.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerLake } from './commands/lake.js';
+import { registerQuery } from './commands/query.js';
 import { registerStatus } from './commands/status.js';
 import { registerTransform } from './commands/transform.js';
 import { registerUp } from './commands/up.js';
@@ -31,6 +33,8 @@ registerCatalog(program);
 registerTransform(program);
 registerJobs(program);
 registerStatus(program);
+registerQuery(program);
+registerLake(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { governanceConfigSchema } from '../governance/governance-config.js';
 
 const localStoreSchema = z.strictObject({
   type: z.literal('local'),
@@ -77,6 +78,33 @@ export const configSchema = z.strictObject({
       host: z.string().default('127.0.0.1'),
     })
     .prefault({}),
+  query: z
+    .strictObject({
+      /** `duckdb` (over the catalog, local lake) or `athena` (lake on S3). @default 'duckdb' */
+      engine: z.enum(['duckdb', 'athena']).default('duckdb'),
+      /** Rows returned when a caller gives no limit. @default 1000 */
+      defaultLimit: z.number().int().positive().default(1000),
+      /** Largest limit a caller may ask for. @default 100000 */
+      maxLimit: z.number().int().positive().default(100_000),
+      /** A query running longer is cancelled. @default 30000 */
+      timeoutMs: z.number().int().positive().default(30_000),
+      /** DuckDB memory limit of each query instance, e.g. `2GB`. */
+      memoryLimit: z.string().optional(),
+      athena: z
+        .strictObject({
+          region: z.string().default('us-east-1'),
+          workGroup: z.string().default('primary'),
+          /** `s3://bucket/prefix/` for results (else the work group's setting). */
+          outputLocation: z.string().optional(),
+          /** Glue data catalog. @default 'AwsDataCatalog' */
+          catalog: z.string().default('AwsDataCatalog'),
+          endpoint: z.url().optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Principals, roles and grants (Lake Formation's role); absent: one implicit `admin`. */
+  governance: governanceConfigSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -49,3 +49,29 @@ export function quoteLiteral(value: string): string {
 export function quoteQualified(...parts: string[]): string {
   return parts.map(quoteIdent).join('.');
 }
+
+/** A list literal of strings: `['a', 'b']` → `['a', 'b']` with each element quoted. */
+export function quoteStringList(values: readonly string[]): string {
+  return `[${values.map(quoteLiteral).join(', ')}]`;
+}
+
+/**
+ * Confines an instance's file access to `directories` (and DuckDB's own temp folder):
+ * `allowed_directories`, then `enable_external_access = false` (no other file, no network, no
+ * ATTACH of files, no extension install or load). Views created afterwards may read only there.
+ * Call {@link lockConfiguration} when the set-up is done so no statement can undo it.
+ */
+export async function restrictFileAccess(
+  conn: DuckDBConnection,
+  directories: readonly string[],
+): Promise<void> {
+  await conn.run('SET autoinstall_known_extensions = false');
+  await conn.run('SET autoload_known_extensions = false');
+  await conn.run(`SET allowed_directories = ${quoteStringList(directories)}`);
+  await conn.run('SET enable_external_access = false');
+}
+
+/** `lock_configuration = true`: no later `SET`/`RESET`/`PRAGMA` may change any setting. */
+export async function lockConfiguration(conn: DuckDBConnection): Promise<void> {
+  await conn.run('SET lock_configuration = true');
+}

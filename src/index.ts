@@ -1,0 +1,34 @@
+/**
+ * corriente's public TypeScript API.
+ *
+ * @example
+ * import { Lake } from 'corriente';
+ * const lake = await Lake.open({ principal: 'ana' });
+ * const { rows } = await lake.saved('clientes_por_ciudad');
+ */
+export { Lake, type LakeOpenOptions, type LakeQueryOptions } from './query/lake.js';
+export {
+  QueryError,
+  type QueryColumn,
+  type QueryErrorCode,
+  type QueryResult,
+  type QueryableTable,
+} from './query/query-engine.js';
+export { SAVED_QUERIES, type SavedQuery } from './query/saved-queries.js';
+export {
+  ADMIN_PRINCIPAL,
+  GovernanceError,
+  hashToken,
+  type Principal,
+} from './governance/governance.js';
+export type {
+  GovernanceConfig,
+  GrantConfig,
+  PrincipalConfig,
+} from './governance/governance-config.js';
+export { loadConfig, ConfigError, type Config } from './config/config.js';
+export {
+  generateExports,
+  type GenerateOptions,
+  type GeneratedFile,
+} from './energy/generate/index.js';
