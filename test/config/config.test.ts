@@ -22,16 +22,30 @@ describe('loadConfig', () => {
       path.join(t.dir, 'corriente.config.yaml'),
       'home: /data/x\ningest:\n  pollIntervalSeconds: 30\nstores:\n  datalake: { type: s3, bucket: lago-energia, forcePathStyle: true }\n',
     );
-    const c = loadConfig({ env: { CORRIENTE_POLL_INTERVAL_SECONDS: '5' }, cwd: t.dir, overrides: { home: '/data/y' } });
+    const c = loadConfig({
+      env: { CORRIENTE_POLL_INTERVAL_SECONDS: '5' },
+      cwd: t.dir,
+      overrides: { home: '/data/y' },
+    });
     expect(c.home).toBe('/data/y');
     expect(c.ingest.pollIntervalSeconds).toBe(5);
-    expect(c.stores.datalake).toMatchObject({ type: 's3', bucket: 'lago-energia', prefix: '', forcePathStyle: true });
+    expect(c.stores.datalake).toMatchObject({
+      type: 's3',
+      bucket: 'lago-energia',
+      prefix: '',
+      forcePathStyle: true,
+    });
   });
 
   it('names the key and what is wrong', () => {
     writeFileSync(
       path.join(t.dir, 'c.json'),
-      JSON.stringify({ timezone: 'Mars/Olympus', ingest: { pollIntervalSeconds: -1 }, stores: { source: { type: 'ftp' } }, typo: 1 }),
+      JSON.stringify({
+        timezone: 'Mars/Olympus',
+        ingest: { pollIntervalSeconds: -1 },
+        stores: { source: { type: 'ftp' } },
+        typo: 1,
+      }),
     );
     let err: unknown;
     try {
@@ -48,9 +62,38 @@ describe('loadConfig', () => {
   });
 
   it('rejects a non-numeric PORT and unreadable files clearly', () => {
-    expect(() => loadConfig({ env: { PORT: 'http' }, cwd: t.dir })).toThrow(/PORT="http" is not a number/);
-    expect(() => loadConfig({ env: {}, cwd: t.dir, file: 'nope.json' })).toThrow(/cannot read config file/);
+    expect(() => loadConfig({ env: { PORT: 'http' }, cwd: t.dir })).toThrow(
+      /PORT="http" is not a number/,
+    );
+    expect(() => loadConfig({ env: {}, cwd: t.dir, file: 'nope.json' })).toThrow(
+      /cannot read config file/,
+    );
     writeFileSync(path.join(t.dir, 'bad.json'), '{');
     expect(() => loadConfig({ env: {}, cwd: t.dir, file: 'bad.json' })).toThrow(/is not valid/);
+  });
+});
+
+describe('lake, warehouse and fx sections', () => {
+  it('have embedded defaults', () => {
+    const c = loadConfig({ env: {}, cwd: t.dir });
+    expect(c.lake.crawlSchedule).toBe('0 * * * *');
+    expect(c.warehouse).toMatchObject({ target: 'duckdb', postgresSchema: 'corriente_dw' });
+    expect(c.fx.eventLog).toEqual({ type: 'disk', path: 'eventlog', stream: 'fx-events' });
+    expect(c.fx.prices.schedule).toBe('* * * * *');
+  });
+
+  it('take the warehouse URL from CORRIENTE_WAREHOUSE_URL and check crons and sizes', () => {
+    const c = loadConfig({
+      env: { CORRIENTE_WAREHOUSE_URL: 'postgres://u@127.0.0.1/dw' },
+      cwd: t.dir,
+    });
+    expect(c.warehouse.postgresUrl).toBe('postgres://u@127.0.0.1/dw');
+    writeFileSync(
+      path.join(t.dir, 'c.json'),
+      JSON.stringify({ lake: { crawlSchedule: 'cada hora', transformMemoryLimit: 'mucho' } }),
+    );
+    expect(() => loadConfig({ env: {}, cwd: t.dir, file: 'c.json' })).toThrow(
+      /lake\.crawlSchedule: is not a valid cron expression[\s\S]*lake\.transformMemoryLimit: must be a size/,
+    );
   });
 });
