@@ -1,3 +1,6 @@
+import * as path from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
+import { SqliteCatalog } from '../catalog/sqlite/sqlite-catalog.js';
 import { localStorePath, type Config, type StoreConfig } from '../config/config.js';
 import { LocalFsObjectStore } from '../object-store/local-fs/local-fs-object-store.js';
 import type { ObjectStore } from '../object-store/object-store.js';
@@ -30,4 +33,14 @@ export function createStores(config: Config): Stores {
     source: createObjectStore(config, config.stores.source),
     datalake: createObjectStore(config, config.stores.datalake),
   };
+}
+
+/** The catalog (Glue Data Catalog's role): a SQLite file at `$CORRIENTE_HOME/catalog.db`. */
+export function openCatalog(config: Config): Catalog {
+  return new SqliteCatalog({ path: path.join(config.home, 'catalog.db') });
+}
+
+/** `$CORRIENTE_HOME/state/transform.db`: transform job runs and bookmarks. */
+export function transformStatePath(home: string): string {
+  return path.join(home, 'state', 'transform.db');
 }

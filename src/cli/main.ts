@@ -9,6 +9,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLake } from './commands/lake.js';
 import { registerQuery } from './commands/query.js';
+import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerTransform } from './commands/transform.js';
 import { registerUp } from './commands/up.js';
@@ -28,6 +29,7 @@ const program = new Command()
 registerUp(program);
 registerGenerate(program);
 registerIngest(program);
+registerRun(program);
 registerCrawl(program);
 registerCatalog(program);
 registerTransform(program);

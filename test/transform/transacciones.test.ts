@@ -28,6 +28,34 @@ async function seedCounterparties(lake: ReturnType<typeof newLake>): Promise<voi
 }
 
 describe('transacciones job', () => {
+  it('reads a file that mixes LF and CRLF line ends, still quarantining rows with extra fields', async () => {
+    const lake = newLake();
+    await seedCounterparties(lake);
+    const text =
+      `${TRANSACCIONES_HEADER}\r\n` +
+      'M1;2026-03-04;Venta;Ana Gómez;100;800;Solar\n' +
+      'M2;2026-03-04;Compra;Hidro Andes;5000;250;HIDRO\r\n' +
+      'M3;2026-03-04;Compra;Hidro Andes;10;250;HIDRO;sobra\n' +
+      'M4;2026-03-04;Venta;"Ana\r\nGómez";7;900;Solar\r\n';
+    await addRaw(lake, 'transacciones', DAY, 'mixto.csv', text);
+    const report = await runTransforms(lake.deps);
+    expect(report.status).toBe('succeeded');
+    const out = await readParquet(
+      lake.datalake.pathOf(processed('transacciones')),
+      'SELECT id_transaccion FROM t ORDER BY id_transaccion',
+    );
+    expect(out.map((r) => r.id_transaccion)).toEqual(['M1', 'M2', 'M4']);
+    const rejected = await readParquet(
+      lake.datalake.pathOf(quarantine('transacciones')),
+      'SELECT _linea_original FROM t',
+    );
+    expect(rejected.map((r) => r._linea_original)).toEqual([
+      'M3;2026-03-04;Compra;Hidro Andes;10;250;HIDRO;sobra',
+    ]);
+    const run = report.runs.find((r) => r.entity === 'transacciones')!;
+    expect(run.rowsIn).toBe(run.rowsOut + run.rejected + run.duplicates);
+  });
+
   it('normalises numbers, canonical values, rejects bad rows with Spanish reasons, quarantines broken rows', async () => {
     const lake = newLake();
     await seedCounterparties(lake);

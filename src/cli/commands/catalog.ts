@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import type {
   Catalog,
@@ -7,18 +6,12 @@ import type {
   SchemaVersion,
   Table,
 } from '../../catalog/catalog.js';
-import { SqliteCatalog } from '../../catalog/sqlite/sqlite-catalog.js';
-import type { Config } from '../../config/config.js';
+import { openCatalog } from '../../app/local.js';
 import { formatCrawlReport } from '../../crawler/report-text.js';
 import { cliContext } from '../context.js';
 
-/**
- * The configured catalog: the SQLite file `$CORRIENTE_HOME/catalog.db`.
- * (Belongs with the other adapter choices in `src/app/local.ts` once config names a catalog.)
- */
-export function openCatalog(config: Config): Catalog {
-  return new SqliteCatalog({ path: path.join(config.home, 'catalog.db') });
-}
+/** Kept for callers that imported it from here; it lives in `src/app/local.ts`. */
+export { openCatalog } from '../../app/local.js';
 
 /** `corriente catalog` as data: every database with a summary of its tables. */
 export interface CatalogListing {

@@ -1,14 +1,13 @@
 import { Option, type Command } from 'commander';
-import * as path from 'node:path';
+import { transformStatePath } from '../../app/local.js';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
+import { formatTransformReport } from '../../transform/report-format.js';
 import { runTransforms } from '../../transform/runner.js';
 import { SqliteTransformState } from '../../transform/sqlite/sqlite-transform-state.js';
 import { cliContext } from '../context.js';
 
-/** `$CORRIENTE_HOME/state/transform.db`: job runs and bookmarks. */
-export function transformStatePath(home: string): string {
-  return path.join(home, 'state', 'transform.db');
-}
+/** Kept for callers that imported it from here; it lives in `src/app/local.ts`. */
+export { transformStatePath } from '../../app/local.js';
 
 /**
  * `corriente transform [--entity E] [--full] [--memory-limit 1GB] [--threads N]`: runs the
@@ -25,6 +24,7 @@ export function registerTransform(program: Command): void {
       new Option('-e, --entity <entity>', 'only this entity').choices([...ENERGY_ENTITIES]),
     )
     .option('--full', 'reprocess every raw partition, ignoring bookmarks', false)
+    .option('--json', 'print the report as JSON')
     .option('--memory-limit <size>', 'DuckDB memory limit before spilling to disk', '1GB')
     .option('--threads <n>', 'DuckDB threads (default: all cores)', (v) => {
       const n = Number(v);
@@ -34,7 +34,13 @@ export function registerTransform(program: Command): void {
     })
     .action(
       async (
-        opts: { entity?: EnergyEntity; full: boolean; memoryLimit: string; threads?: number },
+        opts: {
+          entity?: EnergyEntity;
+          full: boolean;
+          json?: boolean;
+          memoryLimit: string;
+          threads?: number;
+        },
         cmd: Command,
       ) => {
         const ctx = cliContext(cmd);
@@ -53,7 +59,11 @@ export function registerTransform(program: Command): void {
             },
             { ...(opts.entity ? { entities: [opts.entity] } : {}), full: opts.full },
           );
-          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify(report, null, 2)}\n`
+              : `${formatTransformReport(report)}\n`,
+          );
           if (report.status === 'failed') process.exitCode = 1;
         } finally {
           state.close();

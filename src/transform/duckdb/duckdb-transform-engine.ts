@@ -1,5 +1,8 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import * as path from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { quoteIdent, quoteLiteral, withConnection } from '../../duckdb/duckdb.js';
 import type { EnergyEntity } from '../../energy/entities.js';
 import type { ManifestEntry } from '../../energy/ingest/manifest.js';
@@ -120,15 +123,30 @@ export async function transformPartitionDuckDb(
       const select = allColumns.map((c) =>
         cols.includes(c) ? quoteIdent(c) : `CAST(NULL AS VARCHAR) AS ${quoteIdent(c)}`,
       );
-      await run(
-        `CREATE OR REPLACE VIEW src AS SELECT ${select.join(', ')}, ${lineage} FROM read_csv(${quoteLiteral(f.path)}, ${options.join(', ')})`,
-      );
-      if (first) {
-        for (const v of rendered.views) await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
-        await run('CREATE TABLE validado_t AS SELECT * FROM validado');
-        first = false;
-      } else {
-        await run('INSERT INTO validado_t SELECT * FROM validado');
+      const readFile = async (file: string): Promise<void> => {
+        await run(
+          `CREATE OR REPLACE VIEW src AS SELECT ${select.join(', ')}, ${lineage} FROM read_csv(${quoteLiteral(file)}, ${options.join(', ')})`,
+        );
+        if (first) {
+          for (const v of rendered.views) await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
+          await run('CREATE TABLE validado_t AS SELECT * FROM validado');
+          first = false;
+        } else {
+          await run('INSERT INTO validado_t SELECT * FROM validado');
+        }
+      };
+      try {
+        await readFile(f.path);
+      } catch (err) {
+        // DuckDB's strict CSV mode (kept: it is what catches rows with extra fields) refuses files
+        // that mix LF and CRLF line ends, which concatenated exports do. Such a file is read from
+        // a copy with CRLF turned into LF; the raw file itself is never changed.
+        if (!/state machine reached an invalid state/i.test((err as Error).message)) throw err;
+        await run(`DROP TABLE IF EXISTS rechazos_${i}`);
+        await run(`DROP TABLE IF EXISTS escaneo_${i}`);
+        const normalized = path.join(input.workDir, `lf_${i}.csv`);
+        await crlfToLf(f.path, normalized);
+        await readFile(normalized);
       }
       await run(
         `INSERT INTO rotas SELECT ${BROKEN_REASON}, trim(csv_line, chr(10) || chr(13)), ${lineage} ` +
@@ -226,4 +244,39 @@ function lineageLiterals(f: RawFileInput): string {
 
 async function copyToParquet(conn: DuckDBConnection, query: string, file: string): Promise<void> {
   await conn.run(`COPY (${query}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`);
+}
+
+/** Copies `from` to `to` with every CRLF turned into LF (a CR split across chunks included). */
+async function crlfToLf(from: string, to: string): Promise<void> {
+  let pendingCr = false;
+  const strip = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const parts: Buffer[] = [];
+      let start = 0;
+      if (pendingCr) {
+        if (chunk[0] !== 0x0a) parts.push(Buffer.from([0x0d]));
+        pendingCr = false;
+      }
+      let p = chunk.indexOf(0x0d, start);
+      while (p !== -1) {
+        if (p === chunk.length - 1) {
+          parts.push(chunk.subarray(start, p));
+          pendingCr = true;
+          start = chunk.length;
+          break;
+        }
+        if (chunk[p + 1] === 0x0a) {
+          parts.push(chunk.subarray(start, p));
+          start = p + 1;
+        }
+        p = chunk.indexOf(0x0d, p + 1);
+      }
+      if (start < chunk.length) parts.push(chunk.subarray(start));
+      done(null, Buffer.concat(parts));
+    },
+    flush(done) {
+      done(null, pendingCr ? Buffer.from([0x0d]) : Buffer.alloc(0));
+    },
+  });
+  await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), strip, createWriteStream(to));
 }

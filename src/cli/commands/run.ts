@@ -1,0 +1,68 @@
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { acquireLock } from '../../app/lock.js';
+import { formatCrawlReport } from '../../crawler/index.js';
+import { ingestOnce } from '../../energy/ingest/ingest.js';
+import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { formatIngestReport } from '../../energy/ingest/report-format.js';
+import { openLakeChain, runLakeChain } from '../../platform/lake-chain.js';
+import { formatTransformReport } from '../../transform/report-format.js';
+import { cliContext } from '../context.js';
+import { UsageError } from '../usage-error.js';
+
+const runArgsSchema = z.object({
+  once: z.literal(true, { error: 'only `--once` is supported; `corriente up` runs continuously' }),
+  loadDate: z
+    .string()
+    .refine(isIsoDate, { message: 'must be a real date written YYYY-MM-DD' })
+    .optional(),
+  json: z.boolean().default(false),
+});
+
+/**
+ * `corriente run --once`: the whole energy chain once — ingest → crawl raw → transform →
+ * crawl processed — then exit. Exit code 1 when a file failed or a job failed.
+ */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the energy chain once: ingest → crawl raw → transform → crawl processed')
+    .option('--once', 'run once and exit')
+    .option('--load-date <YYYY-MM-DD>', 'partition date of this ingestion')
+    .option('--json', 'print every step report as one JSON object')
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const parsed = runArgsSchema.safeParse({
+        ...opts,
+        once: opts.once === true ? true : undefined,
+      });
+      if (!parsed.success) throw UsageError.fromZod(parsed.error);
+      const args = parsed.data;
+      const { config, stores, log } = cliContext(cmd);
+      const release = acquireLock(path.join(config.home, 'locks', 'ingest.lock'));
+      const chain = openLakeChain(config, stores, log);
+      try {
+        const ingest = await ingestOnce(
+          { ...stores, log, timezone: config.timezone },
+          args.loadDate ? { loadDate: args.loadDate } : {},
+        );
+        const rest = await runLakeChain(chain);
+        if (args.json) {
+          process.stdout.write(`${JSON.stringify({ ingest, ...rest }, null, 2)}\n`);
+        } else {
+          process.stdout.write(
+            [
+              formatIngestReport(ingest),
+              formatCrawlReport(rest.crawlRaw),
+              formatTransformReport(rest.transform),
+              formatCrawlReport(rest.crawlProcessed),
+            ].join('\n\n') + '\n',
+          );
+        }
+        if (ingest.totals.failed > 0 || rest.transform.status === 'failed') process.exitCode = 1;
+      } finally {
+        await chain.close();
+        release();
+      }
+    });
+}
