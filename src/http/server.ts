@@ -20,8 +20,11 @@ export interface HttpServerOptions {
  */
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request logs are info-level: keep them out of the platform's log unless asked for.
+    loggerInstance: options.log.child(
+      { component: 'http' },
+      { level: 'warn' },
+    ) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
   });
   app.setErrorHandler((err: unknown, req, reply) => {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { openCatalog } from '../cli/commands/catalog.js';
+import { openCatalog } from '../app/local.js';
 import type { Config } from '../config/config.js';
 import { Governance } from '../governance/governance.js';
 import { AthenaQueryEngine } from './athena/athena-query-engine.js';

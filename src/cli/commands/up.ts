@@ -1,12 +1,18 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { acquireLock } from '../../app/lock.js';
+import { crawl } from '../../crawler/index.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
+import { buildHttpServer } from '../../http/server.js';
+import { openLakeChain, runLakeChain } from '../../platform/lake-chain.js';
 import { Platform } from '../../platform/platform.js';
+import { prepareDemo } from '../../platform/demo.js';
+import { lakeRoutes } from '../../query/http/lake-routes.js';
+import { openQueryService } from '../../query/open-query-service.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
-import { prepareDemo } from '../../platform/demo.js';
 
 const upArgsSchema = z.object({
   demo: z.boolean().default(true),
@@ -17,7 +23,9 @@ const upArgsSchema = z.object({
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('run the platform: ingestion loop (and, on an empty home, a demo day of data)')
+    .description(
+      'run the platform: ingestion loop, crawl → transform chain, scheduled crawls and the HTTP API (on an empty home, with a demo day of data)',
+    )
     .option('--no-demo', 'start the bare platform: no sample data')
     .option('--port <port>', 'HTTP port (default 8080, or $PORT)')
     .option('--poll-interval <seconds>', 'seconds between polls of the landing store (default 10)')
@@ -34,23 +42,60 @@ export function registerUp(program: Command): void {
       const out = (s: string): boolean => process.stdout.write(`${s}\n`);
 
       const demo = args.demo ? await prepareDemo({ config, stores, log }) : undefined;
+      const chain = openLakeChain(config, stores, log);
       const platform = new Platform({
         config,
         stores,
         log,
         onIngest: (report) => out(formatIngestReport(report)),
+        chain: [
+          {
+            name: 'lake chain',
+            run: async () => {
+              const r = await runLakeChain(chain);
+              const t = r.transform.runs;
+              return (
+                `crawled raw (+${r.crawlRaw.partitionsAdded} partitions), transform ${r.transform.status} ` +
+                `(${t.reduce((n, x) => n + x.rowsOut, 0)} rows out, ${t.reduce((n, x) => n + x.rejected, 0)} rejected), ` +
+                `crawled processed (+${r.crawlProcessed.partitionsAdded} partitions)`
+              );
+            },
+          },
+        ],
       });
+
+      const query = openQueryService(config);
+      const http = await buildHttpServer({
+        log,
+        plugins: [{ prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query }) }],
+      });
+      const address = await http.listen({ port: config.http.port, host: config.http.host });
+
+      // The scheduled crawl (Glue crawler schedule): picks up anything written outside the chain.
+      const crawlJob = new Cron(config.lake.crawlSchedule, { protect: true }, async () => {
+        try {
+          const report = await crawl(
+            { datalake: stores.datalake, catalog: chain.catalog, log },
+            { zone: 'all' },
+          );
+          log.info({ partitionsAdded: report.partitionsAdded }, 'scheduled crawl done');
+        } catch (err) {
+          log.error({ err }, 'scheduled crawl failed');
+        }
+      });
+
       out(
         [
           'corriente is up',
           `  data folder     ${config.home}`,
           `  landing store   ${stores.source.url}   ← drop clientes/proveedores/transacciones CSV exports here`,
-          `  datalake store  ${stores.datalake.url}`,
-          `  raw zone        ${stores.datalake.url}/raw/<entity>/year=YYYY/month=MM/day=DD/`,
-          `  quarantine      ${stores.datalake.url}/quarantine/files/<date>/`,
-          `  polling every   ${config.ingest.pollIntervalSeconds} s (and on every new file)`,
+          `  datalake store  ${stores.datalake.url}   (raw/, processed/, quarantine/)`,
+          `  HTTP            ${address}   (POST /api/lake/v1/query, GET /api/lake/v1/tables)`,
+          `  query           npx corriente query --database energy_processed_db "SELECT * FROM transacciones LIMIT 5"`,
+          `                  npx corriente query --list   ·   npx corriente catalog   ·   npx corriente jobs`,
+          `  polling every   ${config.ingest.pollIntervalSeconds} s (and on every new file); crawl schedule "${config.lake.crawlSchedule}"`,
           demo ? `  demo            ${demo}` : '  demo            off',
-          'Stop with Ctrl+C: the file in progress is finished first.',
+          'Stop with Ctrl+C: work in progress is finished first.',
         ].join('\n'),
       );
       platform.start();
@@ -69,6 +114,10 @@ export function registerUp(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
       });
+      crawlJob.stop();
+      await http.close();
+      await query.close();
+      await chain.close();
       releaseUp();
       out('corriente stopped');
     });
