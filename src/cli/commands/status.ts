@@ -46,7 +46,9 @@ export function registerStatus(program: Command): void {
       const state = new SqliteTransformState(transformStatePath(ctx.config.home));
       try {
         const report: StatusReport = {
-          freshness: await freshnessReport(ctx.stores.datalake),
+          freshness: await freshnessReport(ctx.stores.datalake, {
+            cadenceHours: ctx.config.lake.freshnessHours,
+          }),
           lastRuns: ENERGY_ENTITIES.flatMap((e) => state.listRuns({ entity: e, limit: 1 })),
         };
         process.stdout.write(
