@@ -47,7 +47,9 @@ export function registerStatus(program: Command): void {
       try {
         const report: StatusReport = {
           freshness: await freshnessReport(ctx.stores.datalake, {
-            cadenceHours: ctx.config.lake.freshnessHours,
+            cadenceHours: Object.fromEntries(
+              ENERGY_ENTITIES.map((e) => [e, ctx.config.lake.freshnessHours]),
+            ),
           }),
           lastRuns: ENERGY_ENTITIES.flatMap((e) => state.listRuns({ entity: e, limit: 1 })),
         };
