@@ -10,6 +10,7 @@ import { registerJobs } from './commands/jobs.js';
 import { registerLake } from './commands/lake.js';
 import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
+import { registerWarehouse } from './commands/warehouse.js';
 import { registerStatus } from './commands/status.js';
 import { registerTransform } from './commands/transform.js';
 import { registerUp } from './commands/up.js';
@@ -37,6 +38,7 @@ registerJobs(program);
 registerStatus(program);
 registerQuery(program);
 registerLake(program);
+registerWarehouse(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@ import { crawl } from '../crawler/index.js';
 import { runTransforms, type TransformReport } from '../transform/runner.js';
 import { SqliteTransformState } from '../transform/sqlite/sqlite-transform-state.js';
 import type { TransformState } from '../transform/transform-state.js';
+import { loadWarehouse, type WarehouseLoadReport } from '../warehouse/load.js';
 
 /** What the chain after an ingestion needs: the stores, the catalog and the job state. */
 export interface LakeChain {
@@ -37,9 +38,13 @@ export interface LakeChainReport {
   crawlRaw: CrawlReport;
   transform: TransformReport;
   crawlProcessed: CrawlReport;
+  warehouse: WarehouseLoadReport;
 }
 
-/** Crawl raw → transform → crawl processed: what follows every ingestion that loaded data. */
+/**
+ * Crawl raw → transform → crawl processed → warehouse load: what follows every ingestion that
+ * loaded data. Each step is incremental, so running it with nothing new is cheap.
+ */
 export async function runLakeChain(chain: LakeChain): Promise<LakeChainReport> {
   const { config, stores, log, catalog, transformState } = chain;
   const crawlRaw = await crawl({ datalake: stores.datalake, catalog, log }, { zone: 'raw' });
@@ -57,5 +62,6 @@ export async function runLakeChain(chain: LakeChain): Promise<LakeChainReport> {
     { datalake: stores.datalake, catalog, log },
     { zone: 'processed' },
   );
-  return { crawlRaw, transform, crawlProcessed };
+  const warehouse = await loadWarehouse({ datalake: stores.datalake, config, log });
+  return { crawlRaw, transform, crawlProcessed, warehouse };
 }

@@ -9,6 +9,7 @@ import { formatIngestReport } from '../../energy/ingest/report-format.js';
 import { openLakeChain, runLakeChain } from '../../platform/lake-chain.js';
 import { formatTransformReport } from '../../transform/report-format.js';
 import { cliContext } from '../context.js';
+import { formatWarehouseReport } from './warehouse.js';
 import { UsageError } from '../usage-error.js';
 
 const runArgsSchema = z.object({
@@ -22,12 +23,14 @@ const runArgsSchema = z.object({
 
 /**
  * `corriente run --once`: the whole energy chain once — ingest → crawl raw → transform →
- * crawl processed — then exit. Exit code 1 when a file failed or a job failed.
+ * crawl processed → warehouse load — then exit. Exit code 1 when a file failed or a job failed.
  */
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the energy chain once: ingest → crawl raw → transform → crawl processed')
+    .description(
+      'run the energy chain once: ingest → crawl raw → transform → crawl processed → warehouse',
+    )
     .option('--once', 'run once and exit')
     .option('--load-date <YYYY-MM-DD>', 'partition date of this ingestion')
     .option('--json', 'print every step report as one JSON object')
@@ -56,6 +59,7 @@ export function registerRun(program: Command): void {
               formatCrawlReport(rest.crawlRaw),
               formatTransformReport(rest.transform),
               formatCrawlReport(rest.crawlProcessed),
+              formatWarehouseReport(rest.warehouse),
             ].join('\n\n') + '\n',
           );
         }

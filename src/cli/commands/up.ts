@@ -57,7 +57,8 @@ export function registerUp(program: Command): void {
               return (
                 `crawled raw (+${r.crawlRaw.partitionsAdded} partitions), transform ${r.transform.status} ` +
                 `(${t.reduce((n, x) => n + x.rowsOut, 0)} rows out, ${t.reduce((n, x) => n + x.rejected, 0)} rejected), ` +
-                `crawled processed (+${r.crawlProcessed.partitionsAdded} partitions)`
+                `crawled processed (+${r.crawlProcessed.partitionsAdded} partitions), ` +
+                `warehouse ${r.warehouse.status} (${r.warehouse.partitions.length} partitions)`
               );
             },
           },
