@@ -275,14 +275,21 @@ describe('generate (clean)', () => {
         const p = proveedorByName.get(t.nombre_cliente_proveedor!);
         expect(p, t.nombre_cliente_proveedor).toBeDefined();
         expect(t.tipo_energia).toBe(p!.tipo_energia);
-        expect(kwh).toBeGreaterThanOrEqual(10_000);
-        expect(kwh).toBeLessThanOrEqual(5_000_000);
+        expect(kwh).toBeGreaterThanOrEqual(4_000);
+        expect(kwh).toBeLessThanOrEqual(300_000);
         expect(precio).toBeGreaterThanOrEqual(200);
         expect(precio).toBeLessThanOrEqual(600);
       }
     }
     expect(ventas / tx.length).toBeGreaterThan(0.82);
     expect(ventas / tx.length).toBeLessThan(0.88);
+    // A retailer buys about what it sells (plus losses): the day's kWh balance within ±40%.
+    const total = (tipo: string) =>
+      tx
+        .filter((t) => t.tipo_transaccion === tipo)
+        .reduce((sum, t) => sum + Number(t.cantidad_comprada_kwh), 0);
+    expect(total('Compra') / total('Venta')).toBeGreaterThan(0.6);
+    expect(total('Compra') / total('Venta')).toBeLessThan(1.4);
     // Every energy type is sold or bought.
     expect(new Set(tx.map((t) => t.tipo_energia)).size).toBe(displays.length);
   });

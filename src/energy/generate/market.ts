@@ -274,8 +274,11 @@ export const VENTA_RANGOS: Record<
   OFICIAL: { kwh: [1_000, 150_000], precio: [760, 960] },
 };
 
-/** Purchase block range, kWh. */
-export const COMPRA_KWH: readonly [number, number] = [10_000, 5_000_000];
+/**
+ * Purchase block range, kWh (log-uniform). Calibrated so a day's purchases cover its sales plus
+ * ~8% losses: with 15% purchases and a mean sale of ~11,000 kWh, the mean block is ~68,000 kWh.
+ */
+export const COMPRA_KWH: readonly [number, number] = [4_000, 300_000];
 
 /** Share of transactions that are sales. */
 export const VENTA_SHARE = 0.85;
