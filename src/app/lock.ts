@@ -1,4 +1,12 @@
-import { linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 
@@ -57,7 +65,12 @@ export function acquireLock(lockPath: string): () => void {
       } catch {
         holder = undefined; // corrupt: treat as stale
       }
-      if (holder && holder.host === hostname() && holder.pid !== process.pid && isAlive(holder.pid)) {
+      if (
+        holder &&
+        holder.host === hostname() &&
+        holder.pid !== process.pid &&
+        isAlive(holder.pid)
+      ) {
         throw new LockBusyError(lockPath, holder);
       }
       try {

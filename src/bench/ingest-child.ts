@@ -9,7 +9,11 @@ import { silentLogger } from '../log/logger.js';
 
 const config = loadConfig();
 const started = process.hrtime.bigint();
-const report = await ingestOnce({ ...createStores(config), log: silentLogger, timezone: config.timezone });
+const report = await ingestOnce({
+  ...createStores(config),
+  log: silentLogger,
+  timezone: config.timezone,
+});
 const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
 process.stdout.write(
   JSON.stringify({

@@ -35,7 +35,9 @@ async function prepare(): Promise<{ dir: string; bytes: number }> {
   rmSync(path.join(root, 'sample'), { recursive: true, force: true });
   if (!existsSync(marker)) {
     rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(`generating ~${targetMb} MB (${transacciones.toLocaleString()} transacciones)…\n`);
+    process.stderr.write(
+      `generating ~${targetMb} MB (${transacciones.toLocaleString()} transacciones)…\n`,
+    );
     const t0 = now();
     await generateExports(new LocalFsObjectStore(dir), {
       date: '2026-11-27',
@@ -78,7 +80,8 @@ for (let i = 0; i < reps; i++) {
   const ingestMs = now() - t0;
   if (r.status !== 0) throw new Error(`ingestion child failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { totals: { loaded: number }; maxRssBytes: number };
-  if (out.totals.loaded !== 3) throw new Error(`expected 3 loaded files, got ${JSON.stringify(out.totals)}`);
+  if (out.totals.loaded !== 3)
+    throw new Error(`expected 3 loaded files, got ${JSON.stringify(out.totals)}`);
   cpRuns.push(cpMs);
   cpSyncRuns.push(cpSyncMs);
   ingestRuns.push(ingestMs);

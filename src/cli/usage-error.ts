@@ -12,7 +12,9 @@ export class UsageError extends Error {
       error.issues
         .map((i) => {
           const key = i.path.join('.');
-          const flag = key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'arguments';
+          const flag = key
+            ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+            : 'arguments';
           return `${flag}: ${i.message}`;
         })
         .join('\n'),

@@ -71,14 +71,19 @@ export const transactionExecutedSchema = z
   });
 export type TransactionExecuted = z.infer<typeof transactionExecutedSchema>;
 
-export const fxEventSchema = z.union([priceTickSchema, accountOpenedSchema, transactionExecutedSchema]);
+export const fxEventSchema = z.union([
+  priceTickSchema,
+  accountOpenedSchema,
+  transactionExecutedSchema,
+]);
 export type FxEvent = z.infer<typeof fxEventSchema>;
 
 /** COP centavos for `amountUsdCents` at `priceCopCents` per USD, rounded half away from zero. */
 export function totalCopCents(amountUsdCents: number, priceCopCents: number): number {
   // Both < 1e13 would overflow doubles; amounts are capped so the product stays exact.
   const product = amountUsdCents * priceCopCents;
-  if (!Number.isSafeInteger(product)) throw new RangeError('amount × price exceeds the exact range');
+  if (!Number.isSafeInteger(product))
+    throw new RangeError('amount × price exceeds the exact range');
   return Math.round(product / 100);
 }
 
@@ -99,9 +104,11 @@ export function centsToNumber(c: number): number {
  * @throws RangeError with a message fit for an API error.
  */
 export function numberToCents(value: number, what = 'amount'): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`${what} must be a positive number`);
   const c = Math.round(value * 100);
-  if (Math.abs(c - value * 100) > 1e-6) throw new RangeError(`${what} must have at most two decimals`);
+  if (Math.abs(c - value * 100) > 1e-6)
+    throw new RangeError(`${what} must have at most two decimals`);
   if (!Number.isSafeInteger(c) || c > 1e11) throw new RangeError(`${what} is too large`);
   return c;
 }

@@ -44,7 +44,9 @@ export class Platform {
     if (stores.source instanceof LocalFsObjectStore) {
       try {
         this.watcher = watch(stores.source.root, { recursive: true }, () => this.trigger(500));
-        this.watcher.on('error', (err) => log.warn({ err }, 'landing folder watch failed; polling only'));
+        this.watcher.on('error', (err) =>
+          log.warn({ err }, 'landing folder watch failed; polling only'),
+        );
       } catch (err) {
         log.warn({ err }, 'cannot watch the landing folder; polling only');
       }

@@ -9,7 +9,9 @@ import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
 export const ingestArgsSchema = z.object({
-  once: z.literal(true, { error: 'only `--once` is supported here; `corriente up` ingests continuously' }),
+  once: z.literal(true, {
+    error: 'only `--once` is supported here; `corriente up` ingests continuously',
+  }),
   loadDate: z
     .string()
     .refine(isIsoDate, { message: 'must be a real date written YYYY-MM-DD' })
@@ -22,10 +24,16 @@ export function registerIngest(program: Command): void {
     .command('ingest')
     .description('load every file now in the landing store into the raw zone, then exit')
     .addOption(new Option('--once', 'ingest what is there now and exit').default(false))
-    .option('--load-date <YYYY-MM-DD>', 'partition date (default: today in the configured time zone)')
+    .option(
+      '--load-date <YYYY-MM-DD>',
+      'partition date (default: today in the configured time zone)',
+    )
     .option('--json', 'print the run report as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = ingestArgsSchema.safeParse({ ...opts, once: opts.once === true ? true : undefined });
+      const parsed = ingestArgsSchema.safeParse({
+        ...opts,
+        once: opts.once === true ? true : undefined,
+      });
       if (!parsed.success) throw UsageError.fromZod(parsed.error);
       const args = parsed.data;
       const ctx = cliContext(cmd);
