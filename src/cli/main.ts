@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.js';
 import { LockBusyError } from '../app/lock.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
+import { registerFx } from './commands/fx.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
@@ -39,6 +40,7 @@ registerStatus(program);
 registerQuery(program);
 registerLake(program);
 registerWarehouse(program);
+registerFx(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,214 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import {
+  createdUserSchema,
+  createUserRequestSchema,
+  latestPriceSchema,
+  pricePageSchema,
+  portfolioSchema,
+  problemSchema,
+  transactionPageSchema,
+  transactionRequestSchema,
+  transactionSchema,
+  userPageSchema,
+} from './schemas.js';
+
+const json = (schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
+  const s = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete s.$schema;
+  return s;
+};
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+const ok = (description: string, schema: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(schema) } },
+});
+const common = {
+  '401': problem('no or invalid token (`unauthenticated`)'),
+  '429': {
+    ...problem('rate limit exceeded (`rate-limited`), per user per minute'),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+  },
+};
+const limitParam = (max: number, dflt: number) => ({
+  name: 'limit',
+  in: 'query',
+  schema: { type: 'integer', minimum: 1, maximum: max, default: dflt },
+});
+const cursorParam = {
+  name: 'cursor',
+  in: 'query',
+  description: '`nextCursor` of the previous page',
+  schema: { type: 'string' },
+};
+
+/** The OpenAPI 3.1 document of the FX API (`GET /api/docs`). */
+export const fxOpenApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'corriente FX API',
+    version: '1.0.0',
+    description:
+      'Buy and sell US dollars against Colombian pesos at the latest market price. Amounts are ' +
+      'decimal numbers in units (USD, COP) with at most two decimals; internally integer cents. ' +
+      'Errors are RFC 9457 problem+json with `type` `urn:corriente:problem:<code>`.',
+  },
+  servers: [{ url: '/api/fx/v1' }],
+  security: [{ bearer: [] }],
+  paths: {
+    '/transactions': {
+      post: {
+        operationId: 'executeTransaction',
+        summary: 'Buy (at the ask) or sell (at the bid) US dollars at the latest price',
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: true,
+            description:
+              'Unique per transaction (1–200 printable ASCII). The same key and body again returns the original response with `Idempotent-Replayed: true` and executes nothing.',
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('TransactionRequest') } },
+        },
+        responses: {
+          '201': {
+            ...ok('executed (or replayed)', 'Transaction'),
+            headers: {
+              'Idempotent-Replayed': {
+                schema: { type: 'string', enum: ['true'] },
+                description: 'present on a replay of an earlier request',
+              },
+            },
+          },
+          '400': problem('invalid body or Idempotency-Key (`invalid-request`, naming the field)'),
+          ...common,
+          '409': problem(
+            'insufficient COP or USD (`insufficient-funds`, with `currency`, `required`, `available`)',
+          ),
+          '413': problem('body too large (`payload-too-large`)'),
+          '415': problem('body not JSON'),
+          '422': problem('the key was used with a different body (`idempotency-conflict`)'),
+          '503': problem(
+            'no price, or the latest is stale (`price-unavailable`, with `lastPriceAgeSeconds`)',
+          ),
+        },
+      },
+      get: {
+        operationId: 'listTransactions',
+        summary: "The caller's transactions, newest first",
+        parameters: [limitParam(100, 20), cursorParam],
+        responses: {
+          '200': ok('a page', 'TransactionPage'),
+          '400': problem('invalid query'),
+          ...common,
+        },
+      },
+    },
+    '/portfolio': {
+      get: {
+        operationId: 'getPortfolio',
+        summary: "The caller's balances and P&L valued at the latest bid",
+        responses: {
+          '200': ok('the portfolio', 'Portfolio'),
+          ...common,
+          '404': problem('no account'),
+        },
+      },
+    },
+    '/prices/latest': {
+      get: {
+        operationId: 'getLatestPrice',
+        summary: 'The latest COP/USD quote',
+        responses: {
+          '200': ok('the latest tick', 'LatestPrice'),
+          ...common,
+          '404': problem('no price yet (`no-price`)'),
+        },
+      },
+    },
+    '/prices': {
+      get: {
+        operationId: 'listPrices',
+        summary: `Price history, oldest first (range ≤ 31 days, default the last hour)`,
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          limitParam(1000, 500),
+          cursorParam,
+        ],
+        responses: {
+          '200': ok('a page', 'PricePage'),
+          '400': problem('invalid range'),
+          ...common,
+        },
+      },
+    },
+    '/admin/users': {
+      post: {
+        operationId: 'createUser',
+        summary: 'Create a user with opening balances; returns its token once',
+        security: [{ adminBearer: [] }],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('CreateUserRequest') } },
+        },
+        responses: {
+          '201': ok('created', 'CreatedUser'),
+          '400': problem('invalid body'),
+          ...common,
+        },
+      },
+      get: {
+        operationId: 'listUsers',
+        summary: 'Users in creation order',
+        security: [{ adminBearer: [] }],
+        parameters: [limitParam(1000, 100), cursorParam],
+        responses: { '200': ok('a page', 'UserPage'), ...common },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'a user token from `corriente fx users create`',
+      },
+      adminBearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'the admin token (CORRIENTE_ADMIN_TOKEN)',
+      },
+    },
+    schemas: {
+      TransactionRequest: json(transactionRequestSchema, 'input'),
+      Transaction: json(transactionSchema),
+      TransactionPage: json(transactionPageSchema),
+      Portfolio: json(portfolioSchema),
+      LatestPrice: json(latestPriceSchema),
+      PricePage: json(pricePageSchema),
+      CreateUserRequest: json(createUserRequestSchema, 'input'),
+      CreatedUser: json(createdUserSchema),
+      UserPage: json(userPageSchema),
+      Problem: json(problemSchema),
+    },
+  },
+} as const;
+
+/**
+ * Serves the OpenAPI document at `GET /docs`; register with prefix `/api` (→ `GET /api/docs`).
+ */
+export function fxDocsRoutes(): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/docs', async () => fxOpenApiDocument);
+  };
+}

@@ -1,0 +1,108 @@
+import { ulid } from 'ulid';
+import { hashToken, newToken } from '../../governance/governance.js';
+import type { FxDatabase } from './fx-database.js';
+
+/** A customer of the FX API. */
+export interface FxUser {
+  /** `u_` + a ULID. */
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface FxUserPage {
+  users: FxUser[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** A valid user name: 1–100 printable characters. */
+export const USER_NAME_RE = /^[^\p{Cc}]{1,100}$/u;
+
+interface UserRow {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+/**
+ * The users of the FX API in table `users(id, name, token_sha256 UNIQUE, created_at)` of the FX
+ * database. Tokens are stored only as their SHA-256; `authenticate` looks the hash up (through a
+ * small in-memory cache, so the hot path does not touch SQLite).
+ *
+ * Creating a user with an account goes through {@link FxLedger.openAccount} first (the
+ * AccountOpened event is the source of truth); see `createFxUser`.
+ */
+export class FxUsers {
+  private readonly stmt;
+  private readonly byHash = new Map<string, FxUser>();
+
+  constructor(private readonly db: FxDatabase) {
+    db.exec(`CREATE TABLE IF NOT EXISTS users (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      token_sha256 TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL
+    ) WITHOUT ROWID`);
+    this.stmt = {
+      insert: db.prepare<[string, string, string, string]>(
+        'INSERT INTO users (id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      byHash: db.prepare<[string], UserRow>(
+        'SELECT id, name, created_at FROM users WHERE token_sha256 = ?',
+      ),
+      byId: db.prepare<[string], UserRow>('SELECT id, name, created_at FROM users WHERE id = ?'),
+      page: db.prepare<[string, number], UserRow>(
+        'SELECT id, name, created_at FROM users WHERE id > ? ORDER BY id LIMIT ?',
+      ),
+      count: db.prepare<[], number>('SELECT count(*) FROM users').pluck(),
+    };
+  }
+
+  /** A new user id (`u_` + ULID) and token; nothing is stored until `insert`. */
+  static newIdentity(now = Date.now()): { id: string; token: string } {
+    return { id: `u_${ulid(now)}`, token: newToken() };
+  }
+
+  /** Stores a user with the SHA-256 of its token. Call inside the ledger's transaction. */
+  insert(user: FxUser, token: string): void {
+    if (!USER_NAME_RE.test(user.name))
+      throw new RangeError('name must be 1–100 printable characters');
+    this.stmt.insert.run(user.id, user.name, hashToken(token), user.createdAt);
+  }
+
+  /** The user a bearer token belongs to, or `undefined`. */
+  authenticate(token: string | undefined): FxUser | undefined {
+    if (!token) return undefined;
+    const hash = hashToken(token);
+    const cached = this.byHash.get(hash);
+    if (cached) return cached;
+    const row = this.stmt.byHash.get(hash);
+    if (!row) return undefined;
+    const user = fromRow(row);
+    if (this.byHash.size >= 100_000) this.byHash.clear();
+    this.byHash.set(hash, user);
+    return user;
+  }
+
+  get(id: string): FxUser | undefined {
+    const row = this.stmt.byId.get(id);
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Users in id (creation) order, `limit` (1–1000) per page. */
+  list(options: { limit?: number; cursor?: string } = {}): FxUserPage {
+    const limit = options.limit ?? 100;
+    const rows = this.stmt.page.all(options.cursor ?? '', limit + 1);
+    const users = rows.slice(0, limit).map(fromRow);
+    return rows.length > limit ? { users, nextCursor: users[users.length - 1]!.id } : { users };
+  }
+
+  count(): number {
+    return this.stmt.count.get()!;
+  }
+}
+
+function fromRow(row: UserRow): FxUser {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
+}

@@ -1,0 +1,17 @@
+export * from './price-source.js';
+export * from './price-book.js';
+export { SqlitePriceBook } from './sqlite/sqlite-price-book.js';
+export { PriceCollector, type CollectResult, type PriceCollectorOptions } from './collector.js';
+export { startPriceCollector, type StartPriceCollectorOptions } from './schedule.js';
+export {
+  SimulatedPriceSource,
+  type SimulatedPriceSourceOptions,
+} from './simulated/simulated-price-source.js';
+export {
+  CsvReplayPriceSource,
+  PriceHistoryError,
+  parsePriceHistory,
+  type CsvReplayPriceSourceOptions,
+} from './replay/csv-replay-price-source.js';
+export { HttpPriceSource, type HttpPriceSourceOptions } from './http/http-price-source.js';
+export { createPriceSource } from './create-price-source.js';
