@@ -5,6 +5,7 @@ import { LockBusyError } from '../app/lock.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerFx } from './commands/fx.js';
+import { registerFxProcessorCommands } from './commands/fx-processor.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerJobs } from './commands/jobs.js';
@@ -40,7 +41,7 @@ registerStatus(program);
 registerQuery(program);
 registerLake(program);
 registerWarehouse(program);
-registerFx(program);
+registerFxProcessorCommands(registerFx(program));
 
 try {
   await program.parseAsync(process.argv);

@@ -51,7 +51,7 @@ export function scanOf(table: Table): string {
     case 'parquet':
       return `read_parquet(${quoteLiteral(`${base}/*/*/*/*.parquet`)}, ${hive})`;
     case 'json':
-      return `read_json(${quoteLiteral(`${base}/*/*/*/*`)}, format = 'newline_delimited', ${hive})`;
+      return `read_json(${quoteLiteral(`${base}/*/*/*/[!.]*`)}, format = 'newline_delimited', ${hive})`;
     case 'csv': {
       const fp = table.formatParameters;
       const options = [
@@ -69,7 +69,7 @@ export function scanOf(table: Table): string {
         'ignore_errors = true',
         'null_padding = true',
       ];
-      return `read_csv(${quoteLiteral(`${base}/*/*/*/*`)}, ${options.join(', ')})`;
+      return `read_csv(${quoteLiteral(`${base}/*/*/*/[!.]*`)}, ${options.join(', ')})`;
     }
   }
 }

@@ -1,0 +1,138 @@
+/**
+ * Stream processor throughput: `node dist/bench/fx-processor.js [events] [users]`.
+ *
+ * Fills a disk event log with a mix of price ticks and transactions over `users` users (default
+ * 500,000 events, 1,000 users), then measures, in the same run:
+ * - baseline: a bare read of the whole log plus `JSON.parse` of every record;
+ * - processor: `processAvailable` (validation, raw lake files on the local folder store, SQLite
+ *   portfolios, checkpoints) with the default batch size of 50,000.
+ * Prints events/s of both and their ratio. Target: ≥ 50,000 events/s for the processor.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DiskEventLog } from '../fx/event-log/disk/disk-event-log.js';
+import { jsonRecord } from '../fx/event-log/event-log.js';
+import { newEventId, totalCopCents, type FxEvent } from '../fx/events.js';
+import { SqlitePortfolioStore } from '../fx/portfolio/sqlite/sqlite-portfolio-store.js';
+import { processAvailable } from '../fx/processor/stream-processor.js';
+import { LocalFsObjectStore } from '../object-store/local-fs/local-fs-object-store.js';
+import { SeededRandom } from '../fx/prices/simulated/random.js';
+
+const total = Number(process.argv[2] ?? 500_000);
+const users = Number(process.argv[3] ?? 1000);
+
+function* events(): Generator<FxEvent> {
+  const rng = new SeededRandom(3);
+  let t = Date.parse('2026-03-02T13:00:00Z');
+  let mid = 400_000;
+  for (let u = 0; u < users; u++) {
+    const at = new Date(++t).toISOString();
+    yield {
+      type: 'AccountOpened',
+      version: 1,
+      id: newEventId(t),
+      userId: `user-${u}`,
+      copCents: 50_000_000_00,
+      usdCents: 1_000_000,
+      openedAt: at,
+      ingestedAt: at,
+    };
+  }
+  for (let i = users; i < total; i++) {
+    t += 5;
+    const at = new Date(t).toISOString();
+    if (rng.uniform() < 0.3) {
+      mid += Math.round((rng.uniform() - 0.5) * 200);
+      yield {
+        type: 'PriceTick',
+        version: 1,
+        id: newEventId(t),
+        source: 'bench',
+        bidCopCents: mid - 400,
+        askCopCents: mid + 400,
+        midCopCents: mid,
+        observedAt: at,
+        ingestedAt: at,
+      };
+    } else {
+      const side = rng.uniform() < 0.5 ? 'BUY' : 'SELL';
+      const price = side === 'BUY' ? mid + 400 : mid - 400;
+      const amount = 100 + Math.floor(rng.uniform() * 20_000);
+      yield {
+        type: 'TransactionExecuted',
+        version: 1,
+        id: newEventId(t),
+        userId: `user-${Math.floor(rng.uniform() * users)}`,
+        side,
+        amountUsdCents: amount,
+        priceCopCents: price,
+        totalCopCents: totalCopCents(amount, price),
+        idempotencyKey: `k-${i}`,
+        executedAt: at,
+        ingestedAt: at,
+      };
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'corriente-bench-fxproc-'));
+  try {
+    const log = await DiskEventLog.open({ dir: path.join(dir, 'eventlog'), stream: 'fx-events' });
+    let chunk: FxEvent[] = [];
+    for (const e of events()) {
+      chunk.push(e);
+      if (chunk.length === 10_000) {
+        await log.appendBatch(chunk.map((x) => jsonRecord('k', x)));
+        chunk = [];
+      }
+    }
+    if (chunk.length) await log.appendBatch(chunk.map((x) => jsonRecord('k', x)));
+
+    // Baseline: read everything and parse the JSON, nothing else.
+    let started = performance.now();
+    let cursor: string | undefined;
+    let n = 0;
+    for (;;) {
+      const page = await log.read(cursor, { max: 50_000 });
+      if (page.records.length === 0) break;
+      cursor = page.next;
+      for (const r of page.records) {
+        JSON.parse(r.data.toString('utf8'));
+        n++;
+      }
+    }
+    const baselineMs = performance.now() - started;
+
+    const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+    const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
+    started = performance.now();
+    const stats = await processAvailable({ log, datalake, portfolios, batchMaxEvents: 50_000 });
+    const processorMs = performance.now() - started;
+    await portfolios.close();
+    await log.close();
+
+    const rate = (count: number, ms: number): number => Math.round((count / ms) * 1000);
+    const baseline = rate(n, baselineMs);
+    const processor = rate(stats.records, processorMs);
+    const out = {
+      events: stats.records,
+      users,
+      batches: stats.batches,
+      transactions: stats.transactions,
+      ticks: stats.ticks,
+      refused: stats.rejected,
+      baselineEventsPerSecond: baseline,
+      processorEventsPerSecond: processor,
+      processorVsBaseline: Number((processor / baseline).toFixed(3)),
+      target: 50_000,
+      meetsTarget: processor >= 50_000,
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

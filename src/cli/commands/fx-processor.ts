@@ -1,0 +1,183 @@
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { openFxEventLog, openPortfolioStore } from '../../app/fx.js';
+import { openCatalog } from '../../app/local.js';
+import {
+  processAvailable,
+  resetStreamProcessor,
+  startStreamProcessor,
+} from '../../fx/processor/index.js';
+import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
+import { simulateHistory } from '../../fx/simulate/index.js';
+import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { DuckDbQueryEngine } from '../../query/duckdb/duckdb-query-engine.js';
+import { cliContext } from '../context.js';
+import { UsageError } from '../usage-error.js';
+
+/** Kept for callers that imported them from here; they live in `src/app/fx.ts`. */
+export { openFxEventLog, openPortfolioStore } from '../../app/fx.js';
+
+const simulateArgs = z.object({
+  users: z.coerce.number().int().min(1).max(9999),
+  days: z.coerce.number().int().min(1).max(3660),
+  seed: z.coerce.number().int().nonnegative().default(1),
+  end: z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).optional(),
+  userPrefix: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,15}$/, 'must be 1–16 lower-case letters and digits')
+    .default('sim'),
+});
+
+/** Parses `fx simulate` options. @throws UsageError */
+export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof simulateArgs> {
+  const parsed = simulateArgs.safeParse(opts);
+  if (!parsed.success) throw UsageError.fromZod(parsed.error);
+  return parsed.data;
+}
+
+/**
+ * Adds the stream processor's subcommands to the `fx` command group:
+ * - `fx process [--once] [--from-start]`: runs the stream processor (until Ctrl-C, or once over
+ *   what the log holds);
+ * - `fx replay`: deletes the checkpoint, clears the portfolios and reprocesses the whole log;
+ * - `fx reconcile [--json]`: recomputes portfolios from the lake with SQL and compares (exit 1
+ *   on differences);
+ * - `fx simulate --users N --days D [--seed S] [--end YYYY-MM-DD]`: writes a simulated history.
+ */
+export function registerFxProcessorCommands(fx: Command): void {
+  fx.command('process')
+    .description('run the stream processor: raw events to the lake, portfolios updated')
+    .option('--once', 'process what the log holds now, then exit')
+    .option('--from-start', 'delete the checkpoint and clear the portfolios first (a replay)')
+    .option('--json', 'print the final counters as JSON')
+    .action(async (opts: { once?: boolean; fromStart?: boolean; json?: boolean }, cmd: Command) => {
+      await runProcessor(cmd, {
+        once: !!opts.once,
+        fromStart: !!opts.fromStart,
+        json: !!opts.json,
+      });
+    });
+
+  fx.command('replay')
+    .description('reprocess the whole event log from the start into the lake and the portfolios')
+    .option('--json', 'print the counters as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await runProcessor(cmd, { once: true, fromStart: true, json: !!opts.json });
+    });
+
+  fx.command('reconcile')
+    .description('recompute portfolios from the lake (SQL) and compare them with the store')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const ctx = cliContext(cmd);
+      const log = await openFxEventLog(ctx.config);
+      const portfolios = openPortfolioStore(ctx.config);
+      const catalog = openCatalog(ctx.config);
+      const query = new DuckDbQueryEngine({
+        catalog,
+        tempDirectory: path.join(ctx.config.home, 'tmp', 'duckdb-query'),
+      });
+      try {
+        const report = await reconcile({
+          log,
+          datalake: ctx.stores.datalake,
+          catalog,
+          query,
+          portfolios,
+          logger: ctx.log,
+        });
+        const text = opts.json ? JSON.stringify(report, null, 2) : formatReconcileReport(report);
+        process.stdout.write(`${text}\n`);
+        if (!report.ok) process.exitCode = 1;
+      } finally {
+        await query.close();
+        await catalog.close();
+        await portfolios.close();
+        await log.close();
+      }
+    });
+
+  fx.command('simulate')
+    .description('write a simulated FX history (prices, users, transactions) into the raw lake')
+    .requiredOption('--users <n>', 'number of simulated users')
+    .requiredOption('--days <n>', 'number of days')
+    .option('--seed <n>', 'random seed (same seed, same history)', '1')
+    .option('--end <date>', 'last day, YYYY-MM-DD (default: yesterday)')
+    .option('--user-prefix <p>', 'user ids are <p>-0001, …', 'sim')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const args = parseSimulateArgs(opts);
+      const ctx = cliContext(cmd);
+      const result = await simulateHistory({
+        datalake: ctx.stores.datalake,
+        users: args.users,
+        days: args.days,
+        seed: args.seed,
+        userPrefix: args.userPrefix,
+        timezone: ctx.config.timezone,
+        logger: ctx.log,
+        ...(args.end ? { end: args.end } : {}),
+      });
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : `simulated ${result.users} users from ${result.from} to ${result.to}: ` +
+              `${result.ticks} price ticks, ${result.transactions} transactions, ` +
+              `${result.files} files (${Object.entries(result.byBehaviour)
+                .map(([b, n]) => `${b} ${n}`)
+                .join(', ')})\n`,
+      );
+    });
+}
+
+async function runProcessor(
+  cmd: Command,
+  opts: { once: boolean; fromStart: boolean; json: boolean },
+): Promise<void> {
+  const ctx = cliContext(cmd);
+  const log = await openFxEventLog(ctx.config);
+  const portfolios = openPortfolioStore(ctx.config);
+  const common = {
+    log,
+    datalake: ctx.stores.datalake,
+    portfolios,
+    timezone: ctx.config.timezone,
+    batchMaxEvents: ctx.config.fx.processor.batchMaxEvents,
+    logger: ctx.log,
+  };
+  try {
+    if (opts.fromStart) {
+      await resetStreamProcessor({ log, portfolios });
+      ctx.log.info('checkpoint deleted and portfolios cleared; reprocessing from the start');
+    }
+    let stats;
+    if (opts.once) {
+      stats = await processAvailable(common);
+    } else {
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const processor = await startStreamProcessor({
+        ...common,
+        batchMaxDelayMs: ctx.config.fx.processor.batchMaxDelayMs,
+      });
+      ctx.log.info('fx stream processor running; Ctrl-C to stop');
+      await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
+      await processor.stop();
+      stats = processor.stats();
+    }
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify(stats, null, 2)}\n`
+        : `processed ${stats.records} events in ${stats.batches} batches ` +
+            `(${stats.transactions} transactions, ${stats.ticks} ticks, ${stats.accounts} accounts, ` +
+            `${stats.invalid} invalid; portfolios: ${stats.applied} applied, ${stats.duplicates} duplicates, ` +
+            `${stats.rejected} refused); checkpoint ${stats.checkpoint ?? '(none)'}\n`,
+    );
+  } finally {
+    await portfolios.close();
+    await log.close();
+  }
+}

@@ -1,0 +1,30 @@
+export {
+  processAvailable,
+  startStreamProcessor,
+  STREAM_PROCESSOR_CONSUMER,
+  type StreamProcessor,
+  type StreamProcessorOptions,
+  type StreamProcessorStats,
+} from './stream-processor.js';
+export { resetStreamProcessor, type ResetOptions } from './reset.js';
+export {
+  batchFileName,
+  positionSlug,
+  processBatch,
+  readPlan,
+  writePlan,
+  PLAN_PREFIX,
+  type BatchDeps,
+  type BatchPlan,
+  type BatchResult,
+  type CutReason,
+} from './batch.js';
+export {
+  INVALID_EVENTS_PREFIX,
+  LoadDates,
+  putRawFiles,
+  RawBatchBuilder,
+  type InvalidRecord,
+  type RawFile,
+} from './raw-writer.js';
+export * from './raw-rows.js';
