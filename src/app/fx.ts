@@ -31,4 +31,3 @@ export function openPortfolioStore(config: Config): PortfolioStore {
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
   });
 }
-
