@@ -4,6 +4,7 @@ import type { Stores } from '../app/local.js';
 import type { Config } from '../config/config.js';
 import { generateExports } from '../energy/generate/index.js';
 import { loadDateOf } from '../energy/ingest/load-date.js';
+import { simulateHistory } from '../fx/simulate/index.js';
 import { listAll } from '../object-store/object-store.js';
 
 export interface DemoDeps {
@@ -31,7 +32,19 @@ export async function prepareDemo(deps: DemoDeps): Promise<string | undefined> {
     dirty: true,
   });
   deps.log.info({ files: files.map((f) => f.key) }, 'demo exports generated');
-  return `generated ${files.map((f) => `${f.key} (${f.rows} rows)`).join(', ')} into the landing store`;
+  // An FX history (30 days of prices and 50 customers of distinct behaviours) for the model.
+  await simulateHistory({
+    datalake: deps.stores.datalake,
+    users: 50,
+    days: 30,
+    seed: 42,
+    timezone: deps.config.timezone,
+    logger: deps.log,
+  });
+  return (
+    `generated ${files.map((f) => `${f.key} (${f.rows} rows)`).join(', ')} into the landing store; ` +
+    'simulated 30 days of FX history for 50 customers in raw/fx_*; 3 demo customers trade through the API'
+  );
 }
 
 function isHomeEmpty(home: string): boolean {

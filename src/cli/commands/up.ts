@@ -7,6 +7,7 @@ import { crawl } from '../../crawler/index.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
 import { buildHttpServer } from '../../http/server.js';
 import { openLakeChain, runLakeChain } from '../../platform/lake-chain.js';
+import { FxPlatform } from '../../platform/fx-platform.js';
 import { Platform } from '../../platform/platform.js';
 import { prepareDemo } from '../../platform/demo.js';
 import { lakeRoutes } from '../../query/http/lake-routes.js';
@@ -65,12 +66,20 @@ export function registerUp(program: Command): void {
         ],
       });
 
+      const fx = await FxPlatform.start({
+        config,
+        stores,
+        catalog: chain.catalog,
+        log,
+        demo: args.demo,
+      });
       const query = openQueryService(config);
       const http = await buildHttpServer({
         log,
-        plugins: [{ prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query }) }],
+        plugins: [{ prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query }) }, ...fx.routes],
       });
       const address = await http.listen({ port: config.http.port, host: config.http.host });
+      if (demo) await fx.startDemoCustomers(address, log);
 
       // The scheduled crawl (Glue crawler schedule): picks up anything written outside the chain.
       const crawlJob = new Cron(config.lake.crawlSchedule, { protect: true }, async () => {
@@ -91,7 +100,11 @@ export function registerUp(program: Command): void {
           `  data folder     ${config.home}`,
           `  landing store   ${stores.source.url}   ← drop clientes/proveedores/transacciones CSV exports here`,
           `  datalake store  ${stores.datalake.url}   (raw/, processed/, quarantine/)`,
-          `  HTTP            ${address}   (POST /api/lake/v1/query, GET /api/lake/v1/tables)`,
+          `  HTTP            ${address}`,
+          `    lake          POST /api/lake/v1/query · GET /api/lake/v1/tables (bearer token: corriente lake token)`,
+          `    FX            /api/fx/v1 (POST /transactions, GET /portfolio, GET /prices/latest) · OpenAPI at /api/docs`,
+          `                  a customer: npx corriente fx users create --name "Ana" --cop 5000000 (with CORRIENTE_ADMIN_TOKEN while up runs)`,
+          `  FX prices       ${config.fx.prices.source}, ${args.demo ? `every ${config.fx.prices.demoIntervalSeconds} s (demo)` : `cron "${config.fx.prices.schedule}"`}; stream processor → raw/fx_*/ and portfolios`,
           `  query           npx corriente query --database energy_processed_db "SELECT * FROM transacciones LIMIT 5"`,
           `                  npx corriente query --list   ·   npx corriente catalog   ·   npx corriente jobs`,
           `  polling every   ${config.ingest.pollIntervalSeconds} s (and on every new file); crawl schedule "${config.lake.crawlSchedule}"`,
@@ -117,6 +130,7 @@ export function registerUp(program: Command): void {
       });
       crawlJob.stop();
       await http.close();
+      await fx.stop();
       await query.close();
       await chain.close();
       releaseUp();
