@@ -45,6 +45,7 @@ export interface FxPlatformOptions {
 export class FxPlatform {
   readonly routes: { prefix: string; plugin: FastifyPluginAsync }[];
   private readonly stops: (() => Promise<void>)[] = [];
+  private statusOf: () => string = () => 'starting';
 
   private constructor(
     readonly eventLog: EventLog,
@@ -130,6 +131,17 @@ export class FxPlatform {
         log.error({ err }, 'fx reconcile failed');
       }
     });
+    fx.statusOf = () => {
+      const tick = priceBook.latest();
+      const st = processor.stats();
+      const price = tick
+        ? `bid ${(tick.bidCopCents / 100).toFixed(2)} / ask ${(tick.askCopCents / 100).toFixed(2)} COP`
+        : 'no price yet';
+      return (
+        `fx: ${price}; processed ${st.transactions} transactions, ${st.ticks} ticks in ${st.files} lake files` +
+        (st.lastError ? `; last processor error: ${st.lastError}` : '')
+      );
+    };
     // Shutdown order: stop producers, flush the processor, then close stores and the log.
     fx.stops.push(
       async () => {
@@ -193,6 +205,11 @@ export class FxPlatform {
         .catch((err: unknown) => log.warn({ err }, 'demo customer request failed'));
     }, 1500);
     this.stops.unshift(async () => clearInterval(timer));
+  }
+
+  /** A one-line live status for the console. */
+  status(): string {
+    return this.statusOf();
   }
 
   async stop(): Promise<void> {

@@ -113,6 +113,12 @@ export function registerUp(program: Command): void {
         ].join('\n'),
       );
       platform.start();
+      // A short live status every 30 s.
+      const statusTimer = setInterval(() => {
+        out(
+          `[${new Date().toLocaleTimeString('es-CO', { timeZone: config.timezone })}] ${fx.status()}`,
+        );
+      }, 30_000);
 
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -128,6 +134,7 @@ export function registerUp(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
       });
+      clearInterval(statusTimer);
       crawlJob.stop();
       await http.close();
       await fx.stop();
