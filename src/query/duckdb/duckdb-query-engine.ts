@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { StatementType, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
+import {
+  StatementType,
+  type DuckDBConnection,
+  type DuckDBInstance,
+  type DuckDBPreparedStatement,
+} from '@duckdb/node-api';
 import type { Catalog, Table } from '../../catalog/catalog.js';
 import {
   lockConfiguration,
@@ -54,7 +59,22 @@ interface PrincipalInstance {
   catalogDatabases: Set<string>;
   inFlight: number;
   retired: boolean;
+  /** Connections free for the next query, each with its prepared statements. */
+  idle: PooledConnection[];
 }
+
+/**
+ * A connection kept between queries, with the statements prepared on it (by default database and
+ * SQL): a repeated query (saved queries, dashboards) skips connect, parse and plan.
+ */
+interface PooledConnection {
+  conn: DuckDBConnection;
+  database: string | undefined;
+  prepared: Map<string, DuckDBPreparedStatement>;
+}
+
+const MAX_IDLE_CONNECTIONS = 4;
+const MAX_PREPARED_PER_CONNECTION = 64;
 
 interface Snapshot {
   version: string;
@@ -92,7 +112,13 @@ export class DuckDbQueryEngine implements QueryEngine {
     const policy = options.policy ?? this.adminPolicy;
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs ?? 30_000;
     const pi = await this.acquire(policy);
-    const conn = await pi.instance.connect();
+    const pooled = pi.idle.pop() ?? {
+      conn: await pi.instance.connect(),
+      database: undefined,
+      prepared: new Map<string, DuckDBPreparedStatement>(),
+    };
+    const conn = pooled.conn;
+    let reusable = true;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -101,23 +127,29 @@ export class DuckDbQueryEngine implements QueryEngine {
     try {
       const analysis = await this.analyze(conn, sql);
       const database = options.database?.toLowerCase();
-      if (database !== undefined) {
-        this.checkDatabase(pi, policy, database);
-        await conn.run(`USE ${quoteIdent(database)}`);
+      if (database !== undefined) this.checkDatabase(pi, policy, database);
+      if (database !== pooled.database) {
+        await conn.run(database === undefined ? 'USE memory.main' : `USE ${quoteIdent(database)}`);
+        pooled.database = database;
       }
       this.authorize(pi, policy, analysis, database);
-      let prepared;
-      try {
-        prepared = await conn.prepare(analysis.sql);
-      } catch (err) {
-        throw this.engineError(err, pi, timedOut, timeoutMs);
-      }
-      // Defence in depth: the parser check above already allows only these.
-      if (
-        prepared.statementType !== StatementType.SELECT &&
-        prepared.statementType !== StatementType.EXPLAIN
-      ) {
-        throw new QueryError('only read-only queries may run', 'forbidden-statement');
+      const cacheKey = analysis.sql;
+      let prepared = pooled.prepared.get(cacheKey);
+      if (!prepared) {
+        try {
+          prepared = await conn.prepare(analysis.sql);
+        } catch (err) {
+          throw this.engineError(err, pi, timedOut, timeoutMs);
+        }
+        // Defence in depth: the parser check above already allows only these.
+        if (
+          prepared.statementType !== StatementType.SELECT &&
+          prepared.statementType !== StatementType.EXPLAIN
+        ) {
+          throw new QueryError('only read-only queries may run', 'forbidden-statement');
+        }
+        if (pooled.prepared.size >= MAX_PREPARED_PER_CONNECTION) pooled.prepared.clear();
+        pooled.prepared.set(cacheKey, prepared);
       }
       const limit = options.limit;
       let reader;
@@ -127,12 +159,14 @@ export class DuckDbQueryEngine implements QueryEngine {
             ? await prepared.streamAndReadAll()
             : await prepared.streamAndReadUntil(limit + 1);
       } catch (err) {
+        reusable = false;
         throw this.engineError(err, pi, timedOut, timeoutMs);
       }
       const names = uniqueNames(reader.columnNames());
       const types = reader.columnTypes().map((t) => t.toString());
       const raw = reader.getRowsJS();
       const truncated = limit !== undefined && raw.length > limit;
+      if (truncated) reusable = false; // the stream was not read to its end
       const kept = truncated ? raw.slice(0, limit) : raw;
       const rows = kept.map((r) => {
         const row: Record<string, unknown> = {};
@@ -152,7 +186,13 @@ export class DuckDbQueryEngine implements QueryEngine {
       throw err;
     } finally {
       clearTimeout(timer);
-      conn.closeSync();
+      // An interrupted or failed execution may leave a result pending: never reuse that one.
+      if (reusable && !timedOut && !pi.retired && pi.idle.length < MAX_IDLE_CONNECTIONS) {
+        pi.idle.push(pooled);
+      } else {
+        pooled.prepared.clear();
+        conn.closeSync();
+      }
       this.release(pi);
     }
   }
@@ -166,7 +206,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     await Promise.allSettled(this.building.values());
     for (const pi of this.instances.values()) {
       pi.retired = true;
-      if (pi.inFlight === 0) pi.instance.closeSync();
+      if (pi.inFlight === 0) closeInstance(pi);
     }
     this.instances.clear();
   }
@@ -315,12 +355,12 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   private release(pi: PrincipalInstance): void {
     pi.inFlight--;
-    if (pi.retired && pi.inFlight === 0) pi.instance.closeSync();
+    if (pi.retired && pi.inFlight === 0) closeInstance(pi);
   }
 
   private retire(pi: PrincipalInstance): void {
     pi.retired = true;
-    if (pi.inFlight === 0) pi.instance.closeSync();
+    if (pi.inFlight === 0) closeInstance(pi);
   }
 
   private async snapshot(): Promise<Snapshot> {
@@ -424,6 +464,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       cataloged: new Set(snapshot.tables.map((t) => `${t.database}.${t.name}`)),
       catalogDatabases: new Set(snapshot.databases),
       inFlight: 0,
+      idle: [],
       retired: false,
     };
   }
@@ -440,4 +481,12 @@ function timeoutError(timeoutMs: number): QueryError {
     'timeout',
     { timeoutMs },
   );
+}
+
+function closeInstance(pi: PrincipalInstance): void {
+  for (const p of pi.idle.splice(0)) {
+    p.prepared.clear();
+    p.conn.closeSync();
+  }
+  pi.instance.closeSync();
 }
