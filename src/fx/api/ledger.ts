@@ -100,6 +100,14 @@ interface Account {
   lastPosition: Position;
 }
 
+interface PendingCommit {
+  account: Account;
+  tx: TransactionRecord | undefined;
+  position: Position;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 interface TxRow {
   user_id: string;
   id: string;
@@ -147,6 +155,8 @@ export class FxLedger {
     tx: TransactionRecord | undefined,
     position: Position,
   ) => void;
+  private readonly commitBatch: (batch: PendingCommit[]) => void;
+  private readonly pendingCommits: PendingCommit[] = [];
   private inFlight = 0;
   private idle: (() => void)[] = [];
   private failure: Error | undefined;
@@ -207,29 +217,72 @@ export class FxLedger {
         'SELECT user_id, portfolio FROM ledger_accounts ORDER BY user_id',
       ),
     };
+    const commitRows = (
+      account: Account,
+      tx: TransactionRecord | undefined,
+      position: Position,
+    ): void => {
+      const p = account.portfolio;
+      this.stmt.upsertAccount.run(p.userId, JSON.stringify(p), position);
+      if (tx) {
+        this.stmt.insertTx.run(
+          tx.userId,
+          tx.id,
+          tx.idempotencyKey,
+          tx.requestHash,
+          tx.side,
+          tx.amountUsdCents,
+          tx.priceCopCents,
+          tx.totalCopCents,
+          tx.executedAt,
+          position,
+        );
+      }
+    };
     this.commit = this.db.transaction(
       (account: Account, tx: TransactionRecord | undefined, position: Position) => {
-        const p = account.portfolio;
-        this.stmt.upsertAccount.run(p.userId, JSON.stringify(p), position);
-        if (tx) {
-          this.stmt.insertTx.run(
-            tx.userId,
-            tx.id,
-            tx.idempotencyKey,
-            tx.requestHash,
-            tx.side,
-            tx.amountUsdCents,
-            tx.priceCopCents,
-            tx.totalCopCents,
-            tx.executedAt,
-            position,
-          );
-        }
+        commitRows(account, tx, position);
         // The checkpoint may only pass positions whose events are all recorded: advance it
         // when nothing else of ours is between append and commit.
         if (this.inFlight <= 1) this.stmt.setMeta.run('checkpoint', position);
       },
     );
+    this.commitBatch = this.db.transaction((batch: PendingCommit[]) => {
+      let last = batch[0]!.position;
+      for (const c of batch) {
+        commitRows(c.account, c.tx, c.position);
+        if (comparePositions(c.position, last) > 0) last = c.position;
+      }
+      if (this.inFlight <= batch.length) this.stmt.setMeta.run('checkpoint', last);
+    });
+  }
+
+  /**
+   * Group commit of the SQLite side: every append acknowledged by the same log flush is recorded
+   * in one SQLite transaction (one WAL write instead of one per trade). Each caller still waits
+   * for its own record to be committed before it answers.
+   */
+  private commitLater(
+    account: Account,
+    tx: TransactionRecord | undefined,
+    position: Position,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingCommits.push({ account, tx, position, resolve, reject });
+      if (this.pendingCommits.length === 1) setImmediate(() => this.flushCommits());
+    });
+  }
+
+  private flushCommits(): void {
+    const batch = this.pendingCommits.splice(0);
+    if (batch.length === 0) return;
+    try {
+      this.commitBatch(batch);
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+      return;
+    }
+    for (const c of batch) c.resolve();
   }
 
   /** Opens the ledger and catches up with the log (see the class comment). */
@@ -389,7 +442,7 @@ export class FxLedger {
             this.commit(account, tx, position);
           })();
         } else {
-          this.commit(account, tx, position);
+          await this.commitLater(account, tx, position);
         }
       } catch (err) {
         // The event is durable but not recorded here: stop, so no check runs on a stale balance.
