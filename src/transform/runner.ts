@@ -141,15 +141,15 @@ async function runJob(
     await fs.mkdir(workDir, { recursive: true });
     const partitions = await listRawPartitions(deps.datalake, job.entity);
     const bookmarks = deps.state.bookmarks(job.entity);
-    const todo = [...partitions.entries()]
+    const toLoad = [...partitions.entries()]
       .filter(([date, files]) => full || changed(bookmarks.get(date), files))
       .sort(([a], [b]) => a.localeCompare(b));
     log.info(
-      { partitions: partitions.size, toProcess: todo.length, full },
+      { partitions: partitions.size, toProcess: toLoad.length, full },
       'transform job started',
     );
     const refs: Partial<Record<EnergyEntity, string[]>> = {};
-    if (todo.length) {
+    if (toLoad.length) {
       for (const ref of jobReferences(job)) {
         refs[ref.entity] ??= await localParquetFiles(
           deps.datalake,
@@ -158,7 +158,7 @@ async function runJob(
         );
       }
     }
-    for (const [loadDate, infos] of todo) {
+    for (const [loadDate, infos] of toLoad) {
       const p = await runPartition(deps, instance, job, loadDate, infos, refs, workDir, runId, now);
       if (p) {
         run.partitions.push(p);

@@ -104,7 +104,7 @@ export async function loadWarehouse(
     const loaded = new Map(
       (await warehouse.loadedPartitions()).map((p) => [`${p.entity}/${p.loadDate}`, p.etag]),
     );
-    const todo = processed.filter(
+    const toLoad = processed.filter(
       (p) => options.full || loaded.get(`${p.entity}/${p.loadDate}`) !== p.etag,
     );
     const report = (
@@ -114,20 +114,20 @@ export async function loadWarehouse(
       target: warehouse!.target,
       location: warehouse!.location,
       status,
-      partitions: todo.map((p) => ({ entity: p.entity, loadDate: p.loadDate, etag: p.etag })),
+      partitions: toLoad.map((p) => ({ entity: p.entity, loadDate: p.loadDate, etag: p.etag })),
       ...counts,
       startedAt: started.toISOString(),
       durationMs: now().getTime() - started.getTime(),
     });
-    if (!todo.length) {
+    if (!toLoad.length) {
       deps.log.info({ target: warehouse.target }, 'warehouse up to date');
       return report('up-to-date', emptyCounts());
     }
     // Dimensions are rebuilt from all their partitions; facts only from the new or changed ones.
-    const changedEntities = new Set(todo.map((p) => p.entity));
+    const changedEntities = new Set(toLoad.map((p) => p.entity));
     const toStage = processed.filter(
       (p) =>
-        (p.entity === 'transacciones' && todo.includes(p)) ||
+        (p.entity === 'transacciones' && toLoad.includes(p)) ||
         (p.entity !== 'transacciones' && changedEntities.has(p.entity)),
     );
     await fs.mkdir(workDir, { recursive: true });
