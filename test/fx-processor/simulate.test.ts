@@ -95,6 +95,13 @@ it('parses the simulate options', () => {
     days: 3,
     seed: 1,
     userPrefix: 'sim',
+    live: false,
+  });
+  expect(() => parseSimulateArgs({ users: '5' })).toThrow(/--days: is required/);
+  expect(() => parseSimulateArgs({ users: '5', live: true })).toThrow(/--duration: is required/);
+  expect(parseSimulateArgs({ users: '5', live: true, duration: '3' })).toMatchObject({
+    live: true,
+    duration: 3,
   });
   expect(() => parseSimulateArgs({ users: '0', days: '3' })).toThrow(/--users/);
   expect(() => parseSimulateArgs({ users: '2', days: '3', end: '2026-02-30' })).toThrow(/--end/);

@@ -10,6 +10,7 @@ import {
 } from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { simulateHistory } from '../../fx/simulate/index.js';
+import { simulateLive } from '../../fx/simulate/live.js';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
 import { DuckDbQueryEngine } from '../../query/duckdb/duckdb-query-engine.js';
 import { cliContext } from '../context.js';
@@ -20,7 +21,11 @@ export { openFxEventLog, openPortfolioStore } from '../../app/fx.js';
 
 const simulateArgs = z.object({
   users: z.coerce.number().int().min(1).max(9999),
-  days: z.coerce.number().int().min(1).max(3660),
+  /** Required for a history; not used with --live. */
+  days: z.coerce.number().int().min(1).max(3660).optional(),
+  live: z.boolean().default(false),
+  duration: z.coerce.number().positive().max(86_400).optional(),
+  url: z.url().optional(),
   seed: z.coerce.number().int().nonnegative().default(1),
   end: z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).optional(),
   userPrefix: z
@@ -31,7 +36,16 @@ const simulateArgs = z.object({
 
 /** Parses `fx simulate` options. @throws UsageError */
 export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof simulateArgs> {
-  const parsed = simulateArgs.safeParse(opts);
+  const parsed = simulateArgs
+    .refine((a) => a.live || a.days !== undefined, {
+      path: ['days'],
+      message: 'is required (the number of days of history), unless --live',
+    })
+    .refine((a) => !a.live || a.duration !== undefined, {
+      path: ['duration'],
+      message: 'is required with --live (seconds to trade)',
+    })
+    .safeParse(opts);
   if (!parsed.success) throw UsageError.fromZod(parsed.error);
   return parsed.data;
 }
@@ -101,7 +115,13 @@ export function registerFxProcessorCommands(fx: Command): void {
   fx.command('simulate')
     .description('write a simulated FX history (prices, users, transactions) into the raw lake')
     .requiredOption('--users <n>', 'number of simulated users')
-    .requiredOption('--days <n>', 'number of days')
+    .option('--days <n>', 'number of days of history (not with --live)')
+    .option('--live', 'drive the running API as real clients would (needs CORRIENTE_ADMIN_TOKEN)')
+    .option('--duration <seconds>', 'with --live: how long to trade')
+    .option(
+      '--url <url>',
+      'with --live: the API base URL (default: http://<http.host>:<http.port>)',
+    )
     .option('--seed <n>', 'random seed (same seed, same history)', '1')
     .option('--end <date>', 'last day, YYYY-MM-DD (default: yesterday)')
     .option('--user-prefix <p>', 'user ids are <p>-0001, …', 'sim')
@@ -109,10 +129,33 @@ export function registerFxProcessorCommands(fx: Command): void {
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const args = parseSimulateArgs(opts);
       const ctx = cliContext(cmd);
+      if (args.live) {
+        const adminToken = process.env.CORRIENTE_ADMIN_TOKEN;
+        if (!adminToken) {
+          throw new UsageError(
+            '--live creates customers through the admin API: set CORRIENTE_ADMIN_TOKEN to the value `corriente up` was started with',
+          );
+        }
+        const live = await simulateLive({
+          baseUrl: args.url ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`,
+          adminToken,
+          users: args.users,
+          durationSeconds: args.duration!,
+          seed: args.seed,
+          logger: ctx.log,
+        });
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify(live, null, 2)}\n`
+            : `live: ${live.users} customers, ${live.rounds} rounds, ${live.requests} orders; ` +
+                `by status ${JSON.stringify(live.byStatus)}; failed requests ${live.failedRequests}\n`,
+        );
+        return;
+      }
       const result = await simulateHistory({
         datalake: ctx.stores.datalake,
         users: args.users,
-        days: args.days,
+        days: args.days!,
         seed: args.seed,
         userPrefix: args.userPrefix,
         timezone: ctx.config.timezone,
