@@ -1,36 +1,15 @@
-/** A small seedable PRNG (sfc32 seeded through splitmix32): the same seed, the same numbers. */
-export class SeededRandom {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  private spare: number | undefined;
+import { Prng } from '../../../util/prng.js';
 
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    for (let i = 0; i < 12; i++) this.uniform();
-  }
+/**
+ * The seeded PRNG of the price and history simulations (the same sfc32 stream as `Prng`), with
+ * the normal and Poisson draws they need: the same seed, the same numbers.
+ */
+export class SeededRandom extends Prng {
+  private spare: number | undefined;
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / 4294967296;
+    return this.next();
   }
 
   /** Standard normal (Box–Muller). */
