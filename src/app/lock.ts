@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
+import { isProcessAlive } from '../util/process.js';
 
 /** Thrown when another live process holds the lock. */
 export class LockBusyError extends Error {
@@ -69,7 +70,7 @@ export function acquireLock(lockPath: string): () => void {
         holder &&
         holder.host === hostname() &&
         holder.pid !== process.pid &&
-        isAlive(holder.pid)
+        isProcessAlive(holder.pid)
       ) {
         throw new LockBusyError(lockPath, holder);
       }
@@ -81,13 +82,4 @@ export function acquireLock(lockPath: string): () => void {
     }
   }
   throw new Error(`could not acquire ${lockPath}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,6 +1,7 @@
 import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
+import { isProcessAlive } from '../../../util/process.js';
 
 /** Thrown when a second writer tries to open a stream that already has one. */
 export class WriterLockedError extends Error {
@@ -58,7 +59,7 @@ export function acquireWriterLock(lockPath: string): () => void {
       // the same pid (pid 1 in containers): stale.
       const live =
         holder &&
-        (holder.host !== hostname() || (holder.pid !== process.pid && isAlive(holder.pid)));
+        (holder.host !== hostname() || (holder.pid !== process.pid && isProcessAlive(holder.pid)));
       if (holder && live) {
         throw new WriterLockedError(key, holder);
       }
@@ -83,14 +84,5 @@ function readHolder(lockPath: string): { pid: number; host: string; since: strin
     };
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
