@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresWarehouse } from '../../src/warehouse/postgres/postgres-warehouse.js';
+import { describe, expect, it } from 'vitest';
+import { PostgresWarehouse, redactUrl } from '../../src/warehouse/postgres/postgres-warehouse.js';
 import { warehouseContract } from './contract.js';
 
 /** The PostgreSQL server on this machine (trust auth); override with CORRIENTE_TEST_PG_URL. */
@@ -48,3 +49,34 @@ warehouseContract(
   },
   skip ? { skip } : {},
 );
+
+describe('PostgresWarehouse connection', () => {
+  it('never shows a password from the connection URL', () => {
+    expect(redactUrl('postgres://dw:s3creta@redshift.example:5439/energia')).toBe(
+      'postgres://dw:***@redshift.example:5439/energia',
+    );
+    expect(redactUrl('not a url')).toBe('postgres://(unparsable URL)');
+  });
+
+  it.skipIf(skip !== undefined)('creates its tables in its own schema', async () => {
+    const schema = `corriente_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const warehouse = await PostgresWarehouse.open({ url: URL, schema });
+    const admin = new pg.Client({ connectionString: URL });
+    await admin.connect();
+    try {
+      await warehouse.init();
+      expect(warehouse.location).toContain(`(schema ${schema})`);
+      const { rows } = await admin.query<{ table_name: string }>(
+        'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+        [schema],
+      );
+      expect(rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(['dim_cliente', 'fact_transaccion', 'dim_fecha']),
+      );
+    } finally {
+      await warehouse.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
+  });
+});
