@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DiskEventLog, diskPosition } from '../../src/fx/event-log/disk/index.js';
 import { parseJson } from '../../src/fx/event-log/event-log.js';
-import { buildDiskEventLogForChild } from './build-for-child.js';
 import { readAll } from './event-log-contract.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'append-until-killed.mjs');
@@ -14,7 +13,8 @@ let modulePath: string;
 let dir: string;
 
 beforeAll(async () => {
-  modulePath = buildDiskEventLogForChild();
+  // The child runs the compiled adapter, which test/global-setup.ts builds once per test run.
+  modulePath = path.resolve('dist/fx/event-log/disk/index.js');
   dir = await fs.mkdtemp(path.join(tmpdir(), 'corriente-eventlog-kill-'));
 });
 afterAll(async () => {
