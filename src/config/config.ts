@@ -4,6 +4,9 @@ import { parse as parseYaml } from 'yaml';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { governanceConfigSchema } from '../governance/governance-config.js';
+import { notifyConfigSchema } from '../fx/notify/notify-config.js';
+import { orchestratorConfigSchema } from '../fx/orchestrator/orchestrator-config.js';
+import { modelConfigSchema } from '../ml/ml-config.js';
 
 const localStoreSchema = z.strictObject({
   type: z.literal('local'),
@@ -230,6 +233,12 @@ export const configSchema = z.strictObject({
         .string()
         .default('*/15 * * * *')
         .refine(isValidCron, { message: 'is not a valid cron expression' }),
+      /** Training, model registry and inference (see `src/ml/ml-config.ts`). */
+      model: modelConfigSchema,
+      /** The inference orchestrator and its policy (see `src/fx/orchestrator/orchestrator-config.ts`). */
+      orchestrator: orchestratorConfigSchema,
+      /** Notifications and channels (see `src/fx/notify/notify-config.ts`). */
+      notifications: notifyConfigSchema,
     })
     .prefault({}),
   /** Principals, roles and grants (Lake Formation's role); absent: one implicit `admin`. */
