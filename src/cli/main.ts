@@ -5,6 +5,7 @@ import { LockBusyError } from '../app/lock.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerFx } from './commands/fx.js';
+import { registerFxModels, registerFxServeModel } from './commands/fx-models.js';
 import { registerFxProcessorCommands } from './commands/fx-processor.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
@@ -41,7 +42,10 @@ registerStatus(program);
 registerQuery(program);
 registerLake(program);
 registerWarehouse(program);
-registerFxProcessorCommands(registerFx(program));
+const fx = registerFx(program);
+registerFxProcessorCommands(fx);
+registerFxModels(fx);
+registerFxServeModel(fx);
 
 try {
   await program.parseAsync(process.argv);

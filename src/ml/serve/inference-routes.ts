@@ -1,0 +1,189 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../http/problem.js';
+import { InvocationInputError, parseCsvRows, parseJsonRows } from './invocation-input.js';
+import type { ModelHandle, ServedModel } from './model-handle.js';
+
+export interface InferenceLimits {
+  /** Most rows scored in one request. @default 100000 */
+  maxRows?: number;
+  /** Largest request body. @default 6 MiB (SageMaker's real-time payload limit) */
+  bodyLimitBytes?: number;
+}
+
+export interface InferenceRoutesOptions extends InferenceLimits {
+  handle: ModelHandle;
+}
+
+export interface MlRoutesOptions extends InferenceLimits {
+  /** One handle per model group, served under `/<group>/ping` and `/<group>/invocations`. */
+  handles: ReadonlyMap<string, ModelHandle>;
+}
+
+type MediaType = 'text/csv' | 'application/json';
+
+/**
+ * SageMaker's inference container contract as a Fastify plugin: `GET /ping` (200 when a model
+ * is loaded, 503 otherwise) and `POST /invocations` with `text/csv` or `application/json`
+ * bodies. Register it at the root for a standalone server (`corriente fx serve-model`) or under
+ * a prefix.
+ *
+ * @example
+ * await app.register(inferenceRoutes({ handle }), { prefix: '/' });
+ */
+export function inferenceRoutes(options: InferenceRoutesOptions): FastifyPluginAsync {
+  return async (app) => {
+    setUp(app, options);
+    app.get('/ping', (req, reply) => ping(options.handle, reply));
+    app.post('/invocations', (req, reply) => invoke(options.handle, options, req, reply));
+  };
+}
+
+/**
+ * The same contract for several model groups, for `corriente up`: mounted at `/api/ml/v1`, it
+ * answers `/api/ml/v1/<group>/ping` and `/api/ml/v1/<group>/invocations`.
+ */
+export function mlRoutes(options: MlRoutesOptions): FastifyPluginAsync {
+  const handleOf = (req: FastifyRequest): ModelHandle => {
+    const group = (req.params as { group: string }).group;
+    const handle = options.handles.get(group);
+    if (!handle) {
+      throw new HttpProblem(
+        404,
+        'Not Found',
+        `no model group ${group} is served here`,
+        {},
+        'unknown-model-group',
+      );
+    }
+    return handle;
+  };
+  return async (app) => {
+    setUp(app, options);
+    app.get('/:group/ping', (req, reply) => ping(handleOf(req), reply));
+    app.post('/:group/invocations', (req, reply) => invoke(handleOf(req), options, req, reply));
+  };
+}
+
+function setUp(app: FastifyInstance, limits: InferenceLimits): void {
+  // Every body arrives as bytes: CSV is parsed without a string copy, and an unsupported
+  // content type gets a 415 naming the supported ones rather than Fastify's generic answer.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: limits.bodyLimitBytes ?? 6 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  app.setErrorHandler((err: unknown, req, reply) => {
+    let problem: HttpProblem;
+    if (err instanceof HttpProblem) problem = err;
+    else if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      problem = new HttpProblem(413, 'Payload Too Large', 'the request body is too large');
+    } else {
+      req.log.error({ err }, 'inference request failed');
+      problem = new HttpProblem(
+        500,
+        'Internal Server Error',
+        'an internal error occurred; it has been logged',
+      );
+    }
+    void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.toJSON(req.url));
+  });
+}
+
+function modelLabel(served: ServedModel): Record<string, unknown> {
+  return served.group !== undefined
+    ? { group: served.group, version: served.version }
+    : { file: served.file ?? null };
+}
+
+function noModel(): HttpProblem {
+  return new HttpProblem(
+    503,
+    'Service Unavailable',
+    'no model is loaded: approve a version of the model group (corriente fx models approve)',
+    {},
+    'no-model',
+  );
+}
+
+function ping(handle: ModelHandle, reply: FastifyReply): Record<string, unknown> {
+  const served = handle.current();
+  if (!served) throw noModel();
+  void reply.header('cache-control', 'no-store');
+  return { status: 'ok', model: { ...modelLabel(served), loadedAt: served.loadedAt } };
+}
+
+function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** The response type: what Accept asks for among the two we produce, else the request's. */
+function responseType(accept: string | undefined, requestType: MediaType): MediaType {
+  if (!accept) return requestType;
+  const wanted = accept.split(',').map((a) => mediaTypeOf(a));
+  if (wanted.includes(requestType) || wanted.includes('*/*')) return requestType;
+  if (wanted.includes('text/csv') || wanted.includes('text/*')) return 'text/csv';
+  if (wanted.includes('application/json') || wanted.includes('application/*'))
+    return 'application/json';
+  throw new HttpProblem(
+    406,
+    'Not Acceptable',
+    `cannot answer ${accept}: responses are text/csv or application/json`,
+  );
+}
+
+function invoke(
+  handle: ModelHandle,
+  limits: InferenceLimits,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): string | Record<string, unknown> {
+  // One reference for the whole request: a swap meanwhile does not affect this answer.
+  const served = handle.current();
+  if (!served) throw noModel();
+  const type = mediaTypeOf(req.headers['content-type']);
+  if (type !== 'text/csv' && type !== 'application/json') {
+    throw new HttpProblem(
+      415,
+      'Unsupported Media Type',
+      `Content-Type ${type || '(none)'} is not supported: send text/csv or application/json`,
+    );
+  }
+  const answer = responseType(req.headers.accept, type);
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const { model } = served;
+  const maxRows = limits.maxRows ?? 100_000;
+  let parsed;
+  try {
+    parsed =
+      type === 'text/csv'
+        ? parseCsvRows(body, model.numFeature, maxRows)
+        : parseJsonRows(body, model.numFeature, maxRows);
+  } catch (err) {
+    if (err instanceof InvocationInputError) {
+      throw new HttpProblem(400, 'Bad Request', err.message, {}, 'invalid-invocation');
+    }
+    throw err;
+  }
+  const p = model.predict(parsed.x, parsed.nRows);
+  const k = model.outputsPerRow;
+  const label = modelLabel(served);
+  void reply.header(
+    'x-corriente-model',
+    served.group !== undefined ? `${served.group}@v${served.version}` : `file:${served.file ?? ''}`,
+  );
+  if (answer === 'text/csv') {
+    const lines = new Array<string>(parsed.nRows);
+    for (let r = 0; r < parsed.nRows; r++) {
+      let line = String(p[r * k]);
+      for (let c = 1; c < k; c++) line += `,${p[r * k + c]}`;
+      lines[r] = line;
+    }
+    void reply.type('text/csv');
+    return `${lines.join('\n')}\n`;
+  }
+  const predictions = new Array<number[]>(parsed.nRows);
+  for (let r = 0; r < parsed.nRows; r++) predictions[r] = Array.from(p.subarray(r * k, r * k + k));
+  void reply.type('application/json');
+  return { predictions, model: label };
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { GbdtModel, syntheticClassification, trainGbdt } from '../../../src/ml/gbdt/index.js';
+import { xgboostAvailable, xgbPredict, xgbTrain } from '../../util/xgboost.js';
+
+const NF = 6;
+
+function expectSumsToMargin(model: GbdtModel, x: Float32Array, nRows: number): void {
+  const k = model.outputsPerRow;
+  const margins = model.predictMargin(x, nRows);
+  for (let r = 0; r < nRows; r++) {
+    const c = model.contributions(x.subarray(r * NF, r * NF + NF));
+    expect(c).toHaveLength((NF + 1) * k);
+    for (let o = 0; o < k; o++) {
+      let sum = 0;
+      for (let f = 0; f <= NF; f++) sum += c[o * (NF + 1) + f]!;
+      expect(Math.abs(sum - margins[r * k + o]!)).toBeLessThan(1e-5);
+    }
+  }
+}
+
+describe('contributions (Saabas)', () => {
+  it('sum to the margin of every output, for rows with missing values', () => {
+    const d = syntheticClassification({ nRows: 1500, nFeatures: NF, numClass: 3, seed: 61 });
+    const { model } = trainGbdt({
+      x: d.x,
+      y: d.y,
+      nRows: d.nRows,
+      nFeatures: NF,
+      objective: 'multi:softprob',
+      numClass: 3,
+      nEstimators: 20,
+    });
+    expectSumsToMargin(model, d.x, 200);
+  });
+
+  it('a feature the model never splits on contributes nothing', () => {
+    const d = syntheticClassification({ nRows: 1500, nFeatures: NF, seed: 62 });
+    const { model } = trainGbdt({
+      x: d.x,
+      y: d.y,
+      nRows: d.nRows,
+      nFeatures: NF,
+      objective: 'binary:logistic',
+      nEstimators: 10,
+      maxDepth: 2,
+    });
+    const used = new Set(
+      model.data.trees.flatMap((t) => Array.from(t.splitIndex.filter((_, i) => t.left[i] !== -1))),
+    );
+    const unused = [...Array(NF).keys()].filter((f) => !used.has(f));
+    expect(unused.length).toBeGreaterThan(0);
+    const c = model.contributions(d.x.subarray(0, NF));
+    for (const f of unused) expect(c[f]).toBe(0);
+  });
+});
+
+describe.skipIf(!xgboostAvailable())('contributions match XGBoost approx_contribs', () => {
+  for (const numClass of [2, 3]) {
+    it(`${numClass === 2 ? 'binary' : '3 classes'}: within 1e-5 for every entry`, () => {
+      const d = syntheticClassification({ nRows: 2000, nFeatures: NF, numClass, seed: 63 });
+      const test = syntheticClassification({
+        nRows: 300,
+        nFeatures: NF,
+        numClass,
+        seed: 64,
+        missingRate: 0.3,
+      });
+      const check = (model: GbdtModel, text: string): void => {
+        const theirs = xgbPredict(text, test.x, test.nRows, NF, 'contribs');
+        const width = (NF + 1) * model.outputsPerRow;
+        expect(theirs).toHaveLength(test.nRows * width);
+        let worst = 0;
+        for (let r = 0; r < test.nRows; r++) {
+          const ours = model.contributions(test.x.subarray(r * NF, r * NF + NF));
+          for (let i = 0; i < width; i++) {
+            worst = Math.max(worst, Math.abs(ours[i]! - theirs[r * width + i]!));
+          }
+        }
+        expect(worst).toBeLessThanOrEqual(1e-5);
+        expectSumsToMargin(model, test.x, 50);
+      };
+      const params =
+        numClass === 2
+          ? { objective: 'binary:logistic' as const }
+          : { objective: 'multi:softprob' as const, numClass };
+      const ours = trainGbdt({
+        x: d.x,
+        y: d.y,
+        nRows: d.nRows,
+        nFeatures: NF,
+        nEstimators: 30,
+        ...params,
+      });
+      check(ours.model, ours.model.toXgboostText());
+      const xgb = xgbTrain({
+        data: d,
+        params: {
+          objective: params.objective,
+          ...(numClass > 2 ? { num_class: numClass } : {}),
+          tree_method: 'hist',
+          max_depth: 5,
+        },
+        rounds: 30,
+      });
+      check(GbdtModel.parse(xgb.text), xgb.text);
+    });
+  }
+});
