@@ -6,6 +6,7 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerFx } from './commands/fx.js';
 import { registerFxModels, registerFxServeModel } from './commands/fx-models.js';
+import { registerFxNotifications } from './commands/fx-notifications.js';
 import { registerFxProcessorCommands } from './commands/fx-processor.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
@@ -46,6 +47,7 @@ const fx = registerFx(program);
 registerFxProcessorCommands(fx);
 registerFxModels(fx);
 registerFxServeModel(fx);
+registerFxNotifications(fx);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { openEmbeddedNotifications } from '../../fx/notify/embedded-notifications.js';
+import type { DeliveryRecord } from '../../fx/notify/sqlite/sqlite-notification-store.js';
+import { cliContext } from '../context.js';
+import { UsageError } from '../usage-error.js';
+
+const deliveriesArgs = z.strictObject({
+  user: z
+    .string()
+    .regex(/^u_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a user id (u_ + ULID)')
+    .optional(),
+  limit: z.coerce.number().int().min(1, 'must be a positive integer').max(100_000).default(50),
+  json: z.boolean().optional(),
+});
+
+const replayArgs = z.strictObject({
+  id: z.array(z.string().min(1)).optional(),
+  json: z.boolean().optional(),
+});
+
+function line(d: DeliveryRecord): string {
+  const when = d.sentAt ?? d.nextAttemptAt ?? d.updatedAt;
+  const error = d.lastError ? `  ${d.lastError}` : '';
+  return `${d.id}  ${d.status.padEnd(6)}  ${d.channel.padEnd(7)}  ${d.userId}  ${d.notificationId}  attempts=${d.attempts}  ${when}${error}\n`;
+}
+
+/**
+ * Registers `corriente fx notifications`: `deliveries [--user U] [--limit N] [--json]`,
+ * `dead-letters list [--json]` and `dead-letters replay [--id ID...] [--json]`.
+ * Replay puts dead letters back in the queue with fresh attempts and tries each once at once;
+ * one that fails again stays queued for the running server's dispatcher (`corriente up`).
+ */
+export function registerFxNotifications(fx: Command): Command {
+  const notifications = fx
+    .command('notifications')
+    .description('notification deliveries and dead letters');
+
+  notifications
+    .command('deliveries')
+    .description('the delivery log, newest first (queued, sent, failed, dead)')
+    .option('--user <id>', 'only this user')
+    .option('--limit <n>', 'at most this many (default 50)')
+    .option('--json', 'print a JSON array')
+    .action((opts: Record<string, unknown>, cmd: Command) => {
+      const parsed = deliveriesArgs.safeParse(opts);
+      if (!parsed.success) throw UsageError.fromZod(parsed.error);
+      const args = parsed.data;
+      withStore(cmd, (n) => {
+        const rows: DeliveryRecord[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = n.store.deliveries({
+            limit: Math.min(1000, args.limit - rows.length),
+            ...(args.user ? { userId: args.user } : {}),
+            ...(cursor ? { cursor } : {}),
+          });
+          rows.push(...page.deliveries);
+          cursor = page.nextCursor;
+        } while (cursor && rows.length < args.limit);
+        if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+        else if (rows.length === 0) process.stdout.write('no deliveries\n');
+        else for (const d of rows) process.stdout.write(line(d));
+      });
+    });
+
+  const dead = notifications
+    .command('dead-letters')
+    .description('deliveries that failed every attempt');
+  dead
+    .command('list')
+    .description('list dead letters')
+    .option('--json', 'print a JSON array')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      withStore(cmd, (n) => {
+        const rows = n.store.deadLetters();
+        if (opts.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+        else if (rows.length === 0) process.stdout.write('no dead letters\n');
+        else for (const d of rows) process.stdout.write(line(d));
+      });
+    });
+  dead
+    .command('replay')
+    .description('requeue dead letters (all, or --id) and attempt each once now')
+    .option('--id <id...>', 'only these delivery ids')
+    .option('--json', 'print the resulting deliveries as JSON')
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const parsed = replayArgs.safeParse(opts);
+      if (!parsed.success) throw UsageError.fromZod(parsed.error);
+      const args = parsed.data;
+      await withStoreAsync(cmd, async (n) => {
+        const deadIds = new Set(n.store.deadLetters().map((d) => d.id));
+        const wanted = args.id ?? [...deadIds];
+        const unknown = wanted.filter((id) => !deadIds.has(id));
+        if (unknown.length > 0) {
+          throw new UsageError(`--id: not a dead letter: ${unknown.join(', ')}`);
+        }
+        const requeued = n.store.requeueDeadLetters(wanted);
+        const results: DeliveryRecord[] = [];
+        for (const id of requeued) {
+          const d = await n.dispatcher.deliverNow(id);
+          if (d) results.push(d);
+        }
+        if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+        else if (results.length === 0) process.stdout.write('no dead letters to replay\n');
+        else {
+          for (const d of results) process.stdout.write(line(d));
+          const sent = results.filter((d) => d.status === 'sent').length;
+          process.stdout.write(
+            `${sent} of ${results.length} delivered; the rest stay queued for the dispatcher of corriente up\n`,
+          );
+        }
+      });
+    });
+  return notifications;
+}
+
+type Opened = ReturnType<typeof openEmbeddedNotifications>;
+
+function open(cmd: Command): Opened {
+  const { config, log } = cliContext(cmd);
+  return openEmbeddedNotifications({ home: config.home, config: config.fx.notifications, log });
+}
+
+function withStore(cmd: Command, f: (n: Opened) => void): void {
+  const n = open(cmd);
+  try {
+    f(n);
+  } finally {
+    n.store.close();
+  }
+}
+
+async function withStoreAsync(cmd: Command, f: (n: Opened) => Promise<void>): Promise<void> {
+  const n = open(cmd);
+  try {
+    await f(n);
+  } finally {
+    await n.close();
+  }
+}

@@ -1,0 +1,74 @@
+import type { InAppHub } from './channels/in-app-hub.js';
+import type { DeliveryDispatcher } from './dispatcher.js';
+import type { NotificationRequest, Notifier, PreferenceLookup, QuietHours } from './notifier.js';
+import { DEFAULT_PREFERENCES, type Preferences } from './preferences.js';
+import type { SqliteNotificationStore } from './sqlite/sqlite-notification-store.js';
+
+interface Pending {
+  n: NotificationRequest;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The embedded notifier: `notify` calls made in the same turn of the event loop are written
+ * in one SQLite transaction at the next microtask (a burst of thousands costs one commit),
+ * and each promise resolves once its notification and deliveries are durable. Then the open
+ * SSE streams of those users and the delivery dispatcher are woken; sending happens
+ * asynchronously. Quiet hours are the orchestrator's policy (it asks {@link quietHours});
+ * the notifier delivers what it is given.
+ */
+export class EmbeddedNotifier implements Notifier, PreferenceLookup {
+  private pending: Pending[] = [];
+
+  constructor(
+    private readonly store: SqliteNotificationStore,
+    private readonly hub: InAppHub | undefined,
+    private readonly dispatcher: DeliveryDispatcher | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  notify(n: NotificationRequest): Promise<void> {
+    if (typeof n?.id !== 'string' || n.id === '' || typeof n.userId !== 'string' || !n.userId) {
+      return Promise.reject(new TypeError('a notification needs a non-empty id and userId'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      if (this.pending.length === 0) queueMicrotask(() => this.flush());
+      this.pending.push({ n, resolve, reject });
+    });
+  }
+
+  quietHours(userId: string): QuietHours | null | undefined {
+    const p = this.store.preferences(userId);
+    return p ? p.quietHours : undefined;
+  }
+
+  /** The user's language for texts (`es` unless the user chose `en`). */
+  language(userId: string): 'es' | 'en' {
+    return this.store.preferences(userId)?.language ?? DEFAULT_PREFERENCES.language;
+  }
+
+  /** Effective preferences (defaults when never set). */
+  preferences(userId: string): Preferences {
+    return this.store.preferences(userId) ?? DEFAULT_PREFERENCES;
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    let users: Set<string>;
+    try {
+      users = this.store.enqueue(
+        batch.map((p) => p.n),
+        DEFAULT_PREFERENCES,
+        this.now(),
+      );
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of batch) p.resolve();
+    this.hub?.wake(users);
+    this.dispatcher?.wake();
+  }
+}

@@ -1,0 +1,40 @@
+/** What the orchestrator hands the notifier: one recommendation for one user. */
+export interface NotificationRequest {
+  /** ULID of the recommendation; notifying the same id again is a no-op. */
+  id: string;
+  userId: string;
+  kind: 'recomendacion';
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** The notifier port (SNS's role in the original design). */
+export interface Notifier {
+  /** Resolves once durably queued on each enabled channel of the user (idempotent by id). */
+  notify(n: NotificationRequest): Promise<void>;
+}
+
+/** Quiet hours of a user: local wall-clock `HH:MM`–`HH:MM` in an IANA zone; may cross midnight. */
+export interface QuietHours {
+  start: string;
+  end: string;
+  timezone: string;
+}
+
+/** Synchronous, in-memory view of preferences for the orchestrator's hot path. */
+export interface PreferenceLookup {
+  /** `undefined`: the user never set preferences; `null`: preferences without quiet hours. */
+  quietHours(userId: string): QuietHours | null | undefined;
+}
+
+/** The delivery channels a user can switch on and off. */
+export const CHANNELS = ['inApp', 'webPush', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/**
+ * Life of one delivery: `queued` (waiting, also between retries), `sent`, `failed` (will not be
+ * retried: e.g. the push subscription is gone) or `dead` (a dead letter after the last attempt).
+ */
+export type DeliveryStatus = 'queued' | 'sent' | 'failed' | 'dead';
