@@ -8,7 +8,11 @@
  *
  * Targets (2 cores): ≥ 5,000 transactions/s, p99 ≤ 25 ms, peak RSS ≤ 400 MB.
  * Env: BENCH_FX_USERS (default 1000), BENCH_FX_CONNECTIONS (100), BENCH_FX_SECONDS (10),
- * BENCH_FX_RUNS (3).
+ * BENCH_FX_RUNS (3); BENCH_FX_CPU_PROF=<dir> writes the server's CPU profile there.
+ *
+ * Also printed, as the durability floor: appends per fdatasync (group commit at work) and the
+ * latency of a bare 4 KiB write + fdatasync on the same disk, measured in the same run: on a
+ * shared or slow disk that, not the CPU, bounds latency.
  *
  * The stream processor's throughput belongs in this file too (see `benchProcessor` slot below).
  */
@@ -28,6 +32,27 @@ const RUNS = Number(process.env.BENCH_FX_RUNS ?? 3);
 interface Ready {
   url: string;
   tokens: string[];
+  /** The durability floor on this disk, measured beside the log: 4 KiB write + fdatasync. */
+  fsync: { p50: number; p99: number };
+}
+
+/** Latency of 200 rounds of a 4 KiB append + fdatasync in `dir` (what one group commit costs). */
+async function fsyncBaseline(dir: string): Promise<{ p50: number; p99: number }> {
+  const { open, rm } = await import('node:fs/promises');
+  const file = path.join(dir, 'fsync-baseline.bin');
+  const h = await open(file, 'w');
+  const buf = Buffer.alloc(4096, 1);
+  const ms: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    await h.write(buf, 0, buf.length, i * buf.length);
+    await h.datasync();
+    ms.push(performance.now() - t);
+  }
+  await h.close();
+  await rm(file);
+  ms.sort((a, b) => a - b);
+  return { p50: ms[100]!, p99: ms[198]! };
 }
 
 async function serve(): Promise<void> {
@@ -95,7 +120,9 @@ async function serve(): Promise<void> {
     ],
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  process.send!({ url, tokens } satisfies Ready);
+  process.send!({ url, tokens, fsync: await fsyncBaseline(dir) } satisfies Ready);
+  // Exit normally on SIGTERM, so `--cpu-prof` (BENCH_FX_CPU_PROF) can write its profile.
+  process.on('SIGTERM', () => process.exit(0));
   process.on('message', (m: string) => {
     if (m === 'stats') {
       process.send!({ log: log.stats() });
@@ -132,7 +159,9 @@ async function load(
 
 async function benchApi(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'corriente-bench-fx-'));
+  const profDir = process.env.BENCH_FX_CPU_PROF;
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    execArgv: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
     env: { ...process.env, BENCH_FX_DIR: dir, CORRIENTE_LOG_LEVEL: 'silent' },
   });
   try {
@@ -188,6 +217,12 @@ async function benchApi(): Promise<void> {
       );
     }
     const peak = vmHwmMb(child.pid!);
+    const logStats = await new Promise<{ appended: number; fsyncs: number }>((resolve) => {
+      child.once('message', (m) =>
+        resolve((m as { log: { appended: number; fsyncs: number } }).log),
+      );
+      child.send('stats');
+    });
     const w = [34, 14, 12, 12];
     const lines = [
       row(['', 'req/s (2xx)', 'p50 ms', 'p99 ms'], w),
@@ -211,6 +246,8 @@ async function benchApi(): Promise<void> {
       ),
       `ratio tx/bare ${(median(tx.map((r) => r.rps)) / median(bare.map((r) => r.rps))).toFixed(2)}; ` +
         `non-2xx during tx runs ${tx.reduce((a, r) => a + r.non2xx, 0)}`,
+      `durability: ${(logStats.appended / logStats.fsyncs).toFixed(1)} appends per fdatasync; ` +
+        `bare 4 KiB write+fdatasync on this disk p50 ${ready.fsync.p50.toFixed(2)} ms, p99 ${ready.fsync.p99.toFixed(2)} ms`,
       `server peak RSS (VmHWM) ${peak.toFixed(0)} MB   targets: ≥ 5000 tx/s, p99 ≤ 25 ms, RSS ≤ 400 MB`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -70,7 +70,7 @@ describe('concurrency', () => {
       events.filter((e) => e.type === 'TransactionExecuted' && e.userId === u.id),
     ).toHaveLength(K);
     // The ledger's balances equal the fold of the log (what the stream processor computes).
-    for (const ledgerPortfolio of h.ledger.allPortfolios()) {
+    for (const ledgerPortfolio of await h.ledger.allPortfolios()) {
       expect(ledgerPortfolio).toEqual(portfolios.get(ledgerPortfolio.userId));
     }
   });

@@ -18,6 +18,31 @@ portfolioStoreContract('SqlitePortfolioStore', async () => {
 });
 
 describe('SqlitePortfolioStore', () => {
+  it('applyBatch with validated: true skips only the schema check (balances, duplicates still checked)', async () => {
+    const store = new SqlitePortfolioStore({ path: ':memory:' });
+    try {
+      const o = opened('ana', 1_000_000_00); // 1,000,000.00 COP
+      const b = buy('ana', 100, 400_000); // 1 USD for 4,000.00 COP
+      const tooBig = buy('ana', 30_000, 400_000); // 1,200,000.00 COP: more than is left
+      const result = await store.applyBatch([o, b, b, tooBig], { validated: true });
+      expect(result.outcomes.map((x) => x.status)).toEqual([
+        'applied',
+        'applied',
+        'duplicate',
+        'rejected',
+      ]);
+      expect(result.outcomes[3]!.error?.message).toMatch(/insufficient COP/);
+      expect(await store.get('ana')).toMatchObject({ copCents: 996_000_00, usdCents: 100 });
+      // Without the flag the store checks the schema itself.
+      const bad = { ...buy('ana', 100, 400_000), totalCopCents: 1 };
+      const checked = await store.applyBatch([bad]);
+      expect(checked.outcomes[0]).toMatchObject({ status: 'rejected' });
+      expect(checked.outcomes[0]!.error?.message).toMatch(/totalCopCents/);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('defaults to $CORRIENTE_HOME/fx/portfolios.db, creating the folder, in WAL mode', async () => {
     const tmp = tempDir();
     try {

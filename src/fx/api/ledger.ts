@@ -13,28 +13,22 @@ import {
 } from '../events.js';
 import {
   applyPortfolioEvent,
+  isPortfolioEvent,
   PortfolioError,
   type Portfolio,
   type PortfolioEvent,
 } from '../portfolio/portfolio.js';
 import type { FxDatabase } from './fx-database.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { LedgerRecorder } from './ledger-recorder.js';
+import {
+  LedgerTables,
+  type LedgerEntry,
+  type Side,
+  type TransactionRecord,
+} from './ledger-tables.js';
 
-export type Side = 'BUY' | 'SELL';
-
-/** An executed transaction as the ledger keeps it (also the idempotency record). */
-export interface TransactionRecord {
-  id: string;
-  userId: string;
-  side: Side;
-  amountUsdCents: number;
-  priceCopCents: number;
-  totalCopCents: number;
-  executedAt: string;
-  /** `null` for transactions that did not come through the API (e.g. simulated history). */
-  idempotencyKey: string | null;
-  requestHash: string | null;
-}
+export type { Side, TransactionRecord } from './ledger-tables.js';
 
 export interface ExecuteInput {
   userId: string;
@@ -72,12 +66,21 @@ export class LedgerUnavailableError extends Error {
   }
 }
 
+const requestHashes = new Map<string, string>();
+
 /**
  * SHA-256 (hex) of the canonical form of a transaction request, so `100`, `100.0` and a
- * reordered body hash alike.
+ * reordered body hash alike. Memoised (clients repeat amounts), so the hot path rarely hashes.
  */
 export function requestHashOf(side: Side, amountUsdCents: number): string {
-  return createHash('sha256').update(JSON.stringify({ amountUsdCents, side })).digest('hex');
+  const key = `${side}${amountUsdCents}`;
+  let hash = requestHashes.get(key);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(JSON.stringify({ amountUsdCents, side })).digest('hex');
+    if (requestHashes.size >= 10_000) requestHashes.clear();
+    requestHashes.set(key, hash);
+  }
+  return hash;
 }
 
 export interface FxLedgerOptions {
@@ -85,7 +88,7 @@ export interface FxLedgerOptions {
   db: FxDatabase;
   /**
    * The log every AccountOpened / TransactionExecuted goes to; this process must be its only
-   * writer, and its positions must be ordered numbers (the disk log's are).
+   * writer of account events, and its positions must be ordered numbers (the disk log's are).
    */
   eventLog: EventLog;
   logger?: Logger;
@@ -93,6 +96,20 @@ export interface FxLedgerOptions {
   now?: () => number;
   /** Called for every PriceTick met while catching up (e.g. to refill the price book). */
   onPriceTick?: (tick: PriceTick) => void;
+  /**
+   * Appended events are recorded in SQLite in groups, at most this long after the first of a
+   * group was appended (the log, not SQLite, is the durable record; see the class comment).
+   * @default 10
+   */
+  commitDelayMs?: number;
+  /** …or as soon as this many are waiting. @default 2000 */
+  commitMaxEntries?: number;
+  /**
+   * Record on a worker thread with its own SQLite connection, so commits never stall the event
+   * loop (file databases only; `:memory:` records in this thread).
+   * @default true
+   */
+  recordOnThread?: boolean;
 }
 
 interface Account {
@@ -100,189 +117,66 @@ interface Account {
   lastPosition: Position;
 }
 
-interface PendingCommit {
-  account: Account;
-  tx: TransactionRecord | undefined;
-  position: Position;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-interface TxRow {
-  user_id: string;
-  id: string;
-  idempotency_key: string | null;
-  request_hash: string | null;
-  side: Side;
-  amount_usd_cents: number;
-  price_cop_cents: number;
-  total_cop_cents: number;
-  executed_at: string;
-}
-
-const TX_COLUMNS =
-  'user_id, id, idempotency_key, request_hash, side, amount_usd_cents, price_cop_cents, total_cop_cents, executed_at';
-
 /**
  * The API's view of every user's balances, kept consistent with the EventLog (the source of truth).
  *
  * `execute` runs, per user one at a time (an async mutex; users run in parallel): idempotency
  * lookup → price → `applyPortfolioEvent` on the account (the same arithmetic as the stream
- * processor, so both agree on every refusal) → `await eventLog.append` (durable) → one SQLite
- * transaction that stores the account and the transaction/idempotency record. Because one user's
- * requests are serialized and the check runs against the balance the event will be applied to,
- * no interleaving can overdraw.
+ * processor, so both agree on every refusal) → `await eventLog.append` (durable) → the account
+ * in memory takes the new balance, and the caller gets its answer. Because one user's requests
+ * are serialized and the check runs against the balance the event will be applied to, no
+ * interleaving can overdraw.
  *
- * If the process dies between the append and the SQLite commit, `open` catches up: it reads the
- * log from its checkpoint and applies every AccountOpened / TransactionExecuted after each
- * account's last applied position (rebuilding idempotency records from the events'
- * `idempotencyKey` / `requestHash`).
+ * SQLite (accounts, transactions, idempotency records) is written behind the log: appended
+ * events wait in memory, where the idempotency lookup and the accounts see them at once, and are
+ * recorded in one SQLite transaction per group (`commitDelayMs` / `commitMaxEntries`), each user's
+ * account row once per group. Reads of SQLite (`transactions`, `allPortfolios`) record the
+ * waiting group first, so a client always reads its own writes. The ledger's checkpoint (the log
+ * position up to which every account event is recorded) moves with each group: appends resolve
+ * in log order, so a group holds every account event appended before its last one.
+ *
+ * If the process dies before a group is recorded, `open` catches up: it reads the log from the
+ * checkpoint and applies every AccountOpened / TransactionExecuted after each account's last
+ * applied position (rebuilding idempotency records from the events' `idempotencyKey` /
+ * `requestHash`). A failure to record a group makes the ledger refuse further work
+ * (LedgerUnavailableError) until it is reopened, which catches up the same way.
  *
  * @example
  * const ledger = await FxLedger.open({ db: openFxDatabase(file), eventLog });
  * const { transaction } = await ledger.execute(input, () => priceBook.latest()!);
  */
 export class FxLedger {
-  private readonly db: FxDatabase;
+  private readonly tables: LedgerTables;
   private readonly log: EventLog;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly mutex = new KeyedMutex();
-  private readonly accounts = new Map<string, Account | null>();
-  private readonly stmt;
-  private readonly commit: (
-    account: Account,
-    tx: TransactionRecord | undefined,
-    position: Position,
-  ) => void;
-  private readonly commitBatch: (batch: PendingCommit[]) => void;
-  private readonly pendingCommits: PendingCommit[] = [];
+  private readonly accounts = new Map<string, Account>();
+  private readonly recorder: LedgerRecorder;
+  /** Appends started and not yet handed to the recorder. */
   private inFlight = 0;
   private idle: (() => void)[] = [];
   private failure: Error | undefined;
   private closed = false;
 
   private constructor(private readonly options: FxLedgerOptions) {
-    this.db = options.db;
+    this.tables = new LedgerTables(options.db);
     this.log = options.eventLog;
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS ledger_accounts (
-        user_id TEXT PRIMARY KEY,
-        portfolio TEXT NOT NULL,
-        last_position TEXT NOT NULL
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ledger_transactions (
-        user_id TEXT NOT NULL,
-        id TEXT NOT NULL,
-        idempotency_key TEXT,
-        request_hash TEXT,
-        side TEXT NOT NULL,
-        amount_usd_cents INTEGER NOT NULL,
-        price_cop_cents INTEGER NOT NULL,
-        total_cop_cents INTEGER NOT NULL,
-        executed_at TEXT NOT NULL,
-        position TEXT NOT NULL,
-        PRIMARY KEY (user_id, id)
-      ) WITHOUT ROWID;
-      CREATE UNIQUE INDEX IF NOT EXISTS ledger_transactions_idempotency
-        ON ledger_transactions (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
-      CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-    `);
-    this.stmt = {
-      account: this.db.prepare<[string], { portfolio: string; last_position: string }>(
-        'SELECT portfolio, last_position FROM ledger_accounts WHERE user_id = ?',
-      ),
-      upsertAccount: this.db.prepare<[string, string, string]>(
-        `INSERT INTO ledger_accounts (user_id, portfolio, last_position) VALUES (?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET portfolio = excluded.portfolio, last_position = excluded.last_position`,
-      ),
-      insertTx: this.db.prepare(
-        `INSERT OR IGNORE INTO ledger_transactions (${TX_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      byKey: this.db.prepare<[string, string], TxRow>(
-        `SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE user_id = ? AND idempotency_key = ?`,
-      ),
-      page: this.db.prepare<[string, string, number], TxRow>(
-        `SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-      ),
-      getMeta: this.db
-        .prepare<[string], string>('SELECT value FROM ledger_meta WHERE key = ?')
-        .pluck(),
-      setMeta: this.db.prepare<[string, string]>(
-        'INSERT INTO ledger_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      ),
-      allAccounts: this.db.prepare<[], { user_id: string; portfolio: string }>(
-        'SELECT user_id, portfolio FROM ledger_accounts ORDER BY user_id',
-      ),
-    };
-    const commitRows = (
-      account: Account,
-      tx: TransactionRecord | undefined,
-      position: Position,
-    ): void => {
-      const p = account.portfolio;
-      this.stmt.upsertAccount.run(p.userId, JSON.stringify(p), position);
-      if (tx) {
-        this.stmt.insertTx.run(
-          tx.userId,
-          tx.id,
-          tx.idempotencyKey,
-          tx.requestHash,
-          tx.side,
-          tx.amountUsdCents,
-          tx.priceCopCents,
-          tx.totalCopCents,
-          tx.executedAt,
-          position,
-        );
-      }
-    };
-    this.commit = this.db.transaction(
-      (account: Account, tx: TransactionRecord | undefined, position: Position) => {
-        commitRows(account, tx, position);
-        // The checkpoint may only pass positions whose events are all recorded: advance it
-        // when nothing else of ours is between append and commit.
-        if (this.inFlight <= 1) this.stmt.setMeta.run('checkpoint', position);
+    this.recorder = new LedgerRecorder(this.tables, options.db, {
+      ...(options.commitDelayMs !== undefined ? { commitDelayMs: options.commitDelayMs } : {}),
+      ...(options.commitMaxEntries !== undefined
+        ? { commitMaxEntries: options.commitMaxEntries }
+        : {}),
+      ...(options.recordOnThread !== undefined ? { thread: options.recordOnThread } : {}),
+      onFailure: (err) => {
+        // The events are durable but not recorded here: stop, so no check runs on a stale
+        // SQLite; reopening catches up from the log.
+        this.failure ??= new LedgerUnavailableError(err);
+        this.logger.error({ err }, 'ledger: cannot record appended events');
       },
-    );
-    this.commitBatch = this.db.transaction((batch: PendingCommit[]) => {
-      let last = batch[0]!.position;
-      for (const c of batch) {
-        commitRows(c.account, c.tx, c.position);
-        if (comparePositions(c.position, last) > 0) last = c.position;
-      }
-      if (this.inFlight <= batch.length) this.stmt.setMeta.run('checkpoint', last);
     });
-  }
-
-  /**
-   * Group commit of the SQLite side: every append acknowledged by the same log flush is recorded
-   * in one SQLite transaction (one WAL write instead of one per trade). Each caller still waits
-   * for its own record to be committed before it answers.
-   */
-  private commitLater(
-    account: Account,
-    tx: TransactionRecord | undefined,
-    position: Position,
-  ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pendingCommits.push({ account, tx, position, resolve, reject });
-      if (this.pendingCommits.length === 1) setImmediate(() => this.flushCommits());
-    });
-  }
-
-  private flushCommits(): void {
-    const batch = this.pendingCommits.splice(0);
-    if (batch.length === 0) return;
-    try {
-      this.commitBatch(batch);
-    } catch (err) {
-      for (const c of batch) c.reject(err);
-      return;
-    }
-    for (const c of batch) c.resolve();
   }
 
   /** Opens the ledger and catches up with the log (see the class comment). */
@@ -297,10 +191,12 @@ export class FxLedger {
    * @returns how many events were applied.
    */
   async catchUp(): Promise<number> {
-    let cursor = this.stmt.getMeta.get('checkpoint');
+    await this.recorder.drain();
+    let cursor = this.tables.checkpoint();
     let applied = 0;
     for (;;) {
       const page = await this.log.read(cursor, { max: 1000 });
+      const entries: LedgerEntry[] = [];
       for (const record of page.records) {
         let value: unknown;
         try {
@@ -315,17 +211,17 @@ export class FxLedger {
           this.options.onPriceTick?.(event);
           continue;
         }
+        if (!isPortfolioEvent(event)) continue;
         const account = this.account(event.userId);
         if (account && comparePositions(record.position, account.lastPosition) <= 0) continue;
         try {
           const portfolio = applyPortfolioEvent(account?.portfolio, event);
-          const next = { portfolio, lastPosition: record.position };
-          this.commit(
-            next,
-            event.type === 'TransactionExecuted' ? toRecord(event) : undefined,
-            record.position,
-          );
-          this.accounts.set(event.userId, next);
+          this.accounts.set(event.userId, { portfolio, lastPosition: record.position });
+          entries.push({
+            portfolio,
+            position: record.position,
+            tx: event.type === 'TransactionExecuted' ? toRecord(event) : undefined,
+          });
           applied++;
         } catch (err) {
           if (!(err instanceof PortfolioError)) throw err;
@@ -338,7 +234,8 @@ export class FxLedger {
       }
       if (page.records.length === 0) break;
       cursor = page.next;
-      this.stmt.setMeta.run('checkpoint', cursor);
+      // One transaction per page: its events and the checkpoint after it.
+      this.tables.commit(entries, cursor);
     }
     if (applied > 0) this.logger.info({ applied }, 'ledger: caught up with the event log');
     return applied;
@@ -351,7 +248,7 @@ export class FxLedger {
 
   /**
    * Opens an account: appends AccountOpened, then records it (and runs `alsoInTransaction`, e.g.
-   * inserting the user row, in the same SQLite transaction).
+   * inserting the user row, in the same SQLite transaction) before it resolves.
    * @throws AccountAlreadyOpenError when the user has an account.
    */
   async openAccount(
@@ -372,31 +269,29 @@ export class FxLedger {
         ingestedAt: nowIso,
       });
       const portfolio = applyPortfolioEvent(this.account(input.userId)?.portfolio, event);
-      await this.appendAndRecord(
-        event,
-        { portfolio, lastPosition: '' },
-        undefined,
-        alsoInTransaction,
-      );
+      await this.appendAndRecord(event, portfolio, undefined, alsoInTransaction ?? noop);
       return event;
     });
   }
 
   /**
    * Executes a BUY (at the ask) or SELL (at the bid) at the price `quote` returns when the user's
-   * turn comes, or replays the earlier result of the same Idempotency-Key.
+   * turn comes, or replays the earlier result of the same Idempotency-Key. Resolves once the
+   * event is durable in the log.
    * @throws IdempotencyConflictError, InsufficientFundsError, AccountNotOpenError, whatever
    *   `quote` throws (e.g. a stale price), LedgerUnavailableError.
    */
   async execute(input: ExecuteInput, quote: () => PriceTick): Promise<ExecuteResult> {
     return this.mutex.run(input.userId, async () => {
       this.assertUsable();
-      const earlier = this.stmt.byKey.get(input.userId, input.idempotencyKey);
+      const earlier =
+        this.recorder.pendingTx(input.userId, input.idempotencyKey) ??
+        this.tables.byKey(input.userId, input.idempotencyKey);
       if (earlier) {
-        if (earlier.request_hash !== input.requestHash) {
+        if (earlier.requestHash !== input.requestHash) {
           throw new IdempotencyConflictError(input.idempotencyKey);
         }
-        return { replayed: true, transaction: fromRow(earlier) };
+        return { replayed: true, transaction: earlier };
       }
       const tick = quote();
       const priceCopCents = input.side === 'BUY' ? tick.askCopCents : tick.bidCopCents;
@@ -420,37 +315,33 @@ export class FxLedger {
       // Throws InsufficientFundsError / AccountNotOpenError before anything is written.
       const portfolio = applyPortfolioEvent(this.account(input.userId)?.portfolio, event);
       const transaction = toRecord(event);
-      await this.appendAndRecord(event, { portfolio, lastPosition: '' }, transaction);
+      await this.appendAndRecord(event, portfolio, transaction, undefined);
       return { replayed: false, transaction };
     });
   }
 
+  /**
+   * Appends the event (durable), then makes it visible: the account in memory, and the entry
+   * (with its idempotency record) handed to the recorder. With `recordNow`, waits until it is
+   * recorded in SQLite, `recordNow` inside the same transaction.
+   */
   private async appendAndRecord(
     event: PortfolioEvent,
-    account: Account,
+    portfolio: Portfolio,
     tx: TransactionRecord | undefined,
-    alsoInTransaction?: () => void,
+    recordNow: (() => void) | undefined,
   ): Promise<void> {
     this.inFlight++;
     try {
       const { position } = await this.log.append(jsonRecord(event.userId, event));
-      account.lastPosition = position;
-      try {
-        if (alsoInTransaction) {
-          this.db.transaction(() => {
-            alsoInTransaction();
-            this.commit(account, tx, position);
-          })();
-        } else {
-          await this.commitLater(account, tx, position);
-        }
-      } catch (err) {
-        // The event is durable but not recorded here: stop, so no check runs on a stale balance.
-        this.failure = new LedgerUnavailableError(err);
-        this.logger.error({ err, eventId: event.id }, 'ledger: cannot record an appended event');
-        throw this.failure;
-      }
-      this.accounts.set(event.userId, account);
+      // From here on the event is durable: it must become visible even if recording fails.
+      this.accounts.set(event.userId, { portfolio, lastPosition: position });
+      const entry: LedgerEntry = { portfolio, position, tx };
+      if (recordNow) {
+        await this.recorder.commitNow(entry, recordNow).catch(() => {
+          throw this.failure;
+        });
+      } else this.recorder.add(entry);
     } finally {
       if (--this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
     }
@@ -458,31 +349,40 @@ export class FxLedger {
 
   /**
    * The user's transactions, newest first. `cursor` is the `nextCursor` of the previous page.
+   * @throws LedgerUnavailableError after a storage failure.
    */
-  transactions(
+  async transactions(
     userId: string,
     options: { limit?: number; cursor?: string } = {},
-  ): { transactions: TransactionRecord[]; nextCursor?: string } {
+  ): Promise<{ transactions: TransactionRecord[]; nextCursor?: string }> {
+    // Read your writes: what was appended before this call is recorded first.
+    await this.settle();
     const limit = options.limit ?? 50;
-    const rows = this.stmt.page.all(userId, options.cursor ?? '\u{10FFFF}', limit + 1);
-    const transactions = rows.slice(0, limit).map(fromRow);
+    const rows = this.tables.page(userId, options.cursor ?? '\u{10FFFF}', limit + 1);
+    const transactions = rows.slice(0, limit);
     return rows.length > limit
       ? { transactions, nextCursor: transactions[transactions.length - 1]!.id }
       : { transactions };
   }
 
   /** Every account's portfolio, in user id order (for checks and tools). */
-  allPortfolios(): Portfolio[] {
-    return this.stmt.allAccounts.all().map((r) => JSON.parse(r.portfolio) as Portfolio);
+  async allPortfolios(): Promise<Portfolio[]> {
+    await this.settle();
+    return this.tables.allPortfolios();
+  }
+
+  /** Waits until every appended event is recorded. @throws LedgerUnavailableError */
+  private async settle(): Promise<void> {
+    if (this.failure) throw this.failure;
+    await this.recorder.drain().catch(() => {
+      throw this.failure;
+    });
   }
 
   private account(userId: string): Account | undefined {
     const cached = this.accounts.get(userId);
-    if (cached !== undefined) return cached ?? undefined;
-    const row = this.stmt.account.get(userId);
-    const account = row
-      ? { portfolio: JSON.parse(row.portfolio) as Portfolio, lastPosition: row.last_position }
-      : undefined;
+    if (cached !== undefined) return cached;
+    const account = this.tables.account(userId);
     // Unknown users are not cached: a bad token cannot grow the map.
     if (account) this.accounts.set(userId, account);
     return account;
@@ -493,12 +393,18 @@ export class FxLedger {
     if (this.failure) throw this.failure;
   }
 
-  /** Waits for executions in flight; the database and the log stay open (their owners close them). */
+  /**
+   * Waits for executions in flight and records every appended event in SQLite; the database and
+   * the log stay open (their owners close them).
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.recorder.close().catch(() => {}); // a failure was logged when it happened
   }
 }
+
+function noop(): void {}
 
 /** Orders two positions of a single-sequence log (numeric strings). */
 export function comparePositions(a: Position, b: Position): number {
@@ -523,19 +429,5 @@ function toRecord(e: TransactionExecuted): TransactionRecord {
     executedAt: e.executedAt,
     idempotencyKey: e.idempotencyKey ?? null,
     requestHash: e.requestHash ?? null,
-  };
-}
-
-function fromRow(r: TxRow): TransactionRecord {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    side: r.side,
-    amountUsdCents: r.amount_usd_cents,
-    priceCopCents: r.price_cop_cents,
-    totalCopCents: r.total_cop_cents,
-    executedAt: r.executed_at,
-    idempotencyKey: r.idempotency_key,
-    requestHash: r.request_hash,
   };
 }

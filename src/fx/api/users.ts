@@ -28,14 +28,14 @@ interface UserRow {
 /**
  * The users of the FX API in table `users(id, name, token_sha256 UNIQUE, created_at)` of the FX
  * database. Tokens are stored only as their SHA-256; `authenticate` looks the hash up (through a
- * small in-memory cache, so the hot path does not touch SQLite).
+ * small in-memory cache of valid tokens, so the hot path neither hashes nor touches SQLite).
  *
  * Creating a user with an account goes through {@link FxLedger.openAccount} first (the
  * AccountOpened event is the source of truth); see `createFxUser`.
  */
 export class FxUsers {
   private readonly stmt;
-  private readonly byHash = new Map<string, FxUser>();
+  private readonly byToken = new Map<string, FxUser>();
 
   constructor(private readonly db: FxDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS users (
@@ -71,17 +71,22 @@ export class FxUsers {
     this.stmt.insert.run(user.id, user.name, hashToken(token), user.createdAt);
   }
 
-  /** The user a bearer token belongs to, or `undefined`. */
+  /**
+   * The user a bearer token belongs to, or `undefined`. Tokens already seen valid are answered
+   * from memory without hashing (hashing every request costs more than the rest of the lookup);
+   * unknown tokens are hashed and looked up each time and never cached, so bad tokens cannot
+   * grow the cache. Users are never deleted and tokens never change; whatever revokes a token
+   * in the future must also evict it here.
+   */
   authenticate(token: string | undefined): FxUser | undefined {
     if (!token) return undefined;
-    const hash = hashToken(token);
-    const cached = this.byHash.get(hash);
+    const cached = this.byToken.get(token);
     if (cached) return cached;
-    const row = this.stmt.byHash.get(hash);
+    const row = this.stmt.byHash.get(hashToken(token));
     if (!row) return undefined;
     const user = fromRow(row);
-    if (this.byHash.size >= 100_000) this.byHash.clear();
-    this.byHash.set(hash, user);
+    if (this.byToken.size >= 100_000) this.byToken.clear();
+    this.byToken.set(token, user);
     return user;
   }
 

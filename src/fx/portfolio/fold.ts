@@ -16,27 +16,33 @@ export interface BatchItem {
 }
 
 /**
- * Validates a batch and groups it by user, keeping each user's events in batch order.
- * Invalid events get their `rejected` outcome in `outcomes` right away.
+ * Validates a batch (unless `validated`: the caller checked the schemas already) and groups it
+ * by user, keeping each user's events in batch order. Invalid events get their `rejected`
+ * outcome in `outcomes` right away.
  */
 export function groupBatch(
   events: readonly PortfolioEvent[],
   outcomes: ApplyOutcome[],
+  validated = false,
 ): Map<string, BatchItem[]> {
   const byUser = new Map<string, BatchItem[]>();
-  events.forEach((raw, index) => {
+  for (let index = 0; index < events.length; index++) {
+    const raw = events[index]!;
     let event: PortfolioEvent;
-    try {
-      event = parsePortfolioEvent(raw);
-    } catch (err) {
-      if (!(err instanceof PortfolioError)) throw err;
-      outcomes[index] = rejected(raw, err);
-      return;
+    if (validated) event = raw;
+    else {
+      try {
+        event = parsePortfolioEvent(raw);
+      } catch (err) {
+        if (!(err instanceof PortfolioError)) throw err;
+        outcomes[index] = rejected(raw, err);
+        continue;
+      }
     }
     const items = byUser.get(event.userId);
     if (items) items.push({ index, event });
     else byUser.set(event.userId, [{ index, event }]);
-  });
+  }
   return byUser;
 }
 
@@ -69,9 +75,11 @@ export function foldEvents(
   const seen = new Set<string>();
   const outcomes: FoldResult['outcomes'] = [];
   for (const { index, event } of items) {
-    const base = { eventId: event.id, userId: event.userId };
     if (seen.has(event.id) || wasProcessed(event.id)) {
-      outcomes.push({ index, outcome: { ...base, status: 'duplicate' } });
+      outcomes.push({
+        index,
+        outcome: { eventId: event.id, userId: event.userId, status: 'duplicate' },
+      });
       continue;
     }
     try {
@@ -88,7 +96,10 @@ export function foldEvents(
     seen.add(event.id);
     appliedIds.push(event.id);
     recordedIds.push(event.id);
-    outcomes.push({ index, outcome: { ...base, status: 'applied' } });
+    outcomes.push({
+      index,
+      outcome: { eventId: event.id, userId: event.userId, status: 'applied' },
+    });
   }
   return { portfolio, appliedIds, recordedIds, outcomes };
 }

@@ -26,6 +26,18 @@ export interface ApplyOutcome {
   error?: PortfolioError;
 }
 
+/** Options of `applyBatch`. */
+export interface ApplyBatchOptions {
+  /**
+   * The caller has already checked every event against its schema (`accountOpenedSchema`,
+   * `transactionExecutedSchema`), as the stream processor does where records enter it: the store
+   * skips its own schema check, so each event is validated once, at the edge. Every other check
+   * (idempotency, balances, account state, integer range) still runs.
+   * @default false
+   */
+  validated?: boolean;
+}
+
 /** The result of `applyBatch`: counts, and one outcome per input event, in input order. */
 export interface BatchApplyResult {
   applied: number;
@@ -86,7 +98,10 @@ export interface PortfolioStore {
    * `outcomes` and do not stop the others; a failure of the store itself (I/O, throttling) throws,
    * and retrying the whole batch is safe.
    */
-  applyBatch(events: readonly PortfolioEvent[]): Promise<BatchApplyResult>;
+  applyBatch(
+    events: readonly PortfolioEvent[],
+    options?: ApplyBatchOptions,
+  ): Promise<BatchApplyResult>;
   /** One page of portfolios; each portfolio appears on exactly one page of a full listing. */
   list(options?: PortfolioListOptions): Promise<PortfolioPage>;
   /** Removes every portfolio and every record of processed events (for tests and replays). */

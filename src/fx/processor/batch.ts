@@ -145,7 +145,7 @@ export async function processBatch(
         builder.add(event);
         if (event.type === 'PriceTick') result.ticks++;
         else if (event.type === 'AccountOpened') result.accounts++;
-        else result.transactions++;
+        else if (event.type === 'TransactionExecuted') result.transactions++;
         if (isPortfolioEvent(event)) portfolioEvents.push(event);
         continue;
       }
@@ -171,7 +171,10 @@ export async function processBatch(
   // The lake writes (I/O) overlap the portfolio apply; both must succeed before this resolves.
   const written = putRawFiles(deps.datalake, files);
   const applying =
-    portfolioEvents.length > 0 ? deps.portfolios.applyBatch(portfolioEvents) : undefined;
+    portfolioEvents.length > 0
+      ? // Validated above (fast check or zod): the store need not check the schemas again.
+        deps.portfolios.applyBatch(portfolioEvents, { validated: true })
+      : undefined;
   const [w, a] = await Promise.allSettled([written, applying]);
   if (w.status === 'rejected') throw w.reason;
   if (a.status === 'rejected') throw a.reason;

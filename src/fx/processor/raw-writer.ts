@@ -84,6 +84,10 @@ export class LoadDates {
  */
 export class RawBatchBuilder {
   private readonly groups = new Map<string, { table: string; lines: string[] }>();
+  private readonly groupsByPrefix = new Map<
+    string,
+    Map<string, { table: string; lines: string[] }>
+  >();
   private count = 0;
 
   constructor(private readonly dates: LoadDates) {}
@@ -116,10 +120,16 @@ export class RawBatchBuilder {
 
   private push(prefix: string, table: string, date: string, line: string): void {
     this.count++;
-    const folder = `${prefix}${partitionPath(date)}/`;
-    const group = this.groups.get(folder);
+    // Folders are looked up by (prefix, date) without building the path for every row.
+    let byDate = this.groupsByPrefix.get(prefix);
+    if (!byDate) this.groupsByPrefix.set(prefix, (byDate = new Map()));
+    const group = byDate.get(date);
     if (group) group.lines.push(line);
-    else this.groups.set(folder, { table, lines: [line] });
+    else {
+      const created = { table, lines: [line] };
+      byDate.set(date, created);
+      this.groups.set(`${prefix}${partitionPath(date)}/`, created);
+    }
   }
 
   /** The files, sorted by key; `name` (without extension) names the file in every partition. */

@@ -23,10 +23,16 @@ import {
 import { FileCheckpointStore, syncDir } from '../file-checkpoint-store.js';
 import { encodeRecordInto, FRAME_HEADER_BYTES, frameBytes } from './record-format.js';
 import { listSegmentFiles, Segment, segmentFileName } from './segment.js';
+import { SyncSlots } from './sync-slots.js';
 import { acquireWriterLock } from './writer-lock.js';
 
 const MiB = 1024 * 1024;
 const BATCH_BUFFER_BYTES = 1 * MiB;
+/**
+ * fdatasyncs in flight at once. Under a slow or shared disk a round no longer waits for the
+ * previous fsync to return before it is written and its own fsync starts.
+ */
+const SYNC_SLOTS = 3;
 
 /** Retention of a disk stream. Whole sealed segments are deleted; the active one never is. */
 export interface DiskRetentionOptions {
@@ -136,6 +142,13 @@ export class DiskEventLog implements EventLog {
   private writeHandle: fs.FileHandle | undefined;
   /** Durable bytes of the active (last) segment. */
   private activeSize = 0;
+  /** Bytes written to the active segment (durable or with an fdatasync to come). */
+  private writtenSize = 0;
+  /** The last sequence number written. */
+  private writtenSeq = 0;
+  private readonly syncs = new SyncSlots(SYNC_SLOTS);
+  /** Rounds whose fdatasync is in flight. */
+  private readonly rounds = new Set<Promise<void>>();
   private nextSeq = 1;
   private durableSeq = 0;
   /** Frames waiting for the next group commit, encoded back to back. */
@@ -225,7 +238,10 @@ export class DiskEventLog implements EventLog {
     }
     await active.close(); // its read handle may have seen the torn bytes' size
     this.activeSize = scan.endOffset;
+    this.writtenSize = scan.endOffset;
     this.durableSeq = scan.lastSeq;
+    this.writtenSeq = scan.lastSeq;
+    await this.syncs.open(active.file);
     this.nextSeq = scan.lastSeq + 1;
   }
 
@@ -309,71 +325,107 @@ export class DiskEventLog implements EventLog {
   }
 
   /**
-   * Group commit: one write + one fdatasync per round, for everything queued meanwhile. Two
-   * buffers alternate: appends encode into one while the other is being written.
+   * Group commit: one write + one fdatasync per round, for everything queued meanwhile. A round
+   * waits for a free sync slot (see {@link SyncSlots}), so while up to `SYNC_SLOTS` fdatasyncs
+   * are in flight the next batch keeps growing; then it is written and its fdatasync starts
+   * while the following round is written. Writes stay in order; an append resolves once an
+   * fdatasync started after its record was written has succeeded, which covers every earlier
+   * write as well. Two buffers alternate: appends encode into one while the other is written.
    */
   private async flushLoop(): Promise<void> {
     try {
-      while (this.pendingLen > 0) {
+      while (this.pendingLen > 0 && !this.failure) {
+        let slot = await this.syncs.acquire();
+        if (this.failure) break;
         const full = this.pending;
         const batch = full.subarray(0, this.pendingLen);
-        const firstSeq = this.durableSeq + 1;
+        const firstSeq = this.writtenSeq + 1;
         const lastSeq = this.nextSeq - 1;
         this.pending = this.spare;
         this.pendingLen = 0;
         const bytes = batch.length;
-        if (this.activeSize > 0 && this.activeSize + bytes > this.segmentBytes)
-          await this.roll(firstSeq);
+        if (this.writtenSize > 0 && this.writtenSize + bytes > this.segmentBytes) {
+          slot = await this.roll(firstSeq);
+        }
         const handle = this.writeHandle!;
+        const start = this.writtenSize;
         for (let written = 0; written < bytes;) {
           const { bytesWritten } = await handle.write(
             batch,
             written,
             bytes - written,
-            this.activeSize + written,
+            start + written,
           );
           written += bytesWritten;
         }
-        await handle.datasync();
         const active = this.segments[this.segments.length - 1]!;
         for (let seq = firstSeq, o = 0; o < bytes; seq++) {
-          active.note(seq, this.activeSize + o);
+          active.note(seq, start + o);
           o += FRAME_HEADER_BYTES + batch.readUInt32LE(o);
         }
         // Reuse the buffer for the round after next, unless a burst made it huge.
         this.spare =
           full.length > 4 * BATCH_BUFFER_BYTES ? Buffer.allocUnsafe(BATCH_BUFFER_BYTES) : full;
-        this.activeSize += bytes;
-        this.durableSeq = lastSeq;
-        this.counters.appended += lastSeq - firstSeq + 1;
-        this.counters.fsyncs++;
-        this.counters.bytes += bytes;
-        let done = 0;
-        while (done < this.waiters.length && this.waiters[done]!.lastSeq <= this.durableSeq) {
-          this.waiters[done++]!.resolve();
-        }
-        this.waiters.splice(0, done);
-        this.events.emit('durable');
+        this.writtenSize = start + bytes;
+        this.writtenSeq = lastSeq;
+        const round = this.syncs.syncOn(slot).then(
+          () => this.markDurable(lastSeq, start + bytes, lastSeq - firstSeq + 1, bytes),
+          (err: unknown) => this.fail(err),
+        );
+        this.rounds.add(round);
+        void round.finally(() => this.rounds.delete(round));
       }
     } catch (err) {
-      // After a failed write or fsync the file's state is unknown: refuse further appends;
-      // reopening recovers (a torn tail is truncated).
-      this.failure = new Error(
-        `event log ${this.stream}: write failed, reopen the log to recover: ${(err as Error).message}`,
-        { cause: err },
-      );
-      this.logger.error({ err }, 'event log write failed');
-      for (const w of this.waiters) w.reject(this.failure);
-      this.waiters = [];
-      this.pendingLen = 0;
+      this.fail(err);
     } finally {
       this.flushing = undefined;
     }
   }
 
-  private async roll(firstSeq: number): Promise<void> {
+  /** An fdatasync covering records up to `lastSeq` (and bytes up to `size`) succeeded. */
+  private markDurable(lastSeq: number, size: number, records: number, bytes: number): void {
+    if (this.failure) return;
+    this.counters.appended += records;
+    this.counters.fsyncs++;
+    this.counters.bytes += bytes;
+    // Syncs may finish out of order; a later one covers the earlier writes too.
+    if (lastSeq <= this.durableSeq) return;
+    this.durableSeq = lastSeq;
+    this.activeSize = Math.max(this.activeSize, size);
+    let done = 0;
+    while (done < this.waiters.length && this.waiters[done]!.lastSeq <= this.durableSeq) {
+      this.waiters[done++]!.resolve();
+    }
+    this.waiters.splice(0, done);
+    this.events.emit('durable');
+  }
+
+  /**
+   * After a failed write or fsync the file's state is unknown: refuse further appends and reject
+   * every unacknowledged one; reopening recovers (a torn tail is truncated).
+   */
+  private fail(err: unknown): void {
+    if (this.failure) return;
+    this.failure = new Error(
+      `event log ${this.stream}: write failed, reopen the log to recover: ${(err as Error).message}`,
+      { cause: err },
+    );
+    this.logger.error({ err }, 'event log write failed');
+    for (const w of this.waiters) w.reject(this.failure);
+    this.waiters = [];
+    this.pendingLen = 0;
+  }
+
+  /**
+   * Starts a new segment once every round of the old one is durable; returns a sync slot of the
+   * new segment for the caller (whose slot belonged to the old one).
+   */
+  private async roll(firstSeq: number): Promise<number> {
+    // Every round of the old segment must be durable (and counted) before it is sealed.
+    await Promise.allSettled([...this.rounds]);
+    if (this.failure) throw this.failure;
     const old = this.segments[this.segments.length - 1]!;
-    old.sealedSize = this.activeSize;
+    old.sealedSize = this.writtenSize;
     await this.writeHandle!.close();
     this.writeHandle = undefined;
     const seg = new Segment(path.join(this.streamDir, segmentFileName(firstSeq)), firstSeq);
@@ -381,8 +433,12 @@ export class DiskEventLog implements EventLog {
     await syncDir(this.streamDir);
     this.segments.push(seg);
     this.activeSize = 0;
+    this.writtenSize = 0;
     this.logger.debug({ segment: seg.file }, 'event log: new segment');
     this.scheduleRetention();
+    // The old segment's slots were all idle; the new file gets its own.
+    await this.syncs.open(seg.file);
+    return this.syncs.acquire();
   }
 
   async read(from?: Position, options: ReadOptions = {}): Promise<ReadResult> {
@@ -581,6 +637,8 @@ export class DiskEventLog implements EventLog {
     this.closed = true;
     clearInterval(this.retentionTimer);
     await this.flushing;
+    await Promise.allSettled([...this.rounds]);
+    await this.syncs.close();
     await this.retentionRun;
     this.events.emit('close');
     await this.writeHandle?.close().catch(() => {});

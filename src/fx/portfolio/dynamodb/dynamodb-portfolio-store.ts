@@ -20,6 +20,7 @@ import { averageCostCopCents, type Portfolio, type PortfolioEvent } from '../por
 import {
   InvalidCursorError,
   listLimit,
+  type ApplyBatchOptions,
   type ApplyOutcome,
   type ApplyResult,
   type BatchApplyResult,
@@ -195,9 +196,12 @@ export class DynamoDbPortfolioStore implements PortfolioStore {
     return { applied: outcome.status === 'applied', portfolio: portfolio! };
   }
 
-  async applyBatch(events: readonly PortfolioEvent[]): Promise<BatchApplyResult> {
+  async applyBatch(
+    events: readonly PortfolioEvent[],
+    options?: ApplyBatchOptions,
+  ): Promise<BatchApplyResult> {
     const outcomes: ApplyOutcome[] = new Array<ApplyOutcome>(events.length);
-    const byUser = groupBatch(events, outcomes);
+    const byUser = groupBatch(events, outcomes, options?.validated);
     const users = [...byUser.keys()];
     const prefetched = await this.readMany(users);
     let next = 0;

@@ -6,6 +6,7 @@ import { averageCostCopCents, type Portfolio, type PortfolioEvent } from '../por
 import {
   InvalidCursorError,
   listLimit,
+  type ApplyBatchOptions,
   type ApplyOutcome,
   type ApplyResult,
   type BatchApplyResult,
@@ -255,9 +256,12 @@ export class SqlitePortfolioStore implements PortfolioStore {
     return { applied: outcome.status === 'applied', portfolio: portfolios.get(event.userId)! };
   }
 
-  async applyBatch(events: readonly PortfolioEvent[]): Promise<BatchApplyResult> {
+  async applyBatch(
+    events: readonly PortfolioEvent[],
+    options?: ApplyBatchOptions,
+  ): Promise<BatchApplyResult> {
     const outcomes: ApplyOutcome[] = new Array<ApplyOutcome>(events.length);
-    const byUser = groupBatch(events, outcomes);
+    const byUser = groupBatch(events, outcomes, options?.validated);
     if (byUser.size > 0) {
       for (const { index, outcome } of this.applyGroups(byUser).outcomes) outcomes[index] = outcome;
     }
