@@ -185,8 +185,10 @@ export async function ingestKey(
     const committed = await readJson(deps.datalake, manifestKeyForSha(inspection.sha256));
     if (committed) {
       const entry = manifestEntrySchema.parse(committed);
-      await deps.source.delete(sourceKey);
+      // The stale intent first: a kill between the two deletes then leaves the landing file,
+      // which the next run takes as this same duplicate (the other order orphans the intent).
       await deps.datalake.delete(`${PENDING_PREFIX}${inspection.sha256}.json`);
+      await deps.source.delete(sourceKey);
       log.info({ duplicateOf: entry.rawKey }, 'duplicate content skipped');
       return {
         sourceKey,
@@ -255,8 +257,10 @@ export async function ingestKey(
     const body = JSON.stringify(entry, null, 2);
     await deps.datalake.put(manifestKeyForRaw(rawKey), body);
     await deps.datalake.put(manifestKeyForSha(inspection.sha256), body);
-    await deps.source.delete(sourceKey);
+    // The manifest is committed: drop the intent, then the landing file. A kill in between
+    // leaves the landing file, which the next run finds already loaded (a duplicate of itself).
     await deps.datalake.delete(pendingKey);
+    await deps.source.delete(sourceKey);
     log.info({ rawKey, rows: entry.rows, bytes: entry.bytes }, 'loaded');
     return { sourceKey, status: 'loaded', bytes: entry.bytes, entity, rows: entry.rows, rawKey };
   } catch (err) {
