@@ -118,6 +118,9 @@ describe('ledger catch-up', () => {
       };
       await h.log.append({ partitionKey: u.id, data: Buffer.from(JSON.stringify(event)) });
       await h.app.close();
+      // The old ledger never saw that append; closing it stops its SQLite writer thread, as the
+      // crash would (a live thread could still write its last group after the reopen below).
+      await h.ledger.close();
       h.db.close();
       await h.log.close();
 

@@ -68,12 +68,15 @@ export class SqliteWriterThread {
       eval: true,
       workerData: { driver, file, statements },
     });
-    // The owner closes it; an idle thread must not keep the process alive on its own.
+    // The owner closes it; an idle thread must not keep the process alive on its own. While a
+    // batch or the close is in flight it is referenced: otherwise a process with nothing else
+    // to do would end with the awaited reply unsettled (exit code 13) and the batch unwritten.
     this.worker.unref();
     this.worker.on('message', (m: { id: number; error?: string }) => {
       const call = this.calls.get(m.id);
       if (!call) return;
       this.calls.delete(m.id);
+      if (this.calls.size === 0 && !this.closing) this.worker.unref();
       if (m.error === undefined) call.resolve();
       else call.reject(new Error(`SQLite write failed: ${m.error}`));
     });
@@ -96,6 +99,7 @@ export class SqliteWriterThread {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
+      this.worker.ref();
       this.worker.postMessage({ id, ops });
     });
   }
@@ -105,6 +109,7 @@ export class SqliteWriterThread {
     this.closing ??= new Promise<void>((resolve) => {
       if (this.exited) return resolve();
       this.worker.once('exit', () => resolve());
+      this.worker.ref();
       this.worker.postMessage('close');
     });
     return this.closing;

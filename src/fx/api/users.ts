@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import { hashToken, newToken } from '../../governance/governance.js';
 import type { FxDatabase } from './fx-database.js';
 
@@ -33,6 +33,8 @@ interface UserRow {
  * Creating a user with an account goes through {@link FxLedger.openAccount} first (the
  * AccountOpened event is the source of truth); see `createFxUser`.
  */
+const userUlid = monotonicFactory();
+
 export class FxUsers {
   private readonly stmt;
   private readonly byToken = new Map<string, FxUser>();
@@ -59,9 +61,12 @@ export class FxUsers {
     };
   }
 
-  /** A new user id (`u_` + ULID) and token; nothing is stored until `insert`. */
+  /**
+   * A new user id (`u_` + ULID) and token; nothing is stored until `insert`. Ids are monotonic
+   * within the process, so users created in the same millisecond still list in creation order.
+   */
   static newIdentity(now = Date.now()): { id: string; token: string } {
-    return { id: `u_${ulid(now)}`, token: newToken() };
+    return { id: `u_${userUlid(now)}`, token: newToken() };
   }
 
   /** Stores a user with the SHA-256 of its token. Call inside the ledger's transaction. */
