@@ -7,7 +7,10 @@
  *   depth 6 (300 trees), on the first `trainRows` rows;
  * - inference: `GbdtModel.predict` vs `Booster.predict` (a fresh DMatrix per run built
  *   beforehand, since XGBoost caches predictions per DMatrix) of the same model files: a binary
- *   100-tree and a 3-class 300-tree model, depth 6, on `rows` rows.
+ *   100-tree and a 3-class 300-tree model, depth 6, on `rows` rows;
+ * - the orchestrator's tick: `ParallelPredictor` (worker threads + the calling thread) on the
+ *   3-class model, wall time beside the single thread's. Env BENCH_ML_WORKERS (default
+ *   `os.availableParallelism() - 1`, at least 1).
  *
  * Medians of `runs` runs, wall and CPU time (CPU time is the fairer figure when other
  * processes share the cores). Env: BENCH_ML_ROWS (100000), BENCH_ML_TRAIN_ROWS (20000),
@@ -19,6 +22,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticClassification, trainGbdt, type GbdtModel } from '../ml/gbdt/index.js';
+import { ParallelPredictor } from '../ml/gbdt/parallel/index.js';
 import { median, row } from './stats.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -49,6 +53,8 @@ export interface SpeedFigures {
   predictBinary: SpeedFigure;
   /** Seconds to predict `rows` rows with a 3-class 300-tree model. */
   predictMulti: SpeedFigure;
+  /** The same with `ParallelPredictor` on `threads` threads (CPU time sums the threads). */
+  predictMultiParallel: Timing & { threads: number };
 }
 
 function time(fn: () => void): Timing {
@@ -120,6 +126,7 @@ export async function benchGbdtSpeed(opts: {
     train: medianTiming(trainTimes),
     predictBinary: medianTiming(predictTimes(binary)),
     predictMulti: medianTiming(predictTimes(multi!)),
+    predictMultiParallel: await parallelTiming(multi!, data.x, rows, runs),
   };
 
   const theirs = runXgboost(
@@ -135,9 +142,37 @@ export async function benchGbdtSpeed(opts: {
     train: { corriente: ours.train, xgboost: theirs?.train },
     predictBinary: { corriente: ours.predictBinary, xgboost: theirs?.predictBinary },
     predictMulti: { corriente: ours.predictMulti, xgboost: theirs?.predictMulti },
+    predictMultiParallel: ours.predictMultiParallel,
   };
   printTable(figures, log);
   return figures;
+}
+
+/** Medians of `runs` parallel predictions of `rows` rows (input already in shared memory). */
+async function parallelTiming(
+  model: GbdtModel,
+  x: Float32Array,
+  rows: number,
+  runs: number,
+): Promise<Timing & { threads: number }> {
+  const workers = process.env.BENCH_ML_WORKERS ? Number(process.env.BENCH_ML_WORKERS) : undefined;
+  const pp = await ParallelPredictor.start(model, { workers });
+  try {
+    const shared = new Float32Array(new SharedArrayBuffer(rows * model.numFeature * 4));
+    shared.set(x.subarray(0, shared.length));
+    await pp.predict(shared, Math.min(rows, 20_000)); // warm-up in every thread
+    const ts: Timing[] = [];
+    for (let i = 0; i < runs; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await pp.predict(shared, rows);
+      const c = process.cpuUsage(c0);
+      ts.push({ wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 });
+    }
+    return { ...medianTiming(ts), threads: pp.threads };
+  } finally {
+    await pp.close();
+  }
 }
 
 function runXgboost(
@@ -228,7 +263,24 @@ function printTable(s: SpeedFigures, log: (line: string) => void): void {
     log(line('predict rows/s, binary, 100 trees', s.predictBinary, 'rows/s', clock));
     log(line('predict rows/s, 3 classes, 300 trees', s.predictMulti, 'rows/s', clock));
   }
-  log('ratio > 1: corriente faster. Depth 6, single thread, medians.');
+  const par = s.predictMultiParallel;
+  const single = s.predictMulti.corriente;
+  log(
+    row(
+      [
+        `parallel rows/s, 3 classes, ${par.threads} threads (wall)`,
+        fmt(s.rows / par.wall),
+        '—',
+        `${(single.wall / par.wall).toFixed(2)}× 1 thread`,
+      ],
+      w,
+    ),
+  );
+  log(
+    `  ${s.rows} rows: ${(par.wall * 1000).toFixed(0)} ms on ${par.threads} threads ` +
+      `(CPU ${(par.cpu * 1000).toFixed(0)} ms summed), ${(single.wall * 1000).toFixed(0)} ms on 1 thread`,
+  );
+  log('ratio > 1: corriente faster. Depth 6, single thread unless stated, medians.');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -7,3 +7,5 @@ export { trainGbdt } from './train/train.js';
 export type { TrainOptions, TrainResult } from './train/train.js';
 export { syntheticClassification } from './synthetic.js';
 export type { SyntheticData, SyntheticOptions } from './synthetic.js';
+export { ParallelPredictor } from './parallel/index.js';
+export type { ParallelPredictorOptions } from './parallel/index.js';

@@ -36,7 +36,7 @@ export class GbdtModel {
   /** Use {@link GbdtModel.fromXgboostJson}, {@link GbdtModel.parse} or `trainGbdt`. */
   constructor(
     readonly data: ModelData,
-    private readonly predictorKind: PredictorKind = 'branchless',
+    private readonly predictorKind: PredictorKind = 'complete',
   ) {
     this.objective = data.objective;
     this.numClass = data.numClass;
@@ -65,6 +65,11 @@ export class GbdtModel {
       throw new ModelFormatError(`not valid JSON (${(err as Error).message})`);
     }
     return GbdtModel.fromXgboostJson(json);
+  }
+
+  /** The prediction strategy this instance uses (see `predictor.ts`). */
+  get predictor(): PredictorKind {
+    return this.predictorKind;
   }
 
   /** The same model on another prediction strategy (for benchmarks and cross-checks). */
@@ -130,18 +135,29 @@ export class GbdtModel {
    * Margin contributions of each feature for one row, as XGBoost's `pred_contribs=True,
    * approx_contribs=True` (Saabas). Layout `(numFeature + 1) × outputsPerRow`: for output `c`,
    * entries `c*(numFeature+1) + f`, the last one the bias; each block sums to that margin.
+   * @param output only this output's block is computed (the others hold just the bias): a third
+   *   of the work for a 3-class model when one class's reasons are wanted.
    */
-  contributions(row: ArrayLike<number>): Float64Array {
+  contributions(row: ArrayLike<number>, output?: number): Float64Array {
     const nf = this.numFeature;
     if (row.length < nf) throw new RangeError(`row has ${row.length} values, expected ${nf}`);
-    const x = Float32Array.from({ length: nf }, (_, i) => row[i]!);
+    if (
+      output !== undefined &&
+      !(Number.isInteger(output) && output >= 0 && output < this.outputsPerRow)
+    ) {
+      throw new RangeError(`output ${output} is not in 0..${this.outputsPerRow - 1}`);
+    }
+    const x = new Float32Array(nf);
+    for (let i = 0; i < nf; i++) x[i] = row[i]!;
     const out = new Float64Array((nf + 1) * this.outputsPerRow);
     for (let c = 0; c < this.outputsPerRow; c++) out[c * (nf + 1) + nf] = this.baseMargin;
     this.means ??= this.data.trees.map(nodeMeanValues);
-    this.data.trees.forEach((t, i) => {
+    const trees = this.data.trees;
+    for (let i = 0; i < trees.length; i++) {
       const c = this.data.treeInfo[i]!;
-      addTreeContributions(t, this.means![i]!, x, out, c * (nf + 1), nf);
-    });
+      if (output !== undefined && c !== output) continue;
+      addTreeContributions(trees[i]!, this.means[i]!, x, out, c * (nf + 1), nf);
+    }
     return out;
   }
 }

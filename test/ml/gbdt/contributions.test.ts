@@ -31,6 +31,18 @@ describe('contributions (Saabas)', () => {
       nEstimators: 20,
     });
     expectSumsToMargin(model, d.x, 200);
+    // One output's block alone equals that block of the full computation, bit for bit.
+    for (let r = 0; r < 50; r++) {
+      const row = d.x.subarray(r * NF, r * NF + NF);
+      const full = model.contributions(row);
+      for (let o = 0; o < 3; o++) {
+        const one = model.contributions(row, o);
+        expect(Array.from(one.subarray(o * (NF + 1), (o + 1) * (NF + 1)))).toEqual(
+          Array.from(full.subarray(o * (NF + 1), (o + 1) * (NF + 1))),
+        );
+      }
+    }
+    expect(() => model.contributions(d.x.subarray(0, NF), 3)).toThrow(/output 3 is not in 0..2/);
   });
 
   it('a feature the model never splits on contributes nothing', () => {

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   CreateModelPackageCommand,
@@ -13,6 +15,7 @@ import {
 } from '../../../src/ml/registry/index.js';
 import { LocalFsObjectStore } from '../../../src/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
+import { xgboostAvailable } from '../../util/xgboost.js';
 import { createFakeSageMaker, type FakeSageMaker } from './fake-sagemaker.js';
 import { registration } from './fixtures.js';
 import { modelRegistryContract } from './model-registry-contract.js';
@@ -104,13 +107,42 @@ describe('SageMakerModelRegistry request shapes (SDK mock, no SageMaker emulator
       InferenceSpecification: expect.objectContaining({
         Containers: [
           expect.objectContaining({
-            ModelDataUrl: 's3://corriente-lake/models/fx-recomendaciones/v1/model.json',
+            ModelDataUrl: 's3://corriente-lake/models/fx-recomendaciones/v1/model.tar.gz',
           }),
         ],
       }),
       CustomerMetadataProperties: { 'corriente:state': 'ready' },
     });
     expect(v.artifact.key).toBe('models/fx-recomendaciones/v1/model.json');
+  });
+
+  it('writes model.tar.gz holding xgboost-model (what SageMaker XGBoost loads), read by tar and XGBoost', async () => {
+    await registry.registerVersion(registration('fx-recomendaciones', 'multi-a'));
+    const dir = path.join(tmp.dir, 'datalake', 'models', 'fx-recomendaciones', 'v1');
+    const json = readFileSync(path.join(dir, 'model.json'));
+    const tarball = path.join(dir, 'model.tar.gz');
+    // The archive, as `tar` reads it: one regular file named xgboost-model with the JSON bytes.
+    const listing = execFileSync('tar', ['-tvzf', tarball], { encoding: 'utf8' });
+    expect(listing).toMatch(/^-rw-r--r-- .* xgboost-model\n$/);
+    expect(execFileSync('tar', ['-xzOf', tarball, 'xgboost-model'])).toEqual(json);
+    if (!xgboostAvailable()) {
+      console.warn(
+        'XGBoost not installed (apt-get install python3-xgboost); skipping its load of the tarball',
+      );
+      return;
+    }
+    const script = [
+      'import sys, tarfile, tempfile, os, xgboost',
+      'd = tempfile.mkdtemp()',
+      'tarfile.open(sys.argv[1]).extractall(d)',
+      'b = xgboost.Booster()',
+      "b.load_model(os.path.join(d, 'xgboost-model'))",
+      'print(b.num_boosted_rounds())',
+    ].join('\n');
+    const rounds = Number(
+      execFileSync('/usr/bin/python3', ['-c', script, tarball], { encoding: 'utf8' }),
+    );
+    expect(rounds).toBeGreaterThan(0);
   });
 
   it('approves with UpdateModelPackage: status, ApprovalDescription naming who and why', async () => {

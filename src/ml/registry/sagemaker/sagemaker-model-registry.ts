@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { monotonicFactory } from 'ulid';
 import { listAll } from '../../../object-store/object-store.js';
+import { modelTarball } from './model-tarball.js';
 import {
   artifactKey,
   ModelRegistryError,
@@ -75,7 +76,9 @@ interface Card {
  * The registry on SageMaker Model Registry: a group is a Model Package Group, a version a
  * versioned Model Package (SageMaker numbers them 1, 2, 3…) whose `ModelApprovalStatus` is the
  * status. Artifacts and metrics go through the ObjectStore (S3): the package's
- * `InferenceSpecification.ModelDataUrl` points at `models/<group>/v<n>/model.json`, its
+ * `InferenceSpecification.ModelDataUrl` points at `models/<group>/v<n>/model.tar.gz` (holding
+ * `xgboost-model`, as SageMaker's XGBoost container expects; beside the `model.json` the registry
+ * loads), its
  * `ModelMetrics` at the metrics JSON. The number is known only after CreateModelPackage, so the
  * artifact is first written under a registration id and moved to its final key afterwards;
  * until then the package is marked `corriente:state = reserved` and readers skip it.
@@ -218,10 +221,13 @@ export class SageMakerModelRegistry extends ModelRegistryBase {
     }
     const key = artifactKey(draft.group, version);
     await this.store.copy(`${prefix}model.json`, key);
+    // What SageMaker's XGBoost container loads: model.tar.gz holding `xgboost-model`.
+    const tarball = tarballKey(key);
+    await this.store.put(tarball, modelTarball(artifact), { contentType: 'application/gzip' });
     await this.client.send(
       new UpdateModelPackageCommand({
         ModelPackageArn: arn,
-        InferenceSpecification: this.inferenceSpec(key),
+        InferenceSpecification: this.inferenceSpec(tarball),
         CustomerMetadataProperties: { [META.state]: 'ready' },
       }),
     );
@@ -303,7 +309,7 @@ export class SageMakerModelRegistry extends ModelRegistryBase {
         .get(`${prefix}metrics.json`)
         .then((b) => JSON.parse(b.toString('utf8')) as Record<string, unknown>),
     ]);
-    const dataUrl = d.InferenceSpecification?.Containers?.[0]?.ModelDataUrl ?? '';
+    const dataUrl = jsonKeyOf(d.InferenceSpecification?.Containers?.[0]?.ModelDataUrl ?? '');
     if (!dataUrl.startsWith(`${this.baseUrl}/`)) {
       throw new ModelRegistryError(
         `${arn}: ModelDataUrl ${dataUrl} is outside the datalake store ${this.baseUrl}`,
@@ -410,4 +416,14 @@ function isNotFound(err: unknown): boolean {
     e.name === 'ResourceNotFound' ||
     (e.name === 'ValidationException' && /does not exist|not found/i.test(e.message ?? ''))
   );
+}
+
+/** `…/model.json` → `…/model.tar.gz` (the artifact SageMaker deploys). */
+function tarballKey(jsonKey: string): string {
+  return jsonKey.replace(/model\.json$/, 'model.tar.gz');
+}
+
+/** The JSON artifact a `ModelDataUrl` stands for (the registry loads and checks model.json). */
+function jsonKeyOf(dataUrl: string): string {
+  return dataUrl.replace(/model\.tar\.gz$/, 'model.json');
 }

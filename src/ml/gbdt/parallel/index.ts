@@ -1,0 +1,2 @@
+export { ParallelPredictor } from './parallel-predictor.js';
+export type { ParallelPredictorOptions } from './parallel-predictor.js';
