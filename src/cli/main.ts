@@ -6,7 +6,8 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerFx } from './commands/fx.js';
 import { registerFxModels, registerFxServeModel } from './commands/fx-models.js';
-import { registerFxNotifications } from './commands/fx-notifications.js';
+import { registerFxOrchestrator } from './commands/fx-orchestrator.js';
+import { registerFxTrain } from './commands/fx-train.js';
 import { registerFxProcessorCommands } from './commands/fx-processor.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerIngest } from './commands/ingest.js';
@@ -45,9 +46,10 @@ registerLake(program);
 registerWarehouse(program);
 const fx = registerFx(program);
 registerFxProcessorCommands(fx);
+registerFxTrain(fx);
 registerFxModels(fx);
 registerFxServeModel(fx);
-registerFxNotifications(fx);
+registerFxOrchestrator(fx);
 
 try {
   await program.parseAsync(process.argv);

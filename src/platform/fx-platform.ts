@@ -26,6 +26,7 @@ import {
 import { startStreamProcessor } from '../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../fx/reconcile/index.js';
 import { DuckDbQueryEngine } from '../query/duckdb/duckdb-query-engine.js';
+import { FxDecisions } from './fx-decisions.js';
 
 export interface FxPlatformOptions {
   config: Config;
@@ -46,6 +47,7 @@ export class FxPlatform {
   readonly routes: { prefix: string; plugin: FastifyPluginAsync }[];
   private readonly stops: (() => Promise<void>)[] = [];
   private statusOf: () => string = () => 'starting';
+  private log: Logger | undefined;
 
   private constructor(
     readonly eventLog: EventLog,
@@ -88,6 +90,7 @@ export class FxPlatform {
       { prefix: '/api', plugin: fxDocsRoutes() },
     ];
     const fx = new FxPlatform(eventLog, ledger, users, portfolios, routes);
+    fx.log = log;
 
     const collector = new PriceCollector({
       source: await createPriceSource(config),
@@ -111,6 +114,16 @@ export class FxPlatform {
       batchMaxDelayMs: config.fx.processor.batchMaxDelayMs,
       logger: log,
     });
+    const decisions = await FxDecisions.start({
+      config,
+      stores,
+      log,
+      eventLog,
+      portfolios,
+      users,
+      demo: o.demo,
+    });
+    fx.routes.push(...decisions.routes);
     const query = new DuckDbQueryEngine({
       catalog: o.catalog,
       tempDirectory: path.join(config.home, 'tmp', 'duckdb-reconcile'),
@@ -139,7 +152,8 @@ export class FxPlatform {
         : 'no price yet';
       return (
         `fx: ${price}; processed ${st.transactions} transactions, ${st.ticks} ticks in ${st.files} lake files` +
-        (st.lastError ? `; last processor error: ${st.lastError}` : '')
+        (st.lastError ? `; last processor error: ${st.lastError}` : '') +
+        `\n${decisions.status()}`
       );
     };
     // Shutdown order: stop producers, flush the processor, then close stores and the log.
@@ -148,6 +162,9 @@ export class FxPlatform {
         reconcileJob.stop();
       },
       stopPrices,
+      async () => {
+        await decisions.stop();
+      },
       async () => {
         await processor.stop();
       },
@@ -213,6 +230,9 @@ export class FxPlatform {
   }
 
   async stop(): Promise<void> {
-    for (const stop of this.stops) await stop();
+    for (const [i, stop] of this.stops.entries()) {
+      await stop();
+      this.log?.debug(`fx platform: shutdown step ${i + 1}/${this.stops.length} done`);
+    }
   }
 }

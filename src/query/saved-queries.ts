@@ -2,8 +2,10 @@
  * Saved queries: the questions analysts ask every week, runnable by name
  * (`corriente query --saved NAME`, `POST /api/lake/v1/query {"saved": NAME}`, `lake.saved(NAME)`).
  * They read the processed zone (`energy_processed_db`) and are written in the SQL that both
- * DuckDB and Athena (Trino) accept.
+ * DuckDB and Athena (Trino) accept. The FX outcome queries (`fx_raw_db`) are the orchestrator's.
  */
+import { OUTCOME_SAVED_QUERIES } from '../fx/orchestrator/outcomes.js';
+
 export interface SavedQuery {
   name: string;
   /** For analysts, in Spanish. */
@@ -85,6 +87,7 @@ GROUP BY nombre_cliente_proveedor
 ORDER BY kwh_consumidos DESC, cliente
 LIMIT 20`,
   },
+  ...OUTCOME_SAVED_QUERIES,
 ];
 
 /** The saved query of that name, or `undefined`. */

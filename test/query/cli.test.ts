@@ -116,7 +116,12 @@ describe('corriente query', () => {
     const listJson = JSON.parse(
       (await run(lake, 'query', '--list', '--format', 'json')).stdout,
     ) as { name: string }[];
-    expect(listJson.map((q) => q.name)).toHaveLength(6);
+    // Six over the energy lake, then the FX recommendations' conversion queries.
+    expect(listJson.map((q) => q.name)).toHaveLength(8);
+    expect(listJson.slice(6).map((q) => q.name)).toEqual([
+      'fx_conversion_por_modelo',
+      'fx_conversion_por_razon',
+    ]);
     const saved = JSON.parse(
       (await run(lake, 'query', '--saved', 'proveedores_por_tipo_energia', '--format', 'json'))
         .stdout,

@@ -2,33 +2,21 @@ import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Config } from '../../config/config.js';
 import { buildHttpServer } from '../../http/server.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
 import {
   ModelRegistryError,
-  SqliteModelRegistry,
   type AuditEntry,
   type ModelRegistry,
   type ModelStatus,
   type ModelVersion,
 } from '../../ml/registry/index.js';
 import { inferenceRoutes, ModelHandle } from '../../ml/serve/index.js';
+import { openModelRegistry } from '../../app/ml.js';
+import { FX_MODEL_GROUP } from '../../ml/model-group.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
-/** The model group the FX platform trains and serves. */
-export const FX_MODEL_GROUP = 'fx-recomendaciones';
-
-/** `$CORRIENTE_HOME/ml/registry.db`: the embedded model registry. */
-export function modelRegistryPath(home: string): string {
-  return path.join(home, 'ml', 'registry.db');
-}
-
-/** Opens the embedded registry of a home (artifacts in the datalake store). */
-export function openModelRegistry(config: Config, datalake: ObjectStore): SqliteModelRegistry {
-  return new SqliteModelRegistry({ path: modelRegistryPath(config.home), store: datalake });
-}
+export { FX_MODEL_GROUP };
 
 /** Who runs the command: `$USER`, else the OS user. */
 export function currentActor(): string {

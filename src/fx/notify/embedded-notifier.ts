@@ -5,7 +5,7 @@ import { DEFAULT_PREFERENCES, type Preferences } from './preferences.js';
 import type { SqliteNotificationStore } from './sqlite/sqlite-notification-store.js';
 
 interface Pending {
-  n: NotificationRequest;
+  batch: readonly NotificationRequest[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -34,7 +34,28 @@ export class EmbeddedNotifier implements Notifier, PreferenceLookup {
     }
     return new Promise<void>((resolve, reject) => {
       if (this.pending.length === 0) queueMicrotask(() => this.flush());
-      this.pending.push({ n, resolve, reject });
+      this.pending.push({ batch: [n], resolve, reject });
+    });
+  }
+
+  /**
+   * Queues a burst (e.g. one tick's recommendations) in one transaction; resolves once all are
+   * durable. Ids seen before are skipped, as in {@link notify}.
+   * @throws TypeError (as a rejection) naming the first request without an id or user
+   */
+  notifyMany(requests: readonly NotificationRequest[]): Promise<void> {
+    const bad = requests.findIndex(
+      (n) => typeof n?.id !== 'string' || n.id === '' || typeof n.userId !== 'string' || !n.userId,
+    );
+    if (bad >= 0) {
+      return Promise.reject(
+        new TypeError(`notification ${bad} of the burst needs a non-empty id and userId`),
+      );
+    }
+    if (requests.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      if (this.pending.length === 0) queueMicrotask(() => this.flush());
+      this.pending.push({ batch: requests, resolve, reject });
     });
   }
 
@@ -59,7 +80,7 @@ export class EmbeddedNotifier implements Notifier, PreferenceLookup {
     let users: Set<string>;
     try {
       users = this.store.enqueue(
-        batch.map((p) => p.n),
+        batch.length === 1 ? batch[0]!.batch : batch.flatMap((p) => p.batch),
         DEFAULT_PREFERENCES,
         this.now(),
       );

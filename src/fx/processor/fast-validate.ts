@@ -55,7 +55,39 @@ export function isValidFxEvent(v: unknown): v is FxEvent {
         (e.requestHash === undefined || typeof e.requestHash === 'string') &&
         isInstant(e.executedAt)
       );
+    case 'Recommendation':
+      return isValidRecommendation(e);
     default:
       return false;
   }
+}
+
+const isProbability = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v <= 1;
+const isOptionalText = (v: unknown, max: number): boolean => v === undefined || isText(v, max);
+
+function isValidRecommendation(e: Record<string, unknown>): boolean {
+  if (!(
+    isText(e.userId, 64) &&
+    (e.side === 'BUY' || e.side === 'SELL') &&
+    isProbability(e.probability) &&
+    (e.scorer === 'model' || e.scorer === 'reglas') &&
+    isOptionalText(e.modelGroup, 100) &&
+    isText(e.modelVersion, 100) &&
+    isUlid(e.priceTickId) &&
+    isPositiveCents(e.priceCopCents) &&
+    isPositiveCents(e.suggestedAmountUsdCents) &&
+    isInstant(e.createdAt) &&
+    isInstant(e.expiresAt) &&
+    Date.parse(e.expiresAt as string) > Date.parse(e.createdAt as string) &&
+    Array.isArray(e.reasons) &&
+    e.reasons.length <= 3
+  )) {
+    return false;
+  }
+  for (const r of e.reasons as unknown[]) {
+    if (typeof r !== 'object' || r === null) return false;
+    const reason = r as Record<string, unknown>;
+    if (!isText(reason.code, 64) || !isText(reason.texto, 300)) return false;
+  }
+  return true;
 }

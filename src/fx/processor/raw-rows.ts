@@ -1,4 +1,10 @@
-import type { AccountOpened, FxEvent, PriceTick, TransactionExecuted } from '../events.js';
+import type {
+  AccountOpened,
+  FxEvent,
+  PriceTick,
+  Recommendation,
+  TransactionExecuted,
+} from '../events.js';
 
 /**
  * The raw FX tables of the lake, one per event type, as flat JSON-lines rows with Spanish column
@@ -13,6 +19,7 @@ import type { AccountOpened, FxEvent, PriceTick, TransactionExecuted } from '../
  * | `fx_transacciones` | id, usuario_id, lado (BUY/SELL), monto_usd, precio_cop, total_cop, monto_usd_centavos, precio_cop_centavos, total_cop_centavos, id_precio, clave_idempotencia, ejecutado_en, ingerido_en, version_evento |
  * | `fx_precios` | id, fuente, compra_cop (bid), venta_cop (ask), medio_cop (mid), compra_cop_centavos, venta_cop_centavos, medio_cop_centavos, observado_en, ingerido_en, version_evento |
  * | `fx_cuentas` | id, usuario_id, saldo_cop, saldo_usd, saldo_cop_centavos, saldo_usd_centavos, abierta_en, ingerido_en, version_evento |
+ * | `fx_recommendations` | id, usuario_id, lado (BUY/SELL), probabilidad, origen (model/reglas), grupo_modelo, version_modelo, id_precio, precio_cop, precio_cop_centavos, monto_sugerido_usd, monto_sugerido_usd_centavos, razones (JSON text: `[{"code","texto"}]`), razon_principal (code of the first reason), creada_en, vigente_hasta, ingerido_en, version_evento |
  *
  * Times are the events' ISO-8601 strings as they are. Optional fields are written as `null`, so
  * every row of a table has the same keys in the same order.
@@ -21,6 +28,7 @@ export const RAW_TABLES = {
   TransactionExecuted: 'fx_transacciones',
   PriceTick: 'fx_precios',
   AccountOpened: 'fx_cuentas',
+  Recommendation: 'fx_recommendations',
 } as const satisfies Record<FxEvent['type'], string>;
 
 export type RawTable = (typeof RAW_TABLES)[keyof typeof RAW_TABLES];
@@ -67,6 +75,29 @@ export interface CuentaRow {
   saldo_cop_centavos: number;
   saldo_usd_centavos: number;
   abierta_en: string;
+  ingerido_en: string;
+  version_evento: number;
+}
+
+/** A row of `fx_recommendations`. */
+export interface RecomendacionRow {
+  id: string;
+  usuario_id: string;
+  lado: 'BUY' | 'SELL';
+  probabilidad: number;
+  origen: 'model' | 'reglas';
+  grupo_modelo: string | null;
+  version_modelo: string;
+  id_precio: string;
+  precio_cop: number;
+  precio_cop_centavos: number;
+  monto_sugerido_usd: number;
+  monto_sugerido_usd_centavos: number;
+  /** The reasons as JSON text (one string column is read alike by DuckDB, Athena and Glue). */
+  razones: string;
+  razon_principal: string | null;
+  creada_en: string;
+  vigente_hasta: string;
   ingerido_en: string;
   version_evento: number;
 }
@@ -120,6 +151,29 @@ export function cuentaRow(e: AccountOpened): CuentaRow {
   };
 }
 
+export function recomendacionRow(e: Recommendation): RecomendacionRow {
+  return {
+    id: e.id,
+    usuario_id: e.userId,
+    lado: e.side,
+    probabilidad: e.probability,
+    origen: e.scorer,
+    grupo_modelo: e.modelGroup ?? null,
+    version_modelo: e.modelVersion,
+    id_precio: e.priceTickId,
+    precio_cop: e.priceCopCents / 100,
+    precio_cop_centavos: e.priceCopCents,
+    monto_sugerido_usd: e.suggestedAmountUsdCents / 100,
+    monto_sugerido_usd_centavos: e.suggestedAmountUsdCents,
+    razones: JSON.stringify(e.reasons),
+    razon_principal: e.reasons[0]?.code ?? null,
+    creada_en: e.createdAt,
+    vigente_hasta: e.expiresAt,
+    ingerido_en: e.ingestedAt,
+    version_evento: e.version,
+  };
+}
+
 /** The table and the row of one event. */
 export function rawRowOf(event: FxEvent): { table: RawTable; row: object } {
   switch (event.type) {
@@ -129,5 +183,7 @@ export function rawRowOf(event: FxEvent): { table: RawTable; row: object } {
       return { table: RAW_TABLES.PriceTick, row: precioRow(event) };
     case 'AccountOpened':
       return { table: RAW_TABLES.AccountOpened, row: cuentaRow(event) };
+    case 'Recommendation':
+      return { table: RAW_TABLES.Recommendation, row: recomendacionRow(event) };
   }
 }

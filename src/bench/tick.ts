@@ -1,0 +1,283 @@
+/**
+ * Tick-to-notification latency of the inference orchestrator:
+ * `node dist/bench/tick.js [--users N] [--ticks K] [--trees T] [--depth D]`
+ * (defaults: 100,000 users, 25 ticks, a 100-tree depth-6 3-class model).
+ *
+ * Builds the online feature store directly from synthesized history (a week of market ticks,
+ * an account and a few trades per user), trains a real GBDT with `trainGbdt`, then runs the live
+ * orchestrator on a disk event log with the real embedded notifier (SQLite queue + in-app hub).
+ * Each tick is appended to the log; the latency runs from just before the append to the moment
+ * every decision is made, every recommendation appended and every notification durably queued
+ * (the orchestrator's `onTick`). Prints p50/p99 over the ticks, where the time went (gate,
+ * vectors, score, policy+reasons, record, append, notify), the load average and the peak RSS, beside
+ * baselines measured in the same run over the same users: the bare `vectors()` call and the
+ * bare model `predict` over all rows. Targets: p99 ≤ 500 ms, RSS ≤ 600 MB.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DiskEventLog } from '../fx/event-log/disk/disk-event-log.js';
+import { jsonRecord } from '../fx/event-log/event-log.js';
+import { newEventId, totalCopCents, type PriceTick } from '../fx/events.js';
+import { InAppHub } from '../fx/notify/channels/in-app-hub.js';
+import { EmbeddedNotifier } from '../fx/notify/embedded-notifier.js';
+import { SqliteNotificationStore } from '../fx/notify/sqlite/sqlite-notification-store.js';
+import {
+  defaultOrchestratorConfig,
+  modelScorerSource,
+  SqliteOrchestratorState,
+  startOrchestrator,
+  type TickOutcome,
+} from '../fx/orchestrator/index.js';
+import { OnlineFeatureStore } from '../ml/features/index.js';
+import { trainGbdt } from '../ml/gbdt/index.js';
+import { Prng } from '../util/prng.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+  return v;
+}
+
+const USERS = arg('users', 100_000);
+const TICKS = arg('ticks', 25);
+const TREES = arg('trees', 100);
+const DEPTH = arg('depth', 6);
+const HOUR = 3_600_000;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+const STAGES = [
+  ['gate', 'gateMs'],
+  ['vectors', 'vectorsMs'],
+  ['score', 'scoreMs'],
+  ['policy+reasons', 'policyMs'],
+  ['record', 'recordMs'],
+  ['append', 'appendMs'],
+  ['notify', 'notifyMs'],
+] as const;
+
+/** `gate 3.1 · vectors 50.2 · …` (milliseconds). */
+function breakdown(t: TickOutcome['timings']): string {
+  return STAGES.map(([label, key]) => `${label} ${t[key].toFixed(1)}`).join(' · ');
+}
+
+function tickAt(ms: number, mid: number): PriceTick {
+  const at = new Date(ms).toISOString();
+  return {
+    type: 'PriceTick',
+    version: 1,
+    id: newEventId(ms),
+    source: 'bench',
+    bidCopCents: mid - 500,
+    askCopCents: mid + 500,
+    midCopCents: mid,
+    observedAt: at,
+    ingestedAt: at,
+  };
+}
+
+/** A week of ticks every 10 minutes, accounts, and 0–6 trades per user in the last 30 days. */
+function buildFeatures(
+  start: number,
+  now: number,
+  rnd: Prng,
+): { features: OnlineFeatureStore; mid: number } {
+  const features = new OnlineFeatureStore();
+  let mid = 400_000;
+  const ticks: PriceTick[] = [];
+  for (let ms = now - 30 * 24 * HOUR; ms < now - 1000; ms += 10 * 60_000) {
+    mid = Math.max(300_000, Math.round(mid * (1 + (rnd.next() - 0.5) * 0.004)));
+    ticks.push(tickAt(ms, mid));
+  }
+  const trades: { ms: number; user: number; side: 'BUY' | 'SELL'; usd: number }[] = [];
+  for (let u = 0; u < USERS; u++) {
+    const n = Math.floor(rnd.next() * 7);
+    for (let k = 0; k < n; k++) {
+      trades.push({
+        ms: now - 30 * 24 * HOUR + Math.floor(rnd.next() * 29 * 24 * HOUR),
+        user: u,
+        side: rnd.next() < 0.55 ? 'BUY' : 'SELL',
+        usd: 20 + Math.floor(rnd.next() * 480),
+      });
+    }
+  }
+  trades.sort((a, b) => a.ms - b.ms);
+  for (let u = 0; u < USERS; u++) {
+    const at = new Date(start).toISOString();
+    features.observe({
+      type: 'AccountOpened',
+      version: 1,
+      id: newEventId(start),
+      userId: `u${String(u).padStart(6, '0')}`,
+      copCents: Math.floor(rnd.next() * 20_000_000_00),
+      usdCents: rnd.next() < 0.3 ? 0 : Math.floor(rnd.next() * 5_000_00),
+      openedAt: at,
+      ingestedAt: at,
+    });
+  }
+  let ti = 0;
+  for (const t of trades) {
+    while (ti < ticks.length && Date.parse(ticks[ti]!.observedAt) <= t.ms)
+      features.observe(ticks[ti++]!);
+    const tick = ticks[Math.max(0, ti - 1)]!;
+    const price = t.side === 'BUY' ? tick.askCopCents : tick.bidCopCents;
+    const at = new Date(t.ms).toISOString();
+    features.observe({
+      type: 'TransactionExecuted',
+      version: 1,
+      id: newEventId(t.ms),
+      userId: `u${String(t.user).padStart(6, '0')}`,
+      side: t.side,
+      amountUsdCents: t.usd * 100,
+      priceCopCents: price,
+      totalCopCents: totalCopCents(t.usd * 100, price),
+      executedAt: at,
+      ingestedAt: at,
+    });
+  }
+  while (ti < ticks.length) features.observe(ticks[ti++]!);
+  return { features, mid };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'corriente-bench-tick-'));
+  const rnd = new Prng(7);
+  const now = Date.now();
+  try {
+    let t0 = performance.now();
+    const { features, mid: lastMid } = buildFeatures(now - 31 * 24 * HOUR, now, rnd);
+    const users = features.userIds();
+    const nf = features.featureNames.length;
+    console.log(
+      `feature store: ${users.length} users in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+
+    // Train on the users' vectors at a few past times, labelled by a habit-plus-market rule.
+    t0 = performance.now();
+    const sample = Math.min(users.length, 20_000);
+    const x = features.vectors(users.slice(0, sample), now - 1000);
+    const y = new Uint8Array(sample);
+    const r24 = features.featureNames.indexOf('retorno_24h');
+    const buys = features.featureNames.indexOf('compras_30d');
+    const sells = features.featureNames.indexOf('ventas_30d');
+    for (let i = 0; i < sample; i++) {
+      const drift = x[i * nf + r24]! + (rnd.next() - 0.5) * 0.02;
+      const b = x[i * nf + buys]! + rnd.next() * 2;
+      const s = x[i * nf + sells]! + rnd.next() * 2;
+      y[i] = drift < -0.004 && b > 2.5 ? 1 : drift > 0.004 && s > 2.5 ? 2 : 0;
+    }
+    const model = trainGbdt({
+      x,
+      y,
+      nRows: sample,
+      nFeatures: nf,
+      featureNames: features.featureNames,
+      objective: 'multi:softprob',
+      numClass: 3,
+      nEstimators: TREES,
+      maxDepth: DEPTH,
+      seed: 1,
+    }).model;
+    console.log(
+      `model: ${TREES} trees, depth ${DEPTH}, trained in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+
+    // Baselines over the same users.
+    const vecMs: number[] = [];
+    const predictMs: number[] = [];
+    const all = new Float32Array(users.length * nf);
+    const probs = new Float64Array(users.length * 3);
+    for (let i = 0; i < 5; i++) {
+      let s = performance.now();
+      features.vectors(users, now, all);
+      vecMs.push(performance.now() - s);
+      s = performance.now();
+      model.predict(all, users.length, probs);
+      predictMs.push(performance.now() - s);
+    }
+
+    const log = await DiskEventLog.open({ dir: path.join(dir, 'log'), stream: 'fx-events' });
+    const state = SqliteOrchestratorState.open(path.join(dir, 'orchestrator.db'));
+    const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+    const hub = new InAppHub(store, { heartbeatMs: 15_000, maxStreamsPerUser: 5 });
+    const notifier = new EmbeddedNotifier(store, hub, undefined);
+    const config = defaultOrchestratorConfig();
+    // The hour of the run must not silence everyone: no default quiet hours here.
+    config.policy.quietHours = null;
+    const outcomes: TickOutcome[] = [];
+    let resolveTick: (o: TickOutcome) => void = () => {};
+    const orchestrator = await startOrchestrator({
+      log,
+      features,
+      models: modelScorerSource(
+        { current: () => ({ group: 'bench', version: '1', model }) },
+        features.featureNames,
+      ),
+      notifier,
+      preferences: notifier,
+      state,
+      config,
+      onTick: (o) => {
+        outcomes.push(o);
+        resolveTick(o);
+      },
+    });
+    const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
+    const latencies: number[] = [];
+    let mid = lastMid;
+    let recs = 0;
+    for (let k = 0; k < TICKS; k++) {
+      mid = Math.max(300_000, Math.round(mid * (1 + (rnd.next() - 0.55) * 0.01)));
+      const tick = tickAt(Date.now(), mid);
+      const done = new Promise<TickOutcome>((resolve) => (resolveTick = resolve));
+      const start = performance.now();
+      await log.append(jsonRecord(tick.source, tick));
+      const o = await done;
+      latencies.push(o.doneAt - start);
+      recs += o.recommendations.length;
+      if (k < 3 || k === TICKS - 1) {
+        console.log(
+          `tick ${k + 1}: ${(o.doneAt - start).toFixed(1)} ms, ${o.recommendations.length} recommendations, ` +
+            `${o.scored} scored, skipped ${JSON.stringify(o.skipped)}, shadow ${JSON.stringify(o.shadow)}`,
+        );
+        console.log(`  ${breakdown(o.timings)}`);
+      }
+    }
+    await orchestrator.stop();
+    state.close();
+    store.close();
+    await log.close();
+    const loadAfter = readFileSync('/proc/loadavg', 'utf8').trim();
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    console.log('');
+    console.log(`users ${users.length}, ticks ${TICKS}, recommendations ${recs}`);
+    console.log(`baseline vectors():          ${med(vecMs).toFixed(1)} ms`);
+    console.log(`baseline model.predict():    ${med(predictMs).toFixed(1)} ms`);
+    console.log(
+      `tick → notifications  p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms ` +
+        `(${(quantile(sorted, 0.5) / (med(vecMs) + med(predictMs))).toFixed(2)}× vectors+predict)   target p99 ≤ 500 ms`,
+    );
+    const stage = (pick: (xs: number[]) => number) =>
+      STAGES.map(
+        ([label, key]) => `${label} ${pick(outcomes.map((o) => o.timings[key])).toFixed(1)}`,
+      ).join(' · ');
+    console.log(`breakdown, median ms: ${stage(med)}`);
+    console.log(`breakdown, max ms:    ${stage((xs) => Math.max(...xs))}`);
+    const slowest = outcomes[latencies.indexOf(sorted[sorted.length - 1]!)]!;
+    console.log(
+      `slowest tick (${slowest.recommendations.length} recommendations): ${breakdown(slowest.timings)}`,
+    );
+    console.log(`load average before: ${loadBefore}; after: ${loadAfter}`);
+    console.log(`peak RSS ${rssMb.toFixed(0)} MB   target ≤ 600 MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,252 @@
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { LocalClock } from '../../ml/features/local-time.js';
+import {
+  EmptyDatasetError,
+  trainModel,
+  type TrainModelResult,
+  type TrainingProgress,
+} from '../../ml/training/index.js';
+import { withLocalLake } from '../../ml/training/lake-folder.js';
+import { openModelRegistry } from '../../app/ml.js';
+import type { ModelVersion } from '../../ml/registry/index.js';
+import { registerTrainedModel } from '../../ml/train-and-register.js';
+import { cliContext } from '../context.js';
+import { currentActor } from './fx-models.js';
+import { UsageError } from '../usage-error.js';
+
+/** Where `fx train` writes each trained model (until the registry takes them). */
+
+const UNIT_HOURS: Record<string, number> = { m: 1 / 60, h: 1, d: 24 };
+
+/** `24h`, `90m`, `2d` or a bare number of hours → hours. */
+const duration = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const m = /^(\d+(?:\.\d+)?)\s*([mhd]?)$/i.exec(s);
+    const hours = m ? Number(m[1]) * UNIT_HOURS[(m[2] || 'h').toLowerCase()]! : NaN;
+    if (!(hours > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a positive duration like 24h, 90m or 2d, got ${JSON.stringify(s)}`,
+      });
+      return z.NEVER;
+    }
+    return hours;
+  });
+
+/** `YYYY-MM-DD` (midnight in the time zone) or an ISO-8601 instant with offset. */
+const instantArg = z
+  .string()
+  .trim()
+  .refine((s) => isIsoDate(s) || z.iso.datetime({ offset: true }).safeParse(s).success, {
+    message: 'must be a date YYYY-MM-DD or an ISO-8601 instant like 2026-03-01T05:00:00Z',
+  });
+
+const trainArgs = z.object({
+  horizon: duration.optional(),
+  sampleEvery: duration
+    .refine((h) => Number.isInteger(h), { message: 'must be a whole number of hours' })
+    .optional(),
+  from: instantArg.optional(),
+  to: instantArg.optional(),
+  seed: z.coerce.number().int('must be an integer').nonnegative().optional(),
+  approve: z.string().trim().min(1, 'needs a reason').max(1000).optional(),
+  json: z.boolean().default(false),
+});
+
+/** `fx train` options, checked; `from` / `to` as instants. */
+export interface FxTrainArgs {
+  horizonHours?: number;
+  sampleEveryHours?: number;
+  from?: Date;
+  to?: Date;
+  seed?: number;
+  /** Approve the new version at once, with this reason. */
+  approve?: string;
+  json: boolean;
+}
+
+/**
+ * Parses `fx train` options; a `--from` / `--to` date is local midnight in `timeZone`.
+ * @throws UsageError naming the flag and what is wrong
+ */
+export function parseTrainArgs(
+  opts: Record<string, unknown>,
+  timeZone = 'America/Bogota',
+): FxTrainArgs {
+  const parsed = trainArgs.safeParse(opts);
+  if (!parsed.success) throw UsageError.fromZod(parsed.error);
+  const a = parsed.data;
+  const from = a.from ? argInstant(a.from, timeZone) : undefined;
+  const to = a.to ? argInstant(a.to, timeZone) : undefined;
+  if (from && to && !(from < to)) {
+    throw new UsageError(`--to: must be after --from (${a.from} – ${a.to} is empty)`);
+  }
+  return {
+    json: a.json,
+    ...(a.horizon !== undefined ? { horizonHours: a.horizon } : {}),
+    ...(a.sampleEvery !== undefined ? { sampleEveryHours: a.sampleEvery } : {}),
+    ...(a.seed !== undefined ? { seed: a.seed } : {}),
+    ...(a.approve !== undefined ? { approve: a.approve } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+}
+
+/** A `--from` / `--to` value as an instant: a date is local midnight in `timeZone`. */
+export function argInstant(value: string, timeZone: string): Date {
+  if (!isIsoDate(value)) return new Date(value);
+  const clock = new LocalClock(timeZone);
+  const guess = Date.parse(`${value}T00:00:00Z`);
+  let ms = guess - clock.offsetMs(guess);
+  ms = guess - clock.offsetMs(ms);
+  return new Date(ms);
+}
+
+/**
+ * Registers `corriente fx train [--horizon 24h] [--from DATE --to DATE] [--seed N]
+ * [--sample-every 3h] [--approve REASON] [--json]`: trains the recommendation model from the lake,
+ * shows progress on stderr, registers it as a new version of `fx-recomendaciones` in the model
+ * registry (artifact in the datalake under `models/`, with its metrics; pending approval unless the
+ * auto-approve policy or `--approve` approves it), and prints a summary on stdout.
+ */
+export function registerFxTrain(fx: Command): void {
+  fx.command('train')
+    .description('train the FX recommendation model from the lake history')
+    .option(
+      '--horizon <duration>',
+      'label horizon, e.g. 24h, 90m, 2d (default fx.model.training.horizonHours)',
+    )
+    .option(
+      '--from <date>',
+      'start of the training range, YYYY-MM-DD or ISO instant (default: first event)',
+    )
+    .option('--to <date>', 'end of the range, exclusive (default: after the last event)')
+    .option('--seed <n>', 'seed of row and feature sampling (default fx.model.training.seed)')
+    .option(
+      '--sample-every <hours>',
+      'hours between two samples of a user, e.g. 3h (thins the dataset)',
+    )
+    .option('--approve <reason>', 'approve the new version at once, with this reason')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const ctx = cliContext(cmd);
+      const tz = ctx.config.timezone;
+      const args = parseTrainArgs(opts, tz);
+      const { from, to } = args;
+      const training = {
+        ...ctx.config.fx.model.training,
+        ...(args.horizonHours !== undefined ? { horizonHours: args.horizonHours } : {}),
+        ...(args.sampleEveryHours !== undefined ? { sampleEveryHours: args.sampleEveryHours } : {}),
+        ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      };
+      const progress = progressDisplay();
+      const datalake = ctx.stores.datalake;
+      const tmp = path.join(ctx.config.home, 'tmp', 'fx-train');
+      let result: TrainModelResult;
+      try {
+        result = await withLocalLake(datalake, tmp, (lakeDir) =>
+          trainModel({
+            lakeDir,
+            timezone: tz,
+            training,
+            tempDirectory: tmp,
+            onProgress: progress,
+            ...(from ? { from } : {}),
+            ...(to ? { to } : {}),
+          }),
+        );
+      } catch (err) {
+        // Not a crash: say what is missing, without a stack trace.
+        if (!(err instanceof EmptyDatasetError)) throw err;
+        process.stderr.write(`corriente: cannot train: ${err.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const registry = openModelRegistry(ctx.config, datalake);
+      let version: ModelVersion;
+      try {
+        version = await registerTrainedModel(registry, result, {
+          actor: currentActor(),
+          ...(args.approve ? { approve: args.approve } : {}),
+        });
+      } finally {
+        await registry.close();
+      }
+      const metricsDoc = {
+        featureVersion: result.featureVersion,
+        featureNames: result.featureNames,
+        trainingRange: result.trainingRange,
+        horizonHours: result.horizonHours,
+        samples: result.samples,
+        metrics: result.metrics,
+      };
+      const registered = {
+        group: version.group,
+        version: version.version,
+        status: version.status,
+        artifact: `${datalake.url}/${version.artifact.key}`,
+      };
+      const m = result.metrics;
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify({ ...registered, ...metricsDoc })}\n`);
+        return;
+      }
+      const pct = (v: number): string => (v * 100).toFixed(1);
+      const lines = [
+        `trained ${result.featureVersion} model, horizon ${result.horizonHours} h, on ${m.users} users ` +
+          `(${result.trainingRange.from} – ${result.trainingRange.to}, validation from ${m.splitAt})`,
+        `samples: ${result.samples.train} training, ${result.samples.validation} validation; ` +
+          `best iteration ${m.bestIteration}`,
+        ...(['compra', 'venta'] as const).map(
+          (c) =>
+            `${c.padEnd(6)}  ROC AUC ${m[c].rocAuc.toFixed(3)}  PR AUC ${m[c].prAuc.toFixed(3)}  ` +
+            `precision ${pct(m[c].precision)} % / recall ${pct(m[c].recall)} % at ${m[c].threshold}  ` +
+            `ECE ${m[c].calibration.ece.toFixed(3)}  (baselines: ${Object.entries(m.baselines)
+              .map(([n, b]) => `${n} ${b[c].rocAuc.toFixed(3)}`)
+              .join(', ')})`,
+        ),
+        `registered ${version.group} v${version.version} (${version.status}) → ${registered.artifact}` +
+          (version.status === 'Approved'
+            ? ''
+            : `; approve it with: corriente fx models approve ${version.group} ${version.version}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
+
+/** Progress on stderr: one updating line on a terminal, else a line per phase and every 10 rounds. */
+function progressDisplay(): (p: TrainingProgress) => void {
+  const tty = process.stderr.isTTY;
+  const say = (line: string, transient = false): void => {
+    if (tty) process.stderr.write(`\r\x1b[2K${line}${transient ? '' : '\n'}`);
+    else if (!transient) process.stderr.write(`${line}\n`);
+  };
+  return (p) => {
+    switch (p.phase) {
+      case 'reading-lake':
+        return say('reading the lake …');
+      case 'samples':
+        return say(
+          `building samples: ${p.usersDone}/${p.usersTotal} users`,
+          p.usersDone < p.usersTotal,
+        );
+      case 'samples-built':
+        return say(`samples built: ${p.train} training, ${p.validation} validation`);
+      case 'boosting': {
+        const line =
+          `boosting iteration ${p.iteration + 1}/${p.of}: train loss ${p.trainLoss.toFixed(4)}` +
+          (p.validLoss !== undefined ? `, validation loss ${p.validLoss.toFixed(4)}` : '');
+        return say(line, tty ? true : (p.iteration + 1) % 10 !== 0);
+      }
+      case 'evaluating':
+        return say(
+          tty ? '\nevaluating on the validation set …' : 'evaluating on the validation set …',
+        );
+    }
+  };
+}

@@ -1,0 +1,245 @@
+import type { FxEvent, PriceTick, TransactionExecuted } from '../events.js';
+import type { Logger } from '../../log/logger.js';
+import { silentLogger } from '../../log/logger.js';
+import { LakeHistory, OnlineFeatureStore } from '../../ml/features/index.js';
+import type { OrchestratorConfig } from './orchestrator-config.js';
+import type { LastSuggestion } from './policy.js';
+import { rulesScorer } from './rules-scorer.js';
+import { modelScorer, type ScoringModel } from './scorer.js';
+import { TickDecider } from './tick-decider.js';
+
+export interface BacktestOptions {
+  /** The datalake's local folder (it holds `raw/fx_*`). */
+  lakeDir: string;
+  /** First and last day replayed, `YYYY-MM-DD` in `timezone` (both inclusive). */
+  from: string;
+  to: string;
+  /** @default 'America/Bogota' */
+  timezone?: string;
+  /** `fx.orchestrator`: the policy, the rules and the outcome horizon. */
+  config: OrchestratorConfig;
+  /** A model to replay; without one the rules decide. */
+  model?: { model: ScoringModel; version: string; group?: string };
+  /**
+   * Decide on at most one tick per this many minutes of market time (the live orchestrator
+   * decides every tick; the cooldown makes most of those silent). @default 15
+   */
+  everyMinutes?: number;
+  logger?: Logger;
+  /** Called for each suggestion the replay makes (analysis, tests). */
+  onSuggestion?: (s: BacktestSuggestion) => void;
+}
+
+/** One suggestion of the replay. */
+export interface BacktestSuggestion {
+  userId: string;
+  side: 'BUY' | 'SELL';
+  atMs: number;
+  probability: number;
+  amountUsdCents: number;
+  origin: 'model' | 'reglas';
+  hit: boolean;
+}
+
+/** Suggestions and hits (the user traded that side within the horizon). */
+export interface BacktestCount {
+  suggestions: number;
+  hits: number;
+  /** hits / suggestions; `null` without suggestions. */
+  precision: number | null;
+}
+
+export interface BacktestReport {
+  from: string;
+  to: string;
+  scorer: 'model' | 'reglas';
+  version: string;
+  horizonHours: number;
+  ticksDecided: number;
+  users: number;
+  /** Users with at least one suggestion, by user id. */
+  perUser: ({ userId: string } & BacktestCount)[];
+  total: BacktestCount;
+  bySide: Record<'BUY' | 'SELL', BacktestCount>;
+  byOrigin: Record<'model' | 'reglas', BacktestCount>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** UTC milliseconds of local midnight starting `date` in `timeZone`. */
+export function localMidnightMs(date: string, timeZone: string): number {
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const offset = (ms: number): number => {
+    const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - ms;
+  };
+  const wall = Date.parse(`${date}T00:00:00Z`);
+  let ms = wall - offset(wall);
+  ms = wall - offset(ms); // once more, for a DST change between the guess and midnight
+  return ms;
+}
+
+function count(suggestions: number, hits: number): BacktestCount {
+  return { suggestions, hits, precision: suggestions === 0 ? null : hits / suggestions };
+}
+
+/**
+ * Replays the lake's history (prices, accounts, transactions) through the same feature store,
+ * scorer and policy as the live orchestrator, on a simulated clock, without appending or
+ * notifying: which suggestions each user would have received in `[from, to]`, and how many
+ * were hits (the user traded that side within the outcome horizon). The history before `from`
+ * warms the features up. The lake holds the bid and the mid of each tick; the ask is taken as
+ * symmetric (`2 × mid − bid`).
+ *
+ * @example
+ * const r = await backtest({ lakeDir, from: '2026-01-01', to: '2026-01-31', config: config.fx.orchestrator });
+ * console.log(r.total.precision);
+ */
+export async function backtest(options: BacktestOptions): Promise<BacktestReport> {
+  const tz = options.timezone ?? 'America/Bogota';
+  const logger = options.logger ?? silentLogger;
+  const fromMs = localMidnightMs(options.from, tz);
+  const toMs = localMidnightMs(options.to, tz) + DAY_MS; // end of the last day
+  if (!(toMs > fromMs)) throw new RangeError(`--to ${options.to} is before --from ${options.from}`);
+  const everyMs = (options.everyMinutes ?? 15) * 60_000;
+  const lake = await LakeHistory.open({ lakeDir: options.lakeDir });
+  let events: FxEvent[];
+  const tradesByUser = new Map<string, TransactionExecuted[]>();
+  try {
+    const t = await lake.ticks();
+    const accounts = await lake.accounts();
+    const txs = accounts.length > 0 ? await lake.transactions('', '\uffff') : [];
+    events = [...accounts, ...txs];
+    for (const tx of txs) {
+      const list = tradesByUser.get(tx.userId);
+      if (list) list.push(tx);
+      else tradesByUser.set(tx.userId, [tx]);
+    }
+    for (let i = 0; i < t.ids.length; i++) {
+      const ms = t.timesMs[i]!;
+      if (ms >= toMs) continue;
+      const mid = t.midCopCents[i]!;
+      const bid = t.bidCopCents[i]!;
+      const at = new Date(ms).toISOString();
+      events.push({
+        type: 'PriceTick',
+        version: 1,
+        id: t.ids[i]!,
+        source: 'backtest',
+        bidCopCents: bid,
+        askCopCents: 2 * mid - bid,
+        midCopCents: mid,
+        observedAt: at,
+        ingestedAt: at,
+      });
+    }
+  } finally {
+    lake.close();
+  }
+  const timeOf = (e: FxEvent): number =>
+    Date.parse(
+      e.type === 'PriceTick'
+        ? e.observedAt
+        : e.type === 'AccountOpened'
+          ? e.openedAt
+          : e.type === 'TransactionExecuted'
+            ? e.executedAt
+            : e.createdAt,
+    );
+  const keyed = events.map((e) => ({ ms: timeOf(e), e })).filter((k) => k.ms < toMs);
+  keyed.sort((a, b) => a.ms - b.ms || (a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0));
+
+  const features = new OnlineFeatureStore({ timezone: tz });
+  const rules = rulesScorer(features.featureNames, options.config.rules);
+  const scorer = options.model
+    ? modelScorer(
+        {
+          model: options.model.model,
+          version: options.model.version,
+          ...(options.model.group ? { group: options.model.group } : {}),
+        },
+        features.featureNames,
+      )
+    : rules;
+  const lasts = new Map<string, LastSuggestion>();
+  let clock = 0;
+  const decider = new TickDecider({
+    features,
+    models: { current: () => (scorer.kind === 'model' ? scorer : undefined) },
+    rules,
+    config: { ...options.config, shadowRules: false },
+    lastOf: (u) => lasts.get(u),
+    logger,
+    now: () => clock,
+  });
+  const suggestions: Omit<BacktestSuggestion, 'hit'>[] = [];
+  let ticksDecided = 0;
+  let nextDecision = fromMs;
+  for (let i = 0; i < keyed.length; i++) {
+    const { ms, e } = keyed[i]!;
+    features.observe(e);
+    if (e.type !== 'PriceTick' || ms < nextDecision) continue;
+    // Only the newest tick of a moment is decided on, as a lagging live orchestrator does.
+    if (keyed[i + 1]?.ms === ms) continue;
+    nextDecision = ms + everyMs;
+    clock = ms;
+    ticksDecided++;
+    const report = decider.decide(e as PriceTick);
+    for (const d of report.decided) {
+      lasts.set(d.event.userId, d.last);
+      suggestions.push({
+        userId: d.event.userId,
+        side: d.event.side,
+        atMs: ms,
+        probability: d.event.probability,
+        amountUsdCents: d.event.suggestedAmountUsdCents,
+        origin: report.scorer,
+      });
+    }
+  }
+
+  const horizonMs = options.config.outcomeHorizonHours * 3_600_000;
+  const perUser = new Map<string, { s: number; h: number }>();
+  const side = { BUY: { s: 0, h: 0 }, SELL: { s: 0, h: 0 } };
+  const origin = { model: { s: 0, h: 0 }, reglas: { s: 0, h: 0 } };
+  for (const s of suggestions) {
+    const hit = (tradesByUser.get(s.userId) ?? []).some((t) => {
+      const ms = Date.parse(t.executedAt);
+      return t.side === s.side && ms > s.atMs && ms <= s.atMs + horizonMs;
+    });
+    options.onSuggestion?.({ ...s, hit });
+    const u = perUser.get(s.userId) ?? { s: 0, h: 0 };
+    perUser.set(s.userId, u);
+    for (const c of [u, side[s.side], origin[s.origin]]) {
+      c.s++;
+      if (hit) c.h++;
+    }
+  }
+  const hits = suggestions.length === 0 ? 0 : side.BUY.h + side.SELL.h;
+  return {
+    from: options.from,
+    to: options.to,
+    scorer: scorer.kind === 'model' ? 'model' : 'reglas',
+    version: scorer.version,
+    horizonHours: options.config.outcomeHorizonHours,
+    ticksDecided,
+    users: features.userIds().length,
+    perUser: [...perUser]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([userId, c]) => ({ userId, ...count(c.s, c.h) })),
+    total: count(suggestions.length, hits),
+    bySide: { BUY: count(side.BUY.s, side.BUY.h), SELL: count(side.SELL.s, side.SELL.h) },
+    byOrigin: {
+      model: count(origin.model.s, origin.model.h),
+      reglas: count(origin.reglas.s, origin.reglas.h),
+    },
+  };
+}

@@ -1,0 +1,76 @@
+export {
+  orchestratorConfigSchema,
+  policyConfigSchema,
+  rulesConfigSchema,
+  defaultOrchestratorConfig,
+  type OrchestratorConfig,
+  type PolicyConfig,
+  type RulesConfig,
+} from './orchestrator-config.js';
+export {
+  decide,
+  gate,
+  suggestedAmountUsd,
+  type GateInput,
+  type LastSuggestion,
+  type PolicyDecision,
+  type PolicyInput,
+  type SkipReason,
+} from './policy.js';
+export { LocalClock, type QuietHoursWindow } from './quiet-hours.js';
+export {
+  featurePhrase,
+  reasonsFromContributions,
+  probabilityReason,
+  rowReader,
+  classOf,
+  type Side,
+} from './reasons.js';
+export { formatNumber, formatPercent, formatMoney } from './colombian-format.js';
+export {
+  modelScorer,
+  modelScorerSource,
+  ModelMismatchError,
+  type Scorer,
+  type ScoringModel,
+  type ServedModel,
+  type ModelSource,
+} from './scorer.js';
+export { rulesScorer, RULES_VERSION } from './rules-scorer.js';
+export { SqliteOrchestratorState, type OutboxEntry } from './state-store.js';
+export {
+  TickDecider,
+  type TickReport,
+  type TickTimings,
+  type ModelPool,
+  type ShadowReport,
+  type Decided,
+} from './tick-decider.js';
+export { notificationOf } from './notification.js';
+export {
+  ORCHESTRATOR_CONSUMER,
+  OrchestratorCore,
+  processOrchestratorAvailable,
+  startOrchestrator,
+  type Orchestrator,
+  type OrchestratorOptions,
+  type OrchestratorStats,
+  type TickOutcome,
+  type TickOutcomeTimings,
+} from './orchestrator.js';
+export type { BatchNotifier, FeatureSource } from './ports.js';
+export { ParallelScoring } from './parallel-scoring.js';
+export {
+  backtest,
+  localMidnightMs,
+  type BacktestOptions,
+  type BacktestReport,
+  type BacktestCount,
+  type BacktestSuggestion,
+} from './backtest.js';
+export {
+  OUTCOME_SAVED_QUERIES,
+  recommendationOutcomes,
+  NoOutcomesError,
+  type OutcomesReport,
+} from './outcomes.js';

@@ -1,0 +1,151 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { recommendationSchema, type Recommendation } from '../events.js';
+import type { LastSuggestion } from './policy.js';
+
+/** A recommendation decided but not yet fully handed on (see {@link OrchestratorState}). */
+export interface OutboxEntry {
+  event: Recommendation;
+  /** Whether its append to the event log was acknowledged. */
+  appended: boolean;
+}
+
+/**
+ * The orchestrator's state: the last suggestion per user (cooldowns and repeats survive
+ * restarts) and an outbox of recommendations between decision and notification, in SQLite,
+ * with the last suggestions mirrored in memory for the hot path (100,000 users).
+ *
+ * The outbox makes a crash harmless: a decision is written with its outbox row in one
+ * transaction before the append; after the append and after the notification the row moves on.
+ * On restart the rows left are appended if the log does not hold them yet (same id and bytes)
+ * and notified again (the notifier is idempotent by id).
+ *
+ * `synchronous = NORMAL` (WAL): a process crash loses nothing; a power loss may forget the
+ * last commit, which at worst repeats a suggestion.
+ */
+export class SqliteOrchestratorState {
+  private readonly db: BetterSqlite3.Database;
+  private readonly lasts = new Map<string, LastSuggestion>();
+  private readonly stmt;
+
+  private constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new BetterSqlite3(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS last_suggestion (
+        user_id TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
+        side TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        price_cop_cents INTEGER NOT NULL,
+        cop_cents INTEGER NOT NULL,
+        usd_cents INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS outbox (
+        id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        appended INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    `);
+    this.stmt = {
+      upsertLast: this.db.prepare(
+        `INSERT INTO last_suggestion (user_id, id, side, at_ms, price_cop_cents, cop_cents, usd_cents)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET id = excluded.id, side = excluded.side,
+           at_ms = excluded.at_ms, price_cop_cents = excluded.price_cop_cents,
+           cop_cents = excluded.cop_cents, usd_cents = excluded.usd_cents`,
+      ),
+      insertOutbox: this.db.prepare('INSERT OR IGNORE INTO outbox (id, event) VALUES (?, ?)'),
+      markAppended: this.db.prepare('UPDATE outbox SET appended = 1 WHERE id = ?'),
+      deleteOutbox: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
+      outbox: this.db.prepare('SELECT event, appended FROM outbox ORDER BY id'),
+    };
+    const rows = this.db.prepare('SELECT * FROM last_suggestion').all() as {
+      user_id: string;
+      id: string;
+      side: 'BUY' | 'SELL';
+      at_ms: number;
+      price_cop_cents: number;
+      cop_cents: number;
+      usd_cents: number;
+    }[];
+    for (const r of rows) {
+      this.lasts.set(r.user_id, {
+        id: r.id,
+        side: r.side,
+        atMs: r.at_ms,
+        priceCopCents: r.price_cop_cents,
+        copCents: r.cop_cents,
+        usdCents: r.usd_cents,
+      });
+    }
+  }
+
+  /**
+   * Opens (creating) the state file, loading the last suggestions into memory.
+   * @param file a path (e.g. `<home>/fx/orchestrator.db`), or `:memory:`.
+   */
+  static open(file: string): SqliteOrchestratorState {
+    return new SqliteOrchestratorState(file);
+  }
+
+  /** The last suggestion made to `userId`. */
+  last(userId: string): LastSuggestion | undefined {
+    return this.lasts.get(userId);
+  }
+
+  /** Users who ever got a suggestion. */
+  get size(): number {
+    return this.lasts.size;
+  }
+
+  /** Records decisions and their outbox rows, all or nothing. */
+  record(entries: readonly { event: Recommendation; last: LastSuggestion }[]): void {
+    if (entries.length === 0) return;
+    this.db.transaction(() => {
+      for (const { event, last } of entries) {
+        this.stmt.insertOutbox.run(event.id, JSON.stringify(event));
+        this.stmt.upsertLast.run(
+          event.userId,
+          last.id,
+          last.side,
+          last.atMs,
+          last.priceCopCents,
+          last.copCents,
+          last.usdCents,
+        );
+      }
+    })();
+    for (const { event, last } of entries) this.lasts.set(event.userId, last);
+  }
+
+  /** Marks outbox rows whose append was acknowledged. */
+  markAppended(ids: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmt.markAppended.run(id);
+    })();
+  }
+
+  /** Removes outbox rows that were appended and notified. */
+  complete(ids: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmt.deleteOutbox.run(id);
+    })();
+  }
+
+  /** The outbox, oldest first. */
+  outbox(): OutboxEntry[] {
+    return (this.stmt.outbox.all() as { event: string; appended: number }[]).map((r) => ({
+      event: recommendationSchema.parse(JSON.parse(r.event)),
+      appended: r.appended === 1,
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

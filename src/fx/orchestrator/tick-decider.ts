@@ -1,0 +1,423 @@
+import type { Logger } from '../../log/logger.js';
+import { silentLogger } from '../../log/logger.js';
+import { newEventId, type PriceTick, type Recommendation } from '../events.js';
+import type { OrchestratorConfig, PolicyConfig } from './orchestrator-config.js';
+import {
+  decide,
+  gate,
+  type LastSuggestion,
+  type PolicyDecision,
+  type SkipReason,
+} from './policy.js';
+import type { FeatureSource, PreferenceLookup } from './ports.js';
+import { LocalClock } from './quiet-hours.js';
+import type { Side } from './reasons.js';
+import type { Scorer, ScoringModel } from './scorer.js';
+
+/** A decided recommendation and the state it leaves for the user. */
+export interface Decided {
+  event: Recommendation;
+  last: LastSuggestion;
+}
+
+/** How the rules would have decided, beside the model (counts per tick). */
+export interface ShadowReport {
+  /** Both suggested the same side, or both stayed silent. */
+  agree: number;
+  /** Only the model / only the rules suggested, or they chose different sides. */
+  modelOnly: number;
+  rulesOnly: number;
+  differentSide: number;
+}
+
+/** Where one tick's decision time went (milliseconds). */
+export interface TickTimings {
+  /** The score-free checks of every user (funds, quiet hours, cooldown). */
+  gateMs: number;
+  /** The feature vectors of the users not gated. */
+  vectorsMs: number;
+  /** Model (or rules) scores, and the rules' shadow scores. */
+  scoreMs: number;
+  /** The policy per scored user, reasons and events of the suggestions, the shadow comparison. */
+  policyMs: number;
+}
+
+/** What one tick decided. */
+export interface TickReport {
+  tickId: string;
+  users: number;
+  /** Users scored: the others were gated (skipped whatever their scores). */
+  scored: number;
+  scorer: 'model' | 'reglas';
+  version: string;
+  /** The model failed and the rules served this tick (the error). */
+  fallback?: string;
+  decided: Decided[];
+  /**
+   * Users skipped, per reason. A gated user counts under its gate's reason (`no-funds`,
+   * `quiet-hours`, `cooldown`) even when its scores would also have been below the thresholds.
+   */
+  skipped: Record<SkipReason, number>;
+  shadow?: ShadowReport;
+  timings: TickTimings;
+}
+
+/** Scores model rows off the calling thread (the orchestrator's parallel predictor). */
+export interface ModelPool {
+  predict(model: ScoringModel, x: Float32Array, nRows: number): Promise<Float64Array>;
+}
+
+interface Prepared {
+  tick: PriceTick;
+  atMs: number;
+  total: number;
+  /** The users to score, in row order of `x`. */
+  users: readonly string[];
+  n: number;
+  x: Float32Array;
+  skipped: Record<SkipReason, number>;
+  timings: TickTimings;
+}
+
+interface Scored {
+  scorer: Scorer;
+  probs: Float64Array;
+  fallback?: string;
+}
+
+export interface TickDeciderOptions {
+  features: FeatureSource;
+  /** The approved model's scorer right now; `undefined` (or absent) → the rules serve. */
+  models?: { current(): Scorer | undefined };
+  rules: Scorer;
+  config: Pick<
+    OrchestratorConfig,
+    'policy' | 'outcomeHorizonHours' | 'shadowRules' | 'scoreBatchSize'
+  > & {
+    /** The rules' own threshold. @default 0.6 */
+    rules?: Pick<OrchestratorConfig['rules'], 'threshold'>;
+  };
+  /** The last suggestion of a user (the state store's in-memory view). */
+  lastOf: (userId: string) => LastSuggestion | undefined;
+  preferences?: PreferenceLookup;
+  /** Scores model rows for {@link TickDecider.decideAsync}; absent → in the calling thread. */
+  pool?: ModelPool;
+  logger?: Logger;
+  /** Clock for `createdAt` and the ids. @default Date.now */
+  now?: () => number;
+}
+
+function emptySkips(): Record<SkipReason, number> {
+  return { 'below-threshold': 0, 'no-funds': 0, 'quiet-hours': 0, cooldown: 0, repeat: 0 };
+}
+
+const SILENT: PolicyDecision = { action: 'skip', why: 'below-threshold' };
+
+/**
+ * Decides one price tick for every user the feature source knows. Users the policy must skip
+ * whatever their scores (no funds, quiet hours, cooldown: see `gate`) are counted and left out;
+ * the others get their vectors in one batch (in shared memory), scored by the model (in batches
+ * of `scoreBatchSize`, or by the parallel predictor in `decideAsync`; the rules without a model
+ * or when the model throws), the policy per user, and reasons for those who get a suggestion. With a model
+ * and `shadowRules`, the rules score the same vectors and their decisions are compared.
+ * The same code serves `corriente up` and the backtest (which passes a simulated clock).
+ */
+export class TickDecider {
+  private x: Float32Array = new Float32Array(new SharedArrayBuffer(0));
+  private probs = new Float64Array(0);
+  private shadowProbs = new Float64Array(0);
+  private readonly clock = new LocalClock();
+  private rulesPolicyCache: PolicyConfig | undefined;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly o: TickDeciderOptions) {
+    this.logger = o.logger ?? silentLogger;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Decides `tick` (the features must have observed it), scoring synchronously. Appends nothing. */
+  decide(tick: PriceTick): TickReport {
+    const p = this.prepare(tick);
+    const t = performance.now();
+    let scored: Scored;
+    try {
+      const scorer = this.o.models?.current() ?? this.o.rules;
+      scored = { scorer, probs: this.check(scorer, this.score(scorer, p.x, p.n), p.n) };
+    } catch (err) {
+      scored = this.fallback(err, tick, p);
+    }
+    return this.finish(p, scored, t);
+  }
+
+  /**
+   * Decides `tick` as {@link decide} does, with identical results, but a model scorer's rows go
+   * to the parallel predictor when one was given (the live orchestrator's path).
+   */
+  async decideAsync(tick: PriceTick): Promise<TickReport> {
+    const p = this.prepare(tick);
+    const t = performance.now();
+    let scored: Scored;
+    try {
+      const scorer = this.o.models?.current() ?? this.o.rules;
+      const probs =
+        this.o.pool && scorer.model && p.n > 0
+          ? await this.o.pool.predict(scorer.model, p.x, p.n)
+          : this.score(scorer, p.x, p.n);
+      scored = { scorer, probs: this.check(scorer, probs, p.n) };
+    } catch (err) {
+      scored = this.fallback(err, tick, p);
+    }
+    return this.finish(p, scored, t);
+  }
+
+  /** Gates every user, then computes the vectors of those the scores can still decide. */
+  private prepare(tick: PriceTick): Prepared {
+    const { features, config } = this.o;
+    const t0 = performance.now();
+    const atMs = Date.parse(tick.observedAt);
+    const all = features.userIds();
+    const skipped = emptySkips();
+    const users: string[] = [];
+    for (const userId of all) {
+      const why = this.gateUser(userId, tick, atMs, config.policy);
+      if (why) skipped[why]++;
+      else users.push(userId);
+    }
+    const t1 = performance.now();
+    const n = users.length;
+    const nf = features.featureNames.length;
+    if (this.x.length < n * nf) {
+      // Shared memory: the parallel predictor's workers read the rows without a copy.
+      this.x = new Float32Array(new SharedArrayBuffer(Math.ceil(n * 1.25) * nf * 4));
+    }
+    const x = n > 0 ? features.vectors(users, atMs, this.x) : this.x;
+    const t2 = performance.now();
+    return {
+      tick,
+      atMs,
+      total: all.length,
+      users,
+      n,
+      x,
+      skipped,
+      timings: { gateMs: t1 - t0, vectorsMs: t2 - t1, scoreMs: 0, policyMs: 0 },
+    };
+  }
+
+  /** The rules serve this tick: the model threw (or returned nonsense). */
+  private fallback(err: unknown, tick: PriceTick, p: Prepared): Scored {
+    this.logger.error({ err, tick: tick.id }, 'model scoring failed; the rules serve this tick');
+    const scorer = this.o.rules;
+    return {
+      scorer,
+      probs: this.check(scorer, this.score(scorer, p.x, p.n), p.n),
+      fallback: (err as Error).message,
+    };
+  }
+
+  /** The policy per scored user, reasons for the suggested ones, the shadow comparison. */
+  private finish(p: Prepared, scored: Scored, scoreStart: number): TickReport {
+    const { features, config } = this.o;
+    const { tick, atMs, users, n, x } = p;
+    const { scorer, probs, fallback } = scored;
+    const nf = features.featureNames.length;
+    const gated = p.total - n;
+    const shadow =
+      scorer.kind === 'model' && config.shadowRules
+        ? this.check(this.o.rules, this.score(this.o.rules, x, n, 'shadowProbs'), n)
+        : undefined;
+    const t = performance.now();
+    p.timings.scoreMs = t - scoreStart;
+
+    const report: TickReport = {
+      tickId: tick.id,
+      users: p.total,
+      scored: n,
+      scorer: scorer.kind === 'model' ? 'model' : 'reglas',
+      version: scorer.version,
+      ...(fallback !== undefined ? { fallback } : {}),
+      decided: [],
+      skipped: p.skipped,
+      // A gated user is silent whoever scores: the rules agree.
+      ...(shadow ? { shadow: { agree: gated, modelOnly: 0, rulesOnly: 0, differentSide: 0 } } : {}),
+      timings: p.timings,
+    };
+    const differences: { userId: string; model: Side | null; rules: Side | null }[] = [];
+    const createdMs = this.now();
+    const createdAt = new Date(createdMs).toISOString();
+    const expiresAt = new Date(createdMs + config.outcomeHorizonHours * 3_600_000).toISOString();
+    for (let i = 0; i < n; i++) {
+      const userId = users[i]!;
+      const d = this.decideUser(
+        userId,
+        probs[3 * i + 1]!,
+        probs[3 * i + 2]!,
+        tick,
+        atMs,
+        scorer.kind === 'model' ? config.policy : this.rulesPolicy(),
+      );
+      if (d.action === 'suggest') {
+        const row = x.subarray(i * nf, (i + 1) * nf);
+        const pf = features.portfolio(userId)!;
+        const id = newEventId(createdMs);
+        report.decided.push({
+          event: {
+            type: 'Recommendation',
+            version: 1,
+            id,
+            userId,
+            side: d.side,
+            probability: d.probability,
+            scorer: report.scorer,
+            ...(scorer.group !== undefined ? { modelGroup: scorer.group } : {}),
+            modelVersion: scorer.version,
+            priceTickId: tick.id,
+            priceCopCents: d.priceCopCents,
+            suggestedAmountUsdCents: d.amountUsdCents,
+            reasons: scorer.reasons(row, d.side, d.probability),
+            createdAt,
+            expiresAt,
+            ingestedAt: createdAt,
+          },
+          last: {
+            id,
+            side: d.side,
+            atMs,
+            priceCopCents: d.priceCopCents,
+            copCents: pf.copCents,
+            usdCents: pf.usdCents,
+          },
+        });
+      } else {
+        report.skipped[d.why]++;
+      }
+      if (shadow && report.shadow) {
+        const r = this.decideUser(
+          userId,
+          shadow[3 * i + 1]!,
+          shadow[3 * i + 2]!,
+          tick,
+          atMs,
+          this.rulesPolicy(),
+        );
+        const ms = d.action === 'suggest' ? d.side : null;
+        const rs = r.action === 'suggest' ? r.side : null;
+        if (ms === rs) report.shadow.agree++;
+        else {
+          if (ms && rs) report.shadow.differentSide++;
+          else if (ms) report.shadow.modelOnly++;
+          else report.shadow.rulesOnly++;
+          if (differences.length < 200) differences.push({ userId, model: ms, rules: rs });
+        }
+      }
+    }
+    if (differences.length > 0 && this.logger.isLevelEnabled('debug')) {
+      this.logger.debug({ tick: tick.id, differences }, 'model and rules disagree (shadow)');
+    }
+    p.timings.policyMs = performance.now() - t;
+    return report;
+  }
+
+  /** Scores `n` rows synchronously, in batches of `scoreBatchSize`, into `buffer`. */
+  private score(
+    scorer: Scorer,
+    x: Float32Array,
+    n: number,
+    buffer: 'probs' | 'shadowProbs' = 'probs',
+  ): Float64Array {
+    if (this[buffer].length < n * 3) this[buffer] = new Float64Array(Math.ceil(n * 1.25) * 3);
+    const out = this[buffer];
+    const nf = this.o.features.featureNames.length;
+    const batch = this.o.config.scoreBatchSize;
+    for (let start = 0; start < n; start += batch) {
+      const rows = Math.min(batch, n - start);
+      const part = scorer.score(
+        x.subarray(start * nf, (start + rows) * nf),
+        rows,
+        out.subarray(start * 3, (start + rows) * 3),
+      );
+      // A scorer may return its own array instead of filling `out`.
+      if (part.buffer !== out.buffer || part.byteOffset !== out.byteOffset + start * 24) {
+        out.set(part.subarray(0, rows * 3), start * 3);
+      }
+    }
+    return out;
+  }
+
+  /** @throws Error when a probability is not in [0, 1] (a broken model: the rules serve). */
+  private check(scorer: Scorer, probs: Float64Array, n: number): Float64Array {
+    for (let k = 0; k < n * 3; k++) {
+      const v = probs[k]!;
+      if (!(v >= 0 && v <= 1)) {
+        throw new Error(
+          `${scorer.kind} ${scorer.version} returned probability ${v} for row ${Math.floor(k / 3)}`,
+        );
+      }
+    }
+    return probs;
+  }
+
+  /** The policy's checks that need no scores (see {@link gate}); no portfolio = no funds. */
+  private gateUser(
+    userId: string,
+    tick: PriceTick,
+    atMs: number,
+    policy: OrchestratorConfig['policy'],
+  ): SkipReason | undefined {
+    const p = this.o.features.portfolio(userId);
+    if (!p) return 'no-funds';
+    return gate(
+      {
+        copCents: p.copCents,
+        usdCents: p.usdCents,
+        bidCopCents: tick.bidCopCents,
+        askCopCents: tick.askCopCents,
+        atMs,
+        last: this.o.lastOf(userId),
+        quietHours: this.o.preferences?.quietHours(userId),
+      },
+      policy,
+      this.clock,
+    );
+  }
+
+  /** The policy with the rules scorer's own thresholds (its scores are points, not probabilities). */
+  private rulesPolicy(): PolicyConfig {
+    const { policy, rules } = this.o.config;
+    const threshold = rules?.threshold ?? 0.6;
+    return (this.rulesPolicyCache ??= {
+      ...policy,
+      thresholds: { buy: threshold, sell: threshold },
+    });
+  }
+
+  private decideUser(
+    userId: string,
+    pBuy: number,
+    pSell: number,
+    tick: PriceTick,
+    atMs: number,
+    policy: PolicyConfig,
+  ): PolicyDecision {
+    if (pBuy < policy.thresholds.buy && pSell < policy.thresholds.sell) return SILENT;
+    const p = this.o.features.portfolio(userId);
+    if (!p) return { action: 'skip', why: 'no-funds' };
+    return decide(
+      {
+        pBuy,
+        pSell,
+        copCents: p.copCents,
+        usdCents: p.usdCents,
+        typicalTicketUsdCents: this.o.features.typicalTicketUsdCents(userId),
+        bidCopCents: tick.bidCopCents,
+        askCopCents: tick.askCopCents,
+        atMs,
+        last: this.o.lastOf(userId),
+        quietHours: this.o.preferences?.quietHours(userId),
+      },
+      policy,
+      this.clock,
+    );
+  }
+}

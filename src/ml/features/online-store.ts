@@ -1,0 +1,186 @@
+import type { FxEvent, TransactionExecuted } from '../../fx/events.js';
+import {
+  applyPortfolioEvent,
+  PortfolioError,
+  type Portfolio,
+} from '../../fx/portfolio/portfolio.js';
+import { listAllPortfolios, type PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
+import { loadMarket } from './batch.js';
+import { tradeContext, writeFeatures } from './compute.js';
+import { FEATURE_NAMES, NUM_FEATURES } from './feature-names.js';
+import type { LakeHistory } from './lake-history.js';
+import { LocalClock } from './local-time.js';
+import { MarketSeries } from './market-series.js';
+import { UserTrades } from './user-trades.js';
+
+const DAY_MS = 86_400_000;
+
+/** What the inference orchestrator reads: current feature vectors of every user. */
+export interface OnlineFeatureSource {
+  readonly featureNames: readonly string[];
+  observe(event: FxEvent): void;
+  userIds(): readonly string[];
+  /** Row-major users.length × FEATURE_NAMES.length vectors at time `atMs` (market as of the last observed tick ≤ atMs). */
+  vectors(userIds: readonly string[], atMs: number, out?: Float32Array): Float32Array;
+  portfolio(userId: string): Portfolio | undefined;
+  /** The user's typical ticket (median or mean USD cents of recent trades), undefined without trades. */
+  typicalTicketUsdCents(userId: string): number | undefined;
+}
+
+interface UserEntry {
+  trades: UserTrades;
+  portfolio: Portfolio | undefined;
+  /** `Date.parse(portfolio.updatedAt)`, kept to order redelivered events cheaply. */
+  updatedMs: number;
+}
+
+export interface OnlineFeatureStoreOptions {
+  /** The users' time zone (config `timezone`). @default 'America/Bogota' */
+  timezone?: string;
+}
+
+/**
+ * The online (serving) path of the features: per-user compact state (recent trades in a flat
+ * array, the portfolio) and one market series, kept current by {@link observe}, and every user's
+ * vector computed by the same `writeFeatures` the batch path uses, with the market and calendar
+ * snapshots computed once per {@link vectors} call.
+ *
+ * Start it with {@link hydrate}: the lake history (the batch reader), then the portfolio store
+ * (the truth for balances), then `observe` the event log from there. Redelivered events (already
+ * in the lake or the store) are recognised by (event time, id) order and change nothing.
+ *
+ * @example
+ * const features = await OnlineFeatureStore.hydrate({ history, portfolios, timezone });
+ * log.subscribe((e) => features.observe(e));
+ * const x = features.vectors(features.userIds(), Date.now());
+ */
+export class OnlineFeatureStore implements OnlineFeatureSource {
+  readonly featureNames: readonly string[] = FEATURE_NAMES;
+  private readonly market = new MarketSeries();
+  private readonly clock: LocalClock;
+  private readonly users = new Map<string, UserEntry>();
+  private ids: string[] | undefined;
+  private ticksSincePrune = 0;
+
+  constructor(options: OnlineFeatureStoreOptions = {}) {
+    this.clock = new LocalClock(options.timezone ?? 'America/Bogota');
+  }
+
+  /** A store hydrated from the lake history and then the portfolio store (both optional). */
+  static async hydrate(options: {
+    history?: LakeHistory;
+    portfolios?: PortfolioStore;
+    timezone?: string;
+    /** @default 2000 */
+    usersPerChunk?: number;
+  }): Promise<OnlineFeatureStore> {
+    const store = new OnlineFeatureStore(options);
+    if (options.history) await store.loadHistory(options.history, options.usersPerChunk);
+    if (options.portfolios) await store.loadPortfolios(options.portfolios);
+    return store;
+  }
+
+  /** Replays the lake history (ticks, accounts, transactions per chunk of users) into the state. */
+  async loadHistory(history: LakeHistory, usersPerChunk = 2000): Promise<void> {
+    await loadMarket(history, this.market);
+    const accounts = await history.accounts();
+    for (const a of accounts) this.observe(a);
+    const ids = [...new Set(accounts.map((a) => a.userId))];
+    for (let c = 0; c < ids.length; c += usersPerChunk) {
+      const chunk = ids.slice(c, c + usersPerChunk);
+      for (const tx of await history.transactions(chunk[0]!, chunk.at(-1)!)) this.observe(tx);
+    }
+    this.market.prune(this.market.lastTimeMs - DAY_MS);
+  }
+
+  /** Takes every portfolio of the store as the current one (the store is the truth). */
+  async loadPortfolios(store: PortfolioStore): Promise<void> {
+    for await (const p of listAllPortfolios(store)) {
+      const entry = this.entry(p.userId);
+      entry.portfolio = p;
+      entry.updatedMs = Date.parse(p.updatedAt);
+    }
+  }
+
+  /** Applies one event of the log; older or repeated events change nothing. */
+  observe(event: FxEvent): void {
+    switch (event.type) {
+      case 'PriceTick': {
+        const ms = Date.parse(event.observedAt);
+        if (!this.market.append(ms, event.id, event.midCopCents, event.bidCopCents)) return;
+        if (++this.ticksSincePrune >= 1000) {
+          this.ticksSincePrune = 0;
+          this.market.prune(ms - DAY_MS);
+        }
+        return;
+      }
+      case 'AccountOpened': {
+        const entry = this.entry(event.userId);
+        if (entry.portfolio) return;
+        entry.portfolio = applyPortfolioEvent(undefined, event);
+        entry.updatedMs = Date.parse(event.openedAt);
+        return;
+      }
+      case 'TransactionExecuted':
+        this.observeTransaction(event);
+    }
+  }
+
+  private observeTransaction(tx: TransactionExecuted): void {
+    const ms = Date.parse(tx.executedAt);
+    const entry = this.entry(tx.userId);
+    entry.trades.append(
+      ms,
+      tx.id,
+      tx.side === 'BUY' ? 1 : 2,
+      tx.amountUsdCents,
+      tx.priceCopCents,
+      tradeContext(this.market, this.clock, ms),
+    );
+    const p = entry.portfolio;
+    if (p && (ms < entry.updatedMs || (ms === entry.updatedMs && tx.id <= p.lastEventId))) return;
+    try {
+      entry.portfolio = applyPortfolioEvent(p, tx);
+      entry.updatedMs = ms;
+    } catch (err) {
+      if (!(err instanceof PortfolioError)) throw err;
+      // Refused by the portfolio rules, as the portfolio store refuses it: balances unchanged.
+    }
+  }
+
+  userIds(): readonly string[] {
+    this.ids ??= [...this.users.keys()];
+    return this.ids;
+  }
+
+  vectors(userIds: readonly string[], atMs: number, out?: Float32Array): Float32Array {
+    const size = userIds.length * NUM_FEATURES;
+    const x = out && out.length >= size ? out : new Float32Array(size);
+    const market = this.market.snapshot(atMs);
+    const time = this.clock.at(atMs);
+    for (let i = 0; i < userIds.length; i++) {
+      const entry = this.users.get(userIds[i]!);
+      writeFeatures(x, i * NUM_FEATURES, atMs, entry?.trades, entry?.portfolio, market, time);
+    }
+    return x;
+  }
+
+  portfolio(userId: string): Portfolio | undefined {
+    return this.users.get(userId)?.portfolio;
+  }
+
+  /** The median USD cents of the user's trades of the last 90 days. */
+  typicalTicketUsdCents(userId: string): number | undefined {
+    return this.users.get(userId)?.trades.medianUsdCents();
+  }
+
+  private entry(userId: string): UserEntry {
+    let e = this.users.get(userId);
+    if (!e) {
+      e = { trades: new UserTrades(), portfolio: undefined, updatedMs: -Infinity };
+      this.users.set(userId, e);
+      this.ids = undefined;
+    }
+    return e;
+  }
+}

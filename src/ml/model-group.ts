@@ -1,0 +1,2 @@
+/** The model group the FX platform trains, registers and serves. */
+export const FX_MODEL_GROUP = 'fx-recomendaciones';

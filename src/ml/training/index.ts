@@ -1,0 +1,23 @@
+export {
+  trainModel,
+  type TrainModelOptions,
+  type TrainModelResult,
+  type TrainingMetrics,
+  type TrainingProgress,
+} from './train-model.js';
+export {
+  buildDataset,
+  EmptyDatasetError,
+  type Dataset,
+  type DatasetOptions,
+  type DatasetPart,
+} from './dataset.js';
+export {
+  BASELINES,
+  evaluateBaselines,
+  evaluateProbabilities,
+  oneVsRest,
+  type BaselineMetrics,
+  type ClassMetrics,
+  type RankingMetrics,
+} from './evaluate.js';

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decide,
+  defaultOrchestratorConfig,
+  gate,
+  LocalClock,
+  modelScorer,
+  ParallelScoring,
+  rulesScorer,
+  TickDecider,
+  type LastSuggestion,
+  type PolicyInput,
+  type Scorer,
+} from '../../src/fx/orchestrator/index.js';
+import type { PriceTick } from '../../src/fx/events.js';
+import { OnlineFeatureStore } from '../../src/ml/features/index.js';
+import { Prng } from '../../src/util/prng.js';
+import { trainFallModel } from './model.js';
+import { fallingWeek, HOUR, T } from './timeline.js';
+
+const config = defaultOrchestratorConfig();
+const clock = new LocalClock();
+
+describe('gate: the policy checks that need no scores', () => {
+  it('gates exactly the users decide() skips for funds, quiet hours or cooldown at any score', () => {
+    const rnd = new Prng(11);
+    const probs = [0, 0.3, 0.59, 0.6, 0.75, 0.99];
+    let gated = 0;
+    for (let k = 0; k < 2000; k++) {
+      const atMs = T + Math.floor(rnd.next() * 24) * HOUR;
+      const last: LastSuggestion | undefined =
+        rnd.next() < 0.4
+          ? {
+              id: 'x',
+              side: rnd.next() < 0.5 ? 'BUY' : 'SELL',
+              atMs: atMs - Math.floor(rnd.next() * 12) * HOUR,
+              priceCopCents: 400_000,
+              copCents: 0,
+              usdCents: 0,
+            }
+          : undefined;
+      const base: Omit<PolicyInput, 'pBuy' | 'pSell'> = {
+        copCents: rnd.next() < 0.3 ? Math.floor(rnd.next() * 100_000_00) : 10_000_000_00,
+        usdCents: rnd.next() < 0.5 ? Math.floor(rnd.next() * 50_00) : 5_000_00,
+        typicalTicketUsdCents: rnd.next() < 0.5 ? undefined : 300_00,
+        bidCopCents: 399_500,
+        askCopCents: 400_500,
+        atMs,
+        last,
+        quietHours:
+          rnd.next() < 0.3
+            ? { start: '21:00', end: '08:00', timezone: 'America/Bogota' }
+            : rnd.next() < 0.5
+              ? null
+              : undefined,
+      };
+      const why = gate(base, config.policy, clock);
+      if (why) gated++;
+      for (const pBuy of probs) {
+        for (const pSell of probs) {
+          const d = decide({ ...base, pBuy, pSell }, config.policy, clock);
+          if (why) {
+            expect(d.action).toBe('skip');
+            const both =
+              pBuy >= config.policy.thresholds.buy && pSell >= config.policy.thresholds.sell;
+            // With both sides past their thresholds, decide() skips for the gate's reason.
+            if (d.action === 'skip' && both) expect(d.why).toBe(why);
+          } else if (
+            d.action === 'skip' &&
+            pBuy >= config.policy.thresholds.buy &&
+            pSell >= config.policy.thresholds.sell
+          ) {
+            // Both sides reach their thresholds: only the scores' own checks can skip.
+            expect(d.why).toBe('repeat');
+          }
+        }
+      }
+    }
+    expect(gated).toBeGreaterThan(500);
+    expect(gated).toBeLessThan(2000);
+  });
+});
+
+/** A scorer that records the rows it was asked to score. */
+function counting(inner: Scorer, calls: number[]): Scorer {
+  return { ...inner, score: (x, n, out) => (calls.push(n), inner.score(x, n, out)) };
+}
+
+function setup(): { features: OnlineFeatureStore; last: PriceTick } {
+  const features = new OnlineFeatureStore();
+  const events = fallingWeek();
+  for (const e of events) features.observe(e);
+  return { features, last: events.at(-1) as PriceTick };
+}
+
+describe('tick decider: gated users are never scored', () => {
+  it('leaves out no-funds, quiet-hours and cooldown users from vectors and scores', () => {
+    const { features, last } = setup();
+    const asked: string[][] = [];
+    const source = {
+      get featureNames() {
+        return features.featureNames;
+      },
+      observe: features.observe.bind(features),
+      userIds: () => features.userIds(),
+      vectors: (users: readonly string[], atMs: number, out?: Float32Array) => {
+        asked.push([...users]);
+        return features.vectors(users, atMs, out);
+      },
+      portfolio: (u: string) => features.portfolio(u),
+      typicalTicketUsdCents: (u: string) => features.typicalTicketUsdCents(u),
+    };
+    const calls: number[] = [];
+    const lasts = new Map<string, LastSuggestion>([
+      [
+        'u-usd',
+        { id: 'r', side: 'SELL', atMs: T - HOUR, priceCopCents: 1, copCents: 0, usdCents: 1 },
+      ],
+    ]);
+    const decider = new TickDecider({
+      features: source,
+      rules: counting(rulesScorer(features.featureNames), calls),
+      config: { ...config, shadowRules: false },
+      lastOf: (u) => lasts.get(u),
+      preferences: {
+        quietHours: (u) =>
+          u === 'u-silencio' ? { start: '00:00', end: '23:59', timezone: 'America/Bogota' } : null,
+      },
+      now: () => T,
+    });
+    const report = decider.decide(last);
+    expect(asked).toEqual([['u-cop', 'u-ambos']]);
+    expect(calls).toEqual([2]);
+    expect(report.users).toBe(5);
+    expect(report.scored).toBe(2);
+    expect(report.skipped['no-funds']).toBe(1); // u-poco: 300,000 COP, under the minimum
+    expect(report.skipped['quiet-hours']).toBe(1);
+    expect(report.skipped.cooldown).toBe(1);
+    expect(report.decided.map((d) => d.event.userId).sort()).toEqual(['u-ambos', 'u-cop']);
+  });
+
+  it('scores identically through the parallel path (decideAsync) and the synchronous one', async () => {
+    const { features, last } = setup();
+    const model = trainFallModel({ trees: 20 });
+    const scorer = modelScorer({ version: 3, model }, features.featureNames);
+    const pool = new ParallelScoring(1);
+    const make = (withPool: boolean) =>
+      new TickDecider({
+        features,
+        models: { current: () => scorer },
+        rules: rulesScorer(features.featureNames),
+        config,
+        lastOf: () => undefined,
+        ...(withPool ? { pool } : {}),
+        now: () => T,
+      });
+    try {
+      const sync = make(false).decide(last);
+      const parallel = await make(true).decideAsync(last);
+      expect(parallel.scorer).toBe('model');
+      const strip = (r: typeof sync) =>
+        r.decided.map((d) => ({ ...d.event, id: '', ingestedAt: '', last: d.last.side }));
+      expect(strip(parallel)).toEqual(strip(sync));
+      expect(parallel.skipped).toEqual(sync.skipped);
+      expect(parallel.shadow).toEqual(sync.shadow);
+      expect(sync.decided.length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
