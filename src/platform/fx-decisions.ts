@@ -6,7 +6,14 @@ import type { Stores } from '../app/local.js';
 import type { Config } from '../config/config.js';
 import type { FxUsers } from '../fx/api/users.js';
 import type { EventLog } from '../fx/event-log/event-log.js';
-import { openEmbeddedNotifications, type EmbeddedNotifications } from '../fx/notify/index.js';
+import { SNSClient } from '@aws-sdk/client-sns';
+import {
+  FanOutNotifier,
+  openEmbeddedNotifications,
+  SnsNotifier,
+  type EmbeddedNotifications,
+  type Notifier,
+} from '../fx/notify/index.js';
 import {
   modelScorerSource,
   SqliteOrchestratorState,
@@ -116,7 +123,7 @@ export class FxDecisions {
           log: o.eventLog,
           features,
           models: modelScorerSource(handle, FEATURE_NAMES),
-          notifier: notifications.notifier,
+          notifier: awsNotifier(config, notifications),
           preferences: notifications.notifier,
           state,
           config: cfg,
@@ -177,4 +184,18 @@ async function needsFirstModel(registry: ModelRegistry): Promise<boolean> {
   const groups = await registry.listGroups();
   if (!groups.some((g) => g.name === FX_MODEL_GROUP)) return true;
   return (await registry.listVersions(FX_MODEL_GROUP)).length === 0;
+}
+
+/**
+ * The orchestrator's notifier: the embedded channels, plus the SNS topic when
+ * `fx.notifications.aws.snsTopicArn` is configured (subscribers filter by `userId`).
+ */
+function awsNotifier(config: Config, embedded: EmbeddedNotifications): Notifier {
+  const aws = config.fx.notifications.aws;
+  if (!aws?.snsTopicArn) return embedded.notifier;
+  const client = new SNSClient({
+    region: aws.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+  });
+  return new FanOutNotifier([embedded.notifier, new SnsNotifier(client, aws.snsTopicArn)]);
 }

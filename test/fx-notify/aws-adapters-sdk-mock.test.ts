@@ -12,6 +12,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndUserMessagingPush } from '../../src/fx/notify/end-user-messaging/end-user-messaging-push.js';
+import { FanOutNotifier } from '../../src/fx/notify/fan-out-notifier.js';
+import type { NotificationRequest } from '../../src/fx/notify/notifier.js';
 import { SnsNotifier, SnsSubscriptions } from '../../src/fx/notify/sns/sns-notifier.js';
 import { rec } from './harness.js';
 
@@ -101,6 +103,41 @@ describe('SNS adapter (SDK mock)', () => {
         RawMessageDelivery: 'true',
       },
     });
+  });
+});
+
+describe('FanOutNotifier: embedded + SNS (SDK mock)', () => {
+  it("hands a burst to every target, with each one's batch call, and fails when one fails", async () => {
+    sns
+      .on(PublishBatchCommand)
+      .callsFake((input: { PublishBatchRequestEntries: { Id: string }[] }) => ({
+        Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: e.Id })),
+        Failed: [],
+      }));
+    const batches: string[][] = [];
+    const embedded = {
+      notify: (): Promise<void> => Promise.reject(new Error('notifyMany expected')),
+      notifyMany: (rs: readonly NotificationRequest[]): Promise<void> => {
+        batches.push(rs.map((r) => r.id));
+        return Promise.resolve();
+      },
+    };
+    const fan = new FanOutNotifier([
+      embedded,
+      new SnsNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC),
+    ]);
+    const reqs = Array.from({ length: 12 }, (_, i) => rec(`u_${i}`, `t${i}`));
+    await fan.notifyMany(reqs);
+    expect(batches).toEqual([reqs.map((r) => r.id)]);
+    const sent = sns
+      .commandCalls(PublishBatchCommand)
+      .flatMap((c) =>
+        c.args[0].input.PublishBatchRequestEntries!.map((e) => JSON.parse(e.Message!).id as string),
+      );
+    expect(sent.sort()).toEqual(reqs.map((r) => r.id).sort());
+
+    sns.on(PublishBatchCommand).rejects(new Error('SNS caído'));
+    await expect(fan.notifyMany([rec('u_x', 'tx')])).rejects.toThrow(/SNS caído/);
   });
 });
 

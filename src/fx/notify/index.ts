@@ -10,6 +10,7 @@ export {
 export { notifyConfigSchema, type NotifyConfig, type RetryConfig } from './notify-config.js';
 export { backoffMs } from './backoff.js';
 export { EmbeddedNotifier } from './embedded-notifier.js';
+export { FanOutNotifier } from './fan-out-notifier.js';
 export { DeliveryDispatcher, type DispatcherOptions } from './dispatcher.js';
 export {
   notificationsDbPath,
