@@ -1,9 +1,5 @@
 import type { NotificationRequest, Notifier } from './notifier.js';
 
-interface MaybeBatch extends Notifier {
-  notifyMany?(requests: readonly NotificationRequest[]): Promise<void>;
-}
-
 /**
  * Hands every notification to several notifiers, e.g. the embedded one (in-app, Web Push,
  * webhooks) and SNS when `fx.notifications.aws.snsTopicArn` is set. Resolves once every target
@@ -14,7 +10,7 @@ interface MaybeBatch extends Notifier {
  * const notifier = new FanOutNotifier([embedded.notifier, new SnsNotifier(client, topicArn)]);
  */
 export class FanOutNotifier implements Notifier {
-  constructor(private readonly targets: readonly MaybeBatch[]) {}
+  constructor(private readonly targets: readonly Notifier[]) {}
 
   async notify(n: NotificationRequest): Promise<void> {
     await Promise.all(this.targets.map((t) => t.notify(n)));

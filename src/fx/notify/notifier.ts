@@ -14,6 +14,11 @@ export interface NotificationRequest {
 export interface Notifier {
   /** Resolves once durably queued on each enabled channel of the user (idempotent by id). */
   notify(n: NotificationRequest): Promise<void>;
+  /**
+   * A burst at once (one durable write for all), where the notifier can: resolves once every
+   * request is queued (idempotent by id, as `notify`); rejects when none was.
+   */
+  notifyMany?(requests: readonly NotificationRequest[]): Promise<void>;
 }
 
 /** Quiet hours of a user: local wall-clock `HH:MM`–`HH:MM` in an IANA zone; may cross midnight. */
