@@ -1,10 +1,12 @@
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { newEventId, type PriceTick, type Recommendation } from '../events.js';
+import type { Portfolio } from '../portfolio/portfolio.js';
 import type { OrchestratorConfig, PolicyConfig } from './orchestrator-config.js';
 import {
   decide,
   gate,
+  type GateInput,
   type LastSuggestion,
   type PolicyDecision,
   type SkipReason,
@@ -367,19 +369,20 @@ export class TickDecider {
   ): SkipReason | undefined {
     const p = this.o.features.portfolio(userId);
     if (!p) return 'no-funds';
-    return gate(
-      {
-        copCents: p.copCents,
-        usdCents: p.usdCents,
-        bidCopCents: tick.bidCopCents,
-        askCopCents: tick.askCopCents,
-        atMs,
-        last: this.o.lastOf(userId),
-        quietHours: this.o.preferences?.quietHours(userId),
-      },
-      policy,
-      this.clock,
-    );
+    return gate(this.gateInput(userId, p, tick, atMs), policy, this.clock);
+  }
+
+  /** What the gate and the policy both read of a user at a tick. */
+  private gateInput(userId: string, p: Portfolio, tick: PriceTick, atMs: number): GateInput {
+    return {
+      copCents: p.copCents,
+      usdCents: p.usdCents,
+      bidCopCents: tick.bidCopCents,
+      askCopCents: tick.askCopCents,
+      atMs,
+      last: this.o.lastOf(userId),
+      quietHours: this.o.preferences?.quietHours(userId),
+    };
   }
 
   /** The policy with the rules scorer's own thresholds (its scores are points, not probabilities). */
@@ -405,16 +408,10 @@ export class TickDecider {
     if (!p) return { action: 'skip', why: 'no-funds' };
     return decide(
       {
+        ...this.gateInput(userId, p, tick, atMs),
         pBuy,
         pSell,
-        copCents: p.copCents,
-        usdCents: p.usdCents,
         typicalTicketUsdCents: this.o.features.typicalTicketUsdCents(userId),
-        bidCopCents: tick.bidCopCents,
-        askCopCents: tick.askCopCents,
-        atMs,
-        last: this.o.lastOf(userId),
-        quietHours: this.o.preferences?.quietHours(userId),
       },
       policy,
       this.clock,
