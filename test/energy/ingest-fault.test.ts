@@ -125,6 +125,9 @@ describe('ingestion under SIGKILL (fault test)', () => {
     // One manifest per raw file, no pending intents left.
     const manifests = all.filter((k) => k.startsWith('_manifests/sha256/'));
     expect(manifests.length).toBe(good.size);
-    expect(all.filter((k) => k.startsWith('_manifests/pending/'))).toEqual([]);
+    // (A kill inside a put leaves its hidden temp file, allowed above; never a visible intent.)
+    expect(
+      all.filter((k) => k.startsWith('_manifests/pending/') && !k.includes('.corriente-tmp-')),
+    ).toEqual([]);
   }, 300_000);
 });
