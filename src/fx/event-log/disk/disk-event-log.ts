@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../../../log/logger.js';
 import { silentLogger } from '../../../log/logger.js';
-import type { CheckpointStore } from '../checkpoint-store.js';
+import { StreamCheckpoints, type CheckpointStore } from '../checkpoint-store.js';
 import {
   type AppendInput,
   type AppendResult,
@@ -17,7 +17,6 @@ import {
   type ReadOptions,
   type ReadResult,
   validateAppendInput,
-  validateConsumerName,
   validateStreamName,
 } from '../event-log.js';
 import { FileCheckpointStore, syncDir } from '../file-checkpoint-store.js';
@@ -134,6 +133,7 @@ export class DiskEventLog implements EventLog {
   private readonly pollIntervalMs: number;
   private readonly retention: DiskRetentionOptions;
   private readonly checkpoints: CheckpointStore;
+  private readonly consumerCheckpoints: StreamCheckpoints;
   private readonly ownsCheckpoints: boolean;
   private readonly logger: Logger;
   private readonly events = new EventEmitter().setMaxListeners(0);
@@ -174,6 +174,11 @@ export class DiskEventLog implements EventLog {
     this.retention = options.retention ?? {};
     this.ownsCheckpoints = !options.checkpoints;
     this.checkpoints = options.checkpoints ?? new FileCheckpointStore(path.resolve(options.dir));
+    this.consumerCheckpoints = new StreamCheckpoints(
+      this.checkpoints,
+      this.stream,
+      parseDiskPosition,
+    );
     this.logger = (options.logger ?? silentLogger).child({ stream: options.stream });
     if (!(this.segmentBytes >= 1024))
       throw new EventLogValidationError('segmentBytes must be ≥ 1024');
@@ -547,23 +552,20 @@ export class DiskEventLog implements EventLog {
     return diskPosition(Math.max(0, (this.segments[0]?.firstSeq ?? 1) - 1));
   }
 
-  async getCheckpoint(consumer: string): Promise<Position | undefined> {
-    validateConsumerName(consumer);
-    return this.checkpoints.get(this.stream, consumer);
+  getCheckpoint(consumer: string): Promise<Position | undefined> {
+    return this.consumerCheckpoints.get(consumer);
   }
 
-  async setCheckpoint(consumer: string, position: Position): Promise<void> {
-    validateConsumerName(consumer);
-    parseDiskPosition(position);
-    await this.checkpoints.set(this.stream, consumer, position);
+  setCheckpoint(consumer: string, position: Position): Promise<void> {
+    return this.consumerCheckpoints.set(consumer, position);
   }
 
   listCheckpoints(): Promise<ConsumerCheckpoint[]> {
-    return this.checkpoints.list(this.stream);
+    return this.consumerCheckpoints.list();
   }
 
   deleteCheckpoint(consumer: string): Promise<void> {
-    return this.checkpoints.delete(this.stream, consumer);
+    return this.consumerCheckpoints.delete(consumer);
   }
 
   private scheduleRetention(): void {

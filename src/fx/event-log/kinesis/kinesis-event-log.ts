@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../../log/logger.js';
 import { silentLogger } from '../../../log/logger.js';
-import type { CheckpointStore } from '../checkpoint-store.js';
+import { StreamCheckpoints, type CheckpointStore } from '../checkpoint-store.js';
 import {
   type AppendInput,
   type AppendResult,
@@ -29,7 +29,6 @@ import {
   type ReadOptions,
   type ReadResult,
   validateAppendInput,
-  validateConsumerName,
   validateStreamName,
 } from '../event-log.js';
 import {
@@ -131,6 +130,7 @@ export class KinesisEventLog implements EventLog {
   readonly client: KinesisClient;
   private readonly ownsClient: boolean;
   private readonly checkpoints: CheckpointStore;
+  private readonly consumerCheckpoints: StreamCheckpoints;
   private readonly maxPutAttempts: number;
   private readonly retryBaseDelayMs: number;
   private readonly retryMaxDelayMs: number;
@@ -153,6 +153,11 @@ export class KinesisEventLog implements EventLog {
     validateStreamName(options.streamName);
     this.stream = options.streamName;
     this.checkpoints = options.checkpoints;
+    this.consumerCheckpoints = new StreamCheckpoints(
+      this.checkpoints,
+      this.stream,
+      parseKinesisPosition,
+    );
     this.ownsClient = !options.client;
     this.client =
       options.client ??
@@ -439,23 +444,20 @@ export class KinesisEventLog implements EventLog {
     return formatKinesisPosition({});
   }
 
-  async getCheckpoint(consumer: string): Promise<Position | undefined> {
-    validateConsumerName(consumer);
-    return this.checkpoints.get(this.stream, consumer);
+  getCheckpoint(consumer: string): Promise<Position | undefined> {
+    return this.consumerCheckpoints.get(consumer);
   }
 
-  async setCheckpoint(consumer: string, position: Position): Promise<void> {
-    validateConsumerName(consumer);
-    parseKinesisPosition(position);
-    await this.checkpoints.set(this.stream, consumer, position);
+  setCheckpoint(consumer: string, position: Position): Promise<void> {
+    return this.consumerCheckpoints.set(consumer, position);
   }
 
   listCheckpoints(): Promise<ConsumerCheckpoint[]> {
-    return this.checkpoints.list(this.stream);
+    return this.consumerCheckpoints.list();
   }
 
   deleteCheckpoint(consumer: string): Promise<void> {
-    return this.checkpoints.delete(this.stream, consumer);
+    return this.consumerCheckpoints.delete(consumer);
   }
 
   async close(): Promise<void> {
