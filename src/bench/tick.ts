@@ -1,7 +1,8 @@
 /**
  * Tick-to-notification latency of the inference orchestrator:
- * `node dist/bench/tick.js [--users N] [--ticks K] [--trees T] [--depth D]`
- * (defaults: 100,000 users, 25 ticks, a 100-tree depth-6 3-class model).
+ * `node dist/bench/tick.js [--users N] [--ticks K] [--trees T] [--depth D] [--max-per-tick C]`
+ * (defaults: 100,000 users, 25 ticks, a 100-tree depth-6 3-class model, the policy's default
+ * cap of new suggestions per tick; `--max-per-tick 0` lifts it).
  *
  * Builds the online feature store directly from synthesized history (a week of market ticks,
  * an account and a few trades per user), trains a real GBDT with `trainGbdt`, then runs the live
@@ -9,7 +10,8 @@
  * Each tick is appended to the log; the latency runs from just before the append to the moment
  * every decision is made, every recommendation appended and every notification durably queued
  * (the orchestrator's `onTick`). Prints p50/p99 over the ticks, where the time went (gate,
- * vectors, score, policy+reasons, record, append, notify), the load average and the peak RSS, beside
+ * vectors, score, policy+reasons, record, append, notify; and after the hand-off, outside the
+ * latency, the rules' shadow comparison), the load average and the peak RSS, beside
  * baselines measured in the same run over the same users: the bare `vectors()` call and the
  * bare model `predict` over all rows. Targets: p99 ≤ 500 ms, RSS ≤ 600 MB.
  */
@@ -33,10 +35,10 @@ import { OnlineFeatureStore } from '../ml/features/index.js';
 import { trainGbdt } from '../ml/gbdt/index.js';
 import { Prng } from '../util/prng.js';
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: number, min = 1): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
   return v;
 }
 
@@ -44,6 +46,8 @@ const USERS = arg('users', 100_000);
 const TICKS = arg('ticks', 25);
 const TREES = arg('trees', 100);
 const DEPTH = arg('depth', 6);
+/** `fx.orchestrator.policy.maxPerTick`; 0 = no cap (the whole first-tick burst at once). */
+const MAX_PER_TICK = arg('max-per-tick', defaultOrchestratorConfig().policy.maxPerTick, 0);
 const HOUR = 3_600_000;
 
 function quantile(sorted: number[], q: number): number {
@@ -60,9 +64,13 @@ const STAGES = [
   ['notify', 'notifyMs'],
 ] as const;
 
+/** After the hand-off, outside the latency: the rules' shadow comparison. */
+const AFTER = [['shadow', 'shadowMs']] as const;
+
 /** `gate 3.1 · vectors 50.2 · …` (milliseconds). */
 function breakdown(t: TickOutcome['timings']): string {
-  return STAGES.map(([label, key]) => `${label} ${t[key].toFixed(1)}`).join(' · ');
+  const after = AFTER.map(([label, key]) => `${label} ${t[key].toFixed(1)}`).join(' · ');
+  return `${STAGES.map(([label, key]) => `${label} ${t[key].toFixed(1)}`).join(' · ')}  (after: ${after})`;
 }
 
 function tickAt(ms: number, mid: number): PriceTick {
@@ -208,6 +216,7 @@ async function main(): Promise<void> {
     const config = defaultOrchestratorConfig();
     // The hour of the run must not silence everyone: no default quiet hours here.
     config.policy.quietHours = null;
+    config.policy.maxPerTick = MAX_PER_TICK;
     const outcomes: TickOutcome[] = [];
     let resolveTick: (o: TickOutcome) => void = () => {};
     const orchestrator = await startOrchestrator({
@@ -256,7 +265,10 @@ async function main(): Promise<void> {
     const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const rssMb = process.resourceUsage().maxRSS / 1024;
     console.log('');
-    console.log(`users ${users.length}, ticks ${TICKS}, recommendations ${recs}`);
+    console.log(
+      `users ${users.length}, ticks ${TICKS}, recommendations ${recs}, ` +
+        `cap ${MAX_PER_TICK === 0 ? 'none' : MAX_PER_TICK} per tick`,
+    );
     console.log(`baseline vectors():          ${med(vecMs).toFixed(1)} ms`);
     console.log(`baseline model.predict():    ${med(predictMs).toFixed(1)} ms`);
     console.log(
@@ -264,9 +276,9 @@ async function main(): Promise<void> {
         `(${(quantile(sorted, 0.5) / (med(vecMs) + med(predictMs))).toFixed(2)}× vectors+predict)   target p99 ≤ 500 ms`,
     );
     const stage = (pick: (xs: number[]) => number) =>
-      STAGES.map(
-        ([label, key]) => `${label} ${pick(outcomes.map((o) => o.timings[key])).toFixed(1)}`,
-      ).join(' · ');
+      [...STAGES, ...AFTER]
+        .map(([label, key]) => `${label} ${pick(outcomes.map((o) => o.timings[key])).toFixed(1)}`)
+        .join(' · ');
     console.log(`breakdown, median ms: ${stage(med)}`);
     console.log(`breakdown, max ms:    ${stage((xs) => Math.max(...xs))}`);
     const slowest = outcomes[latencies.indexOf(sorted[sorted.length - 1]!)]!;

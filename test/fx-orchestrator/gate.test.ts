@@ -156,13 +156,19 @@ describe('tick decider: gated users are never scored', () => {
       });
     try {
       const sync = make(false).decide(last);
-      const parallel = await make(true).decideAsync(last);
+      const asyncDecider = make(true);
+      const parallel = await asyncDecider.decideAsync(last);
+      // The live path compares the rules' shadow after the hand-off, once.
+      expect(parallel.shadow).toBeUndefined();
+      parallel.shadow = asyncDecider.compareShadow();
+      expect(asyncDecider.compareShadow()).toBeUndefined();
       expect(parallel.scorer).toBe('model');
       const strip = (r: typeof sync) =>
         r.decided.map((d) => ({ ...d.event, id: '', ingestedAt: '', last: d.last.side }));
       expect(strip(parallel)).toEqual(strip(sync));
       expect(parallel.skipped).toEqual(sync.skipped);
       expect(parallel.shadow).toEqual(sync.shadow);
+      expect(sync.shadow).toBeDefined();
       expect(sync.decided.length).toBeGreaterThan(0);
     } finally {
       await pool.close();

@@ -56,6 +56,16 @@ export const policyConfigSchema = z
      * the last suggestion and the balances did not change. @default 1
      */
     repeatPriceMovePct: z.number().min(0).max(100).default(1),
+    /**
+     * At most this many new suggestions per tick, the most probable first; the others are
+     * `deferred`: not in cooldown, they are scored again on the next tick, at its price. It
+     * bounds a burst (a start with no cooldowns, a market shock) so that the channels (SNS
+     * rates, push services, users' webhook servers) and the tick's own latency stay in bounds,
+     * and the suggestions roll out over a few ticks instead of all at once. With a 6 h cooldown
+     * and 100,000 users the steady flow averages under 300 per one-minute tick. 0: no limit.
+     * @default 1000
+     */
+    maxPerTick: z.number().int().min(0).default(1000),
   })
   .prefault({});
 

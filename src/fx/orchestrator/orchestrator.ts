@@ -294,6 +294,9 @@ export class OrchestratorCore {
     const failuresBefore = this.stats.notifyFailures;
     const notified = await this.notify(events);
     const doneAt = performance.now();
+    // The rules' shadow is diagnostics, not a decision: after the hand-off, off its latency.
+    const shadow = this.decider.compareShadow();
+    if (shadow) report.shadow = shadow;
     const s = this.stats;
     s.decided++;
     s.recommendations += events.length;

@@ -35,8 +35,17 @@ export interface PolicyInput {
   quietHours: QuietHoursWindow | null | undefined;
 }
 
-/** Why a user got no suggestion, in the order the policy checks. */
-export type SkipReason = 'below-threshold' | 'no-funds' | 'quiet-hours' | 'cooldown' | 'repeat';
+/**
+ * Why a user got no suggestion, in the order the policy checks; `deferred`: the suggestion was
+ * due but the tick's cap (`maxPerTick`) was reached by more probable ones.
+ */
+export type SkipReason =
+  | 'below-threshold'
+  | 'no-funds'
+  | 'quiet-hours'
+  | 'cooldown'
+  | 'repeat'
+  | 'deferred';
 
 export type PolicyDecision =
   | {
@@ -98,21 +107,16 @@ export function decide(
   const buyOk = input.pBuy >= config.thresholds.buy;
   const sellOk = input.pSell >= config.thresholds.sell;
   if (!buyOk && !sellOk) return BELOW;
-  const order: Side[] =
-    buyOk && sellOk
-      ? input.pSell > input.pBuy
-        ? ['SELL', 'BUY']
-        : ['BUY', 'SELL']
-      : buyOk
-        ? ['BUY']
-        : ['SELL'];
-  let side: Side | undefined;
-  let amount = 0;
-  for (const s of order) {
-    amount = suggestedAmountUsd(s, input, config);
-    if (amount > 0) {
-      side = s;
-      break;
+  // The likelier side first; the other only when it reaches its threshold too.
+  const first: Side = buyOk && (!sellOk || input.pSell <= input.pBuy) ? 'BUY' : 'SELL';
+  let side: Side | undefined = first;
+  let amount = suggestedAmountUsd(first, input, config);
+  if (amount === 0) {
+    side = undefined;
+    if (buyOk && sellOk) {
+      const second: Side = first === 'BUY' ? 'SELL' : 'BUY';
+      amount = suggestedAmountUsd(second, input, config);
+      if (amount > 0) side = second;
     }
   }
   if (!side) return NO_FUNDS;

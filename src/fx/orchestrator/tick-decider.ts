@@ -6,7 +6,7 @@ import type { OrchestratorConfig, PolicyConfig } from './orchestrator-config.js'
 import {
   decide,
   gate,
-  type GateInput,
+  type PolicyInput,
   type LastSuggestion,
   type PolicyDecision,
   type SkipReason,
@@ -40,8 +40,13 @@ export interface TickTimings {
   vectorsMs: number;
   /** Model (or rules) scores, and the rules' shadow scores. */
   scoreMs: number;
-  /** The policy per scored user, reasons and events of the suggestions, the shadow comparison. */
+  /** The policy per scored user, the cap, reasons and events of the suggestions. */
   policyMs: number;
+  /**
+   * The rules' shadow scores and their comparison with the model's decisions; 0 until
+   * computed (`decideAsync` leaves it to {@link TickDecider.compareShadow}, after the hand-off).
+   */
+  shadowMs: number;
 }
 
 /** What one tick decided. */
@@ -57,9 +62,14 @@ export interface TickReport {
   decided: Decided[];
   /**
    * Users skipped, per reason. A gated user counts under its gate's reason (`no-funds`,
-   * `quiet-hours`, `cooldown`) even when its scores would also have been below the thresholds.
+   * `quiet-hours`, `cooldown`) even when its scores would also have been below the thresholds;
+   * `deferred` counts suggestions due but over the tick's cap.
    */
   skipped: Record<SkipReason, number>;
+  /**
+   * How the rules would have decided (with a model and `shadowRules`). The model's side is its
+   * policy decision before the cap: a deferred suggestion counts as the model's suggestion.
+   */
   shadow?: ShadowReport;
   timings: TickTimings;
 }
@@ -110,10 +120,31 @@ export interface TickDeciderOptions {
 }
 
 function emptySkips(): Record<SkipReason, number> {
-  return { 'below-threshold': 0, 'no-funds': 0, 'quiet-hours': 0, cooldown: 0, repeat: 0 };
+  return {
+    'below-threshold': 0,
+    'no-funds': 0,
+    'quiet-hours': 0,
+    cooldown: 0,
+    repeat: 0,
+    deferred: 0,
+  };
 }
 
+/** What the rules' shadow of a tick compares with: the tick's rows and the model's sides. */
+interface ShadowInput {
+  p: Prepared;
+  /** Per scored user: 0 silent, 1 BUY, 2 SELL (the model's policy decision before the cap). */
+  modelSides: Uint8Array;
+  /** The last suggestion of each user suggested to at this tick, before it (the state moves on). */
+  lastBefore: Map<string, LastSuggestion | undefined>;
+}
+
+const SIDE_CODE = { BUY: 1, SELL: 2 } as const;
+const SIDE_OF = [null, 'BUY', 'SELL'] as const;
+
 const SILENT: PolicyDecision = { action: 'skip', why: 'below-threshold' };
+
+type Suggestion = Extract<PolicyDecision, { action: 'suggest' }>;
 
 /**
  * Decides one price tick for every user the feature source knows. Users the policy must skip
@@ -130,6 +161,10 @@ export class TickDecider {
   private shadowProbs = new Float64Array(0);
   private readonly clock = new LocalClock();
   private rulesPolicyCache: PolicyConfig | undefined;
+  /** The last tick's shadow, until {@link compareShadow} (or the next tick) takes it. */
+  private pendingShadow: ShadowInput | undefined;
+  /** While the shadow is compared: the last suggestions as they were before its tick. */
+  private lastOverride: Map<string, LastSuggestion | undefined> | undefined;
   private readonly logger: Logger;
   private readonly now: () => number;
 
@@ -149,12 +184,17 @@ export class TickDecider {
     } catch (err) {
       scored = this.fallback(err, tick, p);
     }
-    return this.finish(p, scored, t);
+    const report = this.finish(p, scored, t);
+    report.shadow = this.compareShadow();
+    if (!report.shadow) delete report.shadow;
+    return report;
   }
 
   /**
    * Decides `tick` as {@link decide} does, with identical results, but a model scorer's rows go
-   * to the parallel predictor when one was given (the live orchestrator's path).
+   * to the parallel predictor when one was given (the live orchestrator's path), and the rules'
+   * shadow is left out of the report: call {@link compareShadow} once the decisions are handed
+   * on, before the next tick (it reads this tick's rows).
    */
   async decideAsync(tick: PriceTick): Promise<TickReport> {
     const p = this.prepare(tick);
@@ -176,6 +216,8 @@ export class TickDecider {
   /** Gates every user, then computes the vectors of those the scores can still decide. */
   private prepare(tick: PriceTick): Prepared {
     const { features, config } = this.o;
+    // A shadow not compared (its tick failed after the decision) would read rows overwritten now.
+    this.pendingShadow = undefined;
     const t0 = performance.now();
     const atMs = Date.parse(tick.observedAt);
     const all = features.userIds();
@@ -203,7 +245,7 @@ export class TickDecider {
       n,
       x,
       skipped,
-      timings: { gateMs: t1 - t0, vectorsMs: t2 - t1, scoreMs: 0, policyMs: 0 },
+      timings: { gateMs: t1 - t0, vectorsMs: t2 - t1, scoreMs: 0, policyMs: 0, shadowMs: 0 },
     };
   }
 
@@ -218,19 +260,19 @@ export class TickDecider {
     };
   }
 
-  /** The policy per scored user, reasons for the suggested ones, the shadow comparison. */
+  /**
+   * The policy per scored user; then, over the cap (`maxPerTick`), the most probable suggestions
+   * are kept and the others deferred; reasons and events for the kept ones.
+   */
   private finish(p: Prepared, scored: Scored, scoreStart: number): TickReport {
     const { features, config } = this.o;
     const { tick, atMs, users, n, x } = p;
     const { scorer, probs, fallback } = scored;
     const nf = features.featureNames.length;
-    const gated = p.total - n;
-    const shadow =
-      scorer.kind === 'model' && config.shadowRules
-        ? this.check(this.o.rules, this.score(this.o.rules, x, n, 'shadowProbs'), n)
-        : undefined;
     const t = performance.now();
     p.timings.scoreMs = t - scoreStart;
+    const withShadow = scorer.kind === 'model' && config.shadowRules;
+    const modelSides = withShadow ? new Uint8Array(n) : undefined;
 
     const report: TickReport = {
       tickId: tick.id,
@@ -241,83 +283,127 @@ export class TickDecider {
       ...(fallback !== undefined ? { fallback } : {}),
       decided: [],
       skipped: p.skipped,
-      // A gated user is silent whoever scores: the rules agree.
-      ...(shadow ? { shadow: { agree: gated, modelOnly: 0, rulesOnly: 0, differentSide: 0 } } : {}),
       timings: p.timings,
     };
-    const differences: { userId: string; model: Side | null; rules: Side | null }[] = [];
-    const createdMs = this.now();
-    const createdAt = new Date(createdMs).toISOString();
-    const expiresAt = new Date(createdMs + config.outcomeHorizonHours * 3_600_000).toISOString();
+    const policy = scorer.kind === 'model' ? config.policy : this.rulesPolicy();
+    const due: { i: number; d: Suggestion }[] = [];
     for (let i = 0; i < n; i++) {
-      const userId = users[i]!;
       const d = this.decideUser(
-        userId,
+        users[i]!,
         probs[3 * i + 1]!,
         probs[3 * i + 2]!,
         tick,
         atMs,
-        scorer.kind === 'model' ? config.policy : this.rulesPolicy(),
+        policy,
       );
       if (d.action === 'suggest') {
-        const row = x.subarray(i * nf, (i + 1) * nf);
-        const pf = features.portfolio(userId)!;
-        const id = newEventId(createdMs);
-        report.decided.push({
-          event: {
-            type: 'Recommendation',
-            version: 1,
-            id,
-            userId,
-            side: d.side,
-            probability: d.probability,
-            scorer: report.scorer,
-            ...(scorer.group !== undefined ? { modelGroup: scorer.group } : {}),
-            modelVersion: scorer.version,
-            priceTickId: tick.id,
-            priceCopCents: d.priceCopCents,
-            suggestedAmountUsdCents: d.amountUsdCents,
-            reasons: scorer.reasons(row, d.side, d.probability),
-            createdAt,
-            expiresAt,
-            ingestedAt: createdAt,
-          },
-          last: {
-            id,
-            side: d.side,
-            atMs,
-            priceCopCents: d.priceCopCents,
-            copCents: pf.copCents,
-            usdCents: pf.usdCents,
-          },
-        });
+        due.push({ i, d });
+        if (modelSides) modelSides[i] = SIDE_CODE[d.side];
       } else {
         report.skipped[d.why]++;
       }
-      if (shadow && report.shadow) {
-        const r = this.decideUser(
+    }
+    const cap = config.policy.maxPerTick;
+    if (cap > 0 && due.length > cap) {
+      // The most probable first; equal ones in user order (a stable sort).
+      due.sort((a, b) => b.d.probability - a.d.probability);
+      report.skipped.deferred += due.length - cap;
+      due.length = cap;
+    }
+    const createdMs = this.now();
+    const createdAt = new Date(createdMs).toISOString();
+    const expiresAt = new Date(createdMs + config.outcomeHorizonHours * 3_600_000).toISOString();
+    for (const { i, d } of due) {
+      const userId = users[i]!;
+      const row = x.subarray(i * nf, (i + 1) * nf);
+      const pf = features.portfolio(userId)!;
+      const id = newEventId(createdMs);
+      report.decided.push({
+        event: {
+          type: 'Recommendation',
+          version: 1,
+          id,
           userId,
-          shadow[3 * i + 1]!,
-          shadow[3 * i + 2]!,
-          tick,
+          side: d.side,
+          probability: d.probability,
+          scorer: report.scorer,
+          ...(scorer.group !== undefined ? { modelGroup: scorer.group } : {}),
+          modelVersion: scorer.version,
+          priceTickId: tick.id,
+          priceCopCents: d.priceCopCents,
+          suggestedAmountUsdCents: d.amountUsdCents,
+          reasons: scorer.reasons(row, d.side, d.probability),
+          createdAt,
+          expiresAt,
+          ingestedAt: createdAt,
+        },
+        last: {
+          id,
+          side: d.side,
           atMs,
-          this.rulesPolicy(),
-        );
-        const ms = d.action === 'suggest' ? d.side : null;
-        const rs = r.action === 'suggest' ? r.side : null;
-        if (ms === rs) report.shadow.agree++;
-        else {
-          if (ms && rs) report.shadow.differentSide++;
-          else if (ms) report.shadow.modelOnly++;
-          else report.shadow.rulesOnly++;
-          if (differences.length < 200) differences.push({ userId, model: ms, rules: rs });
+          priceCopCents: d.priceCopCents,
+          copCents: pf.copCents,
+          usdCents: pf.usdCents,
+        },
+      });
+    }
+    this.pendingShadow = modelSides
+      ? {
+          p,
+          modelSides,
+          lastBefore: new Map(
+            report.decided.map((d) => [d.event.userId, this.o.lastOf(d.event.userId)]),
+          ),
         }
+      : undefined;
+    p.timings.policyMs = performance.now() - t;
+    return report;
+  }
+
+  /**
+   * The rules' shadow of the last tick decided: they score the same rows and their policy
+   * decisions are compared with the model's (disagreements logged at debug). `undefined` when
+   * the last tick had no shadow (the rules served, or `shadowRules` is off) or it was already
+   * compared. Its time is added to the tick's `shadowMs`.
+   */
+  compareShadow(): ShadowReport | undefined {
+    const pending = this.pendingShadow;
+    if (!pending) return undefined;
+    this.pendingShadow = undefined;
+    const t = performance.now();
+    const { p, modelSides, lastBefore } = pending;
+    const { tick, atMs, users, n } = p;
+    const rules = this.o.rules;
+    const shadow = this.check(rules, this.score(rules, p.x, n, 'shadowProbs'), n);
+    // A gated user is silent whoever scores: the rules agree.
+    const report: ShadowReport = {
+      agree: p.total - n,
+      modelOnly: 0,
+      rulesOnly: 0,
+      differentSide: 0,
+    };
+    const differences: { userId: string; model: Side | null; rules: Side | null }[] = [];
+    const policy = this.rulesPolicy();
+    // The rules decide on the state the model decided on, not the one its suggestions left.
+    this.lastOverride = lastBefore;
+    for (let i = 0; i < n; i++) {
+      const userId = users[i]!;
+      const r = this.decideUser(userId, shadow[3 * i + 1]!, shadow[3 * i + 2]!, tick, atMs, policy);
+      const ms = SIDE_OF[modelSides[i]!]!;
+      const rs = r.action === 'suggest' ? r.side : null;
+      if (ms === rs) report.agree++;
+      else {
+        if (ms && rs) report.differentSide++;
+        else if (ms) report.modelOnly++;
+        else report.rulesOnly++;
+        if (differences.length < 200) differences.push({ userId, model: ms, rules: rs });
       }
     }
+    this.lastOverride = undefined;
     if (differences.length > 0 && this.logger.isLevelEnabled('debug')) {
       this.logger.debug({ tick: tick.id, differences }, 'model and rules disagree (shadow)');
     }
-    p.timings.policyMs = performance.now() - t;
+    p.timings.shadowMs += performance.now() - t;
     return report;
   }
 
@@ -369,18 +455,32 @@ export class TickDecider {
   ): SkipReason | undefined {
     const p = this.o.features.portfolio(userId);
     if (!p) return 'no-funds';
-    return gate(this.gateInput(userId, p, tick, atMs), policy, this.clock);
+    return gate(this.input(userId, p, tick, atMs, 0, 0, undefined), policy, this.clock);
   }
 
-  /** What the gate and the policy both read of a user at a tick. */
-  private gateInput(userId: string, p: Portfolio, tick: PriceTick, atMs: number): GateInput {
+  /**
+   * What the gate and the policy read of a user at a tick. One object literal of one shape for
+   * both (no spread: building it is most of the policy's cost per user).
+   */
+  private input(
+    userId: string,
+    p: Portfolio,
+    tick: PriceTick,
+    atMs: number,
+    pBuy: number,
+    pSell: number,
+    typicalTicketUsdCents: number | undefined,
+  ): PolicyInput {
     return {
+      pBuy,
+      pSell,
       copCents: p.copCents,
       usdCents: p.usdCents,
+      typicalTicketUsdCents,
       bidCopCents: tick.bidCopCents,
       askCopCents: tick.askCopCents,
       atMs,
-      last: this.o.lastOf(userId),
+      last: this.lastOverride?.has(userId) ? this.lastOverride.get(userId) : this.o.lastOf(userId),
       quietHours: this.o.preferences?.quietHours(userId),
     };
   }
@@ -406,15 +506,7 @@ export class TickDecider {
     if (pBuy < policy.thresholds.buy && pSell < policy.thresholds.sell) return SILENT;
     const p = this.o.features.portfolio(userId);
     if (!p) return { action: 'skip', why: 'no-funds' };
-    return decide(
-      {
-        ...this.gateInput(userId, p, tick, atMs),
-        pBuy,
-        pSell,
-        typicalTicketUsdCents: this.o.features.typicalTicketUsdCents(userId),
-      },
-      policy,
-      this.clock,
-    );
+    const ticket = this.o.features.typicalTicketUsdCents(userId);
+    return decide(this.input(userId, p, tick, atMs, pBuy, pSell, ticket), policy, this.clock);
   }
 }
