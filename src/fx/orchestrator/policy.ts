@@ -40,12 +40,7 @@ export interface PolicyInput {
  * due but the tick's cap (`maxPerTick`) was reached by more probable ones.
  */
 export type SkipReason =
-  | 'below-threshold'
-  | 'no-funds'
-  | 'quiet-hours'
-  | 'cooldown'
-  | 'repeat'
-  | 'deferred';
+  'below-threshold' | 'no-funds' | 'quiet-hours' | 'cooldown' | 'repeat' | 'deferred';
 
 export type PolicyDecision =
   | {
