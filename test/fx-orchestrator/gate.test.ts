@@ -107,8 +107,15 @@ describe('tick decider: gated users are never scored', () => {
         asked.push([...users]);
         return features.vectors(users, atMs, out);
       },
+      vectorsAt: (positions: Int32Array, n: number, atMs: number, out?: Float32Array) => {
+        const ids = features.userIds();
+        asked.push(Array.from(positions.subarray(0, n), (k) => ids[k]!));
+        return features.vectorsAt(positions, n, atMs, out);
+      },
       portfolio: (u: string) => features.portfolio(u),
+      portfolioAt: (k: number) => features.portfolioAt(k),
       typicalTicketUsdCents: (u: string) => features.typicalTicketUsdCents(u),
+      typicalTicketAt: (k: number) => features.typicalTicketAt(k),
     };
     const calls: number[] = [];
     const lasts = new Map<string, LastSuggestion>([

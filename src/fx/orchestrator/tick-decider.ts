@@ -83,8 +83,9 @@ interface Prepared {
   tick: PriceTick;
   atMs: number;
   total: number;
-  /** The users to score, in row order of `x`. */
+  /** The users to score, in row order of `x`, and their positions in `userIds()`. */
   users: readonly string[];
+  positions: Int32Array;
   n: number;
   x: Float32Array;
   skipped: Record<SkipReason, number>;
@@ -157,6 +158,7 @@ type Suggestion = Extract<PolicyDecision, { action: 'suggest' }>;
  */
 export class TickDecider {
   private x: Float32Array = new Float32Array(new SharedArrayBuffer(0));
+  private positions = new Int32Array(0);
   private probs = new Float64Array(0);
   private shadowProbs = new Float64Array(0);
   private readonly clock = new LocalClock();
@@ -223,10 +225,13 @@ export class TickDecider {
     const all = features.userIds();
     const skipped = emptySkips();
     const users: string[] = [];
-    for (const userId of all) {
-      const why = this.gateUser(userId, tick, atMs, config.policy);
+    if (this.positions.length < all.length) this.positions = new Int32Array(all.length);
+    const positions = this.positions;
+    for (let k = 0; k < all.length; k++) {
+      const userId = all[k]!;
+      const why = this.gateUser(userId, k, tick, atMs, config.policy);
       if (why) skipped[why]++;
-      else users.push(userId);
+      else positions[users.push(userId) - 1] = k;
     }
     const t1 = performance.now();
     const n = users.length;
@@ -235,13 +240,14 @@ export class TickDecider {
       // Shared memory: the parallel predictor's workers read the rows without a copy.
       this.x = new Float32Array(new SharedArrayBuffer(Math.ceil(n * 1.25) * nf * 4));
     }
-    const x = n > 0 ? features.vectors(users, atMs, this.x) : this.x;
+    const x = n > 0 ? features.vectorsAt(positions, n, atMs, this.x) : this.x;
     const t2 = performance.now();
     return {
       tick,
       atMs,
       total: all.length,
       users,
+      positions,
       n,
       x,
       skipped,
@@ -290,6 +296,7 @@ export class TickDecider {
     for (let i = 0; i < n; i++) {
       const d = this.decideUser(
         users[i]!,
+        p.positions[i]!,
         probs[3 * i + 1]!,
         probs[3 * i + 2]!,
         tick,
@@ -316,7 +323,7 @@ export class TickDecider {
     for (const { i, d } of due) {
       const userId = users[i]!;
       const row = x.subarray(i * nf, (i + 1) * nf);
-      const pf = features.portfolio(userId)!;
+      const pf = features.portfolioAt(p.positions[i]!)!;
       const id = newEventId(createdMs);
       report.decided.push({
         event: {
@@ -388,7 +395,15 @@ export class TickDecider {
     this.lastOverride = lastBefore;
     for (let i = 0; i < n; i++) {
       const userId = users[i]!;
-      const r = this.decideUser(userId, shadow[3 * i + 1]!, shadow[3 * i + 2]!, tick, atMs, policy);
+      const r = this.decideUser(
+        userId,
+        p.positions[i]!,
+        shadow[3 * i + 1]!,
+        shadow[3 * i + 2]!,
+        tick,
+        atMs,
+        policy,
+      );
       const ms = SIDE_OF[modelSides[i]!]!;
       const rs = r.action === 'suggest' ? r.side : null;
       if (ms === rs) report.agree++;
@@ -449,11 +464,12 @@ export class TickDecider {
   /** The policy's checks that need no scores (see {@link gate}); no portfolio = no funds. */
   private gateUser(
     userId: string,
+    position: number,
     tick: PriceTick,
     atMs: number,
     policy: OrchestratorConfig['policy'],
   ): SkipReason | undefined {
-    const p = this.o.features.portfolio(userId);
+    const p = this.o.features.portfolioAt(position);
     if (!p) return 'no-funds';
     return gate(this.input(userId, p, tick, atMs, 0, 0, undefined), policy, this.clock);
   }
@@ -497,6 +513,7 @@ export class TickDecider {
 
   private decideUser(
     userId: string,
+    position: number,
     pBuy: number,
     pSell: number,
     tick: PriceTick,
@@ -504,9 +521,9 @@ export class TickDecider {
     policy: PolicyConfig,
   ): PolicyDecision {
     if (pBuy < policy.thresholds.buy && pSell < policy.thresholds.sell) return SILENT;
-    const p = this.o.features.portfolio(userId);
+    const p = this.o.features.portfolioAt(position);
     if (!p) return { action: 'skip', why: 'no-funds' };
-    const ticket = this.o.features.typicalTicketUsdCents(userId);
+    const ticket = this.o.features.typicalTicketAt(position);
     return decide(this.input(userId, p, tick, atMs, pBuy, pSell, ticket), policy, this.clock);
   }
 }

@@ -25,6 +25,16 @@ export interface OnlineFeatureSource {
   portfolio(userId: string): Portfolio | undefined;
   /** The user's typical ticket (median or mean USD cents of recent trades), undefined without trades. */
   typicalTicketUsdCents(userId: string): number | undefined;
+  /*
+   * The same by position in `userIds()` (the orchestrator's per-tick path over every user: no
+   * lookup by id). Positions stay valid as users are added: new ones come at the end.
+   */
+  /** {@link vectors} of the users at `positions[0 … n)`. */
+  vectorsAt(positions: Int32Array, n: number, atMs: number, out?: Float32Array): Float32Array;
+  /** {@link portfolio} of the user at `position`. */
+  portfolioAt(position: number): Portfolio | undefined;
+  /** {@link typicalTicketUsdCents} of the user at `position`. */
+  typicalTicketAt(position: number): number | undefined;
 }
 
 interface UserEntry {
@@ -60,6 +70,8 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
   private readonly clock: LocalClock;
   private readonly users = new Map<string, UserEntry>();
   private ids: string[] | undefined;
+  /** The entries in `ids` order. */
+  private list: UserEntry[] = [];
   private ticksSincePrune = 0;
 
   constructor(options: OnlineFeatureStoreOptions = {}) {
@@ -149,7 +161,11 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
   }
 
   userIds(): readonly string[] {
-    this.ids ??= [...this.users.keys()];
+    if (!this.ids) {
+      // Map order is insertion order: earlier positions never move.
+      this.ids = [...this.users.keys()];
+      this.list = [...this.users.values()];
+    }
     return this.ids;
   }
 
@@ -165,13 +181,39 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
     return x;
   }
 
+  vectorsAt(positions: Int32Array, n: number, atMs: number, out?: Float32Array): Float32Array {
+    const size = n * NUM_FEATURES;
+    const x = out && out.length >= size ? out : new Float32Array(size);
+    const market = this.market.snapshot(atMs);
+    const time = this.clock.at(atMs);
+    const list = this.entries();
+    for (let i = 0; i < n; i++) {
+      const entry = list[positions[i]!];
+      writeFeatures(x, i * NUM_FEATURES, atMs, entry?.trades, entry?.portfolio, market, time);
+    }
+    return x;
+  }
+
   portfolio(userId: string): Portfolio | undefined {
     return this.users.get(userId)?.portfolio;
+  }
+
+  portfolioAt(position: number): Portfolio | undefined {
+    return this.entries()[position]?.portfolio;
   }
 
   /** The median USD cents of the user's trades of the last 90 days. */
   typicalTicketUsdCents(userId: string): number | undefined {
     return this.users.get(userId)?.trades.medianUsdCents();
+  }
+
+  typicalTicketAt(position: number): number | undefined {
+    return this.entries()[position]?.trades.medianUsdCents();
+  }
+
+  private entries(): UserEntry[] {
+    if (!this.ids) this.userIds();
+    return this.list;
   }
 
   private entry(userId: string): UserEntry {

@@ -49,6 +49,8 @@ export class UserTrades {
   readonly windows = new TradeWindows();
   private lastTimeMs = -Infinity;
   private lastId = '';
+  private median: number | undefined;
+  private medianVersion = -1;
 
   /** Trades held (within the retention). */
   get count(): number {
@@ -97,8 +99,16 @@ export class UserTrades {
     return true;
   }
 
-  /** Median USD cents of the trades held; `undefined` without trades. */
+  /** Median USD cents of the trades held; `undefined` without trades. Memoised per version. */
   medianUsdCents(): number | undefined {
+    if (this.medianVersion !== this.version) {
+      this.median = this.computeMedian();
+      this.medianVersion = this.version;
+    }
+    return this.median;
+  }
+
+  private computeMedian(): number | undefined {
     const n = this.count;
     if (n === 0) return undefined;
     const v: number[] = [];

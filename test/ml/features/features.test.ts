@@ -175,6 +175,28 @@ describe('features of a hand-written history', () => {
     expect(online.featureNames).toEqual(FEATURE_NAMES);
   });
 
+  it('by position (the orchestrator path) reads the same as by id, also after new users', () => {
+    const online = new OnlineFeatureStore({ timezone: 'America/Bogota' });
+    for (const e of tinyHistory()) online.observe(e);
+    online.observe(opened(T0 - 2 * D, 'beto', 50_000_000));
+    const ids = online.userIds();
+    expect(ids).toEqual(['ana', 'beto']);
+    const byId = online.vectors(['beto', 'ana'], T0);
+    const byPosition = online.vectorsAt(Int32Array.of(1, 0), 2, T0);
+    expect(Buffer.from(byPosition.buffer)).toEqual(Buffer.from(byId.buffer));
+    expect(online.portfolioAt(0)).toBe(online.portfolio('ana'));
+    expect(online.typicalTicketAt(0)).toBe(5000);
+    expect(online.typicalTicketAt(1)).toBeUndefined();
+    // A new user comes last; earlier positions keep their users. A new trade moves the median.
+    online.observe(opened(T0 - D, 'carla', 1_000_000));
+    online.observe(trade(T0 + 1000, 'ana', 'BUY', 9000, 404000));
+    expect(online.userIds()).toEqual(['ana', 'beto', 'carla']);
+    expect(online.portfolioAt(1)).toBe(online.portfolio('beto'));
+    expect(online.portfolioAt(2)).toBe(online.portfolio('carla'));
+    expect(online.typicalTicketAt(0)).toBe(online.typicalTicketUsdCents('ana'));
+    expect(online.typicalTicketAt(0)).toBe(7000);
+  });
+
   it('refuses a raw row that cannot be an event, naming the table and the row', async () => {
     const lakeDir = path.join(t.dir, 'bad');
     const lake = new LocalFsObjectStore(lakeDir);
