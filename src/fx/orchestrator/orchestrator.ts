@@ -1,7 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import {
-  jsonRecord,
   type EventLog,
   type EventRecord,
   type Position,
@@ -279,20 +278,25 @@ export class OrchestratorCore {
     const report = await this.decider.decideAsync(tick);
     const events = report.decided.map((d) => d.event);
     const t0 = performance.now();
+    // One serialization: the outbox row and the log record are the same bytes.
+    const json = events.map((e) => JSON.stringify(e));
     // Decision and outbox first: after a crash the outbox, not luck, says what was sent.
-    this.o.state.record(report.decided);
+    this.o.state.record(report.decided, json);
     this.pendingTick = undefined;
     const t1 = performance.now();
     try {
-      await this.append(events);
+      await this.appendJson(events, json);
     } catch (err) {
       this.dirty = true;
       throw err;
     }
-    this.o.state.markAppended(events.map((e) => e.id));
     const t2 = performance.now();
     const failuresBefore = this.stats.notifyFailures;
     const notified = await this.notify(events);
+    // Rows notified are gone from the outbox. Until the checkpoint passes this page, a restart
+    // finds these events in the log after it; past it, only `appended` says they are there.
+    const left = events.filter((e) => this.unnotified.has(e.id)).map((e) => e.id);
+    if (left.length > 0) this.o.state.markAppended(left);
     const doneAt = performance.now();
     // The rules' shadow is diagnostics, not a decision: after the hand-off, off its latency.
     const shadow = this.decider.compareShadow();
@@ -322,10 +326,24 @@ export class OrchestratorCore {
   }
 
   private async append(events: readonly Recommendation[]): Promise<void> {
+    await this.appendJson(
+      events,
+      events.map((e) => JSON.stringify(e)),
+    );
+  }
+
+  /** Appends `events` (partition key = user id) as the bytes of `json`. */
+  private async appendJson(
+    events: readonly Recommendation[],
+    json: readonly string[],
+  ): Promise<void> {
     for (let i = 0; i < events.length; i += APPEND_CHUNK) {
-      await this.o.log.appendBatch(
-        events.slice(i, i + APPEND_CHUNK).map((e) => jsonRecord(e.userId, e)),
-      );
+      const end = Math.min(events.length, i + APPEND_CHUNK);
+      const records = [];
+      for (let k = i; k < end; k++) {
+        records.push({ partitionKey: events[k]!.userId, data: Buffer.from(json[k]!, 'utf8') });
+      }
+      await this.o.log.appendBatch(records);
     }
   }
 

@@ -17,9 +17,10 @@ export interface OutboxEntry {
  * with the last suggestions mirrored in memory for the hot path (100,000 users).
  *
  * The outbox makes a crash harmless: a decision is written with its outbox row in one
- * transaction before the append; after the append and after the notification the row moves on.
- * On restart the rows left are appended if the log does not hold them yet (same id and bytes)
- * and notified again (the notifier is idempotent by id).
+ * transaction before the append; once notified, the row is deleted. A row whose notification
+ * failed is marked `appended` before the orchestrator's checkpoint moves past its tick. On
+ * restart, unmarked rows are appended unless the log holds them after the checkpoint (same id
+ * and bytes), and every row left is notified again (the notifier is idempotent by id).
  *
  * `synchronous = NORMAL` (WAL): a process crash loses nothing; a power loss may forget the
  * last commit, which at worst repeats a suggestion.
@@ -103,12 +104,20 @@ export class SqliteOrchestratorState {
     return this.lasts.size;
   }
 
-  /** Records decisions and their outbox rows, all or nothing. */
-  record(entries: readonly { event: Recommendation; last: LastSuggestion }[]): void {
+  /**
+   * Records decisions and their outbox rows, all or nothing.
+   * @param json each event as `JSON.stringify` gives it, when the caller has it already (the
+   *   bytes it appends to the log)
+   */
+  record(
+    entries: readonly { event: Recommendation; last: LastSuggestion }[],
+    json?: readonly string[],
+  ): void {
     if (entries.length === 0) return;
     this.db.transaction(() => {
-      for (const { event, last } of entries) {
-        this.stmt.insertOutbox.run(event.id, JSON.stringify(event));
+      for (let i = 0; i < entries.length; i++) {
+        const { event, last } = entries[i]!;
+        this.stmt.insertOutbox.run(event.id, json?.[i] ?? JSON.stringify(event));
         this.stmt.upsertLast.run(
           event.userId,
           last.id,
