@@ -1,10 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
-import {
-  type EventLog,
-  type EventRecord,
-  type Position,
-} from '../event-log/event-log.js';
+import { type EventLog, type EventRecord, type Position } from '../event-log/event-log.js';
 import { fxEventSchema, type FxEvent, type PriceTick, type Recommendation } from '../events.js';
 import { isValidFxEvent } from '../processor/fast-validate.js';
 import { notificationOf } from './notification.js';
@@ -112,6 +108,24 @@ function parseEvent(record: EventRecord): FxEvent | undefined {
 }
 
 const APPEND_CHUNK = 5000;
+
+/** How `JSON.stringify` starts a Recommendation (its first key is `type`). */
+const RECOMMENDATION_PREFIX = Buffer.from('{"type":"Recommendation",', 'utf8');
+
+/**
+ * The event of a record, `'recommendation'` for one the orchestrator appended itself (nothing
+ * the features use: recognised by its first bytes, not parsed), `undefined` when invalid.
+ */
+function readEvent(record: EventRecord): FxEvent | 'recommendation' | undefined {
+  const d = record.data;
+  if (
+    d.length > RECOMMENDATION_PREFIX.length &&
+    RECOMMENDATION_PREFIX.compare(d, 0, RECOMMENDATION_PREFIX.length) === 0
+  ) {
+    return 'recommendation';
+  }
+  return parseEvent(record);
+}
 
 /**
  * The inference orchestrator's core: a named, checkpointed consumer of the EventLog. Every
@@ -242,10 +256,10 @@ export class OrchestratorCore {
     const page = await this.o.log.read(this.cursor, { max: this.o.readMax ?? 1000 });
     if (page.records.length === 0) return 0;
     const readAt = performance.now();
-    const events: (FxEvent | undefined)[] = page.records.map(parseEvent);
+    const events = page.records.map(readEvent);
     let lastTick = -1;
     events.forEach((e, i) => {
-      if (e?.type === 'PriceTick') lastTick = i;
+      if (e !== 'recommendation' && e?.type === 'PriceTick') lastTick = i;
     });
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
@@ -257,7 +271,7 @@ export class OrchestratorCore {
         continue;
       }
       // Recommendations carry nothing the features use.
-      if (e.type === 'Recommendation') continue;
+      if (e === 'recommendation' || e.type === 'Recommendation') continue;
       this.o.features.observe(e);
       if (e.type !== 'PriceTick') continue;
       this.stats.ticks++;

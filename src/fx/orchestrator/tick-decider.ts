@@ -76,7 +76,13 @@ export interface TickReport {
 
 /** Scores model rows off the calling thread (the orchestrator's parallel predictor). */
 export interface ModelPool {
-  predict(model: ScoringModel, x: Float32Array, nRows: number): Promise<Float64Array>;
+  /** `out`: a buffer to reuse, when the pool can write into it. */
+  predict(
+    model: ScoringModel,
+    x: Float32Array,
+    nRows: number,
+    out?: Float64Array,
+  ): Promise<Float64Array>;
 }
 
 interface Prepared {
@@ -159,6 +165,7 @@ type Suggestion = Extract<PolicyDecision, { action: 'suggest' }>;
 export class TickDecider {
   private x: Float32Array = new Float32Array(new SharedArrayBuffer(0));
   private positions = new Int32Array(0);
+  private poolProbs = new Float64Array(new SharedArrayBuffer(0));
   private probs = new Float64Array(0);
   private shadowProbs = new Float64Array(0);
   private readonly clock = new LocalClock();
@@ -206,7 +213,7 @@ export class TickDecider {
       const scorer = this.o.models?.current() ?? this.o.rules;
       const probs =
         this.o.pool && scorer.model && p.n > 0
-          ? await this.o.pool.predict(scorer.model, p.x, p.n)
+          ? await this.o.pool.predict(scorer.model, p.x, p.n, this.sharedProbs(p.n))
           : this.score(scorer, p.x, p.n);
       scored = { scorer, probs: this.check(scorer, probs, p.n) };
     } catch (err) {
@@ -420,6 +427,14 @@ export class TickDecider {
     }
     p.timings.shadowMs += performance.now() - t;
     return report;
+  }
+
+  /** A shared buffer for `n` rows of probabilities, reused across ticks. */
+  private sharedProbs(n: number): Float64Array {
+    if (this.poolProbs.length < n * 3) {
+      this.poolProbs = new Float64Array(new SharedArrayBuffer(Math.ceil(n * 1.25) * 3 * 8));
+    }
+    return this.poolProbs;
   }
 
   /** Scores `n` rows synchronously, in batches of `scoreBatchSize`, into `buffer`. */

@@ -143,13 +143,15 @@ export class ParallelPredictor {
 
   /**
    * Probabilities for `nRows` rows, identical to `model.predict(x, nRows)`. The result lives in
-   * a new `SharedArrayBuffer`.
+   * `out` when it can (a `SharedArrayBuffer` from its start, long enough), else in a new one.
    * @param x row-major `nRows × numFeature` features, NaN = missing; not copied when it already
    *   lives in a `SharedArrayBuffer`. Must not change until the promise settles.
+   * @param out where to write, reused across calls (a caller predicting every tick allocates no
+   *   new shared buffer each time)
    * @returns `nRows × outputsPerRow` probabilities (row-major)
    */
-  predict(x: Float32Array, nRows: number): Promise<Float64Array> {
-    return this.enqueue(() => this.runPredict(x, nRows));
+  predict(x: Float32Array, nRows: number, out?: Float64Array): Promise<Float64Array> {
+    return this.enqueue(() => this.runPredict(x, nRows, out));
   }
 
   /**
@@ -188,7 +190,11 @@ export class ParallelPredictor {
     return run;
   }
 
-  private async runPredict(x: Float32Array, nRows: number): Promise<Float64Array> {
+  private async runPredict(
+    x: Float32Array,
+    nRows: number,
+    into: Float64Array | undefined,
+  ): Promise<Float64Array> {
     const model = this.current;
     const { numFeature: nf, outputsPerRow: k } = model;
     if (!Number.isInteger(nRows) || nRows < 0) throw new RangeError(`nRows ${nRows} is invalid`);
@@ -197,7 +203,13 @@ export class ParallelPredictor {
         `x has ${x.length} values; ${nRows} rows × ${nf} features need ${nRows * nf}`,
       );
     }
-    const out = new Float64Array(new SharedArrayBuffer(nRows * k * 8));
+    const out =
+      into &&
+      into.buffer instanceof SharedArrayBuffer &&
+      into.byteOffset === 0 &&
+      into.length >= nRows * k
+        ? into
+        : new Float64Array(new SharedArrayBuffer(nRows * k * 8));
     const live = this.liveSlots();
     if (nRows < MIN_PARALLEL_ROWS || live.length === 0) {
       model.predict(x, nRows, out);
