@@ -106,6 +106,42 @@ describe('the per-tick cap on new suggestions', () => {
     expect(byRules.decided.map((d) => d.event.userId)).toEqual(features.userIds().slice(0, 3));
   });
 
+  it('over the cap with ties at the cut: the more probable, then the tied in user order', () => {
+    const { features, scorer } = setup();
+    const t = tick(T, 400_000);
+    features.observe(t);
+    const order = features.userIds();
+    // u1, u4, u7 at 0.8; everyone else at 0.5: a cap of 5 keeps the three, then u0 and u2.
+    const tied: Scorer = {
+      ...scorer,
+      score: (_x, n, out = new Float64Array(n * 3)) => {
+        for (let i = 0; i < n; i++) {
+          const p = [1, 4, 7].includes(Number(order[i]!.slice(1))) ? 0.8 : 0.5;
+          out.set([1 - p - 0.01, p, 0.01], 3 * i);
+        }
+        return out;
+      },
+    };
+    const config = defaultOrchestratorConfig();
+    config.policy.maxPerTick = 5;
+    const report = new TickDecider({
+      features,
+      models: { current: () => tied },
+      rules: rulesScorer(features.featureNames),
+      config,
+      lastOf: () => undefined,
+      now: () => T,
+    }).decide(t);
+    expect(report.decided.map((d) => d.event.userId).sort()).toEqual([
+      'u0',
+      'u1',
+      'u2',
+      'u4',
+      'u7',
+    ]);
+    expect(report.skipped.deferred).toBe(5);
+  });
+
   it('compares the shadow on the state the model decided on, counting deferred as suggested', () => {
     const { features, scorer } = setup();
     const t = tick(T, 400_000);

@@ -153,6 +153,31 @@ const SILENT: PolicyDecision = { action: 'skip', why: 'below-threshold' };
 
 type Suggestion = Extract<PolicyDecision, { action: 'suggest' }>;
 
+/** A suggestion due to scored user `i`. */
+interface Due {
+  i: number;
+  d: Suggestion;
+}
+
+/**
+ * The `cap` most probable of `due` (`due.length > cap`), in their order: those above the
+ * cap-th largest probability, then those equal to it in user order, as a stable sort by
+ * descending probability would keep them. A native numeric sort finds that probability (a
+ * comparator sort of 30,000 objects took tens of milliseconds).
+ */
+function mostProbable(due: readonly Due[], cap: number): Due[] {
+  const sorted = Float64Array.from(due, (e) => e.d.probability).sort();
+  const cut = sorted[sorted.length - cap]!;
+  let ties = cap;
+  for (const e of due) if (e.d.probability > cut) ties--;
+  const kept: Due[] = [];
+  for (const e of due) {
+    const p = e.d.probability;
+    if (p > cut || (p === cut && ties-- > 0)) kept.push(e);
+  }
+  return kept;
+}
+
 /**
  * Decides one price tick for every user the feature source knows. Users the policy must skip
  * whatever their scores (no funds, quiet hours, cooldown: see `gate`) are counted and left out;
@@ -312,7 +337,7 @@ export class TickDecider {
       timings: p.timings,
     };
     const policy = scorer.kind === 'model' ? config.policy : this.rulesPolicy();
-    const due: { i: number; d: Suggestion }[] = [];
+    let due: Due[] = [];
     for (let i = 0; i < n; i++) {
       const d = this.decideUser(
         users[i]!,
@@ -332,10 +357,8 @@ export class TickDecider {
     }
     const cap = config.policy.maxPerTick;
     if (cap > 0 && due.length > cap) {
-      // The most probable first; equal ones in user order (a stable sort).
-      due.sort((a, b) => b.d.probability - a.d.probability);
       report.skipped.deferred += due.length - cap;
-      due.length = cap;
+      due = mostProbable(due, cap);
     }
     const createdMs = this.now();
     const createdAt = new Date(createdMs).toISOString();

@@ -1,4 +1,8 @@
-import { addTreeContributions, nodeMeanValues } from './contributions.js';
+import {
+  addContributions,
+  packContributionTrees,
+  type PackedContributionTrees,
+} from './contributions.js';
 import { ModelFormatError } from './errors.js';
 import {
   buildMarginKernel,
@@ -31,7 +35,7 @@ export class GbdtModel {
   /** Starting margin of every output (base_score, as a margin). */
   readonly baseMargin: number;
   private kernel: MarginKernel | undefined;
-  private means: Float32Array[] | undefined;
+  private packed: PackedContributionTrees | undefined;
 
   /** Use {@link GbdtModel.fromXgboostJson}, {@link GbdtModel.parse} or `trainGbdt`. */
   constructor(
@@ -151,13 +155,8 @@ export class GbdtModel {
     for (let i = 0; i < nf; i++) x[i] = row[i]!;
     const out = new Float64Array((nf + 1) * this.outputsPerRow);
     for (let c = 0; c < this.outputsPerRow; c++) out[c * (nf + 1) + nf] = this.baseMargin;
-    this.means ??= this.data.trees.map(nodeMeanValues);
-    const trees = this.data.trees;
-    for (let i = 0; i < trees.length; i++) {
-      const c = this.data.treeInfo[i]!;
-      if (output !== undefined && c !== output) continue;
-      addTreeContributions(trees[i]!, this.means[i]!, x, out, c * (nf + 1), nf);
-    }
+    this.packed ??= packContributionTrees(this.data.trees, this.data.treeInfo);
+    addContributions(this.packed, x, out, nf, output);
     return out;
   }
 }
