@@ -5,7 +5,8 @@
  * cap of new suggestions per tick; `--max-per-tick 0` lifts it).
  *
  * Builds the online feature store directly from synthesized history (a week of market ticks,
- * an account and a few trades per user), trains a real GBDT with `trainGbdt`, then runs the live
+ * an account and a few trades per user), trains a real GBDT with `trainGbdt` in a child process
+ * (as `corriente fx train` would: its memory is not in the RSS measured), then runs the live
  * orchestrator on a disk event log with the real embedded notifier (SQLite queue + in-app hub).
  * Each tick is appended to the log; the latency runs from just before the append to the moment
  * every decision is made, every recommendation appended and every notification durably queued
@@ -15,9 +16,11 @@
  * baselines measured in the same run over the same users: the bare `vectors()` call and the
  * bare model `predict` over all rows. Targets: p99 ≤ 500 ms, RSS ≤ 600 MB.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DiskEventLog } from '../fx/event-log/disk/disk-event-log.js';
 import { jsonRecord } from '../fx/event-log/event-log.js';
 import { newEventId, totalCopCents, type PriceTick } from '../fx/events.js';
@@ -32,7 +35,7 @@ import {
   type TickOutcome,
 } from '../fx/orchestrator/index.js';
 import { OnlineFeatureStore } from '../ml/features/index.js';
-import { trainGbdt } from '../ml/gbdt/index.js';
+import { GbdtModel, trainGbdt } from '../ml/gbdt/index.js';
 import { Prng } from '../util/prng.js';
 
 function arg(name: string, fallback: number, min = 1): number {
@@ -151,6 +154,49 @@ function buildFeatures(
   return { features, mid };
 }
 
+/**
+ * The child's job: the same users (same seed and clock), a model trained on their vectors at
+ * four instants of the last three days (so the market features vary), labelled by a
+ * habit-plus-market rule, written as XGBoost JSON to `file`.
+ */
+function trainTo(file: string, now: number): void {
+  const rnd = new Prng(7);
+  const { features } = buildFeatures(now - 31 * 24 * HOUR, now, rnd);
+  const users = features.userIds();
+  const nf = features.featureNames.length;
+  const perInstant = Math.min(users.length, 5_000);
+  const instants = [now - 1000, now - 6 * HOUR, now - 24 * HOUR, now - 72 * HOUR];
+  const rows = perInstant * instants.length;
+  const x = new Float32Array(rows * nf);
+  instants.forEach((at, k) => {
+    const from = (k * perInstant) % Math.max(1, users.length - perInstant + 1);
+    x.set(features.vectors(users.slice(from, from + perInstant), at), k * perInstant * nf);
+  });
+  const y = new Uint8Array(rows);
+  const r24 = features.featureNames.indexOf('retorno_24h');
+  const buys = features.featureNames.indexOf('compras_30d');
+  const sells = features.featureNames.indexOf('ventas_30d');
+  for (let i = 0; i < rows; i++) {
+    const drift = x[i * nf + r24]! + (rnd.next() - 0.5) * 0.02;
+    const b = x[i * nf + buys]! + rnd.next() * 2;
+    const s = x[i * nf + sells]! + rnd.next() * 2;
+    y[i] = drift < -0.004 && b > 2.5 ? 1 : drift > 0.004 && s > 2.5 ? 2 : 0;
+  }
+  const model = trainGbdt({
+    x,
+    y,
+    nRows: rows,
+    nFeatures: nf,
+    featureNames: features.featureNames,
+    objective: 'multi:softprob',
+    numClass: 3,
+    nEstimators: TREES,
+    maxDepth: DEPTH,
+    seed: 1,
+  }).model;
+  writeFileSync(file, model.toXgboostText());
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'corriente-bench-tick-'));
   const rnd = new Prng(7);
@@ -164,34 +210,23 @@ async function main(): Promise<void> {
       `feature store: ${users.length} users in ${(performance.now() - t0).toFixed(0)} ms`,
     );
 
-    // Train on the users' vectors at a few past times, labelled by a habit-plus-market rule.
+    // The model is trained in a child process, as `corriente fx train` would: its memory is
+    // not the orchestrator's.
     t0 = performance.now();
-    const sample = Math.min(users.length, 20_000);
-    const x = features.vectors(users.slice(0, sample), now - 1000);
-    const y = new Uint8Array(sample);
-    const r24 = features.featureNames.indexOf('retorno_24h');
-    const buys = features.featureNames.indexOf('compras_30d');
-    const sells = features.featureNames.indexOf('ventas_30d');
-    for (let i = 0; i < sample; i++) {
-      const drift = x[i * nf + r24]! + (rnd.next() - 0.5) * 0.02;
-      const b = x[i * nf + buys]! + rnd.next() * 2;
-      const s = x[i * nf + sells]! + rnd.next() * 2;
-      y[i] = drift < -0.004 && b > 2.5 ? 1 : drift > 0.004 && s > 2.5 ? 2 : 0;
-    }
-    const model = trainGbdt({
-      x,
-      y,
-      nRows: sample,
-      nFeatures: nf,
-      featureNames: features.featureNames,
-      objective: 'multi:softprob',
-      numClass: 3,
-      nEstimators: TREES,
-      maxDepth: DEPTH,
-      seed: 1,
-    }).model;
+    const modelFile = path.join(dir, 'model.json');
+    const child = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        ...['--train-to', modelFile, '--now', String(now)],
+        ...['--users', String(USERS), '--trees', String(TREES), '--depth', String(DEPTH)],
+      ],
+      { stdio: 'inherit' },
+    );
+    if (child.status !== 0) throw new Error(`training child failed (${child.status})`);
+    const model = GbdtModel.parse(readFileSync(modelFile, 'utf8'));
     console.log(
-      `model: ${TREES} trees, depth ${DEPTH}, trained in ${(performance.now() - t0).toFixed(0)} ms`,
+      `model: ${TREES} trees, depth ${DEPTH}, trained in a child process in ${(performance.now() - t0).toFixed(0)} ms`,
     );
 
     // Baselines over the same users.
@@ -301,4 +336,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const trainFile = process.argv.indexOf('--train-to');
+if (trainFile >= 0) trainTo(process.argv[trainFile + 1]!, arg('now', 0));
+else await main();
