@@ -160,6 +160,7 @@ export class FxDecisions {
     return (
       `${model}; ${s.recommendations} recommendations (${s.byScorer.model} model, ${s.byScorer.reglas} rules), ` +
       `${s.notified} notified` +
+      (s.deferred > 0 ? `, ${s.deferred} deferred by the per-tick cap` : '') +
       (s.lastError ? `; last orchestrator error: ${s.lastError}` : '')
     );
   }

@@ -6,6 +6,7 @@ import { EmbeddedNotifier } from '../../src/fx/notify/embedded-notifier.js';
 import { DEFAULT_PREFERENCES } from '../../src/fx/notify/preferences.js';
 import { SqliteNotificationStore } from '../../src/fx/notify/sqlite/sqlite-notification-store.js';
 import {
+  defaultOrchestratorConfig,
   modelScorerSource,
   processOrchestratorAvailable,
   SqliteOrchestratorState,
@@ -161,6 +162,31 @@ describe('orchestrator on a real disk event log', () => {
         version_evento: 1,
       });
       expect(JSON.parse(String(rows[0]!.razones))[0].code).toBe('regla_caida_24h');
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('over the per-tick cap: one suggestion now, the deferred one on the next tick', async () => {
+    const log = await openLog(dir);
+    try {
+      await appendAll(log, fallingWeek());
+      const features = new OnlineFeatureStore();
+      const config = defaultOrchestratorConfig();
+      config.policy.maxPerTick = 1;
+      const first = await run(log, T + 2000, { features, config });
+      // Without quiet hours of their own, u-cop, u-ambos and u-silencio are due: one served.
+      expect(first.stats).toMatchObject({ recommendations: 1, deferred: 2 });
+      expect(first.ticks[0]!.skipped.deferred).toBe(2);
+
+      await appendAll(log, [tick(T + 60_000, 392_000)]);
+      const second = await run(log, T + 61_000, { features, config });
+      expect(second.stats).toMatchObject({ recommendations: 1, deferred: 1 });
+      expect(second.ticks[0]!.skipped.cooldown).toBe(1);
+      const users = (await recommendationsIn(log)).map((r) => r.userId);
+      expect(users).toHaveLength(2);
+      expect(new Set(users).size).toBe(2);
+      expect(['u-ambos', 'u-cop', 'u-silencio']).toEqual(expect.arrayContaining(users));
     } finally {
       await log.close();
     }

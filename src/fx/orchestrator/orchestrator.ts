@@ -79,6 +79,11 @@ export interface OrchestratorStats {
   invalid: number;
   recommendations: number;
   byScorer: { model: number; reglas: number };
+  /**
+   * Suggestions due but over a tick's cap (`policy.maxPerTick`), summed over ticks: a user
+   * deferred on three ticks counts three times.
+   */
+  deferred: number;
   /** Ticks where the model failed and the rules served. */
   fallbacks: number;
   notified: number;
@@ -157,6 +162,7 @@ export class OrchestratorCore {
     invalid: 0,
     recommendations: 0,
     byScorer: { model: 0, reglas: 0 },
+    deferred: 0,
     fallbacks: 0,
     notified: 0,
     notifyFailures: 0,
@@ -319,6 +325,7 @@ export class OrchestratorCore {
     s.decided++;
     s.recommendations += events.length;
     s.byScorer[report.scorer] += events.length;
+    s.deferred += report.skipped.deferred;
     if (report.fallback !== undefined) s.fallbacks++;
     if (report.shadow) {
       // Every tick (every 2 s in the demo): debug, so the operator's log stays readable.
