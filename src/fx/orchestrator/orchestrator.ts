@@ -44,6 +44,11 @@ export interface OrchestratorOptions {
   readMax?: number;
   /** Pause after a failed step (live mode). @default 1000 */
   retryDelayMs?: number;
+  /**
+   * Decide one made-up tick at start and throw it away, so the first real tick runs compiled
+   * code. @default true
+   */
+  warmUp?: boolean;
 }
 
 /** Where one tick's time went, decision and hand-off (milliseconds). */
@@ -176,7 +181,12 @@ export class OrchestratorCore {
     this.logger = o.logger ?? silentLogger;
     this.now = o.now ?? Date.now;
     this.pool = new ParallelScoring(o.scoringWorkers, this.logger);
-    this.decider = new TickDecider({
+    this.decider = this.newDecider(this.logger);
+  }
+
+  private newDecider(logger: Logger): TickDecider {
+    const o = this.o;
+    return new TickDecider({
       pool: this.pool,
       features: o.features,
       ...(o.models ? { models: o.models } : {}),
@@ -184,9 +194,39 @@ export class OrchestratorCore {
       config: this.config,
       lastOf: (u) => o.state.last(u),
       ...(o.preferences ? { preferences: o.preferences } : {}),
-      logger: this.logger,
+      logger,
       now: this.now,
     });
+  }
+
+  /**
+   * Decides a tick that never happened, for every user, and throws the result away (nothing is
+   * recorded, appended or notified; errors are ignored: the real ticks report them). The first
+   * real tick then runs compiled code like the ticks after it, instead of paying the JIT's warm-up
+   * (about 100 ms of 600 for 100,000 users).
+   */
+  private async warmUp(): Promise<void> {
+    if (this.o.warmUp === false || this.o.features.userIds().length === 0) return;
+    const at = new Date(this.now()).toISOString();
+    const price = 400_000;
+    const tick: PriceTick = {
+      type: 'PriceTick',
+      version: 1,
+      id: 'calentamiento',
+      source: 'calentamiento',
+      bidCopCents: price,
+      askCopCents: price,
+      midCopCents: price,
+      observedAt: at,
+      ingestedAt: at,
+    };
+    const decider = this.newDecider(silentLogger);
+    try {
+      await decider.decideAsync(tick);
+      decider.compareShadow();
+    } catch {
+      // Only a warm-up.
+    }
   }
 
   private get consumer(): string {
@@ -205,6 +245,7 @@ export class OrchestratorCore {
     }
     if (model) await this.pool.start(model);
     await this.recover();
+    await this.warmUp();
   }
 
   /** Stops the predict workers (after the last step). */
