@@ -28,6 +28,9 @@ export interface PlatformOptions {
  * whenever a file appears (local landing folders are watched), and runs the chain after loads.
  * `stop()` lets the current file and step finish, then returns.
  */
+/** A temp file this old belongs to no write in progress. */
+const TEMP_FILE_MAX_AGE_MS = 3_600_000;
+
 export class Platform {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +53,16 @@ export class Platform {
       } catch (err) {
         log.warn({ err }, 'cannot watch the landing folder; polling only');
       }
+    }
+    // Temp files of writes a crash interrupted (never listed, but they take space).
+    for (const store of [stores.source, stores.datalake]) {
+      if (!(store instanceof LocalFsObjectStore)) continue;
+      store.sweepTempFiles(TEMP_FILE_MAX_AGE_MS).then(
+        (n) => {
+          if (n > 0) log.info({ store: store.root, removed: n }, 'removed stale temp files');
+        },
+        (err: unknown) => log.warn({ err, store: store.root }, 'could not sweep stale temp files'),
+      );
     }
     this.schedule(0);
     log.debug({ pollIntervalSeconds: config.ingest.pollIntervalSeconds }, 'ingestion loop started');

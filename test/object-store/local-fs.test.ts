@@ -79,6 +79,26 @@ describe('LocalFsObjectStore', () => {
     expect((await store.get('raw/c/clientes.csv')).toString()).toBe('whole file');
   });
 
+  it('sweeps temp files older than the given age, and only those', async () => {
+    await fs.mkdir(path.join(root, 'raw', 'c'), { recursive: true });
+    const old = path.join(root, 'raw', 'c', '.corriente-tmp-0123456789abcdef');
+    const fresh = path.join(root, '.corriente-tmp-fedcba9876543210');
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+    await fs.writeFile(old, 'left by a killed put');
+    await fs.utimes(old, hourAgo, hourAgo);
+    await fs.writeFile(fresh, 'a put still writing');
+    await store.put('raw/c/clientes.csv', 'whole file');
+    const kept = path.join(root, 'raw', 'c', 'clientes.csv');
+    await fs.utimes(kept, hourAgo, hourAgo);
+
+    expect(await store.sweepTempFiles(3_600_000)).toBe(1);
+    await expect(fs.stat(old)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await fs.stat(fresh)).isFile()).toBe(true);
+    expect((await store.get('raw/c/clientes.csv')).toString()).toBe('whole file');
+    expect(await store.sweepTempFiles(3_600_000)).toBe(0);
+    expect(await new LocalFsObjectStore(path.join(root, 'nowhere')).sweepTempFiles(0)).toBe(0);
+  });
+
   it('a failed put removes its temp file', async () => {
     const failing = Readable.from(
       (async function* () {

@@ -35,6 +35,38 @@ export class LocalFsObjectStore implements ObjectStore {
     this.url = this.root;
   }
 
+  /**
+   * Deletes temp files older than `olderThanMs` (by modification time) anywhere under the root:
+   * what a process killed in the middle of a `put` or a `copyFrom` leaves. A write in progress
+   * keeps touching its temp file, so a generous age (an hour) never removes one.
+   * @returns how many files were deleted
+   */
+  async sweepTempFiles(olderThanMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) await visit(full);
+        else if (e.isFile() && e.name.startsWith(TEMP_MARKER)) {
+          const st = await fs.stat(full).catch(() => undefined);
+          if (st && now - st.mtimeMs > olderThanMs) {
+            await fs.rm(full, { force: true });
+            removed++;
+          }
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+
   /** Absolute path of a key (the key is validated first). */
   pathOf(key: string): string {
     assertValidKey(key);
