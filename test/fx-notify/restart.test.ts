@@ -4,6 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteNotificationStore } from '../../src/fx/notify/sqlite/sqlite-notification-store.js';
 import { openEmbeddedNotifications } from '../../src/fx/notify/embedded-notifications.js';
+import {
+  defaultSecretsKeyPath,
+  loadOrCreateSecretsKey,
+  SecretBox,
+} from '../../src/fx/notify/channels/secret-box.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { tempDir } from '../util/tmp.js';
 import { eventually, testConfig } from './harness.js';
@@ -47,7 +52,9 @@ describe('durable delivery queue', () => {
       webhooks: { allowPrivateTargets: ['127.0.0.1'], timeoutMs: 60_000 },
     });
     const userId = 'u_01JTESTUSER0000000000000000';
-    const seed = new SqliteNotificationStore(path.join(tmp.dir, config.databasePath));
+    // The key the child's notifications will load from the same home.
+    const secrets = new SecretBox(loadOrCreateSecretsKey(defaultSecretsKeyPath(tmp.dir), {}));
+    const seed = new SqliteNotificationStore(path.join(tmp.dir, config.databasePath), { secrets });
     seed.addWebhook(userId, r.url, 'whsec_test', 5);
     seed.close();
     const count = 200;

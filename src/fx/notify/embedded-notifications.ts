@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { InAppHub } from './channels/in-app-hub.js';
 import { SsrfGuard } from './channels/ssrf-guard.js';
 import { defaultVapidPath, loadOrCreateVapidKeys, type VapidKeys } from './channels/vapid-keys.js';
+import { defaultSecretsKeyPath, loadOrCreateSecretsKey, SecretBox } from './channels/secret-box.js';
 import { WebhookSender } from './channels/webhook-sender.js';
 import { WebPushSender } from './channels/web-push-sender.js';
 import { DeliveryDispatcher } from './dispatcher.js';
@@ -61,7 +62,10 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
   const { config } = o;
   const now = o.now ?? Date.now;
   const vapid = loadOrCreateVapidKeys(defaultVapidPath(o.home), o.env ?? process.env);
-  const store = new SqliteNotificationStore(notificationsDbPath(o.home, config));
+  const secrets = new SecretBox(
+    loadOrCreateSecretsKey(defaultSecretsKeyPath(o.home), o.env ?? process.env),
+  );
+  const store = new SqliteNotificationStore(notificationsDbPath(o.home, config), { secrets });
   const guard = new SsrfGuard(config.webhooks.allowPrivateTargets);
   const hub = new InAppHub(store, {
     heartbeatMs: config.inApp.heartbeatSeconds * 1000,

@@ -39,6 +39,12 @@ export {
 export { WebhookSender, webhookBody } from './channels/webhook-sender.js';
 export { WebPushSender } from './channels/web-push-sender.js';
 export { defaultVapidPath, loadOrCreateVapidKeys, type VapidKeys } from './channels/vapid-keys.js';
+export {
+  defaultSecretsKeyPath,
+  loadOrCreateSecretsKey,
+  SecretBox,
+  SecretBoxError,
+} from './channels/secret-box.js';
 export { notificationRoutes, type NotificationRoutesDeps } from './http/notification-routes.js';
 export { StreamTickets } from './http/stream-tickets.js';
 export { notificationsOpenApi } from './http/notifications-openapi.js';

@@ -1,15 +1,8 @@
-import {
-  chmodSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readFileSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import webpush from 'web-push';
 import { z } from 'zod';
+import { createSecretFileOnce } from './secret-box.js';
 
 /** The VAPID key pair of this server (base64url, as the Push API expects). */
 export interface VapidKeys {
@@ -67,18 +60,8 @@ export function loadOrCreateVapidKeys(
     return r.data;
   }
   const keys = webpush.generateVAPIDKeys();
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  try {
-    // link, not rename: when two processes start at once, the first key file wins for both.
-    linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return loadOrCreateVapidKeys(file, {});
-  } finally {
-    unlinkSync(tmp);
-  }
+  const text = createSecretFileOnce(file, `${JSON.stringify(keys, null, 2)}\n`);
+  // Another process may have written its keys first: those win, for both.
+  if (!text.includes(keys.privateKey)) return loadOrCreateVapidKeys(file, {});
   return { publicKey: keys.publicKey, privateKey: keys.privateKey };
 }

@@ -16,6 +16,7 @@ import {
 } from './records.js';
 import { createNotificationSchema } from './schema.js';
 import { SqliteDeliveryLog } from './delivery-log.js';
+import { SecretBox } from '../channels/secret-box.js';
 
 export type { DeliveryRecord, PushSubscriptionRecord, StoredNotification, WebhookRecord };
 
@@ -77,9 +78,16 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
   private idCounter = 0;
   private readonly s;
 
-  /** @param file path, or `:memory:` */
-  constructor(file: string) {
+  private readonly secrets: SecretBox | undefined;
+
+  /**
+   * @param file path, or `:memory:`
+   * @param options.secrets seals webhook secrets at rest; needed to add webhooks and to read
+   *   sealed secrets. Given one, secrets stored in plaintext by an earlier version are sealed now.
+   */
+  constructor(file: string, options: { secrets?: SecretBox } = {}) {
     super(openDatabase(file));
+    this.secrets = options.secrets;
     const db = this.db;
     this.s = {
       putPrefs: db.prepare<[string, string, number]>(
@@ -146,6 +154,7 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
       .iterate()) {
       push(this.hookTargets, r.user_id, r.id);
     }
+    if (this.secrets) this.sealPlaintextSecrets(this.secrets);
   }
 
   /**
@@ -296,12 +305,16 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
     remove(this.pushTargets, userId, id);
   }
 
+  /** @throws Error when the store was opened without `secrets` (they are never stored in clear) */
   addWebhook(userId: string, url: string, secret: string, max: number, now = Date.now()) {
+    if (!this.secrets) {
+      throw new Error('webhook secrets are sealed at rest: open the store with a SecretBox');
+    }
     if ((this.hookTargets.get(userId)?.length ?? 0) >= max) {
       throw new LimitReachedError(`at most ${max} webhooks per user`);
     }
     const id = `wh_${this.newId(now)}`;
-    this.s.insertHook.run(id, userId, url, secret, now);
+    this.s.insertHook.run(id, userId, url, this.secrets.seal(secret), now);
     push(this.hookTargets, userId, id);
     return { id, userId, url, secret, createdAt: iso(now) };
   }
@@ -309,7 +322,13 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
   webhook(id: string): WebhookRecord | undefined {
     const r = this.s.hookById.get(id);
     return r
-      ? { id: r.id, userId: r.user_id, url: r.url, secret: r.secret, createdAt: iso(r.created_at) }
+      ? {
+          id: r.id,
+          userId: r.user_id,
+          url: r.url,
+          secret: this.openSecret(r.secret),
+          createdAt: iso(r.created_at),
+        }
       : undefined;
   }
 
@@ -318,9 +337,29 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
       id: r.id,
       userId: r.user_id,
       url: r.url,
-      secret: r.secret,
+      secret: this.openSecret(r.secret),
       createdAt: iso(r.created_at),
     }));
+  }
+
+  /** A stored secret in clear (one stored in plaintext by an earlier version is returned as is). */
+  private openSecret(stored: string): string {
+    if (!SecretBox.isSealed(stored)) return stored;
+    if (!this.secrets) {
+      throw new Error('webhook secrets are sealed at rest: open the store with a SecretBox');
+    }
+    return this.secrets.open(stored);
+  }
+
+  /** Seals the secrets an earlier version stored in plaintext. */
+  private sealPlaintextSecrets(box: SecretBox): void {
+    const rows = this.db
+      .prepare<[], { id: string; secret: string }>('SELECT id, secret FROM webhooks')
+      .all();
+    const update = this.db.prepare<[string, string]>('UPDATE webhooks SET secret = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const r of rows) if (!SecretBox.isSealed(r.secret)) update.run(box.seal(r.secret), r.id);
+    })();
   }
 
   /** Deletes a webhook of this user only; `false` when the user has no such webhook. */
