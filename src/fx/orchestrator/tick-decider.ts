@@ -89,8 +89,8 @@ interface Prepared {
   tick: PriceTick;
   atMs: number;
   total: number;
-  /** The users to score, in row order of `x`, and their positions in `userIds()`. */
-  users: readonly string[];
+  /** Every user (`userIds()`); row `i` of `x` is user `all[positions[i]]`. */
+  all: readonly string[];
   positions: Int32Array;
   n: number;
   x: Float32Array;
@@ -151,29 +151,33 @@ const SIDE_OF = [null, 'BUY', 'SELL'] as const;
 
 const SILENT: PolicyDecision = { action: 'skip', why: 'below-threshold' };
 
-type Suggestion = Extract<PolicyDecision, { action: 'suggest' }>;
-
-/** A suggestion due to scored user `i`. */
-interface Due {
-  i: number;
-  d: Suggestion;
+/** The suggestions due at a tick, by index `k < m` (see `finish`). */
+interface DueBuffers {
+  /** Row of the scored user. */
+  row: Int32Array;
+  /** 1 BUY, 2 SELL. */
+  side: Uint8Array;
+  probability: Float64Array;
+  amount: Float64Array;
+  price: Float64Array;
 }
 
 /**
- * The `cap` most probable of `due` (`due.length > cap`), in their order: those above the
- * cap-th largest probability, then those equal to it in user order, as a stable sort by
- * descending probability would keep them. A native numeric sort finds that probability (a
+ * Indices (ascending) of the `cap` most probable of `probability[0 … m)` (`m > cap`): those
+ * above the cap-th largest probability, then those equal to it in user order, as a stable sort
+ * by descending probability would keep them. A native numeric sort finds that probability (a
  * comparator sort of 30,000 objects took tens of milliseconds).
  */
-function mostProbable(due: readonly Due[], cap: number): Due[] {
-  const sorted = Float64Array.from(due, (e) => e.d.probability).sort();
-  const cut = sorted[sorted.length - cap]!;
+function mostProbable(probability: Float64Array, m: number, cap: number): Int32Array {
+  const sorted = probability.slice(0, m).sort();
+  const cut = sorted[m - cap]!;
   let ties = cap;
-  for (const e of due) if (e.d.probability > cut) ties--;
-  const kept: Due[] = [];
-  for (const e of due) {
-    const p = e.d.probability;
-    if (p > cut || (p === cut && ties-- > 0)) kept.push(e);
+  for (let k = 0; k < m; k++) if (probability[k]! > cut) ties--;
+  const kept = new Int32Array(cap);
+  let j = 0;
+  for (let k = 0; k < m; k++) {
+    const p = probability[k]!;
+    if (p > cut || (p === cut && ties-- > 0)) kept[j++] = k;
   }
   return kept;
 }
@@ -190,6 +194,7 @@ function mostProbable(due: readonly Due[], cap: number): Due[] {
 export class TickDecider {
   private x: Float32Array = new Float32Array(new SharedArrayBuffer(0));
   private positions = new Int32Array(0);
+  private due: DueBuffers | undefined;
   /** See {@link input}. */
   private readonly scratch: PolicyInput = {
     pBuy: 0,
@@ -269,17 +274,15 @@ export class TickDecider {
     const atMs = Date.parse(tick.observedAt);
     const all = features.userIds();
     const skipped = emptySkips();
-    const users: string[] = [];
     if (this.positions.length < all.length) this.positions = new Int32Array(all.length);
     const positions = this.positions;
+    let n = 0;
     for (let k = 0; k < all.length; k++) {
-      const userId = all[k]!;
-      const why = this.gateUser(userId, k, tick, atMs, config.policy);
+      const why = this.gateUser(all[k]!, k, tick, atMs, config.policy);
       if (why) skipped[why]++;
-      else positions[users.push(userId) - 1] = k;
+      else positions[n++] = k;
     }
     const t1 = performance.now();
-    const n = users.length;
     const nf = features.featureNames.length;
     if (this.x.length < n * nf) {
       // Shared memory: the parallel predictor's workers read the rows without a copy.
@@ -291,7 +294,7 @@ export class TickDecider {
       tick,
       atMs,
       total: all.length,
-      users,
+      all,
       positions,
       n,
       x,
@@ -317,7 +320,7 @@ export class TickDecider {
    */
   private finish(p: Prepared, scored: Scored, scoreStart: number): TickReport {
     const { features, config } = this.o;
-    const { tick, atMs, users, n, x } = p;
+    const { tick, atMs, all, positions, n, x } = p;
     const { scorer, probs, fallback } = scored;
     const nf = features.featureNames.length;
     const t = performance.now();
@@ -337,11 +340,14 @@ export class TickDecider {
       timings: p.timings,
     };
     const policy = scorer.kind === 'model' ? config.policy : this.rulesPolicy();
-    let due: Due[] = [];
+    // The suggestions due, in typed arrays: tens of thousands of objects kept through the
+    // tick would be promoted to the old generation, and raise the peak RSS.
+    const due = this.dueBuffers(n);
+    let m = 0;
     for (let i = 0; i < n; i++) {
       const d = this.decideUser(
-        users[i]!,
-        p.positions[i]!,
+        all[positions[i]!]!,
+        positions[i]!,
         probs[3 * i + 1]!,
         probs[3 * i + 2]!,
         tick,
@@ -349,24 +355,33 @@ export class TickDecider {
         policy,
       );
       if (d.action === 'suggest') {
-        due.push({ i, d });
+        due.row[m] = i;
+        due.side[m] = SIDE_CODE[d.side];
+        due.probability[m] = d.probability;
+        due.amount[m] = d.amountUsdCents;
+        due.price[m] = d.priceCopCents;
+        m++;
         if (modelSides) modelSides[i] = SIDE_CODE[d.side];
       } else {
         report.skipped[d.why]++;
       }
     }
     const cap = config.policy.maxPerTick;
-    if (cap > 0 && due.length > cap) {
-      report.skipped.deferred += due.length - cap;
-      due = mostProbable(due, cap);
-    }
+    const kept = cap > 0 && m > cap ? mostProbable(due.probability, m, cap) : undefined;
+    if (kept) report.skipped.deferred += m - cap;
     const createdMs = this.now();
     const createdAt = new Date(createdMs).toISOString();
     const expiresAt = new Date(createdMs + config.outcomeHorizonHours * 3_600_000).toISOString();
-    for (const { i, d } of due) {
-      const userId = users[i]!;
+    const count = kept ? kept.length : m;
+    for (let j = 0; j < count; j++) {
+      const k = kept ? kept[j]! : j;
+      const i = due.row[k]!;
+      const side = SIDE_OF[due.side[k]!]!;
+      const probability = due.probability[k]!;
+      const priceCopCents = due.price[k]!;
+      const userId = all[positions[i]!]!;
       const row = x.subarray(i * nf, (i + 1) * nf);
-      const pf = features.portfolioAt(p.positions[i]!)!;
+      const pf = features.portfolioAt(positions[i]!)!;
       const id = newEventId(createdMs);
       report.decided.push({
         event: {
@@ -374,24 +389,24 @@ export class TickDecider {
           version: 1,
           id,
           userId,
-          side: d.side,
-          probability: d.probability,
+          side,
+          probability,
           scorer: report.scorer,
           ...(scorer.group !== undefined ? { modelGroup: scorer.group } : {}),
           modelVersion: scorer.version,
           priceTickId: tick.id,
-          priceCopCents: d.priceCopCents,
-          suggestedAmountUsdCents: d.amountUsdCents,
-          reasons: scorer.reasons(row, d.side, d.probability),
+          priceCopCents,
+          suggestedAmountUsdCents: due.amount[k]!,
+          reasons: scorer.reasons(row, side, probability),
           createdAt,
           expiresAt,
           ingestedAt: createdAt,
         },
         last: {
           id,
-          side: d.side,
+          side,
           atMs,
-          priceCopCents: d.priceCopCents,
+          priceCopCents,
           copCents: pf.copCents,
           usdCents: pf.usdCents,
         },
@@ -422,7 +437,7 @@ export class TickDecider {
     this.pendingShadow = undefined;
     const t = performance.now();
     const { p, modelSides, lastBefore } = pending;
-    const { tick, atMs, users, n } = p;
+    const { tick, atMs, all, positions, n } = p;
     const rules = this.o.rules;
     const shadow = this.check(rules, this.score(rules, p.x, n, 'shadowProbs'), n);
     // A gated user is silent whoever scores: the rules agree.
@@ -437,10 +452,10 @@ export class TickDecider {
     // The rules decide on the state the model decided on, not the one its suggestions left.
     this.lastOverride = lastBefore;
     for (let i = 0; i < n; i++) {
-      const userId = users[i]!;
+      const userId = all[positions[i]!]!;
       const r = this.decideUser(
         userId,
-        p.positions[i]!,
+        positions[i]!,
         shadow[3 * i + 1]!,
         shadow[3 * i + 2]!,
         tick,
@@ -463,6 +478,21 @@ export class TickDecider {
     }
     p.timings.shadowMs += performance.now() - t;
     return report;
+  }
+
+  /** Room for `n` suggestions due, reused across ticks. */
+  private dueBuffers(n: number): DueBuffers {
+    if (!this.due || this.due.row.length < n) {
+      const size = Math.ceil(n * 1.25);
+      this.due = {
+        row: new Int32Array(size),
+        side: new Uint8Array(size),
+        probability: new Float64Array(size),
+        amount: new Float64Array(size),
+        price: new Float64Array(size),
+      };
+    }
+    return this.due;
   }
 
   /** A shared buffer for `n` rows of probabilities, reused across ticks. */
