@@ -345,15 +345,7 @@ export class TickDecider {
     const due = this.dueBuffers(n);
     let m = 0;
     for (let i = 0; i < n; i++) {
-      const d = this.decideUser(
-        all[positions[i]!]!,
-        positions[i]!,
-        probs[3 * i + 1]!,
-        probs[3 * i + 2]!,
-        tick,
-        atMs,
-        policy,
-      );
+      const d = this.decideRow(p, i, probs, policy);
       if (d.action === 'suggest') {
         due.row[m] = i;
         due.side[m] = SIDE_CODE[d.side];
@@ -437,7 +429,7 @@ export class TickDecider {
     this.pendingShadow = undefined;
     const t = performance.now();
     const { p, modelSides, lastBefore } = pending;
-    const { tick, atMs, all, positions, n } = p;
+    const { tick, all, positions, n } = p;
     const rules = this.o.rules;
     const shadow = this.check(rules, this.score(rules, p.x, n, 'shadowProbs'), n);
     // A gated user is silent whoever scores: the rules agree.
@@ -453,15 +445,7 @@ export class TickDecider {
     this.lastOverride = lastBefore;
     for (let i = 0; i < n; i++) {
       const userId = all[positions[i]!]!;
-      const r = this.decideUser(
-        userId,
-        positions[i]!,
-        shadow[3 * i + 1]!,
-        shadow[3 * i + 2]!,
-        tick,
-        atMs,
-        policy,
-      );
+      const r = this.decideRow(p, i, shadow, policy);
       const ms = SIDE_OF[modelSides[i]!]!;
       const rs = r.action === 'suggest' ? r.side : null;
       if (ms === rs) report.agree++;
@@ -591,6 +575,20 @@ export class TickDecider {
       ...policy,
       thresholds: { buy: threshold, sell: threshold },
     });
+  }
+
+  /** The policy for scored row `i` of `p`, with its probabilities in `probs` (n × 3). */
+  private decideRow(p: Prepared, i: number, probs: Float64Array, policy: PolicyConfig) {
+    const k = p.positions[i]!;
+    return this.decideUser(
+      p.all[k]!,
+      k,
+      probs[3 * i + 1]!,
+      probs[3 * i + 2]!,
+      p.tick,
+      p.atMs,
+      policy,
+    );
   }
 
   private decideUser(
