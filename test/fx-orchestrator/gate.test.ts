@@ -7,12 +7,13 @@ import {
   modelScorer,
   ParallelScoring,
   rulesScorer,
+  SqliteOrchestratorState,
   TickDecider,
   type LastSuggestion,
   type PolicyInput,
   type Scorer,
 } from '../../src/fx/orchestrator/index.js';
-import type { PriceTick } from '../../src/fx/events.js';
+import type { PriceTick, Recommendation } from '../../src/fx/events.js';
 import { OnlineFeatureStore } from '../../src/ml/features/index.js';
 import { Prng } from '../../src/util/prng.js';
 import { trainFallModel } from './model.js';
@@ -116,6 +117,8 @@ describe('tick decider: gated users are never scored', () => {
       portfolioAt: (k: number) => features.portfolioAt(k),
       typicalTicketUsdCents: (u: string) => features.typicalTicketUsdCents(u),
       typicalTicketAt: (k: number) => features.typicalTicketAt(k),
+      balancesByPosition: () => features.balancesByPosition(),
+      positionOf: (u: string) => features.positionOf(u),
     };
     const calls: number[] = [];
     const lasts = new Map<string, LastSuggestion>([
@@ -179,6 +182,97 @@ describe('tick decider: gated users are never scored', () => {
       expect(sync.decided.length).toBeGreaterThan(0);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('tick decider: the last suggestions mirrored by position', () => {
+  it("follows the state's journal: a user suggested to is in cooldown at the next tick", () => {
+    const { features, last } = setup();
+    const state = SqliteOrchestratorState.open(':memory:');
+    let reads = 0;
+    try {
+      const decider = new TickDecider({
+        features,
+        rules: rulesScorer(features.featureNames),
+        config: { ...config, shadowRules: false },
+        lastOf: (u) => (reads++, state.last(u)),
+        lastChanges: {
+          cursor: () => state.lastsCursor(),
+          changedSince: (c) => state.lastsChangedSince(c),
+        },
+        now: () => T,
+      });
+      const first = decider.decide(last);
+      expect(first.decided.length).toBeGreaterThan(0);
+      expect(reads).toBe(features.userIds().length); // the first tick reads every user once
+      state.record(first.decided);
+      reads = 0;
+      const second = decider.decide(last);
+      // Only the users the journal names are read again; they are in cooldown now.
+      expect(reads).toBe(first.decided.length);
+      expect(second.decided).toEqual([]);
+      expect(second.skipped.cooldown).toBe(first.decided.length + first.skipped.cooldown);
+    } finally {
+      state.close();
+    }
+  });
+
+  it('reads every user again when there is no journal, or it no longer reaches back', () => {
+    const { features, last } = setup();
+    const lasts = new Map<string, LastSuggestion>();
+    let reach = true;
+    const decider = new TickDecider({
+      features,
+      rules: rulesScorer(features.featureNames),
+      config: { ...config, shadowRules: false },
+      lastOf: (u) => lasts.get(u),
+      // A journal that never names anyone: only a full re-read sees a change.
+      lastChanges: { cursor: () => 0, changedSince: () => (reach ? [] : undefined) },
+      now: () => T,
+    });
+    const first = decider.decide(last);
+    expect(first.decided.length).toBeGreaterThan(0);
+    for (const d of first.decided) lasts.set(d.event.userId, d.last);
+    expect(decider.decide(last).decided.length).toBe(first.decided.length); // not told
+    reach = false;
+    expect(decider.decide(last).decided).toEqual([]); // re-read: all in cooldown
+  });
+});
+
+describe('orchestrator state: the journal of changed last suggestions', () => {
+  it('names the users recorded since a cursor, and forgets beyond what it keeps', () => {
+    const state = SqliteOrchestratorState.open(':memory:');
+    const entry = (userId: string) =>
+      ({
+        event: { id: `r-${userId}`, userId } as Recommendation,
+        last: {
+          id: `r-${userId}`,
+          side: 'BUY',
+          atMs: T,
+          priceCopCents: 1,
+          copCents: 1,
+          usdCents: 1,
+        },
+      }) as const;
+    try {
+      const c0 = state.lastsCursor();
+      state.record([entry('a'), entry('b')]);
+      const c1 = state.lastsCursor();
+      state.record([entry('a')]);
+      expect(state.lastsChangedSince(c0)).toEqual(['a', 'b', 'a']);
+      expect(state.lastsChangedSince(c1)).toEqual(['a']);
+      expect(state.lastsChangedSince(state.lastsCursor())).toEqual([]);
+      expect(state.lastsChangedSince(state.lastsCursor() + 1)).toBeUndefined();
+      // 100,001 more changes: the journal keeps the last 50,000, so c0 is out of reach.
+      state.record(Array.from({ length: 100_001 }, (_, k) => entry(`u${k}`)));
+      expect(state.lastsChangedSince(c0)).toBeUndefined();
+      const recent = state.lastsChangedSince(state.lastsCursor() - 50_000);
+      expect(recent).toHaveLength(50_000);
+      expect(recent?.at(-1)).toBe('u100000');
+      expect(state.last('u100000')?.atMs).toBe(T);
+    } finally {
+      state.close();
     }
   });
 });

@@ -193,6 +193,10 @@ export class OrchestratorCore {
       rules: rulesScorer(o.features.featureNames, this.config.rules),
       config: this.config,
       lastOf: (u) => o.state.last(u),
+      lastChanges: {
+        cursor: () => o.state.lastsCursor(),
+        changedSince: (c) => o.state.lastsChangedSince(c),
+      },
       ...(o.preferences ? { preferences: o.preferences } : {}),
       logger,
       now: this.now,

@@ -159,16 +159,41 @@ export function gate(
   config: PolicyConfig,
   clock: LocalClock,
 ): SkipReason | undefined {
+  return gateValues(
+    input.copCents,
+    input.usdCents,
+    input.askCopCents,
+    input.atMs,
+    input.last ? input.last.atMs : -Infinity,
+    input.quietHours,
+    config,
+    clock,
+  );
+}
+
+/**
+ * {@link gate} over plain values, for the pass over every user at a tick (no input object):
+ * `lastAtMs` is the time of the last suggestion, `-Infinity` for none.
+ */
+export function gateValues(
+  copCents: number,
+  usdCents: number,
+  askCopCents: number,
+  atMs: number,
+  lastAtMs: number,
+  quietHours: QuietHoursWindow | null | undefined,
+  config: PolicyConfig,
+  clock: LocalClock,
+): SkipReason | undefined {
   // `suggestedAmountUsd` is 0 exactly when the balance caps the side under the minimum.
   if (
-    Math.floor(input.copCents / input.askCopCents) < config.minAmountUsd &&
-    Math.floor(input.usdCents / 100) < config.minAmountUsd
+    Math.floor(copCents / askCopCents) < config.minAmountUsd &&
+    Math.floor(usdCents / 100) < config.minAmountUsd
   ) {
     return 'no-funds';
   }
-  const quiet = input.quietHours === undefined ? config.quietHours : input.quietHours;
-  if (quiet && clock.isQuiet(quiet, input.atMs)) return 'quiet-hours';
-  const last = input.last;
-  if (last && input.atMs - last.atMs < config.cooldownHours * 3_600_000) return 'cooldown';
+  const quiet = quietHours === undefined ? config.quietHours : quietHours;
+  if (quiet && clock.isQuiet(quiet, atMs)) return 'quiet-hours';
+  if (atMs - lastAtMs < config.cooldownHours * 3_600_000) return 'cooldown';
   return undefined;
 }

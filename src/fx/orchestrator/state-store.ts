@@ -4,6 +4,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { recommendationSchema, type Recommendation } from '../events.js';
 import type { LastSuggestion } from './policy.js';
 
+/** Changes of last suggestions the journal keeps at least (see `lastsChangedSince`). */
+const JOURNAL_KEEP = 50_000;
+
 /** A recommendation decided but not yet fully handed on (see {@link OrchestratorState}). */
 export interface OutboxEntry {
   event: Recommendation;
@@ -28,6 +31,9 @@ export interface OutboxEntry {
 export class SqliteOrchestratorState {
   private readonly db: BetterSqlite3.Database;
   private readonly lasts = new Map<string, LastSuggestion>();
+  /** Users whose last suggestion changed, oldest first; `journalBase` is the cursor of the first. */
+  private journal: string[] = [];
+  private journalBase = 0;
   private readonly stmt;
 
   private constructor(file: string) {
@@ -99,6 +105,22 @@ export class SqliteOrchestratorState {
     return this.lasts.get(userId);
   }
 
+  /** The end of the change journal now: pass it to {@link lastsChangedSince} later. */
+  lastsCursor(): number {
+    return this.journalBase + this.journal.length;
+  }
+
+  /**
+   * The users whose last suggestion changed since `cursor` (from {@link lastsCursor}), so a
+   * reader mirroring them re-reads only those; `undefined` when the journal no longer reaches
+   * back that far (re-read every user). The journal keeps at least the last
+   * {@link JOURNAL_KEEP} changes.
+   */
+  lastsChangedSince(cursor: number): readonly string[] | undefined {
+    if (cursor < this.journalBase || cursor > this.lastsCursor()) return undefined;
+    return this.journal.slice(cursor - this.journalBase);
+  }
+
   /** Users who ever got a suggestion. */
   get size(): number {
     return this.lasts.size;
@@ -129,7 +151,14 @@ export class SqliteOrchestratorState {
         );
       }
     })();
-    for (const { event, last } of entries) this.lasts.set(event.userId, last);
+    for (const { event, last } of entries) {
+      this.lasts.set(event.userId, last);
+      this.journal.push(event.userId);
+    }
+    if (this.journal.length > 2 * JOURNAL_KEEP) {
+      this.journalBase += this.journal.length - JOURNAL_KEEP;
+      this.journal = this.journal.slice(-JOURNAL_KEEP);
+    }
   }
 
   /** Marks outbox rows whose append was acknowledged. */

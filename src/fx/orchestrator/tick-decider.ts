@@ -1,11 +1,10 @@
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { newEventId, type PriceTick, type Recommendation } from '../events.js';
-import type { Portfolio } from '../portfolio/portfolio.js';
 import type { OrchestratorConfig, PolicyConfig } from './orchestrator-config.js';
 import {
   decide,
-  gate,
+  gateValues,
   type PolicyInput,
   type LastSuggestion,
   type PolicyDecision,
@@ -118,6 +117,15 @@ export interface TickDeciderOptions {
   };
   /** The last suggestion of a user (the state store's in-memory view). */
   lastOf: (userId: string) => LastSuggestion | undefined;
+  /**
+   * The state store's journal of changed last suggestions: the decider mirrors every user's by
+   * position (read in order by the gate) and re-reads only the changed ones each tick. Absent
+   * (the backtest, tests), every user's is read again each tick.
+   */
+  lastChanges?: {
+    cursor(): number;
+    changedSince(cursor: number): readonly string[] | undefined;
+  };
   preferences?: PreferenceLookup;
   /** Scores model rows for {@link TickDecider.decideAsync}; absent → in the calling thread. */
   pool?: ModelPool;
@@ -150,6 +158,7 @@ const SIDE_CODE = { BUY: 1, SELL: 2 } as const;
 const SIDE_OF = [null, 'BUY', 'SELL'] as const;
 
 const SILENT: PolicyDecision = { action: 'skip', why: 'below-threshold' };
+const NO_PORTFOLIO: PolicyDecision = { action: 'skip', why: 'no-funds' };
 
 /** The suggestions due at a tick, by index `k < m` (see `finish`). */
 interface DueBuffers {
@@ -208,6 +217,12 @@ export class TickDecider {
     last: undefined,
     quietHours: undefined,
   };
+  /** Each user's last suggestion by position, and its time (`-Infinity` for none): see {@link syncLasts}. */
+  private lastAt = new Float64Array(0);
+  private lastByPos: (LastSuggestion | undefined)[] = [];
+  /** Positions mirrored, and the journal cursor they are current at. */
+  private mirrored = 0;
+  private lastCursor: number | undefined;
   private poolProbs = new Float64Array(new SharedArrayBuffer(0));
   private probs = new Float64Array(0);
   private shadowProbs = new Float64Array(0);
@@ -276,9 +291,27 @@ export class TickDecider {
     const skipped = emptySkips();
     if (this.positions.length < all.length) this.positions = new Int32Array(all.length);
     const positions = this.positions;
+    this.syncLasts(all);
+    // Typed arrays read in order: one object per user would be a cache miss per user.
+    const { copCents, usdCents } = features.balancesByPosition();
+    const lastAt = this.lastAt;
+    const prefs = this.o.preferences;
     let n = 0;
     for (let k = 0; k < all.length; k++) {
-      const why = this.gateUser(all[k]!, k, tick, atMs, config.policy);
+      const cop = copCents[k]!;
+      const why =
+        cop !== cop // no portfolio
+          ? 'no-funds'
+          : gateValues(
+              cop,
+              usdCents[k]!,
+              tick.askCopCents,
+              atMs,
+              lastAt[k]!,
+              prefs?.quietHours(all[k]!),
+              config.policy,
+              this.clock,
+            );
       if (why) skipped[why]++;
       else positions[n++] = k;
     }
@@ -373,7 +406,7 @@ export class TickDecider {
       const priceCopCents = due.price[k]!;
       const userId = all[positions[i]!]!;
       const row = x.subarray(i * nf, (i + 1) * nf);
-      const pf = features.portfolioAt(positions[i]!)!;
+      const balances = features.balancesByPosition();
       const id = newEventId(createdMs);
       report.decided.push({
         event: {
@@ -399,8 +432,8 @@ export class TickDecider {
           side,
           atMs,
           priceCopCents,
-          copCents: pf.copCents,
-          usdCents: pf.usdCents,
+          copCents: balances.copCents[positions[i]!]!,
+          usdCents: balances.usdCents[positions[i]!]!,
         },
       });
     }
@@ -526,17 +559,34 @@ export class TickDecider {
     return probs;
   }
 
-  /** The policy's checks that need no scores (see {@link gate}); no portfolio = no funds. */
-  private gateUser(
-    userId: string,
-    position: number,
-    tick: PriceTick,
-    atMs: number,
-    policy: OrchestratorConfig['policy'],
-  ): SkipReason | undefined {
-    const p = this.o.features.portfolioAt(position);
-    if (!p) return 'no-funds';
-    return gate(this.input(userId, p, tick, atMs, 0, 0, undefined), policy, this.clock);
+  /**
+   * Brings the mirror of last suggestions by position up to date: users added since the last
+   * tick, and those the state's journal says changed (every user without a journal, or when it
+   * no longer reaches back to the last sync).
+   */
+  private syncLasts(all: readonly string[]): void {
+    const { lastOf, lastChanges, features } = this.o;
+    const changed =
+      lastChanges && this.lastCursor !== undefined
+        ? lastChanges.changedSince(this.lastCursor)
+        : undefined;
+    if (!changed) this.mirrored = 0;
+    if (this.lastAt.length < all.length) {
+      const grown = new Float64Array(Math.ceil(all.length * 1.25));
+      grown.set(this.lastAt.subarray(0, this.mirrored));
+      this.lastAt = grown;
+    }
+    const set = (k: number, last: LastSuggestion | undefined): void => {
+      this.lastByPos[k] = last;
+      this.lastAt[k] = last ? last.atMs : -Infinity;
+    };
+    for (let k = this.mirrored; k < all.length; k++) set(k, lastOf(all[k]!));
+    for (const userId of changed ?? []) {
+      const k = features.positionOf(userId);
+      if (k !== undefined && k < all.length) set(k, lastOf(userId));
+    }
+    this.mirrored = all.length;
+    this.lastCursor = lastChanges?.cursor();
   }
 
   /**
@@ -546,7 +596,7 @@ export class TickDecider {
    */
   private input(
     userId: string,
-    p: Portfolio,
+    position: number,
     tick: PriceTick,
     atMs: number,
     pBuy: number,
@@ -554,15 +604,18 @@ export class TickDecider {
     typicalTicketUsdCents: number | undefined,
   ): PolicyInput {
     const s = this.scratch;
+    const balances = this.o.features.balancesByPosition();
     s.pBuy = pBuy;
     s.pSell = pSell;
-    s.copCents = p.copCents;
-    s.usdCents = p.usdCents;
+    s.copCents = balances.copCents[position]!;
+    s.usdCents = balances.usdCents[position]!;
     s.typicalTicketUsdCents = typicalTicketUsdCents;
     s.bidCopCents = tick.bidCopCents;
     s.askCopCents = tick.askCopCents;
     s.atMs = atMs;
-    s.last = this.lastOverride?.has(userId) ? this.lastOverride.get(userId) : this.o.lastOf(userId);
+    s.last = this.lastOverride?.has(userId)
+      ? this.lastOverride.get(userId)
+      : this.lastByPos[position];
     s.quietHours = this.o.preferences?.quietHours(userId);
     return s;
   }
@@ -601,9 +654,13 @@ export class TickDecider {
     policy: PolicyConfig,
   ): PolicyDecision {
     if (pBuy < policy.thresholds.buy && pSell < policy.thresholds.sell) return SILENT;
-    const p = this.o.features.portfolioAt(position);
-    if (!p) return { action: 'skip', why: 'no-funds' };
+    const cop = this.o.features.balancesByPosition().copCents[position]!;
+    if (cop !== cop) return NO_PORTFOLIO;
     const ticket = this.o.features.typicalTicketAt(position);
-    return decide(this.input(userId, p, tick, atMs, pBuy, pSell, ticket), policy, this.clock);
+    return decide(
+      this.input(userId, position, tick, atMs, pBuy, pSell, ticket),
+      policy,
+      this.clock,
+    );
   }
 }

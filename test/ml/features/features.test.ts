@@ -197,6 +197,27 @@ describe('features of a hand-written history', () => {
     expect(online.typicalTicketAt(0)).toBe(7000);
   });
 
+  it('keeps every balance by position in step with the portfolios (NaN without one)', () => {
+    const online = new OnlineFeatureStore({ timezone: 'America/Bogota' });
+    for (const e of tinyHistory()) online.observe(e);
+    // A trade before any account: the user exists (trades, features) but has no portfolio.
+    online.observe(trade(T0 - D, 'sin-cuenta', 'BUY', 1000, 400000));
+    // More users than the arrays' first size: they grow and keep what they held.
+    for (let u = 0; u < 1500; u++) online.observe(opened(T0 - 3 * D, `u${u}`, u * 1_000_000, u));
+    online.observe(trade(T0 - D, 'u7', 'BUY', 1000, 400000));
+    const ids = online.userIds();
+    const { copCents, usdCents } = online.balancesByPosition();
+    for (let k = 0; k < ids.length; k++) {
+      expect(online.positionOf(ids[k]!)).toBe(k);
+      const p = online.portfolio(ids[k]!);
+      expect(copCents[k]).toBe(p ? p.copCents : NaN);
+      expect(usdCents[k]).toBe(p ? p.usdCents : NaN);
+    }
+    expect(copCents[online.positionOf('sin-cuenta')!]).toBeNaN();
+    expect(usdCents[online.positionOf('u7')!]).toBe(7 + 1000);
+    expect(online.positionOf('nadie')).toBeUndefined();
+  });
+
   it('refuses a raw row that cannot be an event, naming the table and the row', async () => {
     const lakeDir = path.join(t.dir, 'bad');
     const lake = new LocalFsObjectStore(lakeDir);
