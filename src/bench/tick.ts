@@ -76,6 +76,18 @@ function breakdown(t: TickOutcome['timings']): string {
   return `${STAGES.map(([label, key]) => `${label} ${t[key].toFixed(1)}`).join(' · ')}  (after: ${after})`;
 }
 
+/** A 10-hour quiet window (Bogotá time) starting 2 hours after `ms`. */
+function quietHoursAhead(ms: number): { start: string; end: string; timezone: string } {
+  const hhmm = (at: number) =>
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'America/Bogota',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(at);
+  return { start: hhmm(ms + 2 * HOUR), end: hhmm(ms + 12 * HOUR), timezone: 'America/Bogota' };
+}
+
 function tickAt(ms: number, mid: number): PriceTick {
   const at = new Date(ms).toISOString();
   return {
@@ -249,8 +261,9 @@ async function main(): Promise<void> {
     const hub = new InAppHub(store, { heartbeatMs: 15_000, maxStreamsPerUser: 5 });
     const notifier = new EmbeddedNotifier(store, hub, undefined);
     const config = defaultOrchestratorConfig();
-    // The hour of the run must not silence everyone: no default quiet hours here.
-    config.policy.quietHours = null;
+    // Default quiet hours, as in production, checked for every user at every tick, but placed
+    // so that they do not silence everyone during the run: from 2 to 12 hours after now.
+    config.policy.quietHours = quietHoursAhead(now);
     config.policy.maxPerTick = MAX_PER_TICK;
     const outcomes: TickOutcome[] = [];
     const counts: number[] = [];

@@ -159,21 +159,23 @@ export function gate(
   config: PolicyConfig,
   clock: LocalClock,
 ): SkipReason | undefined {
+  const quiet = input.quietHours === undefined ? config.quietHours : input.quietHours;
   return gateValues(
     input.copCents,
     input.usdCents,
     input.askCopCents,
     input.atMs,
     input.last ? input.last.atMs : -Infinity,
-    input.quietHours,
+    quiet !== null && clock.isQuiet(quiet, input.atMs),
     config,
-    clock,
   );
 }
 
 /**
  * {@link gate} over plain values, for the pass over every user at a tick (no input object):
- * `lastAtMs` is the time of the last suggestion, `-Infinity` for none.
+ * `lastAtMs` is the time of the last suggestion, `-Infinity` for none; `quiet` whether the
+ * user's quiet hours (their own, else the policy's) hold at `atMs` (the default window's answer
+ * is the same for every user without their own: the caller asks it once per tick).
  */
 export function gateValues(
   copCents: number,
@@ -181,9 +183,8 @@ export function gateValues(
   askCopCents: number,
   atMs: number,
   lastAtMs: number,
-  quietHours: QuietHoursWindow | null | undefined,
+  quiet: boolean,
   config: PolicyConfig,
-  clock: LocalClock,
 ): SkipReason | undefined {
   // `suggestedAmountUsd` is 0 exactly when the balance caps the side under the minimum.
   if (
@@ -192,8 +193,7 @@ export function gateValues(
   ) {
     return 'no-funds';
   }
-  const quiet = quietHours === undefined ? config.quietHours : quietHours;
-  if (quiet && clock.isQuiet(quiet, atMs)) return 'quiet-hours';
+  if (quiet) return 'quiet-hours';
   if (atMs - lastAtMs < config.cooldownHours * 3_600_000) return 'cooldown';
   return undefined;
 }

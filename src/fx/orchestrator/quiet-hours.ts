@@ -5,8 +5,16 @@ export interface QuietHoursWindow {
   timezone: string;
 }
 
-const minutesOf = (hhmm: string): number =>
-  Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+/** `HH:MM` → minutes, memoised (at most 1,440 entries): asked per user and tick. */
+const minutesMemo = new Map<string, number>();
+function minutesOf(hhmm: string): number {
+  let m = minutesMemo.get(hhmm);
+  if (m === undefined) {
+    m = Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+    if (minutesMemo.size < 2000) minutesMemo.set(hhmm, m);
+  }
+  return m;
+}
 
 /**
  * Local minute of the day per time zone, memoised per UTC minute: the policy asks it for 100,000

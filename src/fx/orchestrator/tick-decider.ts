@@ -296,9 +296,12 @@ export class TickDecider {
     const { copCents, usdCents } = features.balancesByPosition();
     const lastAt = this.lastAt;
     const prefs = this.o.preferences;
+    const byDefault = config.policy.quietHours;
+    const quietByDefault = byDefault !== null && this.clock.isQuiet(byDefault, atMs);
     let n = 0;
     for (let k = 0; k < all.length; k++) {
       const cop = copCents[k]!;
+      const own = prefs?.quietHours(all[k]!);
       const why =
         cop !== cop // no portfolio
           ? 'no-funds'
@@ -308,9 +311,8 @@ export class TickDecider {
               tick.askCopCents,
               atMs,
               lastAt[k]!,
-              prefs?.quietHours(all[k]!),
+              own === undefined ? quietByDefault : own !== null && this.clock.isQuiet(own, atMs),
               config.policy,
-              this.clock,
             );
       if (why) skipped[why]++;
       else positions[n++] = k;

@@ -14,6 +14,8 @@ import { MarketSeries } from './market-series.js';
 import { UserTrades } from './user-trades.js';
 
 const DAY_MS = 86_400_000;
+/** A typical ticket to compute again (see `typicalTicketAt`); tickets are never negative. */
+const STALE = -1;
 
 /** What the inference orchestrator reads: current feature vectors of every user. */
 export interface OnlineFeatureSource {
@@ -91,6 +93,8 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
   private list: UserEntry[] = [];
   private ticksSincePrune = 0;
   private balances: Balances = { copCents: new Float64Array(0), usdCents: new Float64Array(0) };
+  /** Typical ticket by position: NaN without trades, {@link STALE} after a trade (computed on read). */
+  private tickets = new Float64Array(0);
 
   constructor(options: OnlineFeatureStoreOptions = {}) {
     this.clock = new LocalClock(options.timezone ?? 'America/Bogota');
@@ -156,7 +160,7 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
   private observeTransaction(tx: TransactionExecuted): void {
     const ms = Date.parse(tx.executedAt);
     const entry = this.entry(tx.userId);
-    entry.trades.append(
+    const appended = entry.trades.append(
       ms,
       tx.id,
       tx.side === 'BUY' ? 1 : 2,
@@ -164,6 +168,7 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
       tx.priceCopCents,
       tradeContext(this.market, this.clock, ms),
     );
+    if (appended) this.tickets[entry.position] = STALE;
     const p = entry.portfolio;
     if (p && (ms < entry.updatedMs || (ms === entry.updatedMs && tx.id <= p.lastEventId))) return;
     try {
@@ -222,7 +227,13 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
   }
 
   typicalTicketAt(position: number): number | undefined {
-    return this.entries()[position]?.trades.medianUsdCents();
+    // An array read in position order: the entry and its trades are touched only after a trade.
+    let v = this.tickets[position];
+    if (v === STALE) {
+      v = this.entries()[position]!.trades.medianUsdCents() ?? NaN;
+      this.tickets[position] = v;
+    }
+    return v === undefined || v !== v ? undefined : v;
   }
 
   balancesByPosition(): Balances {
@@ -249,9 +260,12 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
     const size = Math.max(min, 2 * this.balances.copCents.length, 1024);
     const copCents = new Float64Array(size);
     const usdCents = new Float64Array(size);
+    const tickets = new Float64Array(size);
     copCents.set(this.balances.copCents);
     usdCents.set(this.balances.usdCents);
+    tickets.set(this.tickets);
     this.balances = { copCents, usdCents };
+    this.tickets = tickets;
   }
 
   private entry(userId: string): UserEntry {
@@ -263,6 +277,7 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
       if (position >= this.balances.copCents.length) this.growBalances(position + 1);
       this.balances.copCents[position] = NaN;
       this.balances.usdCents[position] = NaN;
+      this.tickets[position] = NaN;
       this.ids = undefined;
     }
     return e;

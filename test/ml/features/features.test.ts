@@ -197,7 +197,7 @@ describe('features of a hand-written history', () => {
     expect(online.typicalTicketAt(0)).toBe(7000);
   });
 
-  it('keeps every balance by position in step with the portfolios (NaN without one)', () => {
+  it('keeps balances and typical tickets by position in step with the users (NaN without)', () => {
     const online = new OnlineFeatureStore({ timezone: 'America/Bogota' });
     for (const e of tinyHistory()) online.observe(e);
     // A trade before any account: the user exists (trades, features) but has no portfolio.
@@ -212,6 +212,7 @@ describe('features of a hand-written history', () => {
       const p = online.portfolio(ids[k]!);
       expect(copCents[k]).toBe(p ? p.copCents : NaN);
       expect(usdCents[k]).toBe(p ? p.usdCents : NaN);
+      expect(online.typicalTicketAt(k)).toBe(online.typicalTicketUsdCents(ids[k]!));
     }
     expect(copCents[online.positionOf('sin-cuenta')!]).toBeNaN();
     expect(usdCents[online.positionOf('u7')!]).toBe(7 + 1000);
