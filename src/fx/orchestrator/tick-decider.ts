@@ -232,7 +232,7 @@ export class TickDecider {
   private pendingShadow: ShadowInput | undefined;
   /** While the shadow is compared: the last suggestions as they were before its tick. */
   private lastOverride: Map<string, LastSuggestion | undefined> | undefined;
-  private readonly logger: Logger;
+  private logger: Logger;
   private readonly now: () => number;
 
   constructor(private readonly o: TickDeciderOptions) {
@@ -278,6 +278,22 @@ export class TickDecider {
       scored = this.fallback(err, tick, p);
     }
     return this.finish(p, scored, t);
+  }
+
+  /**
+   * Decides `tick` as {@link decideAsync} does, shadow included, throws the result away and logs
+   * nothing: before the first real tick, so that it finds the code compiled, its buffers
+   * allocated and the last suggestions mirrored. Errors are the caller's to ignore.
+   */
+  async rehearse(tick: PriceTick): Promise<void> {
+    const logger = this.logger;
+    this.logger = silentLogger;
+    try {
+      await this.decideAsync(tick);
+      this.compareShadow();
+    } finally {
+      this.logger = logger;
+    }
   }
 
   /** Gates every user, then computes the vectors of those the scores can still decide. */
