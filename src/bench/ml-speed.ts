@@ -53,6 +53,8 @@ export interface SpeedFigures {
   predictBinary: SpeedFigure;
   /** Seconds to predict `rows` rows with a 3-class 300-tree model. */
   predictMulti: SpeedFigure;
+  /** The same with the JavaScript `complete` kernel (the WebAssembly one's baseline). */
+  predictMultiJs: Timing;
   /** The same with `ParallelPredictor` on `threads` threads (CPU time sums the threads). */
   predictMultiParallel: Timing & { threads: number };
 }
@@ -126,6 +128,7 @@ export async function benchGbdtSpeed(opts: {
     train: medianTiming(trainTimes),
     predictBinary: medianTiming(predictTimes(binary)),
     predictMulti: medianTiming(predictTimes(multi!)),
+    predictMultiJs: medianTiming(predictTimes(multi!.withPredictor('complete'))),
     predictMultiParallel: await parallelTiming(multi!, data.x, rows, runs),
   };
 
@@ -142,6 +145,7 @@ export async function benchGbdtSpeed(opts: {
     train: { corriente: ours.train, xgboost: theirs?.train },
     predictBinary: { corriente: ours.predictBinary, xgboost: theirs?.predictBinary },
     predictMulti: { corriente: ours.predictMulti, xgboost: theirs?.predictMulti },
+    predictMultiJs: ours.predictMultiJs,
     predictMultiParallel: ours.predictMultiParallel,
   };
   printTable(figures, log);
@@ -265,6 +269,18 @@ function printTable(s: SpeedFigures, log: (line: string) => void): void {
   }
   const par = s.predictMultiParallel;
   const single = s.predictMulti.corriente;
+  const js = s.predictMultiJs;
+  log(
+    row(
+      [
+        'same in JavaScript (complete kernel) rows/s (wall)',
+        fmt(s.rows / js.wall),
+        '—',
+        `WebAssembly ${(js.wall / single.wall).toFixed(2)}× faster`,
+      ],
+      w,
+    ),
+  );
   log(
     row(
       [

@@ -40,7 +40,7 @@ export class GbdtModel {
   /** Use {@link GbdtModel.fromXgboostJson}, {@link GbdtModel.parse} or `trainGbdt`. */
   constructor(
     readonly data: ModelData,
-    private readonly predictorKind: PredictorKind = 'complete',
+    private readonly predictorKind: PredictorKind = 'wasm',
   ) {
     this.objective = data.objective;
     this.numClass = data.numClass;

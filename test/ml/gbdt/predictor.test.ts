@@ -10,7 +10,7 @@ import {
 import { Prng } from '../../../src/util/prng.js';
 import { withBoundaryRows } from './helpers.js';
 
-const KINDS: PredictorKind[] = ['complete', 'branchless', 'flat'];
+const KINDS: PredictorKind[] = ['wasm', 'complete', 'branchless', 'flat'];
 
 /** Float32 neighbours, to probe `x >= c` exactly at and around thresholds. */
 function nextUp32(v: number): number {
@@ -97,8 +97,8 @@ function expectIdentical(a: Float64Array, b: Float64Array): void {
 }
 
 describe('prediction kernels', () => {
-  it('the complete kernel is the default', () => {
-    expect(new GbdtModel(randomModel(1, 2, 3, 2)).predictor).toBe('complete');
+  it('the WebAssembly kernel is the default', () => {
+    expect(new GbdtModel(randomModel(1, 2, 3, 2)).predictor).toBe('wasm');
   });
 
   for (const [numClass, maxDepth] of [
