@@ -11,9 +11,11 @@ import {
   type SkipReason,
 } from './policy.js';
 import type { FeatureSource, PreferenceLookup } from './ports.js';
+import { LastsMirror, type LastChanges } from './lasts-mirror.js';
 import { LocalClock } from './quiet-hours.js';
 import type { Side } from './reasons.js';
 import type { Scorer, ScoringModel } from './scorer.js';
+import { mostProbable, SuggestionsDue } from './suggestions-due.js';
 
 /** A decided recommendation and the state it leaves for the user. */
 export interface Decided {
@@ -122,10 +124,7 @@ export interface TickDeciderOptions {
    * position (read in order by the gate) and re-reads only the changed ones each tick. Absent
    * (the backtest, tests), every user's is read again each tick.
    */
-  lastChanges?: {
-    cursor(): number;
-    changedSince(cursor: number): readonly string[] | undefined;
-  };
+  lastChanges?: LastChanges;
   preferences?: PreferenceLookup;
   /** Scores model rows for {@link TickDecider.decideAsync}; absent → in the calling thread. */
   pool?: ModelPool;
@@ -160,37 +159,6 @@ const SIDE_OF = [null, 'BUY', 'SELL'] as const;
 const SILENT: PolicyDecision = { action: 'skip', why: 'below-threshold' };
 const NO_PORTFOLIO: PolicyDecision = { action: 'skip', why: 'no-funds' };
 
-/** The suggestions due at a tick, by index `k < m` (see `finish`). */
-interface DueBuffers {
-  /** Row of the scored user. */
-  row: Int32Array;
-  /** 1 BUY, 2 SELL. */
-  side: Uint8Array;
-  probability: Float64Array;
-  amount: Float64Array;
-  price: Float64Array;
-}
-
-/**
- * Indices (ascending) of the `cap` most probable of `probability[0 … m)` (`m > cap`): those
- * above the cap-th largest probability, then those equal to it in user order, as a stable sort
- * by descending probability would keep them. A native numeric sort finds that probability (a
- * comparator sort of 30,000 objects took tens of milliseconds).
- */
-function mostProbable(probability: Float64Array, m: number, cap: number): Int32Array {
-  const sorted = probability.slice(0, m).sort();
-  const cut = sorted[m - cap]!;
-  let ties = cap;
-  for (let k = 0; k < m; k++) if (probability[k]! > cut) ties--;
-  const kept = new Int32Array(cap);
-  let j = 0;
-  for (let k = 0; k < m; k++) {
-    const p = probability[k]!;
-    if (p > cut || (p === cut && ties-- > 0)) kept[j++] = k;
-  }
-  return kept;
-}
-
 /**
  * Decides one price tick for every user the feature source knows. Users the policy must skip
  * whatever their scores (no funds, quiet hours, cooldown: see `gate`) are counted and left out;
@@ -203,7 +171,7 @@ function mostProbable(probability: Float64Array, m: number, cap: number): Int32A
 export class TickDecider {
   private x: Float32Array = new Float32Array(new SharedArrayBuffer(0));
   private positions = new Int32Array(0);
-  private due: DueBuffers | undefined;
+  private readonly due = new SuggestionsDue();
   /** See {@link input}. */
   private readonly scratch: PolicyInput = {
     pBuy: 0,
@@ -217,12 +185,7 @@ export class TickDecider {
     last: undefined,
     quietHours: undefined,
   };
-  /** Each user's last suggestion by position, and its time (`-Infinity` for none): see {@link syncLasts}. */
-  private lastAt = new Float64Array(0);
-  private lastByPos: (LastSuggestion | undefined)[] = [];
-  /** Positions mirrored, and the journal cursor they are current at. */
-  private mirrored = 0;
-  private lastCursor: number | undefined;
+  private readonly lasts: LastsMirror;
   private poolProbs = new Float64Array(new SharedArrayBuffer(0));
   private probs = new Float64Array(0);
   private shadowProbs = new Float64Array(0);
@@ -238,6 +201,11 @@ export class TickDecider {
   constructor(private readonly o: TickDeciderOptions) {
     this.logger = o.logger ?? silentLogger;
     this.now = o.now ?? Date.now;
+    this.lasts = new LastsMirror(
+      o.lastOf,
+      (userId) => o.features.positionOf(userId),
+      o.lastChanges,
+    );
   }
 
   /** Decides `tick` (the features must have observed it), scoring synchronously. Appends nothing. */
@@ -307,10 +275,10 @@ export class TickDecider {
     const skipped = emptySkips();
     if (this.positions.length < all.length) this.positions = new Int32Array(all.length);
     const positions = this.positions;
-    this.syncLasts(all);
+    this.lasts.sync(all);
     // Typed arrays read in order: one object per user would be a cache miss per user.
     const { copCents, usdCents } = features.balancesByPosition();
-    const lastAt = this.lastAt;
+    const lastAt = this.lasts.atMs;
     const prefs = this.o.preferences;
     const byDefault = config.policy.quietHours;
     const quietByDefault = byDefault !== null && this.clock.isQuiet(byDefault, atMs);
@@ -391,9 +359,7 @@ export class TickDecider {
       timings: p.timings,
     };
     const policy = scorer.kind === 'model' ? config.policy : this.rulesPolicy();
-    // The suggestions due, in typed arrays: tens of thousands of objects kept through the
-    // tick would be promoted to the old generation, and raise the peak RSS.
-    const due = this.dueBuffers(n);
+    const due = this.due.reserve(n);
     let m = 0;
     for (let i = 0; i < n; i++) {
       const d = this.decideRow(p, i, probs, policy);
@@ -515,21 +481,6 @@ export class TickDecider {
     return report;
   }
 
-  /** Room for `n` suggestions due, reused across ticks. */
-  private dueBuffers(n: number): DueBuffers {
-    if (!this.due || this.due.row.length < n) {
-      const size = Math.ceil(n * 1.25);
-      this.due = {
-        row: new Int32Array(size),
-        side: new Uint8Array(size),
-        probability: new Float64Array(size),
-        amount: new Float64Array(size),
-        price: new Float64Array(size),
-      };
-    }
-    return this.due;
-  }
-
   /** A shared buffer for `n` rows of probabilities, reused across ticks. */
   private sharedProbs(n: number): Float64Array {
     if (this.poolProbs.length < n * 3) {
@@ -578,36 +529,6 @@ export class TickDecider {
   }
 
   /**
-   * Brings the mirror of last suggestions by position up to date: users added since the last
-   * tick, and those the state's journal says changed (every user without a journal, or when it
-   * no longer reaches back to the last sync).
-   */
-  private syncLasts(all: readonly string[]): void {
-    const { lastOf, lastChanges, features } = this.o;
-    const changed =
-      lastChanges && this.lastCursor !== undefined
-        ? lastChanges.changedSince(this.lastCursor)
-        : undefined;
-    if (!changed) this.mirrored = 0;
-    if (this.lastAt.length < all.length) {
-      const grown = new Float64Array(Math.ceil(all.length * 1.25));
-      grown.set(this.lastAt.subarray(0, this.mirrored));
-      this.lastAt = grown;
-    }
-    const set = (k: number, last: LastSuggestion | undefined): void => {
-      this.lastByPos[k] = last;
-      this.lastAt[k] = last ? last.atMs : -Infinity;
-    };
-    for (let k = this.mirrored; k < all.length; k++) set(k, lastOf(all[k]!));
-    for (const userId of changed ?? []) {
-      const k = features.positionOf(userId);
-      if (k !== undefined && k < all.length) set(k, lastOf(userId));
-    }
-    this.mirrored = all.length;
-    this.lastCursor = lastChanges?.cursor();
-  }
-
-  /**
    * What the gate and the policy read of a user at a tick, written into one reused object: the
    * gate and the policy read it and keep nothing of it, and 100,000 users a tick would otherwise
    * allocate 100,000 objects (old-space garbage that raises the peak RSS).
@@ -633,7 +554,7 @@ export class TickDecider {
     s.atMs = atMs;
     s.last = this.lastOverride?.has(userId)
       ? this.lastOverride.get(userId)
-      : this.lastByPos[position];
+      : this.lasts.at(position);
     s.quietHours = this.o.preferences?.quietHours(userId);
     return s;
   }
