@@ -95,3 +95,26 @@ export function packComplete(trees: readonly TreeArrays[], nf: number): Complete
   }
   return { feature, cond, leaf, inner, leaves, depths };
 }
+
+/**
+ * Copies rows `[b, b + nb)` of `x` (`nf` features each) into the block buffer `xb` as the
+ * layout reads them: each row's `x`, then its `-x` (`2 × nf` values a row).
+ */
+export function copyBlock(
+  x: Float32Array,
+  b: number,
+  nb: number,
+  nf: number,
+  xb: Float32Array,
+): void {
+  const w = 2 * nf;
+  for (let r = 0; r < nb; r++) {
+    const o = (b + r) * nf;
+    const j = r * w;
+    for (let f = 0; f < nf; f++) {
+      const v = x[o + f]!;
+      xb[j + f] = v;
+      xb[j + nf + f] = -v;
+    }
+  }
+}

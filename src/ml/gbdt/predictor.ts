@@ -17,7 +17,7 @@
  *   offset, feature and missing bit packed in an int32; no data-dependent branch.
  * - `flat`: a plain array walk, the reference. (Per-tree `new Function` code was ~5× slower.)
  */
-import { packComplete, type Complete } from './complete-layout.js';
+import { copyBlock, packComplete, type Complete } from './complete-layout.js';
 import type { TreeArrays } from './tree.js';
 import { wasmAvailable, wasmKernel } from './wasm/wasm-kernel.js';
 
@@ -70,15 +70,7 @@ function completeKernel(p: Complete, treeInfo: Int32Array, nf: number, k: number
   return (x, m, r0, r1) => {
     for (let b = r0; b < r1; b += BLOCK_ROWS) {
       const nb = Math.min(BLOCK_ROWS, r1 - b);
-      for (let r = 0; r < nb; r++) {
-        const o = (b + r) * nf;
-        const j = r * w;
-        for (let f = 0; f < nf; f++) {
-          const v = x[o + f]!;
-          xb[j + f] = v;
-          xb[j + nf + f] = -v;
-        }
-      }
+      copyBlock(x, b, nb, nf, xb);
       for (let ti = 0; ti < nt; ti++) {
         const ir = inner[ti]!;
         const lr = leaves[ti]!;

@@ -8,7 +8,7 @@
  * margins; JavaScript copies a block of rows in (as `x` then `-x`) and its margins in and out
  * (float32 in memory, float64 in `m`). The binary is compiled once per thread.
  */
-import type { Complete } from '../complete-layout.js';
+import { copyBlock, type Complete } from '../complete-layout.js';
 import { MARGIN_KERNEL_WASM } from './margin-kernel-wasm.js';
 
 /** Adds the margins of rows `[r0, r1)` into `m` (see `MarginKernel` in `predictor.ts`). */
@@ -93,15 +93,7 @@ export function wasmKernel(c: Complete, treeInfo: Int32Array, nf: number, k: num
   return (x, m, r0, r1) => {
     for (let b = r0; b < r1; b += BLOCK_ROWS) {
       const nb = Math.min(BLOCK_ROWS, r1 - b);
-      for (let r = 0; r < nb; r++) {
-        const o = (b + r) * nf;
-        const j = r * w;
-        for (let f = 0; f < nf; f++) {
-          const v = x[o + f]!;
-          xb[j + f] = v;
-          xb[j + nf + f] = -v;
-        }
-      }
+      copyBlock(x, b, nb, nf, xb);
       const mo = b * k;
       for (let i = 0; i < nb * k; i++) mb[i] = m[mo + i]!;
       block(nt, nb, TREES, XB, w * 4, MB, k * 4);
