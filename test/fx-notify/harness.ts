@@ -6,6 +6,7 @@ import {
   openEmbeddedNotifications,
   type EmbeddedNotifications,
 } from '../../src/fx/notify/embedded-notifications.js';
+import type { EndUserMessagingPush } from '../../src/fx/notify/end-user-messaging/end-user-messaging-push.js';
 import { notifyConfigSchema } from '../../src/fx/notify/notify-config.js';
 import type { NotificationRequest } from '../../src/fx/notify/notifier.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -49,6 +50,8 @@ export async function openNotifyHarness(
     start?: boolean;
     /** Registers more routes (e.g. a test page) before the server listens. */
     extra?: (app: FastifyInstance) => void;
+    /** Mobile push (End User Messaging over a mocked SDK client). */
+    mobilePush?: EndUserMessagingPush;
   } = {},
 ): Promise<NotifyHarness> {
   const tmp = options.dir ? { dir: options.dir, cleanup: () => {} } : tempDir('corriente-notify-');
@@ -59,6 +62,7 @@ export async function openNotifyHarness(
     config: options.config ?? testConfig(),
     log: silentLogger,
     env: {},
+    ...(options.mobilePush ? { mobilePush: options.mobilePush } : {}),
   });
   if (options.start !== false) n.start();
   const app = Fastify();

@@ -37,7 +37,7 @@ describe('notification routes: authentication and preferences', () => {
     const a = h.user();
     const d = await h.api(a.token, 'GET', '/preferences');
     expect(d.body).toEqual({
-      channels: { inApp: true, webPush: true, webhook: true },
+      channels: { inApp: true, webPush: true, webhook: true, mobilePush: true },
       quietHours: null,
       timezone: 'America/Bogota',
       language: 'es',

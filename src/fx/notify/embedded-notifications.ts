@@ -7,7 +7,10 @@ import { defaultVapidPath, loadOrCreateVapidKeys, type VapidKeys } from './chann
 import { defaultSecretsKeyPath, loadOrCreateSecretsKey, SecretBox } from './channels/secret-box.js';
 import { WebhookSender } from './channels/webhook-sender.js';
 import { WebPushSender } from './channels/web-push-sender.js';
+import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { DeliveryDispatcher } from './dispatcher.js';
+import { EndUserMessagingPush } from './end-user-messaging/end-user-messaging-push.js';
+import { MobilePushSender } from './end-user-messaging/mobile-push-sender.js';
 import { EmbeddedNotifier } from './embedded-notifier.js';
 import { notificationRoutes, type NotificationRoutesDeps } from './http/notification-routes.js';
 import type { NotifyConfig } from './notify-config.js';
@@ -25,6 +28,11 @@ export interface EmbeddedNotificationsOptions {
   random?: () => number;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * Mobile push. @default End User Messaging with `config.aws.pushApplicationId` when set,
+   * else none (the device routes answer 503)
+   */
+  mobilePush?: EndUserMessagingPush;
 }
 
 /** The embedded notification system, wired: what `corriente up` and the CLI use. */
@@ -51,7 +59,8 @@ export function notificationsDbPath(home: string, config: NotifyConfig): string 
 
 /**
  * Opens the notifications database, loads (or generates) the VAPID keys and wires the in-app
- * hub, the Web Push and webhook senders, the dispatcher and the notifier.
+ * hub, the Web Push, webhook and (when configured) End User Messaging senders, the dispatcher and
+ * the notifier.
  *
  * @example
  * const notifications = openEmbeddedNotifications({ home: config.home, config: config.fx.notifications, log });
@@ -76,9 +85,11 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
     timeoutMs: config.webhooks.timeoutMs,
     maxResponseBytes: config.webhooks.maxResponseBytes,
   };
+  const mobilePush = o.mobilePush ?? endUserMessaging(config);
   const dispatcher = new DeliveryDispatcher({
     store,
     senders: {
+      ...(mobilePush ? { mobilePush: new MobilePushSender(mobilePush, store) } : {}),
       webhook: new WebhookSender({ webhooks: store, topic: config.topic, now, ...http }),
       webPush: new WebPushSender({
         subscriptions: store,
@@ -118,6 +129,7 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
         guard,
         config,
         vapidPublicKey: vapid.publicKey,
+        mobilePush: mobilePush !== undefined,
         now,
       }),
     start() {
@@ -133,4 +145,15 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
       store.close();
     },
   };
+}
+
+/** End User Messaging push when `config.aws.pushApplicationId` is set. */
+function endUserMessaging(config: NotifyConfig): EndUserMessagingPush | undefined {
+  const aws = config.aws;
+  if (!aws?.pushApplicationId) return undefined;
+  const client = new PinpointClient({
+    region: aws.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+  });
+  return new EndUserMessagingPush(client, aws.pushApplicationId, config.mobilePush.ttlSeconds);
 }

@@ -60,4 +60,9 @@ export {
   pushMessageConfiguration,
   type DeviceResult,
   type MobileDevice,
+  type PushContent,
 } from './end-user-messaging/end-user-messaging-push.js';
+export {
+  MobilePushSender,
+  type MobileDeviceRegistry,
+} from './end-user-messaging/mobile-push-sender.js';

@@ -35,7 +35,7 @@ export interface PreferenceLookup {
 }
 
 /** The delivery channels a user can switch on and off. */
-export const CHANNELS = ['inApp', 'webPush', 'webhook'] as const;
+export const CHANNELS = ['inApp', 'webPush', 'webhook', 'mobilePush'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /**

@@ -82,7 +82,15 @@ export const notifyConfigSchema = z
         maxPerUser: z.number().int().min(1).max(100).default(5),
       })
       .prefault({}),
-    /** Retries of Web Push and webhook deliveries. */
+    mobilePush: z
+      .strictObject({
+        /** How long the push service keeps an undelivered message. @default 3600 */
+        ttlSeconds: z.number().int().min(0).max(2_419_200).default(3600),
+        /** Mobile devices per user. @default 10 */
+        maxDevicesPerUser: z.number().int().min(1).max(100).default(10),
+      })
+      .prefault({}),
+    /** Retries of Web Push, webhook and mobile push deliveries. */
     retry: retrySchema,
     dispatcher: z
       .strictObject({
@@ -100,7 +108,10 @@ export const notifyConfigSchema = z
         region: z.string().default('us-east-1'),
         /** ARN of the SNS topic of recommendations. */
         snsTopicArn: z.string().startsWith('arn:').optional(),
-        /** End User Messaging (Pinpoint) project/application id for mobile push. */
+        /**
+         * End User Messaging (Pinpoint) project/application id: enables mobile push (devices
+         * registered through `POST /notifications/mobile/devices`).
+         */
         pushApplicationId: z.string().min(1).optional(),
         endpoint: z.url().optional(),
       })

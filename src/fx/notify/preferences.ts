@@ -12,7 +12,7 @@ export interface Preferences {
 
 /** Preferences of a user who never set any. */
 export const DEFAULT_PREFERENCES: Preferences = {
-  channels: { inApp: true, webPush: true, webhook: true },
+  channels: { inApp: true, webPush: true, webhook: true, mobilePush: true },
   quietHours: null,
   timezone: 'America/Bogota',
   language: 'es',
@@ -43,6 +43,7 @@ export const preferencesUpdateSchema = z.strictObject({
       inApp: z.boolean().optional(),
       webPush: z.boolean().optional(),
       webhook: z.boolean().optional(),
+      mobilePush: z.boolean().optional(),
     })
     .optional(),
   quietHours: z

@@ -26,8 +26,13 @@ export interface DeviceResult {
   status: string;
 }
 
+/** What a push message carries of a notification (a request, or one stored). */
+export type PushContent = Pick<NotificationRequest, 'id' | 'title' | 'body' | 'data'> & {
+  kind: string;
+};
+
 /** FCM and APNs data values must be strings. */
-function stringData(n: NotificationRequest): Record<string, string> {
+function stringData(n: PushContent): Record<string, string> {
   const out: Record<string, string> = { id: n.id, kind: n.kind };
   for (const [k, v] of Object.entries(n.data))
     out[k] = typeof v === 'string' ? v : JSON.stringify(v);
@@ -36,7 +41,7 @@ function stringData(n: NotificationRequest): Record<string, string> {
 
 /** The same message for FCM and APNs: opens the app on tap. */
 export function pushMessageConfiguration(
-  n: NotificationRequest,
+  n: PushContent,
   ttlSeconds: number,
 ): DirectMessageConfiguration {
   const data = stringData(n);
@@ -77,7 +82,7 @@ export class EndUserMessagingPush {
   ) {}
 
   /** Sends a notification to a user's devices; one result per device. */
-  async send(devices: readonly MobileDevice[], n: NotificationRequest): Promise<DeviceResult[]> {
+  async send(devices: readonly MobileDevice[], n: PushContent): Promise<DeviceResult[]> {
     if (devices.length === 0) return [];
     const out = await this.client.send(
       new SendMessagesCommand({

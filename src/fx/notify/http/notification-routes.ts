@@ -12,6 +12,8 @@ import {
 } from '../sqlite/sqlite-notification-store.js';
 import {
   lastEventIdSchema,
+  MOBILE_CHANNEL,
+  mobileDeviceSchema,
   pageQuerySchema,
   pushSubscriptionSchema,
   pushUnsubscribeSchema,
@@ -29,6 +31,8 @@ export interface NotificationRoutesDeps {
   config: NotifyConfig;
   /** The VAPID public key; without it Web Push routes answer 503. */
   vapidPublicKey?: string;
+  /** Whether mobile push (End User Messaging) is configured; without it its routes answer 503. */
+  mobilePush?: boolean;
   /** @default Date.now */
   now?: () => number;
 }
@@ -93,6 +97,8 @@ function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply): vo
  * - `GET /webpush/public-key`, `POST|DELETE /webpush/subscriptions`
  * - `POST /webhooks {url}` → `{id, url, secret, createdAt}` (secret shown once),
  *   `GET /webhooks`, `DELETE /webhooks/:id`
+ * - `POST /mobile/devices {platform: fcm|apns|apns-sandbox, token}` → `{id, platform, createdAt}`,
+ *   `GET /mobile/devices`, `DELETE /mobile/devices/:id` (a mobile app's push registration)
  * - `GET /deliveries?limit=&cursor=`: the delivery log
  *
  * @example app.register(notificationRoutes(deps), { prefix: '/api/fx/v1/notifications' })
@@ -265,6 +271,49 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       void reply.status(204).send();
     });
 
+    app.post('/mobile/devices', (req, reply) => {
+      const id = user(req);
+      if (!deps.mobilePush) {
+        throw new HttpProblem(
+          503,
+          'Service Unavailable',
+          'mobile push is not configured (fx.notifications.aws.pushApplicationId)',
+          {},
+          'mobile-push-unavailable',
+        );
+      }
+      const d = parse(mobileDeviceSchema, req.body, 'body');
+      const rec = limited(() =>
+        deps.store.addMobileDevice(
+          id,
+          { platform: MOBILE_CHANNEL[d.platform], token: d.token },
+          deps.config.mobilePush.maxDevicesPerUser,
+          now(),
+        ),
+      );
+      void reply.status(201);
+      return { id: rec.id, platform: d.platform, createdAt: rec.createdAt };
+    });
+
+    app.get('/mobile/devices', (req) => {
+      const id = user(req);
+      return {
+        devices: deps.store.mobileDevicesOf(id).map((d) => ({
+          id: d.id,
+          platform: API_PLATFORM[d.platform],
+          createdAt: d.createdAt,
+        })),
+      };
+    });
+
+    app.delete<{ Params: { id: string } }>('/mobile/devices/:id', (req, reply) => {
+      const id = user(req);
+      if (!deps.store.deleteMobileDevice(id, req.params.id)) {
+        throw new HttpProblem(404, 'Not Found', `no device ${req.params.id}`, {}, 'not-found');
+      }
+      void reply.status(204).send();
+    });
+
     app.get('/deliveries', (req) => {
       const id = user(req);
       const q = parse(pageQuerySchema, req.query, 'query');
@@ -276,6 +325,8 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
     });
   };
 }
+
+const API_PLATFORM = { GCM: 'fcm', APNS: 'apns', APNS_SANDBOX: 'apns-sandbox' } as const;
 
 async function checkTarget(guard: SsrfGuard, url: string, field: string): Promise<void> {
   try {

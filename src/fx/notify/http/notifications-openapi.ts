@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { preferencesUpdateSchema } from '../preferences.js';
-import { pushSubscriptionSchema, pushUnsubscribeSchema, webhookCreateSchema } from './schemas.js';
+import {
+  mobileDeviceSchema,
+  pushSubscriptionSchema,
+  pushUnsubscribeSchema,
+  webhookCreateSchema,
+} from './schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
   const s = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -8,7 +13,12 @@ const json = (schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<stri
   return s;
 };
 
-const channels = z.object({ inApp: z.boolean(), webPush: z.boolean(), webhook: z.boolean() });
+const channels = z.object({
+  inApp: z.boolean(),
+  webPush: z.boolean(),
+  webhook: z.boolean(),
+  mobilePush: z.boolean(),
+});
 const preferences = z.object({
   channels,
   quietHours: z
@@ -32,7 +42,7 @@ const delivery = z.object({
   id: z.string().describe('also the X-Corriente-Delivery header of webhook requests'),
   notificationId: z.string(),
   userId: z.string(),
-  channel: z.enum(['inApp', 'webPush', 'webhook']),
+  channel: z.enum(['inApp', 'webPush', 'webhook', 'mobilePush']),
   targetId: z.string(),
   status: z.enum(['queued', 'sent', 'failed', 'dead']),
   attempts: z.number().int(),
@@ -43,6 +53,11 @@ const delivery = z.object({
   sentAt: z.string().nullable(),
 });
 const webhook = z.object({ id: z.string(), url: z.string(), createdAt: z.string() });
+const mobileDevice = z.object({
+  id: z.string(),
+  platform: z.enum(['fcm', 'apns', 'apns-sandbox']),
+  createdAt: z.string(),
+});
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const ok = (description: string, schema: Record<string, unknown>) => ({
@@ -240,6 +255,43 @@ export const notificationsOpenApi = {
         },
       },
     },
+    '/notifications/mobile/devices': {
+      post: {
+        operationId: 'registerMobileDevice',
+        summary:
+          "Register a mobile app's push token (FCM, or APNs in hex) for End User Messaging push",
+        requestBody: body('MobileDeviceRequest'),
+        responses: {
+          '201': ok('registered (or refreshed: same token)', ref('MobileDevice')),
+          '400': bad,
+          '409': problem('too many devices (`limit-reached`)'),
+          '503': problem('mobile push is not configured (`mobile-push-unavailable`)'),
+          ...auth,
+        },
+      },
+      get: {
+        operationId: 'listMobileDevices',
+        summary: "The user's registered devices (without tokens)",
+        responses: {
+          '200': ok('the devices', {
+            type: 'object',
+            properties: { devices: { type: 'array', items: ref('MobileDevice') } },
+          }),
+          ...auth,
+        },
+      },
+    },
+    '/notifications/mobile/devices/{id}': {
+      delete: {
+        operationId: 'deleteMobileDevice',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '204': { description: 'removed' },
+          '404': problem('no such device of this user'),
+          ...auth,
+        },
+      },
+    },
     '/notifications/deliveries': {
       get: {
         operationId: 'listDeliveries',
@@ -266,6 +318,8 @@ export const notificationsOpenApi = {
     PushUnsubscribe: json(pushUnsubscribeSchema, 'input'),
     WebhookRequest: json(webhookCreateSchema, 'input'),
     Webhook: json(webhook),
+    MobileDeviceRequest: json(mobileDeviceSchema, 'input'),
+    MobileDevice: json(mobileDevice),
     Delivery: json(delivery),
   },
 } as const;

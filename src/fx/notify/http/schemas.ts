@@ -37,6 +37,35 @@ export const webhookCreateSchema = z.strictObject({
     .max(2048, 'must be at most 2048 characters'),
 });
 
+/**
+ * A mobile app's push registration: the platform's token (FCM registration token, or the APNs
+ * device token in hex; `apns-sandbox` for development builds).
+ */
+export const mobileDeviceSchema = z
+  .strictObject({
+    platform: z.enum(['fcm', 'apns', 'apns-sandbox']),
+    token: z.string().min(1).max(4096),
+  })
+  .superRefine((d, ctx) => {
+    const ok =
+      d.platform === 'fcm'
+        ? /^[A-Za-z0-9_:-]{32,4096}$/.test(d.token)
+        : /^[0-9a-fA-F]{64,200}$/.test(d.token);
+    if (!ok) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message:
+          d.platform === 'fcm'
+            ? 'must be an FCM registration token (32+ letters, digits, _ : -)'
+            : 'must be an APNs device token (64+ hex digits)',
+      });
+    }
+  });
+
+/** The API's platform names → End User Messaging's channel types. */
+export const MOBILE_CHANNEL = { fcm: 'GCM', apns: 'APNS', 'apns-sandbox': 'APNS_SANDBOX' } as const;
+
 export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(64).optional(),

@@ -21,6 +21,19 @@ export interface PushSubscriptionRecord {
   createdAt: string;
 }
 
+/** The push services a mobile app registers with, by End User Messaging's channel names. */
+export const MOBILE_PLATFORMS = ['GCM', 'APNS', 'APNS_SANDBOX'] as const;
+export type MobilePlatform = (typeof MOBILE_PLATFORMS)[number];
+
+/** A mobile device registered for push: its FCM (`GCM`) or APNs token. */
+export interface MobileDeviceRecord {
+  id: string;
+  userId: string;
+  platform: MobilePlatform;
+  token: string;
+  createdAt: string;
+}
+
 export interface WebhookRecord {
   id: string;
   userId: string;

@@ -41,6 +41,14 @@ export function createNotificationSchema(db: BetterSqlite3.Database): void {
       created_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS webhooks_by_user ON webhooks (user_id);
+    CREATE TABLE IF NOT EXISTS mobile_devices (
+      id TEXT PRIMARY KEY,
+      user_id TEXT NOT NULL,
+      platform TEXT NOT NULL,
+      token TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      UNIQUE (user_id, token)
+    ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS deliveries (
       id TEXT PRIMARY KEY,
       notification_id TEXT NOT NULL,

@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { encodeTime } from 'ulid';
 import type { Channel, NotificationRequest } from '../notifier.js';
-import type { Preferences } from '../preferences.js';
+import { DEFAULT_PREFERENCES, type Preferences } from '../preferences.js';
 import {
   iso,
   notificationFromRow,
   type DeliveryRecord,
+  type MobileDeviceRecord,
+  type MobilePlatform,
   type NotificationRow,
   type PushSubscriptionRecord,
   type StoredNotification,
@@ -16,9 +18,16 @@ import {
 } from './records.js';
 import { createNotificationSchema } from './schema.js';
 import { SqliteDeliveryLog } from './delivery-log.js';
+import { MobileDeviceTable } from './mobile-devices.js';
 import { SecretBox } from '../channels/secret-box.js';
 
-export type { DeliveryRecord, PushSubscriptionRecord, StoredNotification, WebhookRecord };
+export type {
+  DeliveryRecord,
+  MobileDeviceRecord,
+  PushSubscriptionRecord,
+  StoredNotification,
+  WebhookRecord,
+};
 
 /** Tells apart ids made by two processes in the same millisecond. */
 const PROCESS_TAG = randomBytes(4).toString('hex');
@@ -73,6 +82,8 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
   private readonly prefs = new Map<string, Preferences>();
   private readonly pushTargets = new Map<string, string[]>();
   private readonly hookTargets = new Map<string, string[]>();
+  /** Mobile devices registered for push (End User Messaging). */
+  private readonly devices: MobileDeviceTable;
   private idTime = -1;
   private idPrefix = '';
   private idCounter = 0;
@@ -142,7 +153,12 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
     for (const r of db
       .prepare<[], { user_id: string; json: string }>('SELECT user_id, json FROM preferences')
       .iterate()) {
-      this.prefs.set(r.user_id, JSON.parse(r.json) as Preferences);
+      const p = JSON.parse(r.json) as Preferences;
+      // Channels added since the preferences were stored take their default.
+      this.prefs.set(r.user_id, {
+        ...p,
+        channels: { ...DEFAULT_PREFERENCES.channels, ...p.channels },
+      });
     }
     for (const r of db
       .prepare<[], { id: string; user_id: string }>('SELECT id, user_id FROM push_subscriptions')
@@ -154,6 +170,7 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
       .iterate()) {
       push(this.hookTargets, r.user_id, r.id);
     }
+    this.devices = new MobileDeviceTable(db);
     if (this.secrets) this.sealPlaintextSecrets(this.secrets);
   }
 
@@ -225,6 +242,9 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
         }
         if (channels.webhook) {
           for (const t of this.hookTargets.get(n.userId) ?? []) delivery('webhook', t, false);
+        }
+        if (channels.mobilePush) {
+          for (const t of this.devices.targets(n.userId)) delivery('mobilePush', t, false);
         }
       }
     })();
@@ -303,6 +323,39 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
   deletePushSubscription(userId: string, id: string): void {
     this.s.deletePush.run(id);
     remove(this.pushTargets, userId, id);
+  }
+
+  /**
+   * Registers (or refreshes, same token) a mobile device of `userId` for push.
+   * @throws LimitReachedError when the user already has `max` devices
+   */
+  addMobileDevice(
+    userId: string,
+    device: { platform: MobilePlatform; token: string },
+    max: number,
+    now = Date.now(),
+  ): MobileDeviceRecord {
+    const rec = this.devices.add(userId, device, max, `md_${this.newId(now)}`, now);
+    if (!rec) throw new LimitReachedError(`at most ${max} mobile devices per user`);
+    return rec;
+  }
+
+  mobileDevice(id: string): MobileDeviceRecord | undefined {
+    return this.devices.get(id);
+  }
+
+  mobileDevicesOf(userId: string): MobileDeviceRecord[] {
+    return this.devices.of(userId);
+  }
+
+  /** Removes a device of `userId`; `false` when the user has no such device. */
+  deleteMobileDevice(userId: string, id: string): boolean {
+    return this.devices.delete(userId, id);
+  }
+
+  /** The push service replaced the device's token. */
+  replaceMobileToken(id: string, token: string): void {
+    this.devices.replaceToken(id, token);
   }
 
   /** @throws Error when the store was opened without `secrets` (they are never stored in clear) */
