@@ -1,7 +1,7 @@
 import type { FxEvent, PriceTick, TransactionExecuted } from '../events.js';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
-import { LakeHistory, OnlineFeatureStore } from '../../ml/features/index.js';
+import { LakeHistory, OnlineFeatureStore, type TickColumns } from '../../ml/features/index.js';
 import type { OrchestratorConfig } from './orchestrator-config.js';
 import type { LastSuggestion } from './policy.js';
 import { rulesScorer } from './rules-scorer.js';
@@ -65,6 +65,51 @@ export interface BacktestReport {
 }
 
 const DAY_MS = 86_400_000;
+/** Time the replay reads from the lake at once. */
+const WINDOW_MS = 7 * DAY_MS;
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Tick `i` of the lake's columns as an event; the ask is taken as symmetric to the bid. */
+function tickEvent(t: TickColumns, i: number): PriceTick {
+  const mid = t.midCopCents[i]!;
+  const bid = t.bidCopCents[i]!;
+  const at = new Date(t.timesMs[i]!).toISOString();
+  return {
+    type: 'PriceTick',
+    version: 1,
+    id: t.ids[i]!,
+    source: 'backtest',
+    bidCopCents: bid,
+    askCopCents: 2 * mid - bid,
+    midCopCents: mid,
+    observedAt: at,
+    ingestedAt: at,
+  };
+}
+
+/**
+ * A trade at `ms` makes hits of the user's open suggestions of its side made before it within
+ * the horizon; suggestions the horizon has passed are closed.
+ */
+function markHits(
+  open: Map<string, BacktestSuggestion[]>,
+  tx: TransactionExecuted,
+  ms: number,
+  horizonMs: number,
+): void {
+  const list = open.get(tx.userId);
+  if (!list) return;
+  const left = list.filter((s) => {
+    if (ms > s.atMs + horizonMs) return false;
+    if (s.side === tx.side && ms > s.atMs) s.hit = true;
+    return !s.hit;
+  });
+  if (left.length > 0) open.set(tx.userId, left);
+  else open.delete(tx.userId);
+}
 
 /** UTC milliseconds of local midnight starting `date` in `timeZone`. */
 export function localMidnightMs(date: string, timeZone: string): number {
@@ -110,53 +155,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const toMs = localMidnightMs(options.to, tz) + DAY_MS; // end of the last day
   if (!(toMs > fromMs)) throw new RangeError(`--to ${options.to} is before --from ${options.from}`);
   const everyMs = (options.everyMinutes ?? 15) * 60_000;
-  const lake = await LakeHistory.open({ lakeDir: options.lakeDir });
-  let events: FxEvent[];
-  const tradesByUser = new Map<string, TransactionExecuted[]>();
-  try {
-    const t = await lake.ticks();
-    const accounts = await lake.accounts();
-    const txs = accounts.length > 0 ? await lake.transactions('', '\uffff') : [];
-    events = [...accounts, ...txs];
-    for (const tx of txs) {
-      const list = tradesByUser.get(tx.userId);
-      if (list) list.push(tx);
-      else tradesByUser.set(tx.userId, [tx]);
-    }
-    for (let i = 0; i < t.ids.length; i++) {
-      const ms = t.timesMs[i]!;
-      if (ms >= toMs) continue;
-      const mid = t.midCopCents[i]!;
-      const bid = t.bidCopCents[i]!;
-      const at = new Date(ms).toISOString();
-      events.push({
-        type: 'PriceTick',
-        version: 1,
-        id: t.ids[i]!,
-        source: 'backtest',
-        bidCopCents: bid,
-        askCopCents: 2 * mid - bid,
-        midCopCents: mid,
-        observedAt: at,
-        ingestedAt: at,
-      });
-    }
-  } finally {
-    lake.close();
-  }
-  const timeOf = (e: FxEvent): number =>
-    Date.parse(
-      e.type === 'PriceTick'
-        ? e.observedAt
-        : e.type === 'AccountOpened'
-          ? e.openedAt
-          : e.type === 'TransactionExecuted'
-            ? e.executedAt
-            : e.createdAt,
-    );
-  const keyed = events.map((e) => ({ ms: timeOf(e), e })).filter((k) => k.ms < toMs);
-  keyed.sort((a, b) => a.ms - b.ms || (a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0));
-
+  const horizonMs = options.config.outcomeHorizonHours * 3_600_000;
   const features = new OnlineFeatureStore({ timezone: tz });
   const rules = rulesScorer(features.featureNames, options.config.rules);
   const scorer = options.model
@@ -180,42 +179,79 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     logger,
     now: () => clock,
   });
-  const suggestions: Omit<BacktestSuggestion, 'hit'>[] = [];
+  const suggestions: BacktestSuggestion[] = [];
+  /** Per user, the suggestions a later trade could still make hits, oldest first. */
+  const open = new Map<string, BacktestSuggestion[]>();
   let ticksDecided = 0;
   let nextDecision = fromMs;
-  for (let i = 0; i < keyed.length; i++) {
-    const { ms, e } = keyed[i]!;
-    features.observe(e);
-    if (e.type !== 'PriceTick' || ms < nextDecision) continue;
-    // Only the newest tick of a moment is decided on, as a lagging live orchestrator does.
-    if (keyed[i + 1]?.ms === ms) continue;
-    nextDecision = ms + everyMs;
-    clock = ms;
-    ticksDecided++;
-    const report = decider.decide(e as PriceTick);
-    for (const d of report.decided) {
-      lasts.set(d.event.userId, d.last);
-      suggestions.push({
-        userId: d.event.userId,
-        side: d.event.side,
-        atMs: ms,
-        probability: d.event.probability,
-        amountUsdCents: d.event.suggestedAmountUsdCents,
-        origin: report.scorer,
-      });
+
+  const lake = await LakeHistory.open({ lakeDir: options.lakeDir });
+  try {
+    const ticks = await lake.ticks();
+    const accounts = await lake.accounts();
+    const range = await lake.timeRange();
+    // The history streams by windows of time, in (time, id) order as the live log would have
+    // delivered it: features observe what happened before `to`; trades until `to` plus the
+    // horizon only tell which suggestions were hits.
+    const endMs = Math.min(range ? range.lastMs + 1 : fromMs, toMs + horizonMs);
+    let ti = 0;
+    const accountsByTime = accounts
+      .map((e) => ({ ms: Date.parse(e.openedAt), e }))
+      .sort((a, b) => a.ms - b.ms || compareIds(a.e.id, b.e.id));
+    let ai = 0;
+    for (let w0 = range ? range.firstMs : endMs; w0 < endMs; w0 += WINDOW_MS) {
+      const w1 = Math.min(w0 + WINDOW_MS, endMs);
+      const window: { ms: number; e: FxEvent }[] = [];
+      for (; ai < accountsByTime.length && accountsByTime[ai]!.ms < w1; ai++) {
+        window.push(accountsByTime[ai]!);
+      }
+      for (const e of await lake.transactionsBetween(w0, w1)) {
+        window.push({ ms: Date.parse(e.executedAt), e });
+      }
+      for (; ti < ticks.ids.length && ticks.timesMs[ti]! < w1; ti++) {
+        window.push({ ms: ticks.timesMs[ti]!, e: tickEvent(ticks, ti) });
+      }
+      window.sort((a, b) => a.ms - b.ms || compareIds(a.e.id, b.e.id));
+      for (let i = 0; i < window.length; i++) {
+        const { ms, e } = window[i]!;
+        if (e.type === 'TransactionExecuted') markHits(open, e, ms, horizonMs);
+        if (ms >= toMs) continue;
+        features.observe(e);
+        if (e.type !== 'PriceTick' || ms < nextDecision) continue;
+        // Only the newest tick of a moment is decided on, as a lagging live orchestrator does.
+        if (window[i + 1]?.ms === ms) continue;
+        nextDecision = ms + everyMs;
+        clock = ms;
+        ticksDecided++;
+        const report = decider.decide(e);
+        for (const d of report.decided) {
+          lasts.set(d.event.userId, d.last);
+          const s: BacktestSuggestion = {
+            userId: d.event.userId,
+            side: d.event.side,
+            atMs: ms,
+            probability: d.event.probability,
+            amountUsdCents: d.event.suggestedAmountUsdCents,
+            origin: report.scorer,
+            hit: false,
+          };
+          suggestions.push(s);
+          const list = open.get(s.userId);
+          if (list) list.push(s);
+          else open.set(s.userId, [s]);
+        }
+      }
     }
+  } finally {
+    lake.close();
   }
 
-  const horizonMs = options.config.outcomeHorizonHours * 3_600_000;
   const perUser = new Map<string, { s: number; h: number }>();
   const side = { BUY: { s: 0, h: 0 }, SELL: { s: 0, h: 0 } };
   const origin = { model: { s: 0, h: 0 }, reglas: { s: 0, h: 0 } };
   for (const s of suggestions) {
-    const hit = (tradesByUser.get(s.userId) ?? []).some((t) => {
-      const ms = Date.parse(t.executedAt);
-      return t.side === s.side && ms > s.atMs && ms <= s.atMs + horizonMs;
-    });
-    options.onSuggestion?.({ ...s, hit });
+    const hit = s.hit;
+    options.onSuggestion?.(s);
     const u = perUser.get(s.userId) ?? { s: 0, h: 0 };
     perUser.set(s.userId, u);
     for (const c of [u, side[s.side], origin[s.origin]]) {

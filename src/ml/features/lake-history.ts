@@ -70,6 +70,9 @@ const COLUMNS = {
  * try { const ticks = await lake.ticks(); … } finally { lake.close(); }
  */
 export class LakeHistory {
+  /** Whether `tx_by_time` (transactions ordered by time, for `transactionsBetween`) exists. */
+  private byTime = false;
+
   private constructor(
     private readonly db: DuckDBInstance,
     private readonly conn: DuckDBConnection,
@@ -203,13 +206,47 @@ export class LakeHistory {
    * (time, id): the order the portfolio fold and the features need.
    */
   async transactions(fromUserId: string, toUserId: string): Promise<TransactionExecuted[]> {
+    return this.readTransactions(
+      RAW_TABLES.TransactionExecuted,
+      `WHERE usuario_id BETWEEN $1 AND $2 ORDER BY usuario_id, ejecutado_en::TIMESTAMPTZ, id`,
+      [fromUserId, toUserId],
+    );
+  }
+
+  /**
+   * The transactions executed in `[fromMs, toMs)`, in (time, id) order: a replay streams the
+   * history by windows of time, so memory holds one window, not the history.
+   */
+  async transactionsBetween(fromMs: number, toMs: number): Promise<TransactionExecuted[]> {
+    if (!this.byTime) {
+      // Once: a copy ordered by time, so each window's range filter skips the other row groups
+      // (DuckDB's min/max per row group) instead of parsing every timestamp again.
+      await this.conn.run(
+        `CREATE TEMP TABLE tx_by_time AS
+           SELECT *, epoch_ms(ejecutado_en::TIMESTAMPTZ) AS ms
+             FROM ${quoteIdent(RAW_TABLES.TransactionExecuted)}
+            ORDER BY ejecutado_en::TIMESTAMPTZ, id`,
+      );
+      this.byTime = true;
+    }
+    return this.readTransactions(
+      'tx_by_time',
+      `WHERE ms >= $1 AND ms < $2 ORDER BY ejecutado_en::TIMESTAMPTZ, id`,
+      [fromMs, toMs],
+    );
+  }
+
+  private async readTransactions(
+    table: string,
+    where: string,
+    params: (string | number)[],
+  ): Promise<TransactionExecuted[]> {
     const reader = await this.conn.runAndReadAll(
       `SELECT id, usuario_id, lado, monto_usd_centavos::DOUBLE, precio_cop_centavos::DOUBLE,
               total_cop_centavos::DOUBLE, ejecutado_en, ingerido_en
-         FROM ${quoteIdent(RAW_TABLES.TransactionExecuted)}
-        WHERE usuario_id BETWEEN $1 AND $2
-        ORDER BY usuario_id, ejecutado_en::TIMESTAMPTZ, id`,
-      [fromUserId, toUserId],
+         FROM ${quoteIdent(table)}
+        ${where}`,
+      params,
     );
     return reader.getRowsJS().map((r) => {
       const [id, userId, side, amount, price, total, executedAt, ingestedAt] = r as [

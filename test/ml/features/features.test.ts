@@ -219,6 +219,40 @@ describe('features of a hand-written history', () => {
     expect(online.positionOf('nadie')).toBeUndefined();
   });
 
+  it('serves transactions by windows of time: [from, to), in (time, id) order', async () => {
+    const lakeDir = path.join(t.dir, 'windows');
+    const lake = new LocalFsObjectStore(lakeDir);
+    const events = [
+      ...tinyHistory(),
+      opened(T0 - 40 * D, 'beto', 1_000_000_000),
+      trade(T0 - 5 * D, 'beto', 'BUY', 3000, 399000), // the same instant as ana's SELL
+      trade(T0 - 4 * D, 'beto', 'BUY', 3000, 399000),
+    ];
+    await writeLake(lake, events);
+    const history = await LakeHistory.open({ lakeDir });
+    try {
+      const all = await history.transactions('', '\uffff');
+      const byTime = [...all].sort(
+        (a, b) => Date.parse(a.executedAt) - Date.parse(b.executedAt) || (a.id < b.id ? -1 : 1),
+      );
+      // Windows that cut exactly at a trade's instant: it falls in the later one.
+      const cuts = [T0 - 50 * D, T0 - 5 * D, T0 - 4 * D, T0 + D];
+      const streamed = [];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const w = await history.transactionsBetween(cuts[i]!, cuts[i + 1]!);
+        for (const tx of w) {
+          expect(Date.parse(tx.executedAt)).toBeGreaterThanOrEqual(cuts[i]!);
+          expect(Date.parse(tx.executedAt)).toBeLessThan(cuts[i + 1]!);
+        }
+        streamed.push(...w);
+      }
+      expect(streamed).toEqual(byTime);
+      expect(await history.transactionsBetween(T0 - 5 * D, T0 - 5 * D + 1)).toHaveLength(2);
+    } finally {
+      history.close();
+    }
+  });
+
   it('refuses a raw row that cannot be an event, naming the table and the row', async () => {
     const lakeDir = path.join(t.dir, 'bad');
     const lake = new LocalFsObjectStore(lakeDir);
