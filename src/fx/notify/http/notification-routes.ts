@@ -196,13 +196,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
 
     app.get('/webpush/public-key', () => {
       if (!deps.vapidPublicKey) {
-        throw new HttpProblem(
-          503,
-          'Service Unavailable',
-          'Web Push is not configured',
-          {},
-          'webpush-unavailable',
-        );
+        throw unavailable('Web Push is not configured', 'webpush-unavailable');
       }
       return { publicKey: deps.vapidPublicKey };
     });
@@ -210,13 +204,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
     app.post('/webpush/subscriptions', async (req, reply) => {
       const id = user(req);
       if (!deps.vapidPublicKey) {
-        throw new HttpProblem(
-          503,
-          'Service Unavailable',
-          'Web Push is not configured',
-          {},
-          'webpush-unavailable',
-        );
+        throw unavailable('Web Push is not configured', 'webpush-unavailable');
       }
       const sub = parse(pushSubscriptionSchema, req.body, 'body');
       await checkTarget(deps.guard, sub.endpoint, 'endpoint');
@@ -274,11 +262,8 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
     app.post('/mobile/devices', (req, reply) => {
       const id = user(req);
       if (!deps.mobilePush) {
-        throw new HttpProblem(
-          503,
-          'Service Unavailable',
+        throw unavailable(
           'mobile push is not configured (fx.notifications.aws.pushApplicationId)',
-          {},
           'mobile-push-unavailable',
         );
       }
@@ -324,6 +309,11 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       });
     });
   };
+}
+
+/** 503: a channel the operator has not configured. */
+function unavailable(detail: string, type: string): HttpProblem {
+  return new HttpProblem(503, 'Service Unavailable', detail, {}, type);
 }
 
 const API_PLATFORM = { GCM: 'fcm', APNS: 'apns', APNS_SANDBOX: 'apns-sandbox' } as const;
