@@ -2,8 +2,11 @@ import * as path from 'node:path';
 import { DiskEventLog } from '../../src/fx/event-log/disk/index.js';
 import { jsonRecord, parseJson, type EventLog } from '../../src/fx/event-log/event-log.js';
 import {
-  newEventId,
-  totalCopCents,
+  opened as lakeOpened,
+  tick as lakeTick,
+  trade as lakeTrade,
+} from '../ml/features/lake-events.js';
+import {
   type AccountOpened,
   type FxEvent,
   type PriceTick,
@@ -15,33 +18,13 @@ import {
 export const T = Date.parse('2026-03-10T17:00:00.000Z');
 export const HOUR = 3_600_000;
 
+/** The shared event builders of the feature tests, in this suite's units (whole COP and USD). */
 export function tick(ms: number, midCopCents: number): PriceTick {
-  const at = new Date(ms).toISOString();
-  return {
-    type: 'PriceTick',
-    version: 1,
-    id: newEventId(ms),
-    source: 'test',
-    bidCopCents: midCopCents - 500,
-    askCopCents: midCopCents + 500,
-    midCopCents,
-    observedAt: at,
-    ingestedAt: at,
-  };
+  return lakeTick(ms, midCopCents, midCopCents - 500);
 }
 
 export function opened(userId: string, ms: number, cop: number, usd: number): AccountOpened {
-  const at = new Date(ms).toISOString();
-  return {
-    type: 'AccountOpened',
-    version: 1,
-    id: newEventId(ms),
-    userId,
-    copCents: cop * 100,
-    usdCents: usd * 100,
-    openedAt: at,
-    ingestedAt: at,
-  };
+  return lakeOpened(ms, userId, cop * 100, usd * 100);
 }
 
 export function trade(
@@ -51,19 +34,7 @@ export function trade(
   usd: number,
   priceCopCents: number,
 ): TransactionExecuted {
-  const at = new Date(ms).toISOString();
-  return {
-    type: 'TransactionExecuted',
-    version: 1,
-    id: newEventId(ms),
-    userId,
-    side,
-    amountUsdCents: usd * 100,
-    priceCopCents,
-    totalCopCents: totalCopCents(usd * 100, priceCopCents),
-    executedAt: at,
-    ingestedAt: at,
-  };
+  return lakeTrade(ms, userId, side, usd * 100, priceCopCents);
 }
 
 /**
