@@ -6,27 +6,27 @@
  * const lake = await Lake.open({ principal: 'ana' });
  * const { rows } = await lake.saved('clientes_por_ciudad');
  */
-export { Lake, type LakeOpenOptions, type LakeQueryOptions } from './query/lake.js';
+export { Lake, type LakeOpenOptions, type LakeQueryOptions } from './deploy/lake.js';
 export {
   QueryError,
   type QueryColumn,
   type QueryErrorCode,
   type QueryResult,
   type QueryableTable,
-} from './query/query-engine.js';
-export { SAVED_QUERIES, type SavedQuery } from './query/saved-queries.js';
+} from './core/query/query-engine.js';
+export { SAVED_QUERIES, type SavedQuery } from './core/query/saved-queries.js';
 export {
   ADMIN_PRINCIPAL,
   GovernanceError,
   hashToken,
   type Principal,
-} from './governance/governance.js';
+} from './core/governance/governance.js';
 export type {
   GovernanceConfig,
   GrantConfig,
   PrincipalConfig,
-} from './governance/governance-config.js';
-export { loadConfig, ConfigError, type Config } from './config/config.js';
+} from './core/governance/governance-config.js';
+export { loadConfig, ConfigError, type Config } from './deploy/config.js';
 export {
   generateExports,
   type GenerateOptions,

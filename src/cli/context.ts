@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { createStores, type Stores } from '../app/local.js';
-import { loadConfig, type Config } from '../config/config.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createStores, type Stores } from '../deploy/adapters.js';
+import { loadConfig, type Config } from '../deploy/config.js';
+import { createLogger, type Logger } from '../core/log/logger.js';
 
 export interface CliContext {
   config: Config;

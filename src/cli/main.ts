@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config.js';
-import { LockBusyError } from '../app/lock.js';
+import { ConfigError } from '../deploy/config.js';
+import { LockBusyError } from '../core/lock/pid-lock.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerFx } from './commands/fx.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openNotifyHarness, rec, type NotifyHarness } from '../fx-notify/harness.js';
+import { openNotifyHarness, rec, type NotifyHarness } from '../fx/decisions/notify/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);

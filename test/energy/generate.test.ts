@@ -19,7 +19,7 @@ import {
   type GenerateOptions,
 } from '../../src/energy/generate/index.js';
 import { csvField } from '../../src/energy/generate/format.js';
-import { LocalFsObjectStore } from '../../src/object-store/local-fs/local-fs-object-store.js';
+import { LocalFsObjectStore } from '../../src/core/object-store/local-fs/local-fs-object-store.js';
 
 const DATE = '2026-11-27';
 const SMALL: GenerateOptions = {

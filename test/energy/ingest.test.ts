@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestOnce, entityFromName, type IngestDeps } from '../../src/energy/ingest/ingest.js';
 import { manifestEntrySchema, manifestKeyForRaw } from '../../src/energy/ingest/manifest.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { LocalFsObjectStore } from '../../src/object-store/local-fs/local-fs-object-store.js';
-import { listAll, type ObjectStore } from '../../src/object-store/object-store.js';
+import { silentLogger } from '../../src/core/log/logger.js';
+import { LocalFsObjectStore } from '../../src/core/object-store/local-fs/local-fs-object-store.js';
+import { listAll, type ObjectStore } from '../../src/core/object-store/object-store.js';
 import { tempDir } from '../util/tmp.js';
 
 const CLIENTES =

@@ -7,7 +7,7 @@ import {
   precisionAt,
   rocAuc,
 } from '../../src/ml/metrics.js';
-import { Prng } from '../../src/util/prng.js';
+import { Prng } from '../../src/core/util/prng.js';
 import { pythonJson, sklearnAvailable } from '../util/xgboost.js';
 
 describe('metrics, hand-checked', () => {

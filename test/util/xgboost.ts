@@ -10,9 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from './tmp.js';
 
 export const PYTHON = '/usr/bin/python3';
-export const XGB_TOOL = fileURLToPath(
-  new URL('../../src/bench/python/xgb_tool.py', import.meta.url),
-);
+export const XGB_TOOL = fileURLToPath(new URL('../../bench/python/xgb_tool.py', import.meta.url));
 
 const probes = new Map<string, boolean>();
 

@@ -5,13 +5,13 @@ import type {
   Partition,
   SchemaVersion,
   Table,
-} from '../../catalog/catalog.js';
-import { openCatalog } from '../../app/local.js';
-import { formatCrawlReport } from '../../crawler/report-text.js';
+} from '../../core/catalog/catalog.js';
+import { openCatalog } from '../../deploy/adapters.js';
+import { formatCrawlReport } from '../../core/crawler/report-text.js';
 import { cliContext } from '../context.js';
 
-/** Kept for callers that imported it from here; it lives in `src/app/local.ts`. */
-export { openCatalog } from '../../app/local.js';
+/** Kept for callers that imported it from here; it lives in `src/deploy/adapters.ts`. */
+export { openCatalog } from '../../deploy/adapters.js';
 
 /** `corriente catalog` as data: every database with a summary of its tables. */
 export interface CatalogListing {

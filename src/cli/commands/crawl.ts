@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import type { CrawlZone } from '../../catalog/catalog.js';
-import { crawl } from '../../crawler/crawler.js';
-import { formatCrawlReport } from '../../crawler/report-text.js';
+import type { CrawlZone } from '../../core/catalog/catalog.js';
+import { crawl } from '../../core/crawler/crawler.js';
+import { formatCrawlReport } from '../../core/crawler/report-text.js';
 import { cliContext } from '../context.js';
 import { openCatalog } from './catalog.js';
 

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { buildHttpServer } from '../../http/server.js';
+import { buildHttpServer } from '../../core/http/server.js';
 import {
   ModelRegistryError,
   type AuditEntry,
@@ -11,8 +11,8 @@ import {
   type ModelVersion,
 } from '../../ml/registry/index.js';
 import { inferenceRoutes, ModelHandle } from '../../ml/serve/index.js';
-import { openModelRegistry } from '../../app/ml.js';
-import { FX_MODEL_GROUP } from '../../ml/model-group.js';
+import { openModelRegistry } from '../../deploy/ml-adapters.js';
+import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openCatalog } from '../../app/local.js';
-import { localStorePath } from '../../config/config.js';
+import { openCatalog } from '../../deploy/adapters.js';
+import { localStorePath } from '../../deploy/config.js';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
 import {
   backtest,
@@ -11,12 +11,12 @@ import {
   recommendationOutcomes,
   type BacktestCount,
   type BacktestReport,
-} from '../../fx/orchestrator/index.js';
+} from '../../fx/decisions/orchestrator/index.js';
 import { GbdtModel } from '../../ml/gbdt/index.js';
-import { formatTable } from '../../query/format.js';
-import { DuckDbQueryEngine } from '../../query/duckdb/duckdb-query-engine.js';
-import { openModelRegistry } from '../../app/ml.js';
-import { FX_MODEL_GROUP } from '../../ml/model-group.js';
+import { formatTable } from '../../core/query/format.js';
+import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
+import { openModelRegistry } from '../../deploy/ml-adapters.js';
+import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 

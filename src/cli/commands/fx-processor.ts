@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openFxEventLog, openPortfolioStore } from '../../app/fx.js';
-import { openCatalog } from '../../app/local.js';
+import { openFxEventLog, openPortfolioStore } from '../../deploy/fx-adapters.js';
+import { openCatalog } from '../../deploy/adapters.js';
 import {
   processAvailable,
   resetStreamProcessor,
@@ -12,12 +12,12 @@ import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { simulateHistory } from '../../fx/simulate/index.js';
 import { simulateLive } from '../../fx/simulate/live.js';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
-import { DuckDbQueryEngine } from '../../query/duckdb/duckdb-query-engine.js';
+import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
-/** Kept for callers that imported them from here; they live in `src/app/fx.ts`. */
-export { openFxEventLog, openPortfolioStore } from '../../app/fx.js';
+/** Kept for callers that imported them from here; they live in `src/deploy/fx-adapters.ts`. */
+export { openFxEventLog, openPortfolioStore } from '../../deploy/fx-adapters.js';
 
 const simulateArgs = z.object({
   users: z.coerce.number().int().min(1).max(9999),

@@ -2,17 +2,17 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
-import { LocalClock } from '../../ml/features/local-time.js';
+import { LocalClock } from '../../fx/decisions/features/local-time.js';
 import {
   EmptyDatasetError,
   trainModel,
   type TrainModelResult,
   type TrainingProgress,
-} from '../../ml/training/index.js';
-import { withLocalLake } from '../../ml/training/lake-folder.js';
-import { openModelRegistry } from '../../app/ml.js';
+} from '../../fx/decisions/training/index.js';
+import { withLocalLake } from '../../fx/decisions/training/lake-folder.js';
+import { openModelRegistry } from '../../deploy/ml-adapters.js';
 import type { ModelVersion } from '../../ml/registry/index.js';
-import { registerTrainedModel } from '../../ml/train-and-register.js';
+import { registerTrainedModel } from '../../fx/decisions/training/train-and-register.js';
 import { cliContext } from '../context.js';
 import { currentActor } from './fx-models.js';
 import { UsageError } from '../usage-error.js';

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Config } from '../../config/config.js';
+import type { Config } from '../../deploy/config.js';
 import { createFxUser, openingBalanceCents } from '../../fx/api/create-user.js';
 import { defaultFxDatabasePath, openFxDatabase } from '../../fx/api/fx-database.js';
 import { FxLedger } from '../../fx/api/ledger.js';
 import { FxUsers } from '../../fx/api/users.js';
-import { DiskEventLog } from '../../fx/event-log/disk/disk-event-log.js';
-import { WriterLockedError } from '../../fx/event-log/disk/writer-lock.js';
+import { DiskEventLog } from '../../core/event-log/disk/disk-event-log.js';
+import { WriterLockedError } from '../../core/event-log/disk/writer-lock.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 

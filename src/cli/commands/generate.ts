@@ -5,8 +5,8 @@ import {
   parseGenerateArgs,
   resolveGenerateOptions,
 } from '../../energy/generate/index.js';
-import { LocalFsObjectStore } from '../../object-store/local-fs/local-fs-object-store.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
+import { LocalFsObjectStore } from '../../core/object-store/local-fs/local-fs-object-store.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
 import { cliContext } from '../context.js';
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { acquireLock } from '../../app/lock.js';
+import { acquireLock } from '../../core/lock/pid-lock.js';
 import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';

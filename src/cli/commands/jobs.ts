@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
-import { SqliteTransformState } from '../../transform/sqlite/sqlite-transform-state.js';
-import type { JobRun } from '../../transform/transform-state.js';
+import { SqliteTransformState } from '../../energy/transform/sqlite/sqlite-transform-state.js';
+import type { JobRun } from '../../energy/transform/transform-state.js';
 import { cliContext } from '../context.js';
 import { transformStatePath } from './transform.js';
 

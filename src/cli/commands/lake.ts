@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { hashToken, newToken } from '../../governance/governance.js';
+import { hashToken, newToken } from '../../core/governance/governance.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 

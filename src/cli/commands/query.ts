@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ADMIN_PRINCIPAL, GovernanceError } from '../../governance/governance.js';
-import { formatPlan, formatResult, type ResultFormat } from '../../query/format.js';
-import { openQueryService } from '../../query/open-query-service.js';
-import { QueryError } from '../../query/query-engine.js';
+import { ADMIN_PRINCIPAL, GovernanceError } from '../../core/governance/governance.js';
+import { formatPlan, formatResult, type ResultFormat } from '../../core/query/format.js';
+import { openQueryService } from '../../deploy/open-query-service.js';
+import { QueryError } from '../../core/query/query-engine.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { acquireLock } from '../../app/lock.js';
-import { formatCrawlReport } from '../../crawler/index.js';
+import { acquireLock } from '../../core/lock/pid-lock.js';
+import { formatCrawlReport } from '../../core/crawler/index.js';
 import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
-import { openLakeChain, runLakeChain } from '../../platform/lake-chain.js';
-import { formatTransformReport } from '../../transform/report-format.js';
+import { openLakeChain, runLakeChain } from '../../energy/lake-chain.js';
+import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { cliContext } from '../context.js';
 import { formatWarehouseReport } from './warehouse.js';
 import { UsageError } from '../usage-error.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ENERGY_ENTITIES } from '../../energy/entities.js';
-import { freshnessReport, type FreshnessEntry } from '../../transform/freshness.js';
-import { SqliteTransformState } from '../../transform/sqlite/sqlite-transform-state.js';
-import type { JobRun } from '../../transform/transform-state.js';
+import { freshnessReport, type FreshnessEntry } from '../../energy/transform/freshness.js';
+import { SqliteTransformState } from '../../energy/transform/sqlite/sqlite-transform-state.js';
+import type { JobRun } from '../../energy/transform/transform-state.js';
 import { cliContext } from '../context.js';
 import { transformStatePath } from './transform.js';
 

@@ -1,13 +1,13 @@
 import { Option, type Command } from 'commander';
-import { transformStatePath } from '../../app/local.js';
+import { transformStatePath } from '../../deploy/adapters.js';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
-import { formatTransformReport } from '../../transform/report-format.js';
-import { runTransforms } from '../../transform/runner.js';
-import { SqliteTransformState } from '../../transform/sqlite/sqlite-transform-state.js';
+import { formatTransformReport } from '../../energy/transform/report-format.js';
+import { runTransforms } from '../../energy/transform/runner.js';
+import { SqliteTransformState } from '../../energy/transform/sqlite/sqlite-transform-state.js';
 import { cliContext } from '../context.js';
 
-/** Kept for callers that imported it from here; it lives in `src/app/local.ts`. */
-export { transformStatePath } from '../../app/local.js';
+/** Kept for callers that imported it from here; it lives in `src/deploy/adapters.ts`. */
+export { transformStatePath } from '../../deploy/adapters.js';
 
 /**
  * `corriente transform [--entity E] [--full] [--memory-limit 1GB] [--threads N]`: runs the

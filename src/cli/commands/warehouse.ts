@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { loadWarehouse, type WarehouseLoadReport } from '../../warehouse/load.js';
-import { openWarehouse } from '../../warehouse/create-warehouse.js';
-import type { TableCount, WarehouseTarget } from '../../warehouse/warehouse.js';
+import { loadWarehouse, type WarehouseLoadReport } from '../../energy/warehouse/load.js';
+import { openWarehouse } from '../../deploy/warehouse.js';
+import type { TableCount, WarehouseTarget } from '../../energy/warehouse/warehouse.js';
 import { cliContext } from '../context.js';
 
 const targetOption = (): Option =>

@@ -3,7 +3,7 @@ import { GENERATED_COLUMNS, type EnergyEntity } from '../entities.js';
 import { CLEAN_PROFILE, dirtyProfiles, type Dirt, type FileProfile } from './dirt.js';
 import { parseIsoDate } from './format.js';
 import type { ResolvedGenerateOptions } from './options.js';
-import { deriveSeed, Prng } from '../../util/prng.js';
+import { deriveSeed, Prng } from '../../core/util/prng.js';
 
 /** A chunk is handed over once this many characters (or bytes) are pending. */
 export const CHUNK_SIZE = 128 * 1024;

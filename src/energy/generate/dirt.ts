@@ -7,7 +7,7 @@ import { PAD2, stripAccents } from './format.js';
 import type { EnergyProfile } from './market.js';
 import { ALIAS_CIUDAD } from './names.js';
 import type { TipoIdentificacion } from './population.js';
-import type { Prng } from '../../util/prng.js';
+import type { Prng } from '../../core/util/prng.js';
 
 /** How a whole file is encoded. */
 export type FileEncoding = 'utf8' | 'utf8-bom' | 'latin1';

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { EnergyEntity } from '../entities.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
 import { dayOf, fileProfile, type CsvStats } from './chunk-writer.js';
 import type { FileEncoding, LineEnding } from './dirt.js';
 import {

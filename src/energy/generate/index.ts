@@ -21,4 +21,4 @@ export {
 export { DIRT_RATES, type FileEncoding, type FileProfile, type LineEnding } from './dirt.js';
 export { ENERGY_PROFILES, type EnergyProfile } from './market.js';
 export { formatNit, type Population } from './population.js';
-export { Prng, deriveSeed } from '../../util/prng.js';
+export { Prng, deriveSeed } from '../../core/util/prng.js';

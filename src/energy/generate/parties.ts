@@ -13,7 +13,7 @@ import { csvField, fixed2, formatEpochDay } from './format.js';
 import { ENERGY_PROFILES, UNKNOWN_ENERGY } from './market.js';
 import type { ResolvedGenerateOptions } from './options.js';
 import { clienteRecords, proveedorRecords } from './population.js';
-import { deriveSeed, Prng } from '../../util/prng.js';
+import { deriveSeed, Prng } from '../../core/util/prng.js';
 
 export function* clientesChunks(o: ResolvedGenerateOptions, stats: CsvStats): Generator<Buffer> {
   const profile = fileProfile('clientes', o);

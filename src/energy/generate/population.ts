@@ -24,7 +24,7 @@ import {
   TIPOS_INDUSTRIA,
   type Ciudad,
 } from './names.js';
-import { cumulative, deriveSeed, Prng } from '../../util/prng.js';
+import { cumulative, deriveSeed, Prng } from '../../core/util/prng.js';
 
 export type TipoIdentificacion = 'CC' | 'NIT' | 'CE' | 'PAS';
 

@@ -26,7 +26,7 @@ import {
 } from './market.js';
 import type { ResolvedGenerateOptions } from './options.js';
 import { KIND_COMERCIAL, type Population } from './population.js';
-import { cumulative, deriveSeed, Prng } from '../../util/prng.js';
+import { cumulative, deriveSeed, Prng } from '../../core/util/prng.js';
 
 const MIX_CUM = cumulative(ENERGY_PROFILES.map((p) => p.mixWeight));
 const COMPRA_PRECIO_MIN = ENERGY_PROFILES.map((p) => p.precioCompra[0]);

@@ -6,7 +6,7 @@ import {
   listAll,
   type ObjectInfo,
   type ObjectStore,
-} from '../../object-store/object-store.js';
+} from '../../core/object-store/object-store.js';
 import {
   ENERGY_ENTITIES,
   REQUIRED_COLUMNS,

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from '../../log/logger.js';
-import { silentLogger } from '../../log/logger.js';
+import type { Logger } from '../../core/log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
 import { fxRoutes, type FxRoutesDeps } from './fx-routes.js';
 import { fxDocsRoutes } from './openapi.js';
 

@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { hashToken } from '../../governance/governance.js';
-import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../http/problem.js';
+import { hashToken } from '../../core/governance/governance.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../core/http/problem.js';
 import { centsToNumber, type PriceTick } from '../events.js';
 import {
   AccountNotOpenError,

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Position } from '../event-log/event-log.js';
+import type { Position } from '../../core/event-log/event-log.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
 import type { FxDatabase } from './fx-database.js';
 import type { WriteOp } from './sqlite-writer-thread.js';

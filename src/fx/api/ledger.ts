@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../log/logger.js';
-import { silentLogger } from '../../log/logger.js';
-import { jsonRecord, parseJson, type EventLog, type Position } from '../event-log/event-log.js';
+import type { Logger } from '../../core/log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
+import {
+  jsonRecord,
+  parseJson,
+  type EventLog,
+  type Position,
+} from '../../core/event-log/event-log.js';
 import {
   accountOpenedSchema,
   fxEventSchema,

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import { hashToken, newToken } from '../../governance/governance.js';
+import { hashToken, newToken } from '../../core/governance/governance.js';
 import type { FxDatabase } from './fx-database.js';
 
 /** A customer of the FX API. */

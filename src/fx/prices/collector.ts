@@ -1,6 +1,6 @@
-import type { Logger } from '../../log/logger.js';
-import { silentLogger } from '../../log/logger.js';
-import { jsonRecord, type EventLog } from '../event-log/event-log.js';
+import type { Logger } from '../../core/log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
+import { jsonRecord, type EventLog } from '../../core/event-log/event-log.js';
 import { newEventId, priceTickSchema, type PriceTick } from '../events.js';
 import type { PriceBook } from './price-book.js';
 import type { PriceSource } from './price-source.js';

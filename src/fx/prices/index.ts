@@ -14,4 +14,4 @@ export {
   type CsvReplayPriceSourceOptions,
 } from './replay/csv-replay-price-source.js';
 export { HttpPriceSource, type HttpPriceSourceOptions } from './http/http-price-source.js';
-export { createPriceSource } from './create-price-source.js';
+export { createPriceSource } from '../../deploy/price-source.js';

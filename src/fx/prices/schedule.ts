@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
-import type { Logger } from '../../log/logger.js';
-import { silentLogger } from '../../log/logger.js';
+import type { Logger } from '../../core/log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
 import type { PriceCollector } from './collector.js';
 
 export interface StartPriceCollectorOptions {

@@ -1,6 +1,6 @@
-import type { Logger } from '../../log/logger.js';
-import { ObjectNotFoundError, type ObjectStore } from '../../object-store/object-store.js';
-import type { EventRecord } from '../event-log/event-log.js';
+import type { Logger } from '../../core/log/logger.js';
+import { ObjectNotFoundError, type ObjectStore } from '../../core/object-store/object-store.js';
+import type { EventRecord } from '../../core/event-log/event-log.js';
 import { fxEventSchema } from '../events.js';
 import { isPortfolioEvent, type PortfolioEvent } from '../portfolio/portfolio.js';
 import type { PortfolioStore } from '../portfolio/portfolio-store.js';

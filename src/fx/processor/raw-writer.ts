@@ -1,6 +1,6 @@
 import { partitionPath } from '../../energy/ingest/manifest.js';
 import { loadDateOf } from '../../energy/ingest/load-date.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
 import type { FxEvent } from '../events.js';
 import { rawRowOf } from './raw-rows.js';
 

@@ -1,4 +1,4 @@
-import type { EventLog } from '../event-log/event-log.js';
+import type { EventLog } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../portfolio/portfolio-store.js';
 import { STREAM_PROCESSOR_CONSUMER } from './stream-processor.js';
 

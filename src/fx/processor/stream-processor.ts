@@ -1,7 +1,7 @@
-import type { Logger } from '../../log/logger.js';
-import { silentLogger } from '../../log/logger.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
-import type { EventLog, EventRecord, Position } from '../event-log/event-log.js';
+import type { Logger } from '../../core/log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
+import type { EventLog, EventRecord, Position } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../portfolio/portfolio-store.js';
 import {
   batchFileName,

@@ -1,10 +1,10 @@
-import type { Catalog } from '../../catalog/catalog.js';
-import { crawl } from '../../crawler/crawler.js';
-import type { Logger } from '../../log/logger.js';
-import { silentLogger } from '../../log/logger.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
-import { QueryError, type QueryEngine } from '../../query/query-engine.js';
-import type { EventLog, Position } from '../event-log/event-log.js';
+import type { Catalog } from '../../core/catalog/catalog.js';
+import { crawl } from '../../core/crawler/crawler.js';
+import type { Logger } from '../../core/log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
+import { QueryError, type QueryEngine } from '../../core/query/query-engine.js';
+import type { EventLog, Position } from '../../core/event-log/event-log.js';
 import type { AccountOpened, TransactionExecuted } from '../events.js';
 import {
   applyPortfolioEvent,

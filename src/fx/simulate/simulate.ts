@@ -1,8 +1,8 @@
 import { partitionPath } from '../../energy/ingest/manifest.js';
 import { isIsoDate, loadDateOf } from '../../energy/ingest/load-date.js';
-import type { Logger } from '../../log/logger.js';
-import { silentLogger } from '../../log/logger.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
+import type { Logger } from '../../core/log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
 import { totalCopCents, type FxEvent, type TransactionExecuted } from '../events.js';
 import { SeededRandom } from '../prices/simulated/random.js';
 import { SimulatedPriceSource } from '../prices/simulated/simulated-price-source.js';

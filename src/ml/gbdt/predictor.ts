@@ -2,7 +2,7 @@
  * Margin evaluation of a tree ensemble, reproducing XGBoost's CPU predictor: features compared
  * as float32 against float32 thresholds (`x < cond` goes left, NaN follows `default_left`), and
  * leaves summed into a float32 margin tree by tree, in model order. Kernels, fastest first
- * (measured in `src/bench/ml-speed.ts`):
+ * (measured in `bench/ml-speed.ts`):
  * - `wasm` (default; trees of depth ≤ 10): the `complete` layout and steps in WebAssembly
  *   (`wasm/wasm-kernel.ts`), bit-identical, about 2× faster than `complete` in JavaScript (no
  *   bounds checks; a node's feature and threshold side by side). Without WebAssembly, `complete`.

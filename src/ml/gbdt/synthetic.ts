@@ -1,4 +1,4 @@
-import { Prng } from '../../util/prng.js';
+import { Prng } from '../../core/util/prng.js';
 
 /** A synthetic classification data set: row-major float32 features and class labels. */
 export interface SyntheticData {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GbdtModel } from '../gbdt/index.js';
-import type { ObjectStore } from '../../object-store/object-store.js';
-import { silentLogger } from '../../log/logger.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
+import { silentLogger } from '../../core/log/logger.js';
 import { decideAutoApproval, type AutoApprovePolicy } from './auto-approve.js';
 import {
   assertGroupName,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../http/problem.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../core/http/problem.js';
 import { InvocationInputError, parseCsvRows, parseJsonRows } from './invocation-input.js';
 import type { ModelHandle, ServedModel } from './model-handle.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { GbdtModel } from '../gbdt/index.js';
-import { silentLogger } from '../../log/logger.js';
+import { silentLogger } from '../../core/log/logger.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 
 /** The model being served, with where it came from. Immutable: a swap replaces the whole object. */

@@ -7,7 +7,7 @@ import {
   type PredictorKind,
   type TreeArrays,
 } from '../../../src/ml/gbdt/index.js';
-import { Prng } from '../../../src/util/prng.js';
+import { Prng } from '../../../src/core/util/prng.js';
 import { withBoundaryRows } from './helpers.js';
 
 const KINDS: PredictorKind[] = ['wasm', 'complete', 'branchless', 'flat'];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   assembleMarginKernel,
   marginKernelModuleSource,
-} from '../../../src/ml/gbdt/wasm/generate.js';
+} from '../../../tools/gen-wasm/generate.js';
 import { MARGIN_KERNEL_WASM } from '../../../src/ml/gbdt/wasm/margin-kernel-wasm.js';
 import { GbdtModel, syntheticClassification, trainGbdt } from '../../../src/ml/gbdt/index.js';
 

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { modelRegistryPath } from '../../../src/app/ml.js';
+import { modelRegistryPath } from '../../../src/deploy/ml-adapters.js';
 import { registerFxModels, registerFxServeModel } from '../../../src/cli/commands/fx-models.js';
 import { SqliteModelRegistry } from '../../../src/ml/registry/index.js';
-import { LocalFsObjectStore } from '../../../src/object-store/local-fs/local-fs-object-store.js';
+import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { expected, registration } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ObjectStore } from '../../../src/object-store/object-store.js';
+import type { ObjectStore } from '../../../src/core/object-store/object-store.js';
 import {
   ModelRegistryError,
   sha256,

@@ -13,7 +13,7 @@ import {
   ModelRegistryError,
   SageMakerModelRegistry,
 } from '../../../src/ml/registry/index.js';
-import { LocalFsObjectStore } from '../../../src/object-store/local-fs/local-fs-object-store.js';
+import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { xgboostAvailable } from '../../util/xgboost.js';
 import { createFakeSageMaker, type FakeSageMaker } from './fake-sagemaker.js';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { autoApprovePolicySchema, SqliteModelRegistry } from '../../../src/ml/registry/index.js';
-import { LocalFsObjectStore } from '../../../src/object-store/local-fs/local-fs-object-store.js';
+import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { registration } from './fixtures.js';
 import { modelRegistryContract } from './model-registry-contract.js';
@@ -61,7 +61,7 @@ describe('SqliteModelRegistry', () => {
     const worker = path.join(import.meta.dirname, 'fixtures', 'register-worker.mjs');
     const modules = [
       path.resolve('dist/ml/registry/index.js'),
-      path.resolve('dist/object-store/local-fs/local-fs-object-store.js'),
+      path.resolve('dist/core/object-store/local-fs/local-fs-object-store.js'),
     ];
     const run = (who: string) =>
       new Promise<void>((resolve, reject) => {

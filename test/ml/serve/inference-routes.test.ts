@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GbdtModel } from '../../../src/ml/gbdt/index.js';
 import { inferenceRoutes, mlRoutes, ModelHandle } from '../../../src/ml/serve/index.js';
 import { SqliteModelRegistry } from '../../../src/ml/registry/index.js';
-import { LocalFsObjectStore } from '../../../src/object-store/local-fs/local-fs-object-store.js';
+import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { expected, modelText, registration } from '../registry/fixtures.js';
 import { csvOf, listen, matchesXgboost, parseCsvAnswer } from './serve-util.js';

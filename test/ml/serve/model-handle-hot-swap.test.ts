@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteModelRegistry } from '../../../src/ml/registry/index.js';
 import { inferenceRoutes, ModelHandle, parseCsvRows } from '../../../src/ml/serve/index.js';
-import { LocalFsObjectStore } from '../../../src/object-store/local-fs/local-fs-object-store.js';
+import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { expected, registration } from '../registry/fixtures.js';
 import { csvOf, listen, matchesXgboost, parseCsvAnswer } from './serve-util.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer } from '../../../src/http/server.js';
-import { silentLogger } from '../../../src/log/logger.js';
+import { buildHttpServer } from '../../../src/core/http/server.js';
+import { silentLogger } from '../../../src/core/log/logger.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { expected, type FixtureName } from '../registry/fixtures.js';
 

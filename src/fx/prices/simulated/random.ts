@@ -1,4 +1,4 @@
-import { Prng } from '../../../util/prng.js';
+import { Prng } from '../../../core/util/prng.js';
 
 /**
  * The seeded PRNG of the price and history simulations (the same sfc32 stream as `Prng`), with

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { silentLogger, type Logger } from '../../../log/logger.js';
+import { silentLogger, type Logger } from '../../../core/log/logger.js';
 import type { GbdtModel } from '../model.js';
 import {
   runChunks,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Prng } from '../../../util/prng.js';
+import { Prng } from '../../../core/util/prng.js';
 import { GbdtModel } from '../model.js';
 import type { GbdtObjective, ModelData, TreeArrays } from '../tree.js';
 import { TreeGrower } from './grow.js';

@@ -11,7 +11,7 @@ import {
   type InferenceSpecification,
 } from '@aws-sdk/client-sagemaker';
 import { monotonicFactory } from 'ulid';
-import { listAll } from '../../../object-store/object-store.js';
+import { listAll } from '../../../core/object-store/object-store.js';
 import { modelTarball } from './model-tarball.js';
 import {
   artifactKey,

@@ -1,0 +1,24 @@
+/**
+ * Child process of `bench:ingest`: one ingestion run over $CORRIENTE_HOME, then prints
+ * `{ report totals, durationMs, maxRssBytes }` as JSON. Kept apart so its peak RSS is its own.
+ */
+import { createStores } from '../src/deploy/adapters.js';
+import { loadConfig } from '../src/deploy/config.js';
+import { ingestOnce } from '../src/energy/ingest/ingest.js';
+import { silentLogger } from '../src/core/log/logger.js';
+
+const config = loadConfig();
+const started = process.hrtime.bigint();
+const report = await ingestOnce({
+  ...createStores(config),
+  log: silentLogger,
+  timezone: config.timezone,
+});
+const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+process.stdout.write(
+  JSON.stringify({
+    totals: report.totals,
+    durationMs,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  }),
+);

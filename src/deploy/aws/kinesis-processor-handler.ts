@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { createObjectStore } from '../adapters.js';
+import { loadConfig } from '../config.js';
+import type { EventRecord } from '../../core/event-log/event-log.js';
+import { DynamoDbPortfolioStore } from '../../fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
+import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
+import { SqlitePortfolioStore } from '../../fx/portfolio/sqlite/sqlite-portfolio-store.js';
+import { batchFileName, processBatch, readPlan, writePlan } from '../../fx/processor/batch.js';
+import { LoadDates } from '../../fx/processor/raw-writer.js';
+import { createLogger, type Logger } from '../../core/log/logger.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
+import { localStorePath } from '../config.js';
+
+/** The part of a Kinesis event source mapping's event the handler reads (validated at the edge). */
+const kinesisEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.literal('aws:kinesis').optional(),
+        /** `shardId-000000000000:49590338271490256608559692538361571095921575989136588898` */
+        eventID: z.string().optional(),
+        eventSourceARN: z.string().regex(/^arn:[^:]+:kinesis:[^:]*:[^:]*:stream\/[A-Za-z0-9_.-]+$/),
+        kinesis: z.object({
+          data: z.base64(),
+          sequenceNumber: z.string().regex(/^\d{1,128}$/),
+          partitionKey: z.string().min(1).max(256),
+          /** Seconds since the epoch, with a fraction. */
+          approximateArrivalTimestamp: z.number().optional(),
+        }),
+      }),
+    )
+    .min(1),
+});
+export type KinesisStreamEvent = z.infer<typeof kinesisEventSchema>;
+
+/** Lambda's partial batch response (`ReportBatchItemFailures`). */
+export interface KinesisBatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+export interface KinesisProcessorHandlerDeps {
+  datalake: ObjectStore;
+  portfolios: PortfolioStore;
+  timezone: string;
+  log: Logger;
+}
+
+/**
+ * The stream-processor Lambda for a Kinesis event source mapping. It runs the same core as the
+ * in-process processor (`processBatch`: decode, write the raw lake files, apply portfolios) and
+ * answers with a partial batch response: on failure every record from the first unprocessed one
+ * is reported, so Lambda retries from there (the lake files are rewritten identically and the
+ * portfolios skip duplicates).
+ *
+ * Batch boundaries: the files are named from the shard and the first/last sequence numbers, and
+ * the boundaries are planned durably as in process. When a retry delivers more records than the
+ * batch planned for its first record, only the planned ones are processed and the rest are
+ * reported as failures, so they come back as the next batch; that keeps the files identical.
+ */
+export function createKinesisProcessorHandler(deps: KinesisProcessorHandlerDeps) {
+  const dates = new LoadDates(deps.timezone);
+  return async (event: unknown): Promise<KinesisBatchResponse> => {
+    const parsed = kinesisEventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new Error(
+        `not a Kinesis event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const input = parsed.data.Records;
+    const first = input[0]!;
+    const stream = first.eventSourceARN.slice(first.eventSourceARN.lastIndexOf('/') + 1);
+    const records: EventRecord[] = input.map((r) => {
+      const shard = r.eventID?.split(':')[0] || 'shardId-unknown';
+      const position = JSON.stringify({ [shard]: r.kinesis.sequenceNumber });
+      return {
+        position,
+        next: position,
+        partitionKey: r.kinesis.partitionKey,
+        data: Buffer.from(r.kinesis.data, 'base64'),
+        appendedAt: new Date(
+          r.kinesis.approximateArrivalTimestamp !== undefined
+            ? Math.round(r.kinesis.approximateArrivalTimestamp * 1000)
+            : Date.now(),
+        ),
+      };
+    });
+    const failFrom = (index: number): KinesisBatchResponse => ({
+      batchItemFailures: input
+        .slice(index)
+        .map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })),
+    });
+    try {
+      const plan = await readPlan(deps.datalake, stream, records[0]!.position);
+      let count = records.length;
+      if (plan) {
+        const idx = records.findIndex((r) => r.position === plan.last);
+        if (idx >= 0) count = idx + 1;
+        else {
+          deps.log.warn(
+            { plan, delivered: records.length },
+            'a redelivered batch is shorter than planned; processing it as a new batch',
+          );
+        }
+      }
+      const batch = records.slice(0, count);
+      const lastRec = batch.at(-1)!;
+      if (!plan || count !== plan.count) {
+        await writePlan(deps.datalake, stream, {
+          version: 1,
+          first: batch[0]!.position,
+          last: lastRec.position,
+          next: lastRec.next,
+          count,
+          cut: 'delivery',
+        });
+      }
+      const result = await processBatch(
+        { datalake: deps.datalake, portfolios: deps.portfolios, dates, logger: deps.log },
+        batch,
+        batchFileName(batch[0]!.position, lastRec.position),
+      );
+      deps.log.info({ ...result, stream }, 'fx Kinesis batch processed');
+      return count < records.length ? failFrom(count) : { batchItemFailures: [] };
+    } catch (err) {
+      deps.log.error({ err, stream, records: records.length }, 'fx Kinesis batch failed');
+      return failFrom(0);
+    }
+  };
+}
+
+let cached: ReturnType<typeof createKinesisProcessorHandler> | undefined;
+
+/** Lambda entry point; configuration from the environment (`CORRIENTE_CONFIG`, …). */
+export async function handler(event: unknown): Promise<KinesisBatchResponse> {
+  if (!cached) {
+    const config = loadConfig();
+    const ps = config.fx.portfolioStore;
+    const portfolios: PortfolioStore =
+      ps.type === 'dynamodb'
+        ? new DynamoDbPortfolioStore({
+            tableName: ps.tableName,
+            region: ps.region,
+            ...(ps.endpoint ? { endpoint: ps.endpoint } : {}),
+          })
+        : new SqlitePortfolioStore({ path: localStorePath(config, ps) });
+    cached = createKinesisProcessorHandler({
+      datalake: createObjectStore(config, config.stores.datalake),
+      portfolios,
+      timezone: config.timezone,
+      log: createLogger(config.log.level),
+    });
+  }
+  return cached(event);
+}

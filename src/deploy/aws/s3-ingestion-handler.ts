@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { createStores, type Stores } from '../adapters.js';
+import { loadConfig } from '../config.js';
+import {
+  ingestKey,
+  isIgnoredLandingKey,
+  newRunId,
+  type FileOutcome,
+} from '../../energy/ingest/ingest.js';
+import { loadDateOf } from '../../energy/ingest/load-date.js';
+import { createLogger, type Logger } from '../../core/log/logger.js';
+
+/** The part of an S3 event notification the handler reads (validated at the edge). */
+const s3EventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.literal('aws:s3'),
+        eventName: z.string(),
+        s3: z.object({
+          bucket: z.object({ name: z.string().min(1) }),
+          object: z.object({ key: z.string().min(1), size: z.number().optional() }),
+        }),
+      }),
+    )
+    .min(1),
+});
+export type S3Event = z.infer<typeof s3EventSchema>;
+
+export interface S3IngestionResult {
+  runId: string;
+  files: FileOutcome[];
+}
+
+export interface S3IngestionHandlerDeps {
+  stores: Stores;
+  /** The source bucket's name and key prefix, to map event keys onto store keys. */
+  sourceBucket: string;
+  sourcePrefix: string;
+  timezone: string;
+  log: Logger;
+  now?: () => Date;
+}
+
+/**
+ * The `energy-data-ingestion` Lambda: S3 `ObjectCreated` events on the source bucket run the same
+ * `ingestKey` core as `corriente ingest`. A record for another bucket, or a key outside the
+ * source prefix, is ignored with a warning. If any file fails (not quarantined: failed), the
+ * handler throws so Lambda retries the event; ingestion is idempotent, so a retry is safe.
+ */
+export function createS3IngestionHandler(deps: S3IngestionHandlerDeps) {
+  return async (event: unknown): Promise<S3IngestionResult> => {
+    const parsed = s3EventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new Error(
+        `not an S3 event notification: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const now = (deps.now ?? (() => new Date()))();
+    const ctx = { runId: newRunId(now), loadDate: loadDateOf(now, deps.timezone) };
+    const files: FileOutcome[] = [];
+    for (const record of parsed.data.Records) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      // S3 URL-encodes keys in events, with '+' for spaces.
+      const fullKey = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+      if (record.s3.bucket.name !== deps.sourceBucket || !fullKey.startsWith(deps.sourcePrefix)) {
+        deps.log.warn(
+          { bucket: record.s3.bucket.name, key: fullKey },
+          'event outside the source store; ignored',
+        );
+        continue;
+      }
+      const key = fullKey.slice(deps.sourcePrefix.length);
+      if (isIgnoredLandingKey(key)) continue;
+      files.push(
+        await ingestKey(
+          {
+            ...deps.stores,
+            log: deps.log,
+            timezone: deps.timezone,
+            ...(deps.now ? { now: deps.now } : {}),
+          },
+          key,
+          ctx,
+        ),
+      );
+    }
+    const failed = files.filter((f) => f.status === 'failed');
+    if (failed.length > 0) {
+      throw new Error(
+        `ingestion failed for ${failed.map((f) => `${f.sourceKey} (${f.error})`).join(', ')}`,
+      );
+    }
+    return { runId: ctx.runId, files };
+  };
+}
+
+let cached: ReturnType<typeof createS3IngestionHandler> | undefined;
+
+/** Lambda entry point; configuration from the environment (`CORRIENTE_CONFIG`, …). */
+export async function handler(event: unknown): Promise<S3IngestionResult> {
+  if (!cached) {
+    const config = loadConfig();
+    const source = config.stores.source;
+    if (source.type !== 's3') throw new Error('stores.source must be of type s3 in the Lambda');
+    cached = createS3IngestionHandler({
+      stores: createStores(config),
+      sourceBucket: source.bucket,
+      sourcePrefix: source.prefix,
+      timezone: config.timezone,
+      log: createLogger(config.log.level),
+    });
+  }
+  return cached(event);
+}

@@ -1,0 +1,209 @@
+import * as path from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { openModelRegistry } from '../ml-adapters.js';
+import type { Stores } from '../adapters.js';
+import type { Config } from '../config.js';
+import type { FxUsers } from '../../fx/api/users.js';
+import type { EventLog } from '../../core/event-log/event-log.js';
+import { SNSClient } from '@aws-sdk/client-sns';
+import {
+  FanOutNotifier,
+  openEmbeddedNotifications,
+  SnsNotifier,
+  type EmbeddedNotifications,
+  type Notifier,
+} from '../../fx/decisions/notify/index.js';
+import {
+  modelScorerSource,
+  SqliteOrchestratorState,
+  startOrchestrator,
+  type Orchestrator,
+} from '../../fx/decisions/orchestrator/index.js';
+import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
+import {
+  FEATURE_NAMES,
+  LakeHistory,
+  OnlineFeatureStore,
+} from '../../fx/decisions/features/index.js';
+import {
+  FX_MODEL_GROUP,
+  trainAndRegister,
+} from '../../fx/decisions/training/train-and-register.js';
+import { ModelRegistryError, type ModelRegistry } from '../../ml/registry/index.js';
+import { mlRoutes, ModelHandle } from '../../ml/serve/index.js';
+import { withLocalLake } from '../../fx/decisions/training/lake-folder.js';
+
+export interface FxDecisionsOptions {
+  config: Config;
+  stores: Stores;
+  log: Logger;
+  eventLog: EventLog;
+  portfolios: PortfolioStore;
+  users: FxUsers;
+  /** Demo mode: train and approve a first model when the group has none. */
+  demo: boolean;
+}
+
+/**
+ * The decision half of the FX platform inside `corriente up` (SageMaker endpoint, inference
+ * orchestrator, SNS): the model registry and the served model (hot-swapped on approval), the
+ * notifications (in-app SSE, Web Push, webhooks), the online feature store and the orchestrator
+ * consuming the event log. `routes` are mounted by the HTTP server.
+ */
+export class FxDecisions {
+  readonly routes: { prefix: string; plugin: FastifyPluginAsync }[];
+  private readonly stops: (() => Promise<void>)[] = [];
+
+  private constructor(
+    readonly registry: ModelRegistry,
+    readonly handle: ModelHandle,
+    readonly notifications: EmbeddedNotifications,
+    private orchestrator: Orchestrator | undefined,
+    users: FxUsers,
+  ) {
+    this.routes = [
+      { prefix: '/api/fx/v1/notifications', plugin: notifications.routes(users) },
+      { prefix: '/api/ml/v1', plugin: mlRoutes({ handles: new Map([[FX_MODEL_GROUP, handle]]) }) },
+    ];
+  }
+
+  static async start(o: FxDecisionsOptions): Promise<FxDecisions> {
+    const { config, stores, log } = o;
+    const registry = openModelRegistry(config, stores.datalake);
+    const tmp = path.join(config.home, 'tmp');
+    if (o.demo && (await needsFirstModel(registry))) {
+      log.info('training a first FX model from the simulated history (demo)…');
+      try {
+        const v = await withLocalLake(stores.datalake, tmp, (lakeDir) =>
+          trainAndRegister({
+            registry,
+            lakeDir,
+            config,
+            actor: 'demo',
+            approve: 'modelo inicial de la demostración',
+            tempDirectory: path.join(tmp, 'duckdb-train'),
+            log,
+          }),
+        );
+        log.info(`model ${v.group} v${v.version} registered and approved`);
+      } catch (err) {
+        log.warn(
+          { err },
+          'could not train a first model; the rules policy serves until one is approved',
+        );
+      }
+    }
+    await ensureGroup(registry);
+    const handle = await ModelHandle.fromRegistry(registry, FX_MODEL_GROUP, { log });
+    if (!handle.current()) {
+      log.info(
+        `no approved version of ${FX_MODEL_GROUP} yet: the rules policy serves (train one with: corriente fx train)`,
+      );
+    }
+    const notifications = openEmbeddedNotifications({
+      home: config.home,
+      config: config.fx.notifications,
+      log,
+    });
+    notifications.start();
+
+    let orchestrator: Orchestrator | undefined;
+    let state: SqliteOrchestratorState | undefined;
+    const cfg = config.fx.orchestrator;
+    if (cfg.enabled) {
+      const features = await withLocalLake(stores.datalake, tmp, async (lakeDir) => {
+        const history = await LakeHistory.open({ lakeDir });
+        try {
+          return await OnlineFeatureStore.hydrate({
+            history,
+            portfolios: o.portfolios,
+            timezone: config.timezone,
+          });
+        } finally {
+          history.close();
+        }
+      });
+      {
+        state = SqliteOrchestratorState.open(path.resolve(config.home, cfg.statePath));
+        orchestrator = await startOrchestrator({
+          log: o.eventLog,
+          features,
+          models: modelScorerSource(handle, FEATURE_NAMES),
+          notifier: awsNotifier(config, notifications),
+          preferences: notifications.notifier,
+          state,
+          config: cfg,
+          logger: log,
+        });
+      }
+    }
+    const d = new FxDecisions(registry, handle, notifications, orchestrator, o.users);
+    d.stops.push(
+      async () => {
+        await d.orchestrator?.stop();
+        d.orchestrator = undefined;
+        state?.close();
+      },
+      async () => {
+        await notifications.close();
+      },
+      async () => {
+        handle.close();
+        await registry.close();
+      },
+    );
+    return d;
+  }
+
+  /** A one-line status: the served model and the orchestrator's counters. */
+  status(): string {
+    const served = this.handle.current();
+    const model = served
+      ? `model ${served.group ?? 'file'} v${served.version ?? '?'}`
+      : 'no approved model (rules)';
+    const s = this.orchestrator?.stats();
+    if (!s) return `${model}; orchestrator off`;
+    return (
+      `${model}; ${s.recommendations} recommendations (${s.byScorer.model} model, ${s.byScorer.reglas} rules), ` +
+      `${s.notified} notified` +
+      (s.deferred > 0 ? `, ${s.deferred} deferred by the per-tick cap` : '') +
+      (s.lastError ? `; last orchestrator error: ${s.lastError}` : '')
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stops) await stop();
+  }
+}
+
+async function ensureGroup(registry: ModelRegistry): Promise<void> {
+  try {
+    await registry.createGroup(
+      FX_MODEL_GROUP,
+      'Probabilidad de compra / venta de dólares por usuario',
+    );
+  } catch (err) {
+    if (!(err instanceof ModelRegistryError && err.code === 'already-exists')) throw err;
+  }
+}
+
+async function needsFirstModel(registry: ModelRegistry): Promise<boolean> {
+  const groups = await registry.listGroups();
+  if (!groups.some((g) => g.name === FX_MODEL_GROUP)) return true;
+  return (await registry.listVersions(FX_MODEL_GROUP)).length === 0;
+}
+
+/**
+ * The orchestrator's notifier: the embedded channels, plus the SNS topic when
+ * `fx.notifications.aws.snsTopicArn` is configured (subscribers filter by `userId`).
+ */
+function awsNotifier(config: Config, embedded: EmbeddedNotifications): Notifier {
+  const aws = config.fx.notifications.aws;
+  if (!aws?.snsTopicArn) return embedded.notifier;
+  const client = new SNSClient({
+    region: aws.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+  });
+  return new FanOutNotifier([embedded.notifier, new SnsNotifier(client, aws.snsTopicArn)]);
+}

@@ -1,0 +1,238 @@
+import * as path from 'node:path';
+import { Cron } from 'croner';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { openFxEventLog, openPortfolioStore } from '../fx-adapters.js';
+import type { Stores } from '../adapters.js';
+import type { Catalog } from '../../core/catalog/catalog.js';
+import type { Config } from '../config.js';
+import {
+  createFxUser,
+  defaultFxDatabasePath,
+  fxDocsRoutes,
+  FxLedger,
+  fxRoutes,
+  FxUsers,
+  openFxDatabase,
+} from '../../fx/api/index.js';
+import type { EventLog } from '../../core/event-log/event-log.js';
+import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
+import {
+  createPriceSource,
+  PriceCollector,
+  SqlitePriceBook,
+  startPriceCollector,
+} from '../../fx/prices/index.js';
+import { startStreamProcessor } from '../../fx/processor/index.js';
+import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
+import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
+import { FxDecisions } from './fx-decisions.js';
+
+export interface FxPlatformOptions {
+  config: Config;
+  stores: Stores;
+  catalog: Catalog;
+  log: Logger;
+  /** Demo mode: prices every `fx.prices.demoIntervalSeconds` instead of the cron schedule. */
+  demo: boolean;
+}
+
+/**
+ * The FX platform inside `corriente up`: the event log (single writer), the API's ledger and
+ * users, the price collector on its schedule, the stream processor (lake + portfolios) and the
+ * scheduled reconciliation. `routes` are mounted by the HTTP server; `stop()` shuts down in
+ * dependency order, flushing the processor's batch.
+ */
+export class FxPlatform {
+  readonly routes: { prefix: string; plugin: FastifyPluginAsync }[];
+  private readonly stops: (() => Promise<void>)[] = [];
+  private statusOf: () => string = () => 'starting';
+  private log: Logger | undefined;
+
+  private constructor(
+    readonly eventLog: EventLog,
+    readonly ledger: FxLedger,
+    readonly users: FxUsers,
+    readonly portfolios: PortfolioStore,
+    routes: { prefix: string; plugin: FastifyPluginAsync }[],
+  ) {
+    this.routes = routes;
+  }
+
+  static async start(o: FxPlatformOptions): Promise<FxPlatform> {
+    const { config, stores, log } = o;
+    const eventLog = await openFxEventLog(config);
+    const db = openFxDatabase(defaultFxDatabasePath(config.home));
+    const priceBook = new SqlitePriceBook(db);
+    const ledger = await FxLedger.open({
+      db,
+      eventLog,
+      logger: log,
+      onPriceTick: (t) => priceBook.record(t),
+    });
+    const users = new FxUsers(db);
+    const portfolios = openPortfolioStore(config);
+    const routes = [
+      {
+        prefix: '/api/fx/v1',
+        plugin: fxRoutes({
+          ledger,
+          users,
+          priceBook,
+          staleAfterSeconds: config.fx.prices.staleAfterSeconds,
+          rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
+          bodyLimitBytes: config.fx.api.bodyLimitBytes,
+          ...(process.env.CORRIENTE_ADMIN_TOKEN
+            ? { adminToken: process.env.CORRIENTE_ADMIN_TOKEN }
+            : {}),
+        }),
+      },
+      { prefix: '/api', plugin: fxDocsRoutes() },
+    ];
+    const fx = new FxPlatform(eventLog, ledger, users, portfolios, routes);
+    fx.log = log;
+
+    const collector = new PriceCollector({
+      source: await createPriceSource(config),
+      eventLog,
+      priceBook,
+      logger: log,
+    });
+    const stopPrices = startPriceCollector({
+      collector,
+      schedule: config.fx.prices.schedule,
+      ...(o.demo ? { intervalMs: config.fx.prices.demoIntervalSeconds * 1000 } : {}),
+      timezone: config.timezone,
+      logger: log,
+    });
+    const processor = await startStreamProcessor({
+      log: eventLog,
+      datalake: stores.datalake,
+      portfolios,
+      timezone: config.timezone,
+      batchMaxEvents: config.fx.processor.batchMaxEvents,
+      batchMaxDelayMs: config.fx.processor.batchMaxDelayMs,
+      logger: log,
+    });
+    const decisions = await FxDecisions.start({
+      config,
+      stores,
+      log,
+      eventLog,
+      portfolios,
+      users,
+      demo: o.demo,
+    });
+    fx.routes.push(...decisions.routes);
+    const query = new DuckDbQueryEngine({
+      catalog: o.catalog,
+      tempDirectory: path.join(config.home, 'tmp', 'duckdb-reconcile'),
+    });
+    const reconcileJob = new Cron(config.fx.reconcileSchedule, { protect: true }, async () => {
+      try {
+        const report = await reconcile({
+          log: eventLog,
+          datalake: stores.datalake,
+          catalog: o.catalog,
+          query,
+          portfolios,
+          logger: log,
+        });
+        if (report.ok) log.info('fx reconcile: no differences');
+        else log.warn(formatReconcileReport(report));
+      } catch (err) {
+        log.error({ err }, 'fx reconcile failed');
+      }
+    });
+    fx.statusOf = () => {
+      const tick = priceBook.latest();
+      const st = processor.stats();
+      const price = tick
+        ? `bid ${(tick.bidCopCents / 100).toFixed(2)} / ask ${(tick.askCopCents / 100).toFixed(2)} COP`
+        : 'no price yet';
+      return (
+        `fx: ${price}; processed ${st.transactions} transactions, ${st.ticks} ticks in ${st.files} lake files` +
+        (st.lastError ? `; last processor error: ${st.lastError}` : '') +
+        `\n${decisions.status()}`
+      );
+    };
+    // Shutdown order: stop producers, flush the processor, then close stores and the log.
+    fx.stops.push(
+      async () => {
+        reconcileJob.stop();
+      },
+      stopPrices,
+      async () => {
+        await decisions.stop();
+      },
+      async () => {
+        await processor.stop();
+      },
+      async () => {
+        await query.close();
+      },
+      async () => {
+        await ledger.close();
+        db.close();
+      },
+      async () => {
+        await portfolios.close();
+      },
+      async () => {
+        await eventLog.close();
+      },
+    );
+    return fx;
+  }
+
+  /**
+   * Demo customers trading through the real HTTP API (as a phone app would): creates a few users
+   * once, then each posts a BUY or SELL every few seconds. Stops with `stop()`.
+   */
+  async startDemoCustomers(baseUrl: string, log: Logger): Promise<void> {
+    const names = ['Camila Rojas', 'Andrés Gómez', 'Valentina Ospina'];
+    const customers: { token: string; name: string }[] = [];
+    for (const name of names) {
+      const created = await createFxUser(
+        { ledger: this.ledger, users: this.users },
+        { name, copCents: 20_000_000_00, usdCents: 2_000_00 },
+      );
+      customers.push({ token: created.token, name });
+    }
+    let n = 0;
+    const timer = setInterval(() => {
+      const c = customers[n % customers.length]!;
+      n++;
+      const side = Math.random() < 0.55 ? 'BUY' : 'SELL';
+      const amountUsd = Math.round((20 + Math.random() * 480) * 100) / 100;
+      void fetch(`${baseUrl}/api/fx/v1/transactions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${c.token}`,
+          'content-type': 'application/json',
+          'idempotency-key': `demo-${Date.now()}-${n}`,
+        },
+        body: JSON.stringify({ side, amountUsd }),
+      })
+        .then(async (r) => {
+          if (r.status !== 201 && r.status !== 503 && r.status !== 409) {
+            log.warn({ status: r.status, body: await r.text() }, 'demo customer request refused');
+          }
+        })
+        .catch((err: unknown) => log.warn({ err }, 'demo customer request failed'));
+    }, 1500);
+    this.stops.unshift(async () => clearInterval(timer));
+  }
+
+  /** A one-line live status for the console. */
+  status(): string {
+    return this.statusOf();
+  }
+
+  async stop(): Promise<void> {
+    for (const [i, stop] of this.stops.entries()) {
+      await stop();
+      this.log?.debug(`fx platform: shutdown step ${i + 1}/${this.stops.length} done`);
+    }
+  }
+}

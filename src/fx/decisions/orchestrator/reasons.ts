@@ -1,0 +1,236 @@
+import type { RecommendationReason } from '../../events.js';
+import { formatMoney, formatNumber, formatPercent } from './colombian-format.js';
+
+/** The side of a suggestion. */
+export type Side = 'BUY' | 'SELL';
+
+/** Class index of a side in the model's output (0 = ninguna, 1 = compra, 2 = venta). */
+export function classOf(side: Side): 1 | 2 {
+  return side === 'BUY' ? 1 : 2;
+}
+
+/** Reads a feature of one row by name (NaN when missing or unknown). */
+export type FeatureReader = (name: string) => number;
+
+/** A reader over one row of a vector, given the names of its columns. */
+export function rowReader(featureNames: readonly string[], row: ArrayLike<number>): FeatureReader {
+  const index = indexOf(featureNames);
+  return (name) => {
+    const i = index.get(name);
+    return i === undefined ? NaN : (row[i] ?? NaN);
+  };
+}
+
+const indexCache = new WeakMap<readonly string[], Map<string, number>>();
+
+function indexOf(names: readonly string[]): Map<string, number> {
+  let m = indexCache.get(names);
+  if (!m) {
+    m = new Map(names.map((n, i) => [n, i]));
+    indexCache.set(names, m);
+  }
+  return m;
+}
+
+const moved = (v: number): string => (v < 0 ? 'bajó' : 'subió');
+const verb = (side: Side): string => (side === 'BUY' ? 'comprar' : 'vender');
+
+function days(v: number): string {
+  const d = Math.floor(v);
+  return d === 1 ? '1 día' : `${formatNumber(d)} días`;
+}
+
+function times(n: number): string {
+  return n === 1 ? '1 vez' : `${formatNumber(n)} veces`;
+}
+
+function count(v: number, participle: string, window: string): string {
+  return v === 0
+    ? `No has ${participle} dólares en los últimos ${window}`
+    : `Has ${participle} dólares ${times(v)} en los últimos ${window}`;
+}
+
+/**
+ * The Spanish sentence for one feature's value, read as a reason for `side`, or `undefined`
+ * when the value is missing or says nothing a user can act on (the local hour, the weekday).
+ * Values are those of the vector: fractions for returns and ratios, days, units of money.
+ *
+ * `retorno_24h` joins the user's habit when it has the same sign: a fall and a user who buys
+ * after falls read `El dólar bajó 1,8 % hoy y sueles comprar en bajadas`.
+ */
+export function featurePhrase(name: string, read: FeatureReader, side: Side): string | undefined {
+  const v = read(name);
+  if (!Number.isFinite(v)) return undefined;
+  switch (name) {
+    case 'compras_7d':
+      return count(v, 'comprado', '7 días');
+    case 'compras_30d':
+      return count(v, 'comprado', '30 días');
+    case 'compras_90d':
+      return count(v, 'comprado', '90 días');
+    case 'ventas_7d':
+      return count(v, 'vendido', '7 días');
+    case 'ventas_30d':
+      return count(v, 'vendido', '30 días');
+    case 'ventas_90d':
+      return count(v, 'vendido', '90 días');
+    case 'ticket_promedio_usd':
+      return `Sueles operar alrededor de ${formatMoney(v)} USD`;
+    case 'dias_desde_ultima_compra':
+      return v < 1
+        ? 'Compraste dólares hace menos de un día'
+        : `Hace ${days(v)} no compras dólares`;
+    case 'dias_desde_ultima_venta':
+      return v < 1 ? 'Vendiste dólares hace menos de un día' : `Hace ${days(v)} no vendes dólares`;
+    case 'dias_desde_ultima_operacion':
+      return v < 1 ? 'Operaste hace menos de un día' : `Hace ${days(v)} no haces operaciones`;
+    case 'precio_compra_relativo':
+      return `Compraste en promedio a un precio ${formatPercent(v)} ${v < 0 ? 'menor' : 'mayor'} que el actual`;
+    case 'precio_venta_relativo':
+      return `Vendiste en promedio a un precio ${formatPercent(v)} ${v < 0 ? 'menor' : 'mayor'} que el actual`;
+    case 'retorno_24h_previo_compras':
+      return habit('comprar', v);
+    case 'retorno_24h_previo_ventas':
+      return habit('vender', v);
+    case 'saldo_usd':
+      return `Tienes ${formatMoney(v)} USD disponibles`;
+    case 'saldo_cop':
+      return `Tienes ${formatMoney(v)} COP disponibles`;
+    case 'costo_promedio_relativo':
+      return `Tu costo promedio es ${formatPercent(v)} ${v < 0 ? 'menor' : 'mayor'} que el precio actual`;
+    case 'pnl_no_realizado_pct':
+      return `Tus dólares tienen una ${v < 0 ? 'pérdida' : 'ganancia'} no realizada de ${formatPercent(v)}`;
+    case 'fraccion_usd':
+      return `El ${formatNumber(Math.round(v * 100))} % de tu saldo está en dólares`;
+    case 'retorno_1h':
+      return `El dólar ${moved(v)} ${formatPercent(v)} en la última hora`;
+    case 'retorno_24h': {
+      const usual = read(
+        side === 'BUY' ? 'retorno_24h_previo_compras' : 'retorno_24h_previo_ventas',
+      );
+      const joins = Number.isFinite(usual) && usual !== 0 && v !== 0 && usual < 0 === v < 0;
+      return (
+        `El dólar ${moved(v)} ${formatPercent(v)} hoy` +
+        (joins ? ` y sueles ${verb(side)} en ${v < 0 ? 'bajadas' : 'subidas'}` : '')
+      );
+    }
+    case 'retorno_7d':
+      return `El dólar ${moved(v)} ${formatPercent(v)} en la última semana`;
+    case 'distancia_media_24h':
+      return `El dólar está ${formatPercent(v)} ${v < 0 ? 'por debajo' : 'por encima'} de su promedio de las últimas 24 horas`;
+    case 'distancia_media_7d':
+      return `El dólar está ${formatPercent(v)} ${v < 0 ? 'por debajo' : 'por encima'} de su promedio de los últimos 7 días`;
+    case 'volatilidad_24h':
+      return `El precio del dólar se ha movido bastante en las últimas 24 horas (volatilidad de ${formatPercent(v)})`;
+    default:
+      return habitPhrase(name, v, read);
+  }
+}
+
+const trend = (v: number): string => (v < 0 ? 'bajando' : 'subiendo');
+const pct = (v: number): string => `${formatNumber(Math.round(v * 100))} %`;
+
+/** Sentences of the v2 features (the user's habits and the moving-average cross). */
+function habitPhrase(name: string, v: number, read: FeatureReader): string | undefined {
+  switch (name) {
+    case 'cruce_medias':
+      return v === 0
+        ? undefined
+        : `El dólar viene ${trend(v)}: su promedio de los últimos minutos está ${formatPercent(v)} ${v < 0 ? 'por debajo' : 'por encima'} del de las últimas horas`;
+    case 'distancia_media_120':
+      return `El dólar está ${formatPercent(v)} ${v < 0 ? 'por debajo' : 'por encima'} de su promedio de las últimas horas`;
+    case 'cruce_previo_compras':
+      return v === 0 ? undefined : `Sueles comprar dólares cuando el precio viene ${trend(v)}`;
+    case 'cruce_previo_ventas':
+      return v === 0 ? undefined : `Sueles vender dólares cuando el precio viene ${trend(v)}`;
+    case 'distancia_previa_compras':
+      return `Sueles comprar dólares cuando el precio está ${v < 0 ? 'por debajo' : 'por encima'} de su promedio de las últimas horas (en promedio ${formatPercent(v)})`;
+    case 'fraccion_compras_quincena':
+      return v > 0
+        ? `El ${pct(v)} de tus compras de dólares fueron en días de quincena`
+        : undefined;
+    case 'fraccion_ventas_quincena':
+      return v > 0 ? `El ${pct(v)} de tus ventas de dólares fueron en días de quincena` : undefined;
+    case 'horas_hasta_quincena_habitual': {
+      const usual =
+        read('fraccion_compras_quincena') >= 0.5 ? ', cuando sueles comprar dólares' : '';
+      return v < 24
+        ? `La quincena llega en menos de un día${usual}`
+        : `${v < 48 ? 'Falta' : 'Faltan'} ${days(v / 24)} para la quincena${usual}`;
+    }
+    case 'intervalo_compras_dias':
+      return v < 1
+        ? 'Sueles comprar dólares varias veces al día'
+        : `Sueles comprar dólares cada ${days(v)}`;
+    case 'ciclo_compras':
+      return v >= 1
+        ? 'Ya pasó el tiempo que sueles dejar entre una compra de dólares y la siguiente'
+        : `Ha pasado el ${pct(v)} del tiempo que sueles dejar entre una compra de dólares y la siguiente`;
+    default:
+      return undefined;
+  }
+}
+
+function habit(what: string, v: number): string | undefined {
+  if (v === 0) return undefined;
+  return `Sueles ${what} después de ${v < 0 ? 'bajadas' : 'subidas'} del dólar (en promedio ${formatPercent(v)} en 24 horas)`;
+}
+
+/** Codes whose sentence another code's sentence already says (the habit joined to the move). */
+function covers(code: string, text: string): string | undefined {
+  if (code !== 'retorno_24h' || !text.includes(' y sueles ')) return undefined;
+  return text.includes('comprar') ? 'retorno_24h_previo_compras' : 'retorno_24h_previo_ventas';
+}
+
+/**
+ * Reasons from a model's margin contributions to the chosen class: the features with the
+ * largest positive contributions, each turned into a sentence with its actual value, at most
+ * `max`, strongest first. When no feature gives a sentence, one reason states the probability.
+ *
+ * @param contributions `(numFeature + 1) × 3` margin contributions as XGBoost lays them out for
+ *   a multi-class model: class `c`'s block starts at `c × (numFeature + 1)`, its bias last.
+ * @example
+ * reasonsFromContributions(model.contributions(row), FEATURE_NAMES, row, 'BUY', 0.72)
+ * // [{ code: 'retorno_24h', texto: 'El dólar bajó 1,8 % hoy y sueles comprar en bajadas' }, …]
+ */
+export function reasonsFromContributions(
+  contributions: ArrayLike<number>,
+  featureNames: readonly string[],
+  row: ArrayLike<number>,
+  side: Side,
+  probability: number,
+  max = 3,
+): RecommendationReason[] {
+  const nf = featureNames.length;
+  const base = classOf(side) * (nf + 1);
+  const order: { f: number; c: number }[] = [];
+  for (let f = 0; f < nf; f++) {
+    const c = contributions[base + f] ?? 0;
+    if (c > 0) order.push({ f, c });
+  }
+  order.sort((a, b) => b.c - a.c || a.f - b.f);
+  const read = rowReader(featureNames, row);
+  const out: RecommendationReason[] = [];
+  const said = new Set<string>();
+  for (const { f } of order) {
+    if (out.length >= max) break;
+    const code = featureNames[f]!;
+    if (said.has(code)) continue;
+    const texto = featurePhrase(code, read, side);
+    if (!texto) continue;
+    out.push({ code, texto });
+    said.add(code);
+    const covered = covers(code, texto);
+    if (covered) said.add(covered);
+  }
+  if (out.length === 0) out.push(probabilityReason(side, probability));
+  return out;
+}
+
+/** The reason of last resort: the model's probability in words. */
+export function probabilityReason(side: Side, probability: number): RecommendationReason {
+  return {
+    code: 'probabilidad',
+    texto: `Estimamos en ${formatNumber(Math.round(probability * 100))} % la probabilidad de que quieras ${verb(side)} dólares pronto`,
+  };
+}

@@ -1,0 +1,189 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { recommendationSchema, type Recommendation } from '../../events.js';
+import type { LastSuggestion } from './policy.js';
+
+/** Changes of last suggestions the journal keeps at least (see `lastsChangedSince`). */
+const JOURNAL_KEEP = 50_000;
+
+/** A recommendation decided but not yet fully handed on (see {@link OrchestratorState}). */
+export interface OutboxEntry {
+  event: Recommendation;
+  /** Whether its append to the event log was acknowledged. */
+  appended: boolean;
+}
+
+/**
+ * The orchestrator's state: the last suggestion per user (cooldowns and repeats survive
+ * restarts) and an outbox of recommendations between decision and notification, in SQLite,
+ * with the last suggestions mirrored in memory for the hot path (100,000 users).
+ *
+ * The outbox makes a crash harmless: a decision is written with its outbox row in one
+ * transaction before the append; once notified, the row is deleted. A row whose notification
+ * failed is marked `appended` before the orchestrator's checkpoint moves past its tick. On
+ * restart, unmarked rows are appended unless the log holds them after the checkpoint (same id
+ * and bytes), and every row left is notified again (the notifier is idempotent by id).
+ *
+ * `synchronous = NORMAL` (WAL): a process crash loses nothing; a power loss may forget the
+ * last commit, which at worst repeats a suggestion.
+ */
+export class SqliteOrchestratorState {
+  private readonly db: BetterSqlite3.Database;
+  private readonly lasts = new Map<string, LastSuggestion>();
+  /** Users whose last suggestion changed, oldest first; `journalBase` is the cursor of the first. */
+  private journal: string[] = [];
+  private journalBase = 0;
+  private readonly stmt;
+
+  private constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new BetterSqlite3(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS last_suggestion (
+        user_id TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
+        side TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        price_cop_cents INTEGER NOT NULL,
+        cop_cents INTEGER NOT NULL,
+        usd_cents INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS outbox (
+        id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        appended INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    `);
+    this.stmt = {
+      upsertLast: this.db.prepare(
+        `INSERT INTO last_suggestion (user_id, id, side, at_ms, price_cop_cents, cop_cents, usd_cents)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET id = excluded.id, side = excluded.side,
+           at_ms = excluded.at_ms, price_cop_cents = excluded.price_cop_cents,
+           cop_cents = excluded.cop_cents, usd_cents = excluded.usd_cents`,
+      ),
+      insertOutbox: this.db.prepare('INSERT OR IGNORE INTO outbox (id, event) VALUES (?, ?)'),
+      markAppended: this.db.prepare('UPDATE outbox SET appended = 1 WHERE id = ?'),
+      deleteOutbox: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
+      outbox: this.db.prepare('SELECT event, appended FROM outbox ORDER BY id'),
+    };
+    const rows = this.db.prepare('SELECT * FROM last_suggestion').all() as {
+      user_id: string;
+      id: string;
+      side: 'BUY' | 'SELL';
+      at_ms: number;
+      price_cop_cents: number;
+      cop_cents: number;
+      usd_cents: number;
+    }[];
+    for (const r of rows) {
+      this.lasts.set(r.user_id, {
+        id: r.id,
+        side: r.side,
+        atMs: r.at_ms,
+        priceCopCents: r.price_cop_cents,
+        copCents: r.cop_cents,
+        usdCents: r.usd_cents,
+      });
+    }
+  }
+
+  /**
+   * Opens (creating) the state file, loading the last suggestions into memory.
+   * @param file a path (e.g. `<home>/fx/orchestrator.db`), or `:memory:`.
+   */
+  static open(file: string): SqliteOrchestratorState {
+    return new SqliteOrchestratorState(file);
+  }
+
+  /** The last suggestion made to `userId`. */
+  last(userId: string): LastSuggestion | undefined {
+    return this.lasts.get(userId);
+  }
+
+  /** The end of the change journal now: pass it to {@link lastsChangedSince} later. */
+  lastsCursor(): number {
+    return this.journalBase + this.journal.length;
+  }
+
+  /**
+   * The users whose last suggestion changed since `cursor` (from {@link lastsCursor}), so a
+   * reader mirroring them re-reads only those; `undefined` when the journal no longer reaches
+   * back that far (re-read every user). The journal keeps at least the last
+   * {@link JOURNAL_KEEP} changes.
+   */
+  lastsChangedSince(cursor: number): readonly string[] | undefined {
+    if (cursor < this.journalBase || cursor > this.lastsCursor()) return undefined;
+    return this.journal.slice(cursor - this.journalBase);
+  }
+
+  /** Users who ever got a suggestion. */
+  get size(): number {
+    return this.lasts.size;
+  }
+
+  /**
+   * Records decisions and their outbox rows, all or nothing.
+   * @param json each event as `JSON.stringify` gives it, when the caller has it already (the
+   *   bytes it appends to the log)
+   */
+  record(
+    entries: readonly { event: Recommendation; last: LastSuggestion }[],
+    json?: readonly string[],
+  ): void {
+    if (entries.length === 0) return;
+    this.db.transaction(() => {
+      for (let i = 0; i < entries.length; i++) {
+        const { event, last } = entries[i]!;
+        this.stmt.insertOutbox.run(event.id, json?.[i] ?? JSON.stringify(event));
+        this.stmt.upsertLast.run(
+          event.userId,
+          last.id,
+          last.side,
+          last.atMs,
+          last.priceCopCents,
+          last.copCents,
+          last.usdCents,
+        );
+      }
+    })();
+    for (const { event, last } of entries) {
+      this.lasts.set(event.userId, last);
+      this.journal.push(event.userId);
+    }
+    if (this.journal.length > 2 * JOURNAL_KEEP) {
+      this.journalBase += this.journal.length - JOURNAL_KEEP;
+      this.journal = this.journal.slice(-JOURNAL_KEEP);
+    }
+  }
+
+  /** Marks outbox rows whose append was acknowledged. */
+  markAppended(ids: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmt.markAppended.run(id);
+    })();
+  }
+
+  /** Removes outbox rows that were appended and notified. */
+  complete(ids: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmt.deleteOutbox.run(id);
+    })();
+  }
+
+  /** The outbox, oldest first. */
+  outbox(): OutboxEntry[] {
+    return (this.stmt.outbox.all() as { event: string; appended: number }[]).map((r) => ({
+      event: recommendationSchema.parse(JSON.parse(r.event)),
+      appended: r.appended === 1,
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { autoApprovePolicySchema } from '../../../ml/registry/auto-approve.js';
+
+/** Boosting parameters of `fx train` (XGBoost's names; see `trainGbdt`). */
+export const gbdtParamsSchema = z.strictObject({
+  /** Boosting rounds at most (early stopping usually ends sooner). @default 300 */
+  nEstimators: z.number().int().min(1).max(5000).default(300),
+  /** @default 6 */
+  maxDepth: z.number().int().min(1).max(16).default(6),
+  /** eta. @default 0.1 */
+  learningRate: z.number().gt(0).max(1).default(0.1),
+  /** @default 5 */
+  minChildWeight: z.number().min(0).default(5),
+  /** L2 regularisation of leaf weights. @default 1 */
+  lambda: z.number().min(0).default(1),
+  /** Share of rows drawn per round. @default 0.8 */
+  subsample: z.number().gt(0).max(1).default(0.8),
+  /** Share of features drawn per tree. @default 0.8 */
+  colsampleByTree: z.number().gt(0).max(1).default(0.8),
+  /** Stop when the validation loss has not improved for this many rounds. @default 20 */
+  earlyStoppingRounds: z.number().int().min(1).default(20),
+});
+export type GbdtParams = z.output<typeof gbdtParamsSchema>;
+
+/** How `fx train` builds its dataset and trains (config `fx.model.training`). */
+export const trainingConfigSchema = z.strictObject({
+  /**
+   * The label: the side of the user's first transaction within this many hours after the
+   * sample time (or none). @default 24
+   */
+  horizonHours: z
+    .number()
+    .gt(0)
+    .max(24 * 90)
+    .default(24),
+  /**
+   * Hours between two samples of a user, on the hour in the configured time zone. Raise it to
+   * thin the dataset: rows ≈ users × days × 24 / sampleEveryHours (× 38 features × 4 bytes).
+   * @default 3
+   */
+  sampleEveryHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(3),
+  /** Days after the account opens before its first sample (the features need history). @default 7 */
+  warmupDays: z.number().min(0).max(365).default(7),
+  /** Share of the time range, at its end, used for validation. @default 0.2 */
+  validationFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Probability at which a recommendation is sent (the orchestrator's default threshold): precision and recall are reported at it. @default 0.35 */
+  notificationThreshold: z.number().gt(0).lt(1).default(0.35),
+  /** Users whose transactions are read from the lake at once (bounds memory). @default 500 */
+  usersPerChunk: z.number().int().min(1).max(100_000).default(500),
+  /** Seed of row and feature sampling. @default 7 */
+  seed: z.number().int().min(0).default(7),
+  gbdt: gbdtParamsSchema.prefault({}),
+});
+export type TrainingConfig = z.output<typeof trainingConfigSchema>;
+
+/** Configuration of the model: training, registry and inference (issue 6), mounted at `fx.model`. */
+export const modelConfigSchema = z
+  .strictObject({
+    /** Dataset and boosting settings of `corriente fx train`. */
+    training: trainingConfigSchema.prefault({}),
+    /** The model registry (see `src/ml/registry/`). */
+    registry: z
+      .strictObject({
+        /**
+         * Approve a new version automatically when its validation metric beats the approved one,
+         * e.g. `{ "metric": "min(compra.rocAuc, venta.rocAuc)", "margin": 0.01 }`.
+         * @default absent: versions are approved by hand
+         */
+        autoApprove: autoApprovePolicySchema.optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type ModelConfig = z.output<typeof modelConfigSchema>;

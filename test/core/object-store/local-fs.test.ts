@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
+import {
+  InvalidKeyError,
+  ObjectNotFoundError,
+} from '../../../src/core/object-store/object-store.js';
+import { objectStoreContract } from './object-store-contract.js';
+
+objectStoreContract('LocalFsObjectStore', async () => {
+  const root = await fs.mkdtemp(path.join(tmpdir(), 'corriente-local-store-'));
+  return {
+    store: new LocalFsObjectStore(root),
+    cleanup: () => fs.rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe('LocalFsObjectStore', () => {
+  let root: string;
+  let store: LocalFsObjectStore;
+
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(tmpdir(), 'corriente-local-store-'));
+    store = new LocalFsObjectStore(root);
+  });
+  afterEach(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('url is the absolute root folder', () => {
+    expect(store.url).toBe(path.resolve(root));
+  });
+
+  it('never lists temp files, even while a put is writing one', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const body = Readable.from(
+      (async function* () {
+        yield Buffer.from('first half;');
+        await gate;
+        yield Buffer.from('second half');
+      })(),
+    );
+    const put = store.put('raw/x/slow.csv', body);
+    // Wait until the temp file exists on disk.
+    let names: string[] = [];
+    for (let i = 0; i < 200 && names.length === 0; i++) {
+      names = await fs.readdir(path.join(root, 'raw', 'x')).catch(() => []);
+      if (names.length === 0) await delay(5);
+    }
+    expect(names).toHaveLength(1);
+    expect(names[0]).toContain('.corriente-tmp-');
+    expect((await store.list('')).objects).toEqual([]);
+    expect(await store.head('raw/x/slow.csv')).toBeUndefined();
+    release();
+    await put;
+    expect((await store.list('')).objects.map((o) => o.key)).toEqual(['raw/x/slow.csv']);
+    expect(await fs.readdir(path.join(root, 'raw', 'x'))).toEqual(['slow.csv']);
+  });
+
+  it("a crashed put's leftover temp file is invisible and does not block later puts", async () => {
+    // What a put killed between write and rename leaves behind.
+    await fs.mkdir(path.join(root, 'raw', 'c'), { recursive: true });
+    const leftover = path.join(
+      root,
+      'raw',
+      'c',
+      `.corriente-tmp-${randomBytes(8).toString('hex')}`,
+    );
+    await fs.writeFile(leftover, 'half of an expo');
+    expect((await store.list('')).objects).toEqual([]);
+    expect((await store.list('raw/c/')).objects).toEqual([]);
+    expect(await store.head('raw/c/clientes.csv')).toBeUndefined();
+    await expect(store.get('raw/c/clientes.csv')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await store.put('raw/c/clientes.csv', 'whole file');
+    expect((await store.list('raw/')).objects.map((o) => o.key)).toEqual(['raw/c/clientes.csv']);
+    expect((await store.get('raw/c/clientes.csv')).toString()).toBe('whole file');
+  });
+
+  it('sweeps temp files older than the given age, and only those', async () => {
+    await fs.mkdir(path.join(root, 'raw', 'c'), { recursive: true });
+    const old = path.join(root, 'raw', 'c', '.corriente-tmp-0123456789abcdef');
+    const fresh = path.join(root, '.corriente-tmp-fedcba9876543210');
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+    await fs.writeFile(old, 'left by a killed put');
+    await fs.utimes(old, hourAgo, hourAgo);
+    await fs.writeFile(fresh, 'a put still writing');
+    await store.put('raw/c/clientes.csv', 'whole file');
+    const kept = path.join(root, 'raw', 'c', 'clientes.csv');
+    await fs.utimes(kept, hourAgo, hourAgo);
+
+    expect(await store.sweepTempFiles(3_600_000)).toBe(1);
+    await expect(fs.stat(old)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await fs.stat(fresh)).isFile()).toBe(true);
+    expect((await store.get('raw/c/clientes.csv')).toString()).toBe('whole file');
+    expect(await store.sweepTempFiles(3_600_000)).toBe(0);
+    expect(await new LocalFsObjectStore(path.join(root, 'nowhere')).sweepTempFiles(0)).toBe(0);
+  });
+
+  it('a failed put removes its temp file', async () => {
+    const failing = Readable.from(
+      (async function* () {
+        yield Buffer.from('partial');
+        throw new Error('broken source');
+      })(),
+    );
+    await expect(store.put('raw/f/x.csv', failing)).rejects.toThrow('broken source');
+    expect(await fs.readdir(path.join(root, 'raw', 'f'))).toEqual([]);
+  });
+
+  it('rejects keys that use the temp-file marker', async () => {
+    await expect(store.put('raw/.corriente-tmp-abc', 'x')).rejects.toBeInstanceOf(InvalidKeyError);
+  });
+
+  it('stores each key as a file under the root, byte for byte', async () => {
+    await store.put('raw/clientes/year=2026/Clientes Bogotá.csv', 'a;b\r\n');
+    const onDisk = await fs.readFile(
+      path.join(root, 'raw', 'clientes', 'year=2026', 'Clientes Bogotá.csv'),
+    );
+    expect(onDisk.toString()).toBe('a;b\r\n');
+  });
+  it('putFile copies a local file atomically; rename moves without replacing', async () => {
+    const src = path.join(root, '..', `src-${randomBytes(4).toString('hex')}.csv`);
+    await fs.writeFile(src, 'tipo;x\n1;2\n');
+    await store.putFile('raw/a/one.csv', src);
+    expect((await store.get('raw/a/one.csv')).toString()).toBe('tipo;x\n1;2\n');
+    expect(store.localPath('raw/a/one.csv')).toBe(path.join(root, 'raw', 'a', 'one.csv'));
+    await store.put('raw/a/two.csv', 'other');
+    await expect(store.rename('raw/a/one.csv', 'raw/a/two.csv')).rejects.toThrow(
+      /the target exists/,
+    );
+    expect((await store.get('raw/a/two.csv')).toString()).toBe('other');
+    await store.rename('raw/a/one.csv', 'raw/b/one.csv');
+    expect(await store.head('raw/a/one.csv')).toBeUndefined();
+    expect((await store.get('raw/b/one.csv')).toString()).toBe('tipo;x\n1;2\n');
+    await expect(store.rename('raw/zz/missing.csv', 'raw/b/x.csv')).rejects.toBeInstanceOf(
+      ObjectNotFoundError,
+    );
+    await fs.rm(src);
+  });
+});

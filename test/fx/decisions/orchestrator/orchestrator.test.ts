@@ -1,0 +1,226 @@
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventLog } from '../../../../src/core/event-log/event-log.js';
+import { recommendationSchema } from '../../../../src/fx/events.js';
+import { EmbeddedNotifier } from '../../../../src/fx/decisions/notify/embedded-notifier.js';
+import { DEFAULT_PREFERENCES } from '../../../../src/fx/decisions/notify/preferences.js';
+import { SqliteNotificationStore } from '../../../../src/fx/decisions/notify/sqlite/sqlite-notification-store.js';
+import {
+  defaultOrchestratorConfig,
+  modelScorerSource,
+  processOrchestratorAvailable,
+  SqliteOrchestratorState,
+  type OrchestratorOptions,
+  type TickOutcome,
+} from '../../../../src/fx/decisions/orchestrator/index.js';
+import { processAvailable } from '../../../../src/fx/processor/index.js';
+import { SqlitePortfolioStore } from '../../../../src/fx/portfolio/index.js';
+import { FEATURE_NAMES, OnlineFeatureStore } from '../../../../src/fx/decisions/features/index.js';
+import { LocalFsObjectStore } from '../../../../src/core/object-store/local-fs/local-fs-object-store.js';
+import { lakeRows } from '../../processor/harness.js';
+import { tempDir } from '../../../util/tmp.js';
+import { trainFallModel } from './model.js';
+import { appendAll, fallingWeek, HOUR, openLog, recommendationsIn, T, tick } from './timeline.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir('corriente-orch-'));
+});
+afterEach(() => cleanup());
+
+/** One run of the orchestrator as after a (re)start: fresh features, reopened state. */
+async function run(
+  log: EventLog,
+  now: number,
+  extra: Partial<OrchestratorOptions> = {},
+): Promise<{
+  stats: Awaited<ReturnType<typeof processOrchestratorAvailable>>;
+  ticks: TickOutcome[];
+}> {
+  const state = SqliteOrchestratorState.open(path.join(dir, 'orchestrator.db'));
+  const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+  const notifier = new EmbeddedNotifier(store, undefined, undefined);
+  const ticks: TickOutcome[] = [];
+  try {
+    const stats = await processOrchestratorAvailable({
+      log,
+      features: new OnlineFeatureStore(),
+      notifier,
+      preferences: notifier,
+      state,
+      now: () => now,
+      onTick: (t) => ticks.push(t),
+      ...extra,
+    });
+    return { stats, ticks };
+  } finally {
+    state.close();
+    store.close();
+  }
+}
+
+function notificationsOf(userId: string) {
+  const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+  try {
+    return store.notifications(userId, 100);
+  } finally {
+    store.close();
+  }
+}
+
+describe('orchestrator on a real disk event log', () => {
+  it('decides on the tick, appends Recommendation events, notifies, and resumes without duplicates', async () => {
+    // One user asked for quiet hours around noon in Bogotá.
+    const prefs = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+    prefs.setPreferences('u-silencio', {
+      ...DEFAULT_PREFERENCES,
+      quietHours: { start: '11:00', end: '13:00', timezone: 'America/Bogota' },
+    });
+    prefs.close();
+
+    const log = await openLog(dir);
+    try {
+      await appendAll(log, fallingWeek());
+      // What a restarted process hydrates from the lake; kept across the runs here.
+      const features = new OnlineFeatureStore();
+      const first = await run(log, T + 2000, { features });
+      expect(first.stats.decided).toBe(1);
+      expect(first.stats.superseded).toBeGreaterThan(100); // the week's ticks, read in one go
+      expect(first.ticks).toHaveLength(1);
+      const report = first.ticks[0]!;
+      expect(report.scorer).toBe('reglas');
+      expect(report.skipped['quiet-hours']).toBe(1); // u-silencio
+      // u-poco: 30,000 COP buys 7 USD < 10; u-usd: the rules say BUY, and it holds no COP.
+      expect(report.skipped['no-funds']).toBe(2);
+      expect(report.skipped['below-threshold']).toBe(0);
+
+      const recs = await recommendationsIn(log);
+      expect(recs.map((r) => r.userId).sort()).toEqual(['u-ambos', 'u-cop']);
+      for (const r of recs) {
+        expect(recommendationSchema.safeParse(r).success).toBe(true);
+        expect(r).toMatchObject({
+          side: 'BUY',
+          scorer: 'reglas',
+          modelVersion: 'reglas-v1',
+          priceCopCents: 392_500, // the ask of the last tick
+          createdAt: new Date(T + 2000).toISOString(),
+          expiresAt: new Date(T + 2000 + 24 * HOUR).toISOString(),
+        });
+        expect(r.reasons[0]).toEqual({ code: 'regla_caida_24h', texto: 'El dólar bajó 2,0 % hoy' });
+      }
+      const byUser = new Map(recs.map((r) => [r.userId, r]));
+      // No trades of their own: the default ticket; u-ambos bought 250 USD once.
+      expect(byUser.get('u-cop')!.suggestedAmountUsdCents).toBe(100_00);
+      expect(byUser.get('u-ambos')!.suggestedAmountUsdCents).toBe(250_00);
+
+      const [n] = notificationsOf('u-cop');
+      expect(n).toMatchObject({
+        id: byUser.get('u-cop')!.id,
+        kind: 'recomendacion',
+        title: 'Buen momento para comprar dólares',
+        body: 'Podrías comprar 100 USD a 3.925,00 COP. El dólar bajó 2,0 % hoy.',
+      });
+      expect(notificationsOf('u-silencio')).toEqual([]);
+      expect(await log.getCheckpoint('fx-orchestrator')).toBeDefined();
+
+      // Restart: nothing new since the checkpoint but our own Recommendations.
+      const again = await run(log, T + 5000, { features });
+      expect(again.stats.decided).toBe(0);
+      expect(again.stats.recommendations).toBe(0);
+      expect(await recommendationsIn(log)).toHaveLength(2);
+
+      // A further fall 10 minutes later: the cooldown (6 h, in the persisted state) holds.
+      await appendAll(log, [tick(T + 10 * 60_000, 388_000)]);
+      const later = await run(log, T + 10 * 60_000 + 1000, { features });
+      expect(later.ticks[0]!.skipped.cooldown).toBe(2);
+      expect(later.stats.recommendations).toBe(0);
+
+      // A stale tick (an hour old when read) is observed but not decided on.
+      await appendAll(log, [tick(T + 15 * 60_000, 388_000)]);
+      const stale = await run(log, T + 75 * 60_000, { features });
+      expect(stale.stats).toMatchObject({ ticks: 1, stale: 1, decided: 0 });
+
+      // The stream processor writes the recommendations to the raw lake.
+      const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+      const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
+      const processed = await processAvailable({ log, datalake, portfolios });
+      await portfolios.close();
+      expect(processed.invalid).toBe(0);
+      const rows = (await lakeRows(datalake, 'raw/fx_recommendations/')).map((r) => r.row);
+      expect(rows).toHaveLength(2);
+      expect(rows.find((r) => r.usuario_id === 'u-cop')).toMatchObject({
+        lado: 'BUY',
+        origen: 'reglas',
+        version_modelo: 'reglas-v1',
+        precio_cop: 3925,
+        precio_cop_centavos: 392_500,
+        monto_sugerido_usd: 100,
+        monto_sugerido_usd_centavos: 100_00,
+        razon_principal: 'regla_caida_24h',
+        grupo_modelo: null,
+        version_evento: 1,
+      });
+      expect(JSON.parse(String(rows[0]!.razones))[0].code).toBe('regla_caida_24h');
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('over the per-tick cap: one suggestion now, the deferred one on the next tick', async () => {
+    const log = await openLog(dir);
+    try {
+      await appendAll(log, fallingWeek());
+      const features = new OnlineFeatureStore();
+      const config = defaultOrchestratorConfig();
+      config.policy.maxPerTick = 1;
+      const first = await run(log, T + 2000, { features, config });
+      // Without quiet hours of their own, u-cop, u-ambos and u-silencio are due: one served.
+      expect(first.stats).toMatchObject({ recommendations: 1, deferred: 2 });
+      expect(first.ticks[0]!.skipped.deferred).toBe(2);
+
+      await appendAll(log, [tick(T + 60_000, 392_000)]);
+      const second = await run(log, T + 61_000, { features, config });
+      expect(second.stats).toMatchObject({ recommendations: 1, deferred: 1 });
+      expect(second.ticks[0]!.skipped.cooldown).toBe(1);
+      const users = (await recommendationsIn(log)).map((r) => r.userId);
+      expect(users).toHaveLength(2);
+      expect(new Set(users).size).toBe(2);
+      expect(['u-ambos', 'u-cop', 'u-silencio']).toEqual(expect.arrayContaining(users));
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('serves the approved model with reasons from its contributions, the rules in shadow', async () => {
+    const model = trainFallModel();
+    const models = modelScorerSource(
+      { current: () => ({ group: 'fx-recomendaciones', version: '3', model }) },
+      FEATURE_NAMES,
+    );
+    const log = await openLog(dir);
+    try {
+      await appendAll(log, fallingWeek());
+      const { stats, ticks } = await run(log, T + 2000, { models });
+      // Without preferences u-silencio is not in quiet hours here: three users with COP.
+      expect(stats.byScorer).toEqual({ model: 3, reglas: 0 });
+      const report = ticks[0]!;
+      expect(report).toMatchObject({ scorer: 'model', version: '3' });
+      // The rules read the same fall as a BUY for the same users: full agreement.
+      expect(report.shadow).toEqual({ agree: 5, modelOnly: 0, rulesOnly: 0, differentSide: 0 });
+      const recs = await recommendationsIn(log);
+      for (const r of recs) {
+        expect(r).toMatchObject({
+          scorer: 'model',
+          modelGroup: 'fx-recomendaciones',
+          modelVersion: '3',
+          side: 'BUY',
+        });
+        expect(r.probability).toBeGreaterThanOrEqual(0.6);
+        expect(r.reasons[0]).toEqual({ code: 'retorno_24h', texto: 'El dólar bajó 2,0 % hoy' });
+      }
+    } finally {
+      await log.close();
+    }
+  });
+});

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decide,
+  defaultOrchestratorConfig,
+  LocalClock,
+  suggestedAmountUsd,
+  type PolicyConfig,
+  type PolicyInput,
+} from '../../../../src/fx/decisions/orchestrator/index.js';
+
+const config: PolicyConfig = defaultOrchestratorConfig().policy;
+const clock = new LocalClock();
+// 17:00 UTC = 12:00 in Bogotá (UTC−5): outside the default quiet hours.
+const NOON_BOGOTA = Date.parse('2026-03-10T17:00:00.000Z');
+
+function input(over: Partial<PolicyInput> = {}): PolicyInput {
+  return {
+    pBuy: 0.1,
+    pSell: 0.1,
+    copCents: 10_000_000_00, // 10 million COP
+    usdCents: 5_000_00, // 5,000 USD
+    typicalTicketUsdCents: 250_00,
+    bidCopCents: 399_500,
+    askCopCents: 400_500,
+    atMs: NOON_BOGOTA,
+    last: undefined,
+    quietHours: undefined,
+    ...over,
+  };
+}
+
+describe('policy: thresholds', () => {
+  it('suggests a side only when its probability reaches the threshold', () => {
+    expect(config.thresholds).toEqual({ buy: 0.35, sell: 0.35 });
+    expect(decide(input({ pBuy: 0.34 }), config, clock)).toEqual({
+      action: 'skip',
+      why: 'below-threshold',
+    });
+    const d = decide(input({ pBuy: 0.35 }), config, clock);
+    expect(d).toEqual({
+      action: 'suggest',
+      side: 'BUY',
+      probability: 0.35,
+      amountUsdCents: 250_00,
+      priceCopCents: 400_500,
+    });
+    const s = decide(input({ pSell: 0.75 }), config, clock);
+    expect(s).toMatchObject({ action: 'suggest', side: 'SELL', priceCopCents: 399_500 });
+  });
+
+  it('uses per-class thresholds from the config', () => {
+    const strict = { ...config, thresholds: { buy: 0.9, sell: 0.5 } };
+    expect(decide(input({ pBuy: 0.8 }), strict, clock).action).toBe('skip');
+    expect(decide(input({ pSell: 0.55 }), strict, clock)).toMatchObject({ side: 'SELL' });
+  });
+
+  it('picks the likelier side when both pass', () => {
+    expect(decide(input({ pBuy: 0.61, pSell: 0.7 }), config, clock)).toMatchObject({
+      side: 'SELL',
+    });
+    expect(decide(input({ pBuy: 0.7, pSell: 0.61 }), config, clock)).toMatchObject({
+      side: 'BUY',
+    });
+  });
+});
+
+describe('policy: balances and amounts', () => {
+  it('never suggests selling to a user without USD, nor buying without COP', () => {
+    expect(decide(input({ pSell: 0.9, usdCents: 0 }), config, clock)).toEqual({
+      action: 'skip',
+      why: 'no-funds',
+    });
+    expect(decide(input({ pBuy: 0.9, copCents: 0 }), config, clock)).toEqual({
+      action: 'skip',
+      why: 'no-funds',
+    });
+    // 9.99 USD is under the 10 USD minimum.
+    expect(decide(input({ pSell: 0.9, usdCents: 9_99 }), config, clock).action).toBe('skip');
+  });
+
+  it('falls back to the other side when the likelier one has no funds', () => {
+    const d = decide(input({ pBuy: 0.65, pSell: 0.9, usdCents: 0 }), config, clock);
+    expect(d).toMatchObject({ action: 'suggest', side: 'BUY', probability: 0.65 });
+  });
+
+  it('sizes from the typical ticket in whole dollars, capped by the balance', () => {
+    const base = input();
+    expect(suggestedAmountUsd('BUY', { ...base, typicalTicketUsdCents: 123_40 }, config)).toBe(123);
+    // No trades of their own: the default ticket.
+    expect(suggestedAmountUsd('BUY', { ...base, typicalTicketUsdCents: undefined }, config)).toBe(
+      100,
+    );
+    // A tiny ticket is raised to the minimum.
+    expect(suggestedAmountUsd('SELL', { ...base, typicalTicketUsdCents: 3_00 }, config)).toBe(10);
+    // 50,000 COP at an ask of 4,005 COP buys 12 whole dollars.
+    expect(suggestedAmountUsd('BUY', { ...base, copCents: 50_000_00 }, config)).toBe(12);
+    // 40.99 USD held: at most 40 to sell.
+    expect(suggestedAmountUsd('SELL', { ...base, usdCents: 40_99 }, config)).toBe(40);
+    // 39,000 COP buys 9 dollars: under the minimum.
+    expect(suggestedAmountUsd('BUY', { ...base, copCents: 39_000_00 }, config)).toBe(0);
+  });
+});
+
+describe('policy: cooldown and repeats', () => {
+  const last = {
+    id: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+    side: 'BUY' as const,
+    priceCopCents: 400_500,
+    copCents: 10_000_000_00,
+    usdCents: 5_000_00,
+  };
+
+  it('allows at most one suggestion per cooldown', () => {
+    const atMs = NOON_BOGOTA;
+    const recent = { ...last, atMs: atMs - 6 * 3_600_000 + 60_000, copCents: 1 };
+    expect(decide(input({ pBuy: 0.9, last: recent }), config, clock)).toEqual({
+      action: 'skip',
+      why: 'cooldown',
+      side: 'BUY',
+    });
+    const old = { ...recent, atMs: atMs - 6 * 3_600_000 };
+    expect(decide(input({ pBuy: 0.9, last: old }), config, clock).action).toBe('suggest');
+  });
+
+  it('does not repeat the same side while nothing material changed', () => {
+    const long = { ...last, atMs: NOON_BOGOTA - 24 * 3_600_000 };
+    // Price moved 0.5 %: a repeat.
+    expect(
+      decide(input({ pBuy: 0.9, last: long, askCopCents: 402_500 }), config, clock),
+    ).toMatchObject({ action: 'skip', why: 'repeat' });
+    // Price moved 1.5 %: material.
+    expect(
+      decide(input({ pBuy: 0.9, last: long, askCopCents: 406_500 }), config, clock).action,
+    ).toBe('suggest');
+    // The balances changed (the user traded): material.
+    expect(
+      decide(input({ pBuy: 0.9, last: long, copCents: 9_000_000_00 }), config, clock).action,
+    ).toBe('suggest');
+    // The other side is not a repeat.
+    expect(decide(input({ pSell: 0.9, last: long }), config, clock).action).toBe('suggest');
+  });
+});
+
+describe('policy: quiet hours', () => {
+  const at = (iso: string): number => Date.parse(iso);
+
+  it('applies the default 21:00–07:00 in Bogotá across midnight', () => {
+    const q = (iso: string): string => {
+      const d = decide(input({ pBuy: 0.9, atMs: at(iso) }), config, clock);
+      return d.action === 'skip' ? d.why : d.action;
+    };
+    expect(q('2026-03-11T01:59:00Z')).toBe('suggest'); // 20:59 Bogotá
+    expect(q('2026-03-11T02:00:00Z')).toBe('quiet-hours'); // 21:00
+    expect(q('2026-03-11T05:00:00Z')).toBe('quiet-hours'); // 00:00
+    expect(q('2026-03-11T11:59:00Z')).toBe('quiet-hours'); // 06:59
+    expect(q('2026-03-11T12:00:00Z')).toBe('suggest'); // 07:00
+  });
+
+  it("uses the user's own quiet hours in their time zone, or none", () => {
+    const tokyo = { start: '22:00', end: '06:00', timezone: 'Asia/Tokyo' };
+    // 14:00 UTC = 23:00 in Tokyo (quiet for this user), 09:00 in Bogotá.
+    expect(
+      decide(
+        input({ pBuy: 0.9, atMs: at('2026-03-10T14:00:00Z'), quietHours: tokyo }),
+        config,
+        clock,
+      ),
+    ).toMatchObject({ why: 'quiet-hours' });
+    // 03:00 UTC = 12:00 in Tokyo (not quiet for this user), 22:00 in Bogotá.
+    expect(
+      decide(
+        input({ pBuy: 0.9, atMs: at('2026-03-10T03:00:00Z'), quietHours: tokyo }),
+        config,
+        clock,
+      ).action,
+    ).toBe('suggest');
+    // null: the user wants no quiet hours at all.
+    expect(
+      decide(
+        input({ pBuy: 0.9, atMs: at('2026-03-10T03:00:00Z'), quietHours: null }),
+        config,
+        clock,
+      ).action,
+    ).toBe('suggest');
+    // A window that does not cross midnight.
+    const day = { start: '09:00', end: '17:00', timezone: 'Europe/Madrid' };
+    expect(
+      decide(
+        input({ pBuy: 0.9, atMs: at('2026-03-10T08:00:00Z'), quietHours: day }),
+        config,
+        clock,
+      ),
+    ).toMatchObject({ why: 'quiet-hours' }); // 09:00 in Madrid (UTC+1)
+    expect(
+      decide(input({ pBuy: 0.9, atMs: at('2026-03-10T16:00:00Z'), quietHours: day }), config, clock)
+        .action,
+    ).toBe('suggest'); // 17:00
+  });
+
+  it('a config without default quiet hours never silences', () => {
+    const none = { ...config, quietHours: null };
+    expect(decide(input({ pBuy: 0.9, atMs: at('2026-03-11T05:00:00Z') }), none, clock).action).toBe(
+      'suggest',
+    );
+  });
+});
