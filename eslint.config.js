@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { boundaries } from './eslint/boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'corriente-data/**', 'coverage/**'] },
@@ -16,6 +18,11 @@ export default tseslint.config(
       ],
       'import-x/no-cycle': 'error',
     },
-    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    // Resolves `./x.js` specifiers to `./x.ts` sources, so no-cycle and the boundaries see every edge.
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
   },
+  // The architecture (docs/architecture.md): cli -> deploy -> products -> core, one way.
+  ...boundaries,
 );

@@ -20,7 +20,7 @@ import { LocalFsObjectStore } from '../src/core/object-store/local-fs/local-fs-o
 import { DuckDbQueryEngine } from '../src/core/query/duckdb/duckdb-query-engine.js';
 import { lakeRoutes } from '../src/core/query/http/lake-routes.js';
 import { QueryService } from '../src/core/query/query-service.js';
-import { SAVED_QUERIES } from '../src/core/query/saved-queries.js';
+import { SAVED_QUERIES } from '../src/deploy/saved-queries.js';
 import { median, row } from './stats.js';
 
 const ROWS = Number(process.env.BENCH_QUERY_ROWS ?? 10_000_000);

@@ -14,7 +14,8 @@ export {
   type QueryResult,
   type QueryableTable,
 } from './core/query/query-engine.js';
-export { SAVED_QUERIES, type SavedQuery } from './core/query/saved-queries.js';
+export type { SavedQuery } from './core/query/saved-queries.js';
+export { SAVED_QUERIES } from './deploy/saved-queries.js';
 export {
   ADMIN_PRINCIPAL,
   GovernanceError,

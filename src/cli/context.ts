@@ -1,3 +1,4 @@
+import { logFormatFromEnv } from '../deploy/environment.js';
 import type { Command } from 'commander';
 import { createStores, type Stores } from '../deploy/adapters.js';
 import { loadConfig, type Config } from '../deploy/config.js';
@@ -16,6 +17,6 @@ export function cliContext(cmd: Command, overrides: Record<string, unknown> = {}
     ...(globals.config ? { file: globals.config } : {}),
     overrides: { home: globals.home, ...overrides },
   });
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, 'corriente', logFormatFromEnv());
   return { config, log, stores: createStores(config) };
 }

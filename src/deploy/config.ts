@@ -1,57 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { governanceConfigSchema } from '../core/governance/governance-config.js';
-import { notifyConfigSchema } from '../fx/decisions/notify/notify-config.js';
-import { orchestratorConfigSchema } from '../fx/decisions/orchestrator/orchestrator-config.js';
-import { modelConfigSchema } from '../fx/decisions/training/model-config.js';
+import { storeConfigSchema } from '../core/object-store/store-config.js';
+import { isValidTimeZone } from '../core/util/config-checks.js';
+import { ConfigError } from '../core/util/config-error.js';
+import {
+  ingestConfigSchema,
+  lakeConfigSchema,
+  warehouseConfigSchema,
+} from '../energy/energy-config.js';
+import { fxConfigSchema } from '../fx/fx-config.js';
 
-const localStoreSchema = z.strictObject({
-  type: z.literal('local'),
-  /** Folder; relative paths resolve against `home`. */
-  path: z.string().min(1),
-});
-
-const s3StoreSchema = z.strictObject({
-  type: z.literal('s3'),
-  bucket: z.string().min(3),
-  /** Key prefix inside the bucket, e.g. `landing/`. @default '' */
-  prefix: z.string().default(''),
-  region: z.string().default('us-east-1'),
-  /** Custom endpoint (MinIO, s3rver, LocalStack). */
-  endpoint: z.url().optional(),
-  /** Path-style addressing; needed by most emulators. @default false */
-  forcePathStyle: z.boolean().default(false),
-  /** Objects above this size are uploaded in parts. @default 16 MiB */
-  multipartThresholdBytes: z
-    .number()
-    .int()
-    .min(5 * 1024 * 1024)
-    .default(16 * 1024 * 1024),
-});
-
-export const storeConfigSchema = z.discriminatedUnion('type', [localStoreSchema, s3StoreSchema]);
-export type StoreConfig = z.infer<typeof storeConfigSchema>;
-
-function isValidCron(expr: string): boolean {
-  try {
-    new Cron(expr, { paused: true }).stop();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { storeConfigSchema, type StoreConfig } from '../core/object-store/store-config.js';
 
 export const configSchema = z.strictObject({
   /** Root of every local store and state file. @default ./corriente-data */
@@ -74,17 +36,7 @@ export const configSchema = z.strictObject({
       datalake: storeConfigSchema.default({ type: 'local', path: 'datalake' }),
     })
     .prefault({}),
-  ingest: z
-    .strictObject({
-      /** Seconds between polls of the landing store inside `corriente up`. @default 10 */
-      pollIntervalSeconds: z.number().positive().max(86_400).default(10),
-      /**
-       * A landing file modified less than this many seconds ago is left for the next poll, so a
-       * file still being written is never taken half-way (local landing folders only). @default 2
-       */
-      minFileAgeSeconds: z.number().min(0).max(3600).default(2),
-    })
-    .prefault({}),
+  ingest: ingestConfigSchema,
   http: z
     .strictObject({
       port: z.number().int().min(0).max(65_535).default(8080),
@@ -117,143 +69,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /** The automatic lake chain inside `corriente up`. */
-  lake: z
-    .strictObject({
-      /** Cron of the scheduled crawl (besides the crawl after every ingestion and transform). @default hourly */
-      crawlSchedule: z
-        .string()
-        .default('0 * * * *')
-        .refine(isValidCron, { message: 'is not a valid cron expression' }),
-      /** DuckDB memory limit of transform jobs; beyond it DuckDB spills to disk. @default '1GB' */
-      transformMemoryLimit: z
-        .string()
-        .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size like 1GB or 512MB')
-        .default('1GB'),
-      /** Expected arrival cadence of each source entity, for `corriente status`. @default 24 */
-      freshnessHours: z.number().positive().default(24),
-    })
-    .prefault({}),
-  warehouse: z
-    .strictObject({
-      /** @default 'duckdb' */
-      target: z.enum(['duckdb', 'postgres']).default('duckdb'),
-      /** DuckDB warehouse file, relative to home. @default 'warehouse/warehouse.duckdb' */
-      duckdbPath: z.string().default('warehouse/warehouse.duckdb'),
-      /** `postgres://…` (PostgreSQL or Redshift). Prefer `CORRIENTE_WAREHOUSE_URL`: no passwords in files. */
-      postgresUrl: z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-        .optional(),
-      /** Schema in PostgreSQL / Redshift. @default 'corriente_dw' */
-      postgresSchema: z
-        .string()
-        .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier')
-        .default('corriente_dw'),
-    })
-    .prefault({}),
-  fx: z
-    .strictObject({
-      eventLog: z
-        .discriminatedUnion('type', [
-          z.strictObject({
-            type: z.literal('disk'),
-            path: z.string().default('eventlog'),
-            stream: z.string().default('fx-events'),
-          }),
-          z.strictObject({
-            type: z.literal('kinesis'),
-            streamName: z.string().min(1),
-            region: z.string().default('us-east-1'),
-            endpoint: z.url().optional(),
-          }),
-        ])
-        .default({ type: 'disk', path: 'eventlog', stream: 'fx-events' }),
-      portfolioStore: z
-        .discriminatedUnion('type', [
-          z.strictObject({
-            type: z.literal('sqlite'),
-            path: z.string().default('fx/portfolios.db'),
-          }),
-          z.strictObject({
-            type: z.literal('dynamodb'),
-            tableName: z.string().min(3),
-            region: z.string().default('us-east-1'),
-            endpoint: z.url().optional(),
-          }),
-        ])
-        .default({ type: 'sqlite', path: 'fx/portfolios.db' }),
-      prices: z
-        .strictObject({
-          /** Where quotes come from. @default 'simulated' */
-          source: z.enum(['simulated', 'replay', 'http']).default('simulated'),
-          /** Cron of the price collector (EventBridge's role). @default every minute */
-          schedule: z
-            .string()
-            .default('* * * * *')
-            .refine(isValidCron, { message: 'is not a valid cron expression' }),
-          /** Seconds between ticks in the `corriente up` demo (overrides the schedule there). @default 2 */
-          demoIntervalSeconds: z.number().positive().default(2),
-          /** A price older than this cannot be traded on (the API answers 503). @default 120 */
-          staleAfterSeconds: z.number().positive().default(120),
-          /** Seed of the simulated market. @default 7 */
-          seed: z.number().int().nonnegative().default(7),
-          /** CSV price history for `replay` (columns observed_at, bid, ask). */
-          replayFile: z.string().optional(),
-          http: z
-            .strictObject({
-              url: z.url(),
-              /** Dotted paths of the fields in the JSON answer. */
-              bidField: z.string().default('bid'),
-              askField: z.string().default('ask'),
-              timeField: z.string().optional(),
-              timeoutMs: z.number().int().positive().default(5000),
-              retries: z.number().int().min(0).max(10).default(3),
-            })
-            .optional(),
-        })
-        .prefault({}),
-      api: z
-        .strictObject({
-          /** Requests per minute per user on `/api/fx/v1`. @default 6000 */
-          rateLimitPerMinute: z.number().int().positive().default(6000),
-          /** @default 16384 */
-          bodyLimitBytes: z.number().int().positive().max(1_048_576).default(16_384),
-        })
-        .prefault({}),
-      processor: z
-        .strictObject({
-          /** Raw lake files are cut at this many events… @default 50000 */
-          batchMaxEvents: z.number().int().positive().default(50_000),
-          /** …or when the oldest buffered event is this old. @default 5000 */
-          batchMaxDelayMs: z.number().int().positive().default(5000),
-        })
-        .prefault({}),
-      /** Cron of the scheduled reconciliation inside `corriente up`. @default every 15 minutes */
-      reconcileSchedule: z
-        .string()
-        .default('*/15 * * * *')
-        .refine(isValidCron, { message: 'is not a valid cron expression' }),
-      /** Training, model registry and inference (see `src/fx/decisions/training/model-config.ts`). */
-      model: modelConfigSchema,
-      /** The inference orchestrator and its policy (see `src/fx/decisions/orchestrator/orchestrator-config.ts`). */
-      orchestrator: orchestratorConfigSchema,
-      /** Notifications and channels (see `src/fx/decisions/notify/notify-config.ts`). */
-      notifications: notifyConfigSchema,
-    })
-    .prefault({}),
+  lake: lakeConfigSchema,
+  warehouse: warehouseConfigSchema,
+  fx: fxConfigSchema,
   /** Principals, roles and grants (Lake Formation's role); absent: one implicit `admin`. */
   governance: governanceConfigSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Raised for an invalid configuration; the message names each bad key. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export interface LoadConfigOptions {
   /** Explicit config file (else `CORRIENTE_CONFIG`, else `corriente.config.{json,yaml,yml}` in cwd). */

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Config } from './config.js';
 import type { ObjectStore } from '../core/object-store/object-store.js';
-import { SqliteModelRegistry } from '../ml/registry/index.js';
+import { SqliteModelRegistry } from '../ml/registry/sqlite/sqlite-model-registry.js';
 
 /** The model registry's SQLite file: `<home>/ml/registry.db`. */
 export function modelRegistryPath(home: string): string {

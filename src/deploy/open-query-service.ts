@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { SAVED_QUERIES } from './saved-queries.js';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { openCatalog } from './adapters.js';
 import type { Config } from './config.js';
@@ -51,6 +52,7 @@ export function openQueryService(config: Config): QueryService {
   return new QueryService({
     engine: closing,
     governance: Governance.fromConfig(config.governance),
+    savedQueries: SAVED_QUERIES,
     defaultLimit: q.defaultLimit,
     maxLimit: q.maxLimit,
     timeoutMs: q.timeoutMs,

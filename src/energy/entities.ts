@@ -2,6 +2,8 @@
  * The energy lake's source entities: what the retailer's system exports.
  * Column names are the source's own (Spanish, snake_case) and are kept downstream.
  */
+export { foldText, normalizeColumnName } from '../core/util/text.js';
+
 export const ENERGY_ENTITIES = ['clientes', 'proveedores', 'transacciones'] as const;
 export type EnergyEntity = (typeof ENERGY_ENTITIES)[number];
 
@@ -70,22 +72,6 @@ export const TIPOS_IDENTIFICACION = ['CC', 'NIT', 'CE', 'PAS'] as const;
 
 /** `COMPRA`: the retailer buys kWh from a proveedor; `VENTA`: it sells kWh to a cliente. */
 export const TIPOS_TRANSACCION = ['COMPRA', 'VENTA'] as const;
-
-/** Lower-cases, strips accents and trims: `" Transacciónes "` → `"transacciones"`. */
-export function foldText(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/\p{Mn}/gu, '')
-    .toLowerCase()
-    .trim();
-}
-
-/** Normalises a header cell to a column name: folded, inner spaces → `_`, quotes/BOM removed. */
-export function normalizeColumnName(s: string): string {
-  return foldText(s.replace(/^\uFEFF/, '').replace(/^"|"$/g, ''))
-    .replace(/[\s-]+/g, '_')
-    .replace(/[^a-z0-9_]/g, '');
-}
 
 /**
  * NIT check digit (DIAN's modulo-11 algorithm).

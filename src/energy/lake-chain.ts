@@ -1,37 +1,25 @@
 import type { Logger } from 'pino';
-import { openCatalog, transformStatePath, type Stores } from '../deploy/adapters.js';
 import type { Catalog, CrawlReport } from '../core/catalog/catalog.js';
-import type { Config } from '../deploy/config.js';
 import { crawl } from '../core/crawler/index.js';
+import type { ObjectStore } from '../core/object-store/object-store.js';
+import type { EnergyConfig } from './energy-config.js';
 import { runTransforms, type TransformReport } from './transform/runner.js';
-import { SqliteTransformState } from './transform/sqlite/sqlite-transform-state.js';
 import type { TransformState } from './transform/transform-state.js';
 import { loadWarehouse, type WarehouseLoadReport } from './warehouse/load.js';
+import type { Warehouse } from './warehouse/warehouse.js';
 
-/** What the chain after an ingestion needs: the stores, the catalog and the job state. */
+/**
+ * What the chain after an ingestion needs: the lake, the catalog, the job state and the
+ * warehouse, as the composition root (`src/deploy/`) chose them.
+ */
 export interface LakeChain {
-  config: Config;
-  stores: Stores;
+  config: EnergyConfig;
+  stores: { datalake: ObjectStore };
   log: Logger;
   catalog: Catalog;
   transformState: TransformState;
+  openWarehouse: () => Promise<Warehouse>;
   close(): Promise<void>;
-}
-
-export function openLakeChain(config: Config, stores: Stores, log: Logger): LakeChain {
-  const catalog = openCatalog(config);
-  const transformState = new SqliteTransformState(transformStatePath(config.home));
-  return {
-    config,
-    stores,
-    log,
-    catalog,
-    transformState,
-    async close() {
-      transformState.close();
-      await catalog.close();
-    },
-  };
 }
 
 export interface LakeChainReport {
@@ -62,6 +50,11 @@ export async function runLakeChain(chain: LakeChain): Promise<LakeChainReport> {
     { datalake: stores.datalake, catalog, log },
     { zone: 'processed' },
   );
-  const warehouse = await loadWarehouse({ datalake: stores.datalake, config, log });
+  const warehouse = await loadWarehouse({
+    datalake: stores.datalake,
+    home: config.home,
+    log,
+    openWarehouse: chain.openWarehouse,
+  });
   return { crawlRaw, transform, crawlProcessed, warehouse };
 }

@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { operatorName } from '../../deploy/environment.js';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ export { FX_MODEL_GROUP };
 
 /** Who runs the command: `$USER`, else the OS user. */
 export function currentActor(): string {
-  return process.env.USER || userInfo().username;
+  return operatorName();
 }
 
 const groupArg = z

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { openEmbeddedNotifications } from '../../deploy/local/notifications.js';
-import type { DeliveryRecord } from '../../fx/decisions/notify/sqlite/sqlite-notification-store.js';
+import type { DeliveryRecord } from '../../fx/decisions/notify/notification-store.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 

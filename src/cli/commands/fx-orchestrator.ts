@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { openCatalog } from '../../deploy/adapters.js';
 import { localStorePath } from '../../deploy/config.js';
-import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { isIsoDate } from '../../core/util/time-zone.js';
 import {
   backtest,
   NoOutcomesError,

@@ -1,3 +1,4 @@
+import { adminTokenFromEnv } from '../../deploy/environment.js';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import {
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { simulateHistory } from '../../fx/simulate/index.js';
 import { simulateLive } from '../../fx/simulate/live.js';
-import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { isIsoDate } from '../../core/util/time-zone.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
@@ -130,7 +131,7 @@ export function registerFxProcessorCommands(fx: Command): void {
       const args = parseSimulateArgs(opts);
       const ctx = cliContext(cmd);
       if (args.live) {
-        const adminToken = process.env.CORRIENTE_ADMIN_TOKEN;
+        const adminToken = adminTokenFromEnv();
         if (!adminToken) {
           throw new UsageError(
             '--live creates customers through the admin API: set CORRIENTE_ADMIN_TOKEN to the value `corriente up` was started with',

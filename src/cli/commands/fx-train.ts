@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { isIsoDate } from '../../core/util/time-zone.js';
 import { LocalClock } from '../../fx/decisions/features/local-time.js';
 import {
   EmptyDatasetError,

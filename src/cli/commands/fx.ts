@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { adminTokenFromEnv } from '../../deploy/environment.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../../deploy/config.js';
@@ -6,8 +6,8 @@ import { createFxUser, openingBalanceCents } from '../../fx/api/create-user.js';
 import { defaultFxDatabasePath, openFxDatabase } from '../../fx/api/fx-database.js';
 import { FxLedger } from '../../fx/api/ledger.js';
 import { FxUsers } from '../../fx/api/users.js';
-import { DiskEventLog } from '../../core/event-log/disk/disk-event-log.js';
-import { WriterLockedError } from '../../core/event-log/disk/writer-lock.js';
+import { WriterLockedError, type EventLog } from '../../core/event-log/event-log.js';
+import { openFxEventLog } from '../../deploy/fx-adapters.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
@@ -116,12 +116,9 @@ async function createLocallyOrViaServer(
   if (logConfig.type !== 'disk') {
     return viaServer(config, name, copCents, usdCents, 'the event log is Kinesis');
   }
-  let log: DiskEventLog;
+  let log: EventLog;
   try {
-    log = await DiskEventLog.open({
-      dir: path.resolve(config.home, logConfig.path),
-      stream: logConfig.stream,
-    });
+    log = await openFxEventLog(config);
   } catch (err) {
     if (err instanceof WriterLockedError) {
       return viaServer(
@@ -162,7 +159,7 @@ async function viaServer(
   usdCents: number,
   why: string,
 ): Promise<CreatedOutput> {
-  const token = process.env.CORRIENTE_ADMIN_TOKEN;
+  const token = adminTokenFromEnv();
   if (!token) {
     throw new UsageError(
       `${why}, so users are created through the running server: set CORRIENTE_ADMIN_TOKEN ` +

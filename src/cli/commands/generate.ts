@@ -5,7 +5,7 @@ import {
   parseGenerateArgs,
   resolveGenerateOptions,
 } from '../../energy/generate/index.js';
-import { LocalFsObjectStore } from '../../core/object-store/local-fs/local-fs-object-store.js';
+import { openLocalFolder } from '../../deploy/adapters.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
 import { cliContext } from '../context.js';
 
@@ -49,7 +49,7 @@ export function registerGenerate(program: Command): void {
         return;
       }
       const store: ObjectStore = args.out
-        ? new LocalFsObjectStore(args.out)
+        ? openLocalFolder(args.out)
         : cliContext(cmd).stores.source;
       const started = performance.now();
       const files = await generateExports(store, args.options);

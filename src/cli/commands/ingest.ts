@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { acquireLock } from '../../core/lock/pid-lock.js';
 import { ingestOnce } from '../../energy/ingest/ingest.js';
-import { isIsoDate } from '../../energy/ingest/load-date.js';
+import { isIsoDate } from '../../core/util/time-zone.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';

@@ -1,9 +1,8 @@
 import { Option, type Command } from 'commander';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
-import { SqliteTransformState } from '../../energy/transform/sqlite/sqlite-transform-state.js';
+import { openTransformState } from '../../deploy/adapters.js';
 import type { JobRun } from '../../energy/transform/transform-state.js';
 import { cliContext } from '../context.js';
-import { transformStatePath } from './transform.js';
 
 /** One line per run, then its failing or warning data tests. */
 export function formatRuns(runs: readonly JobRun[]): string {
@@ -61,7 +60,7 @@ export function registerJobs(program: Command): void {
     .option('--json', 'print JSON', false)
     .action((opts: { entity?: EnergyEntity; limit: number; json: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
-      const state = new SqliteTransformState(transformStatePath(ctx.config.home));
+      const state = openTransformState(ctx.config);
       try {
         const runs = state.listRuns({
           ...(opts.entity ? { entity: opts.entity } : {}),

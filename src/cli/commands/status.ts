@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { ENERGY_ENTITIES } from '../../energy/entities.js';
 import { freshnessReport, type FreshnessEntry } from '../../energy/transform/freshness.js';
-import { SqliteTransformState } from '../../energy/transform/sqlite/sqlite-transform-state.js';
+import { openTransformState } from '../../deploy/adapters.js';
 import type { JobRun } from '../../energy/transform/transform-state.js';
 import { cliContext } from '../context.js';
-import { transformStatePath } from './transform.js';
 
 export interface StatusReport {
   freshness: FreshnessEntry[];
@@ -43,7 +42,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (opts: { json: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
-      const state = new SqliteTransformState(transformStatePath(ctx.config.home));
+      const state = openTransformState(ctx.config);
       try {
         const report: StatusReport = {
           freshness: await freshnessReport(ctx.stores.datalake, {

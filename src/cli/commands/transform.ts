@@ -1,9 +1,8 @@
 import { Option, type Command } from 'commander';
-import { transformStatePath } from '../../deploy/adapters.js';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { runTransforms } from '../../energy/transform/runner.js';
-import { SqliteTransformState } from '../../energy/transform/sqlite/sqlite-transform-state.js';
+import { openTransformState } from '../../deploy/adapters.js';
 import { cliContext } from '../context.js';
 
 /** Kept for callers that imported it from here; it lives in `src/deploy/adapters.ts`. */
@@ -44,7 +43,7 @@ export function registerTransform(program: Command): void {
         cmd: Command,
       ) => {
         const ctx = cliContext(cmd);
-        const state = new SqliteTransformState(transformStatePath(ctx.config.home));
+        const state = openTransformState(ctx.config);
         try {
           const report = await runTransforms(
             {

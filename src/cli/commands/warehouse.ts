@@ -58,9 +58,9 @@ export function registerWarehouse(program: Command): void {
         const report = await loadWarehouse(
           {
             datalake: ctx.stores.datalake,
-            config: ctx.config,
+            home: ctx.config.home,
             log: ctx.log,
-            ...(opts.target ? { target: opts.target } : {}),
+            openWarehouse: () => openWarehouse(ctx.config, opts.target),
           },
           { full: opts.full },
         );

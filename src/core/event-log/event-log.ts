@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 /**
  * The EventLog port: an ordered, durable, replayable stream of records (the role Kinesis Data
  * Streams plays in the original design). Core code depends only on this file.
@@ -250,5 +251,20 @@ export async function* tail(
       continue;
     }
     await log.waitForRecords(cursor, idleMs, signal);
+  }
+}
+
+/** Thrown when a second writer tries to open a stream that already has one. */
+export class WriterLockedError extends Error {
+  constructor(
+    readonly lockPath: string,
+    readonly holder: { pid: number; host: string; since: string },
+  ) {
+    super(
+      `event log stream ${JSON.stringify(path.basename(path.dirname(lockPath)))} already has a writer ` +
+        `(pid ${holder.pid} on ${holder.host} since ${holder.since}${holder.pid === process.pid ? ', this process' : ''}); ` +
+        `close it first, or open this one with readOnly: true`,
+    );
+    this.name = 'WriterLockedError';
   }
 }

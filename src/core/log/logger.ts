@@ -4,10 +4,13 @@ export type { Logger };
 
 /**
  * Structured logs to stderr: JSON lines, or pretty-printed when stderr is a terminal
- * (`CORRIENTE_LOG_FORMAT=json|pretty` forces one).
+ * (`format` forces one; the CLI takes it from `CORRIENTE_LOG_FORMAT=json|pretty`).
  */
-export function createLogger(level: string = 'info', name = 'corriente'): Logger {
-  const format = process.env.CORRIENTE_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
+export function createLogger(
+  level: string = 'info',
+  name = 'corriente',
+  format: string = process.stderr.isTTY ? 'pretty' : 'json',
+): Logger {
   if (format === 'pretty') {
     return pino({
       name,

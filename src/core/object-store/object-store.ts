@@ -64,6 +64,11 @@ export interface ObjectStore {
    * replace an existing `toKey`. Only stores that can do this cheaply (a local folder) have it.
    */
   rename?(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * Optional, for stores that write through hidden temp files: deletes temp files older than
+   * `olderThanMs` that a crash left behind; resolves to how many were removed.
+   */
+  sweepTempFiles?(olderThanMs: number): Promise<number>;
 }
 
 /**

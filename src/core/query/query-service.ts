@@ -5,12 +5,12 @@ import {
   type QueryResult,
   type QueryableTable,
 } from './query-engine.js';
-import { SAVED_QUERIES, type SavedQuery } from './saved-queries.js';
+import type { SavedQuery } from './saved-queries.js';
 
 export interface QueryServiceOptions {
   engine: QueryEngine;
   governance: Governance;
-  /** @default SAVED_QUERIES */
+  /** The queries runnable by name (the products' lists, composed in `src/deploy/`). @default [] */
   savedQueries?: readonly SavedQuery[];
   /** Rows returned when the request names no limit. @default 1000 */
   defaultLimit?: number;
@@ -55,7 +55,7 @@ export class QueryService {
     this.defaultLimit = options.defaultLimit ?? 1000;
     this.maxLimit = options.maxLimit ?? 100_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.saved = options.savedQueries ?? SAVED_QUERIES;
+    this.saved = options.savedQueries ?? [];
   }
 
   get engine(): QueryEngine {

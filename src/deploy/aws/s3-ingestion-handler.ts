@@ -7,7 +7,7 @@ import {
   newRunId,
   type FileOutcome,
 } from '../../energy/ingest/ingest.js';
-import { loadDateOf } from '../../energy/ingest/load-date.js';
+import { loadDateOf } from '../../core/util/time-zone.js';
 import { createLogger, type Logger } from '../../core/log/logger.js';
 
 /** The part of an S3 event notification the handler reads (validated at the edge). */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Stores } from '../adapters.js';
 import type { Config } from '../config.js';
 import { generateExports } from '../../energy/generate/index.js';
-import { loadDateOf } from '../../energy/ingest/load-date.js';
+import { loadDateOf } from '../../core/util/time-zone.js';
 import { simulateHistory } from '../../fx/simulate/index.js';
 import { listAll } from '../../core/object-store/object-store.js';
 

@@ -7,13 +7,9 @@ import type { Config } from '../config.js';
 import type { FxUsers } from '../../fx/api/users.js';
 import type { EventLog } from '../../core/event-log/event-log.js';
 import { SNSClient } from '@aws-sdk/client-sns';
-import {
-  FanOutNotifier,
-  openEmbeddedNotifications,
-  SnsNotifier,
-  type EmbeddedNotifications,
-  type Notifier,
-} from '../../fx/decisions/notify/index.js';
+import { FanOutNotifier, type Notifier } from '../../fx/decisions/notify/index.js';
+import { openEmbeddedNotifications, type EmbeddedNotifications } from './notifications.js';
+import { SnsNotifier } from '../../fx/decisions/notify/sns/sns-notifier.js';
 import {
   modelScorerSource,
   SqliteOrchestratorState,

@@ -17,12 +17,9 @@ import {
 } from '../../fx/api/index.js';
 import type { EventLog } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
-import {
-  createPriceSource,
-  PriceCollector,
-  SqlitePriceBook,
-  startPriceCollector,
-} from '../../fx/prices/index.js';
+import { PriceCollector, startPriceCollector } from '../../fx/prices/index.js';
+import { createPriceSource } from '../price-source.js';
+import { SqlitePriceBook } from '../../fx/prices/sqlite/sqlite-price-book.js';
 import { startStreamProcessor } from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';

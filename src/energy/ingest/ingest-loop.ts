@@ -2,10 +2,9 @@ import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { acquireLock, LockBusyError } from '../../core/lock/pid-lock.js';
-import type { Stores } from '../../deploy/adapters.js';
-import type { Config } from '../../deploy/config.js';
+import type { ObjectStore } from '../../core/object-store/object-store.js';
+import type { EnergyConfig } from '../energy-config.js';
 import { ingestOnce, type IngestReport } from './ingest.js';
-import { LocalFsObjectStore } from '../../core/object-store/local-fs/local-fs-object-store.js';
 
 /** A step of the automatic chain that runs after an ingestion that loaded something. */
 export interface ChainStep {
@@ -14,8 +13,8 @@ export interface ChainStep {
 }
 
 export interface PlatformOptions {
-  config: Config;
-  stores: Stores;
+  config: EnergyConfig;
+  stores: { source: ObjectStore; datalake: ObjectStore };
   log: Logger;
   /** Steps run, in order, after each ingestion that loaded files (crawl, transform, …). */
   chain?: ChainStep[];
@@ -44,9 +43,11 @@ export class Platform {
 
   start(): void {
     const { config, stores, log } = this.options;
-    if (stores.source instanceof LocalFsObjectStore) {
+    // A landing store kept in a local folder is also watched, so a new file is taken at once.
+    const landingFolder = stores.source.localPath?.('');
+    if (landingFolder !== undefined) {
       try {
-        this.watcher = watch(stores.source.root, { recursive: true }, () => this.trigger(500));
+        this.watcher = watch(landingFolder, { recursive: true }, () => this.trigger(500));
         this.watcher.on('error', (err) =>
           log.warn({ err }, 'landing folder watch failed; polling only'),
         );
@@ -56,12 +57,12 @@ export class Platform {
     }
     // Temp files of writes a crash interrupted (never listed, but they take space).
     for (const store of [stores.source, stores.datalake]) {
-      if (!(store instanceof LocalFsObjectStore)) continue;
+      if (!store.sweepTempFiles) continue;
       store.sweepTempFiles(TEMP_FILE_MAX_AGE_MS).then(
         (n) => {
-          if (n > 0) log.info({ store: store.root, removed: n }, 'removed stale temp files');
+          if (n > 0) log.info({ store: store.url, removed: n }, 'removed stale temp files');
         },
-        (err: unknown) => log.warn({ err, store: store.root }, 'could not sweep stale temp files'),
+        (err: unknown) => log.warn({ err, store: store.url }, 'could not sweep stale temp files'),
       );
     }
     this.schedule(0);

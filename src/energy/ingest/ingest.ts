@@ -15,7 +15,7 @@ import {
   type EnergyEntity,
 } from '../entities.js';
 import { inspectStream, type Inspection } from './inspect.js';
-import { loadDateOf } from './load-date.js';
+import { loadDateOf } from '../../core/util/time-zone.js';
 import {
   MANIFEST_PREFIX,
   manifestEntrySchema,

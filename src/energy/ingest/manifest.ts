@@ -46,8 +46,4 @@ export function manifestKeyForSha(sha256: string): string {
   return `${MANIFEST_PREFIX}sha256/${sha256}.json`;
 }
 
-/** `2026-01-02` → `year=2026/month=01/day=02`. */
-export function partitionPath(loadDate: string): string {
-  const [y, m, d] = loadDate.split('-');
-  return `year=${y}/month=${m}/day=${d}`;
-}
+export { partitionPath } from '../../core/util/time-zone.js';

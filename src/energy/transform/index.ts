@@ -19,7 +19,6 @@ export {
   type TransformOptions,
   type TransformReport,
 } from './runner.js';
-export { SqliteTransformState } from './sqlite/sqlite-transform-state.js';
 export type {
   JobRun,
   PartitionBookmark,

@@ -3,11 +3,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { acquireLock } from '../../core/lock/pid-lock.js';
-import type { Config } from '../../deploy/config.js';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../entities.js';
 import { listAll, type ObjectStore } from '../../core/object-store/object-store.js';
 import { localFile, PARTITION_FILE } from '../transform/lake-files.js';
-import { openWarehouse } from '../../deploy/warehouse.js';
 import { stagePlan } from './staging.js';
 import type {
   LoadHooks,
@@ -19,12 +17,13 @@ import type {
 
 export interface WarehouseDeps {
   datalake: ObjectStore;
-  config: Config;
+  /** `CORRIENTE_HOME`: the load's lock and work folder live under it. */
+  home: string;
   log: Logger;
-  /** @default config.warehouse.target */
-  target?: WarehouseTarget;
-  /** An open warehouse to load (it stays open); else one is opened from `config` and closed. */
+  /** An open warehouse to load (it stays open)… */
   warehouse?: Warehouse;
+  /** …or how to open one (the composition root's choice of adapter); it is closed after the load. */
+  openWarehouse?: () => Promise<Warehouse>;
   now?: () => Date;
 }
 
@@ -80,7 +79,7 @@ async function listProcessed(store: ObjectStore): Promise<ProcessedPartition[]> 
  * `corriente warehouse load`, `corriente run --once` and `corriente up` call it after the transform.
  *
  * @example
- * const report = await loadWarehouse({ datalake, config, log });
+ * const report = await loadWarehouse({ datalake, home, log, openWarehouse: () => openWarehouse(config) });
  * console.log(report.tables.fact_transaccion.inserted);
  */
 export async function loadWarehouse(
@@ -89,16 +88,19 @@ export async function loadWarehouse(
 ): Promise<WarehouseLoadReport> {
   const now = deps.now ?? (() => new Date());
   const started = now();
-  const release = acquireLock(path.join(deps.config.home, 'state', 'warehouse.lock'));
+  const release = acquireLock(path.join(deps.home, 'state', 'warehouse.lock'));
   const workDir = path.join(
-    deps.config.home,
+    deps.home,
     'tmp',
     'warehouse',
     `${process.pid}-${randomBytes(3).toString('hex')}`,
   );
   let warehouse = deps.warehouse;
   try {
-    warehouse ??= await openWarehouse(deps.config, deps.target);
+    if (!warehouse) {
+      if (!deps.openWarehouse) throw new Error('loadWarehouse needs a warehouse or openWarehouse');
+      warehouse = await deps.openWarehouse();
+    }
     await warehouse.init();
     const processed = await listProcessed(deps.datalake);
     const loaded = new Map(

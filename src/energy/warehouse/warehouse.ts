@@ -1,4 +1,4 @@
-import { ConfigError } from '../../deploy/config.js';
+import { ConfigError } from '../../core/util/config-error.js';
 import type { EnergyEntity } from '../entities.js';
 
 /** Where the star schema lives. */

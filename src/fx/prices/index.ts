@@ -1,6 +1,5 @@
 export * from './price-source.js';
 export * from './price-book.js';
-export { SqlitePriceBook } from './sqlite/sqlite-price-book.js';
 export { PriceCollector, type CollectResult, type PriceCollectorOptions } from './collector.js';
 export { startPriceCollector, type StartPriceCollectorOptions } from './schedule.js';
 export {
@@ -14,4 +13,3 @@ export {
   type CsvReplayPriceSourceOptions,
 } from './replay/csv-replay-price-source.js';
 export { HttpPriceSource, type HttpPriceSourceOptions } from './http/http-price-source.js';
-export { createPriceSource } from '../../deploy/price-source.js';

@@ -1,5 +1,5 @@
-import { partitionPath } from '../../energy/ingest/manifest.js';
-import { loadDateOf } from '../../energy/ingest/load-date.js';
+import { partitionPath } from '../../core/util/time-zone.js';
+import { loadDateOf } from '../../core/util/time-zone.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
 import type { FxEvent } from '../events.js';
 import { rawRowOf } from './raw-rows.js';

@@ -1,5 +1,5 @@
-import { partitionPath } from '../../energy/ingest/manifest.js';
-import { isIsoDate, loadDateOf } from '../../energy/ingest/load-date.js';
+import { partitionPath } from '../../core/util/time-zone.js';
+import { isIsoDate, loadDateOf } from '../../core/util/time-zone.js';
 import type { Logger } from '../../core/log/logger.js';
 import { silentLogger } from '../../core/log/logger.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';

@@ -11,12 +11,3 @@ export {
 } from './auto-approve.js';
 export { currentCodeVersion } from './code-version.js';
 export { sha256, type ModelRegistryOptions } from './registry-base.js';
-export {
-  SqliteModelRegistry,
-  type SqliteModelRegistryOptions,
-} from './sqlite/sqlite-model-registry.js';
-export {
-  DEFAULT_XGBOOST_IMAGE,
-  SageMakerModelRegistry,
-  type SageMakerModelRegistryOptions,
-} from './sagemaker/sagemaker-model-registry.js';

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GlueCatalog } from '../../../src/core/catalog/index.js';
+import { GlueCatalog } from '../../../src/core/catalog/glue/glue-catalog.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { catalogContract, clientesTable } from './catalog-contract.js';
 import { createFakeGlue, type FakeGlue } from './fake-glue.js';

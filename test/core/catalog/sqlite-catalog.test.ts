@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SqliteCatalog } from '../../../src/core/catalog/index.js';
+import { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
 import { catalogContract, clientesTable } from './catalog-contract.js';
 
 catalogContract('SqliteCatalog (file in a temp folder)', async () => {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { SqliteCatalog } from '../../../src/core/catalog/index.js';
+import { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
 import type { CrawlDeps } from '../../../src/core/crawler/index.js';
 import { openDuckDb, quoteLiteral, withConnection } from '../../../src/core/duckdb/duckdb.js';
 import { silentLogger } from '../../../src/core/log/logger.js';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteCatalog } from '../../../src/core/catalog/index.js';
+import { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
 import { AthenaQueryEngine } from '../../../src/core/query/athena/athena-query-engine.js';
 
 const athena = mockClient(AthenaClient);

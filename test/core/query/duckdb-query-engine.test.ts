@@ -10,6 +10,7 @@ import { QueryError } from '../../../src/core/query/query-engine.js';
 import { QueryService } from '../../../src/core/query/query-service.js';
 import { Governance } from '../../../src/core/governance/governance.js';
 import { createQueryLake, type QueryLake, type Transaccion } from './lake-fixture.js';
+import { SAVED_QUERIES } from '../../../src/deploy/saved-queries.js';
 
 const DB = 'energy_processed_db';
 
@@ -27,7 +28,11 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
   beforeAll(async () => {
     lake = await createQueryLake();
     engine = new DuckDbQueryEngine({ catalog: lake.catalog, threads: 2 });
-    service = new QueryService({ engine, governance: Governance.fromConfig(undefined) });
+    service = new QueryService({
+      engine,
+      governance: Governance.fromConfig(undefined),
+      savedQueries: SAVED_QUERIES,
+    });
   });
   afterAll(async () => {
     await engine.close();

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SqliteCatalog } from '../../../src/core/catalog/index.js';
+import { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
 import { configSchema, type Config } from '../../../src/deploy/config.js';
 import { crawl } from '../../../src/core/crawler/index.js';
 import { openDuckDb, quoteLiteral, withConnection } from '../../../src/core/duckdb/duckdb.js';

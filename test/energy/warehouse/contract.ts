@@ -112,7 +112,7 @@ export function warehouseContract(
             loadWarehouse(
               {
                 datalake: lake.datalake,
-                config: lake.config,
+                home: lake.config.home,
                 log: silentLogger,
                 warehouse: wh.warehouse,
               },

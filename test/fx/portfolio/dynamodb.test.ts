@@ -11,7 +11,7 @@ import {
   DynamoDbPortfolioStore,
   portfolioTableDefinition,
   PortfolioWriteConflictError,
-} from '../../../src/fx/portfolio/index.js';
+} from '../../../src/fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
 import { startDynalite, type DynaliteServer } from './dynalite-server.js';
 import { buy, opened } from './fixtures.js';
 import { portfolioStoreContract } from './portfolio-store-contract.js';

@@ -2,7 +2,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultPortfolioDbPath, SqlitePortfolioStore } from '../../../src/fx/portfolio/index.js';
+import {
+  defaultPortfolioDbPath,
+  SqlitePortfolioStore,
+} from '../../../src/fx/portfolio/sqlite/sqlite-portfolio-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { buy, opened } from './fixtures.js';
 import { portfolioStoreContract } from './portfolio-store-contract.js';

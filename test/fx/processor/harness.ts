@@ -9,10 +9,10 @@ import {
   isPortfolioEvent,
   listAllPortfolios,
   PortfolioError,
-  SqlitePortfolioStore,
   type Portfolio,
   type PortfolioStore,
 } from '../../../src/fx/portfolio/index.js';
+import { SqlitePortfolioStore } from '../../../src/fx/portfolio/sqlite/sqlite-portfolio-store.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { listAll, type ObjectStore } from '../../../src/core/object-store/object-store.js';
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { modelRegistryPath } from '../../../src/deploy/ml-adapters.js';
 import { registerFxModels, registerFxServeModel } from '../../../src/cli/commands/fx-models.js';
-import { SqliteModelRegistry } from '../../../src/ml/registry/index.js';
+import { SqliteModelRegistry } from '../../../src/ml/registry/sqlite/sqlite-model-registry.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { expected, registration } from './fixtures.js';

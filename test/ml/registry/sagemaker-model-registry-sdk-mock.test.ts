@@ -7,12 +7,11 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { autoApprovePolicySchema, ModelRegistryError } from '../../../src/ml/registry/index.js';
 import {
-  autoApprovePolicySchema,
   DEFAULT_XGBOOST_IMAGE,
-  ModelRegistryError,
   SageMakerModelRegistry,
-} from '../../../src/ml/registry/index.js';
+} from '../../../src/ml/registry/sagemaker/sagemaker-model-registry.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { xgboostAvailable } from '../../util/xgboost.js';

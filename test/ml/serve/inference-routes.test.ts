@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GbdtModel } from '../../../src/ml/gbdt/index.js';
 import { inferenceRoutes, mlRoutes, ModelHandle } from '../../../src/ml/serve/index.js';
-import { SqliteModelRegistry } from '../../../src/ml/registry/index.js';
+import { SqliteModelRegistry } from '../../../src/ml/registry/sqlite/sqlite-model-registry.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';
 import { expected, modelText, registration } from '../registry/fixtures.js';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteModelRegistry } from '../../../src/ml/registry/index.js';
+import { SqliteModelRegistry } from '../../../src/ml/registry/sqlite/sqlite-model-registry.js';
 import { inferenceRoutes, ModelHandle, parseCsvRows } from '../../../src/ml/serve/index.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { tempDir } from '../../util/tmp.js';

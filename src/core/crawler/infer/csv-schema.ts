@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Column, TextEncoding } from '../../catalog/catalog.js';
-import { normalizeColumnName } from '../../../energy/entities.js';
+import { normalizeColumnName } from '../../util/text.js';
 import { classifyText, widenType } from './glue-types.js';
 import type { FileSchema } from './file-schema.js';
 

@@ -2,21 +2,9 @@ import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } fr
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { isProcessAlive } from '../../util/process.js';
+import { WriterLockedError } from '../event-log.js';
 
-/** Thrown when a second writer tries to open a stream that already has one. */
-export class WriterLockedError extends Error {
-  constructor(
-    readonly lockPath: string,
-    readonly holder: { pid: number; host: string; since: string },
-  ) {
-    super(
-      `event log stream ${JSON.stringify(path.basename(path.dirname(lockPath)))} already has a writer ` +
-        `(pid ${holder.pid} on ${holder.host} since ${holder.since}${holder.pid === process.pid ? ', this process' : ''}); ` +
-        `close it first, or open this one with readOnly: true`,
-    );
-    this.name = 'WriterLockedError';
-  }
-}
+export { WriterLockedError };
 
 /** Locks held by this process; a pid check alone cannot tell two writers in one process apart. */
 const heldHere = new Set<string>();

@@ -1,6 +1,8 @@
+import { ZoneClock } from '../../../core/util/time-zone.js';
+
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const BUCKET_MS = 15 * 60_000;
+const BUCKET_MS = 15 * 60_000; // ZoneClock's offset granularity
 
 /** The calendar features of an instant in the users' time zone. */
 export interface LocalTime {
@@ -35,43 +37,8 @@ export function isQuincena(localDay: number): boolean {
   return isPay(dom) || (dow === 5 && (isPay(dom + 1) || isPay(dom + 2)));
 }
 
-/**
- * Local calendar of one IANA time zone. The UTC offset is memoised per quarter hour (every zone
- * changes offset on a quarter hour at the latest), so the per-call cost is a map lookup.
- */
-export class LocalClock {
-  private readonly format: Intl.DateTimeFormat;
-  private readonly offsets = new Map<number, number>();
-
-  /** @throws RangeError for an unknown time zone. */
-  constructor(readonly timeZone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-  }
-
-  /** Milliseconds to add to a UTC instant to get the local wall-clock time (as a UTC instant). */
-  offsetMs(ms: number): number {
-    const bucket = Math.floor(ms / BUCKET_MS);
-    let offset = this.offsets.get(bucket);
-    if (offset === undefined) {
-      const at = bucket * BUCKET_MS;
-      const p: Record<string, number> = {};
-      for (const part of this.format.formatToParts(new Date(at))) p[part.type] = Number(part.value);
-      offset = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - at;
-      if (this.offsets.size > 100_000) this.offsets.clear();
-      this.offsets.set(bucket, offset);
-    }
-    return offset;
-  }
-
+/** The calendar features of one IANA time zone, over the shared {@link ZoneClock}. */
+export class LocalClock extends ZoneClock {
   /** The local hour, weekday and day of month of `ms`. */
   at(ms: number): LocalTime {
     const local = ms + this.offsetMs(ms);

@@ -3,13 +3,10 @@ import { backoffMs } from './backoff.js';
 import type { ChannelSender, SendOutcome } from './channels/channel-sender.js';
 import type { Channel } from './notifier.js';
 import type { RetryConfig } from './notify-config.js';
-import type {
-  DeliveryRecord,
-  SqliteNotificationStore,
-} from './sqlite/sqlite-notification-store.js';
+import type { DeliveryRecord, NotificationStore } from './notification-store.js';
 
 export interface DispatcherOptions {
-  store: SqliteNotificationStore;
+  store: NotificationStore;
   /** Senders of the channels that go over the network; a missing one fails its deliveries. */
   senders: Partial<Record<Channel, ChannelSender>>;
   retry: RetryConfig;

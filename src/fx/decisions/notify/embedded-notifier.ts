@@ -2,7 +2,7 @@ import type { InAppHub } from './channels/in-app-hub.js';
 import type { DeliveryDispatcher } from './dispatcher.js';
 import type { NotificationRequest, Notifier, PreferenceLookup, QuietHours } from './notifier.js';
 import { DEFAULT_PREFERENCES, type Preferences } from './preferences.js';
-import type { SqliteNotificationStore } from './sqlite/sqlite-notification-store.js';
+import type { NotificationStore } from './notification-store.js';
 
 interface Pending {
   batch: readonly NotificationRequest[];
@@ -22,7 +22,7 @@ export class EmbeddedNotifier implements Notifier, PreferenceLookup {
   private pending: Pending[] = [];
 
   constructor(
-    private readonly store: SqliteNotificationStore,
+    private readonly store: NotificationStore,
     private readonly hub: InAppHub | undefined,
     private readonly dispatcher: DeliveryDispatcher | undefined,
     private readonly now: () => number = Date.now,

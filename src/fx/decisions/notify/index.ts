@@ -12,20 +12,6 @@ export { backoffMs } from './backoff.js';
 export { EmbeddedNotifier } from './embedded-notifier.js';
 export { FanOutNotifier } from './fan-out-notifier.js';
 export { DeliveryDispatcher, type DispatcherOptions } from './dispatcher.js';
-export {
-  notificationsDbPath,
-  openEmbeddedNotifications,
-  type EmbeddedNotifications,
-  type EmbeddedNotificationsOptions,
-} from '../../../deploy/local/notifications.js';
-export {
-  LimitReachedError,
-  SqliteNotificationStore,
-  type DeliveryRecord,
-  type PushSubscriptionRecord,
-  type StoredNotification,
-  type WebhookRecord,
-} from './sqlite/sqlite-notification-store.js';
 export type { ChannelSender, SendOutcome } from './channels/channel-sender.js';
 export { InAppHub, SseStream } from './channels/in-app-hub.js';
 export { SsrfGuard, UnsafeTargetError } from './channels/ssrf-guard.js';
@@ -48,21 +34,3 @@ export {
 export { notificationRoutes, type NotificationRoutesDeps } from './http/notification-routes.js';
 export { StreamTickets } from './http/stream-tickets.js';
 export { notificationsOpenApi } from './http/notifications-openapi.js';
-export {
-  SnsNotifier,
-  SnsPublishError,
-  SnsSubscriptions,
-  snsMessage,
-  type SnsProtocol,
-} from './sns/sns-notifier.js';
-export {
-  EndUserMessagingPush,
-  pushMessageConfiguration,
-  type DeviceResult,
-  type MobileDevice,
-  type PushContent,
-} from './end-user-messaging/end-user-messaging-push.js';
-export {
-  MobilePushSender,
-  type MobileDeviceRegistry,
-} from './end-user-messaging/mobile-push-sender.js';

@@ -17,7 +17,7 @@ export {
   type PolicyInput,
   type SkipReason,
 } from './policy.js';
-export { LocalClock, type QuietHoursWindow } from './quiet-hours.js';
+export { QuietHoursClock, type QuietHoursWindow } from './quiet-hours.js';
 export {
   featurePhrase,
   reasonsFromContributions,

@@ -1,5 +1,5 @@
 import type { PolicyConfig } from './orchestrator-config.js';
-import type { LocalClock, QuietHoursWindow } from './quiet-hours.js';
+import type { QuietHoursClock, QuietHoursWindow } from './quiet-hours.js';
 import type { Side } from './reasons.js';
 
 /** The last suggestion made to a user: what cooldown and repeat checks compare with. */
@@ -91,13 +91,13 @@ export function suggestedAmountUsd(
  * than `repeatPriceMovePct` and the same balances).
  *
  * @example
- * const d = decide({ pBuy: 0.8, pSell: 0.1, copCents, usdCents, …, last: undefined, quietHours: undefined }, config.policy, new LocalClock());
+ * const d = decide({ pBuy: 0.8, pSell: 0.1, copCents, usdCents, …, last: undefined, quietHours: undefined }, config.policy, new QuietHoursClock());
  * if (d.action === 'suggest') console.log(d.side, d.amountUsdCents);
  */
 export function decide(
   input: PolicyInput,
   config: PolicyConfig,
-  clock: LocalClock,
+  clock: QuietHoursClock,
 ): PolicyDecision {
   const buyOk = input.pBuy >= config.thresholds.buy;
   const sellOk = input.pSell >= config.thresholds.sell;
@@ -157,7 +157,7 @@ export type GateInput = Omit<PolicyInput, 'pBuy' | 'pSell' | 'typicalTicketUsdCe
 export function gate(
   input: GateInput,
   config: PolicyConfig,
-  clock: LocalClock,
+  clock: QuietHoursClock,
 ): SkipReason | undefined {
   const quiet = input.quietHours === undefined ? config.quietHours : input.quietHours;
   return gateValues(

@@ -1,3 +1,5 @@
+import { ZoneClock } from '../../../core/util/time-zone.js';
+
 /** Quiet hours: local wall-clock `HH:MM`–`HH:MM` in an IANA zone; may cross midnight. */
 export interface QuietHoursWindow {
   start: string;
@@ -18,11 +20,10 @@ function minutesOf(hhmm: string): number {
 
 /**
  * Local minute of the day per time zone, memoised per UTC minute: the policy asks it for 100,000
- * users per tick, and formatting a date in a zone is the costly part. All zones in use have
- * offsets of whole minutes.
+ * users per tick. Each zone's offset comes from the shared {@link ZoneClock}.
  */
-export class LocalClock {
-  private readonly formats = new Map<string, Intl.DateTimeFormat>();
+export class QuietHoursClock {
+  private readonly zones = new Map<string, ZoneClock>();
   private readonly cache = new Map<string, number>();
   private cachedMinute = NaN;
 
@@ -35,7 +36,12 @@ export class LocalClock {
     }
     let m = this.cache.get(timezone);
     if (m === undefined) {
-      m = this.compute(timezone, minute * 60_000);
+      let zone = this.zones.get(timezone);
+      if (!zone) {
+        zone = new ZoneClock(timezone);
+        this.zones.set(timezone, zone);
+      }
+      m = zone.minuteOfDay(minute * 60_000);
       this.cache.set(timezone, m);
     }
     return m;
@@ -47,25 +53,5 @@ export class LocalClock {
     const start = minutesOf(q.start);
     const end = minutesOf(q.end);
     return start < end ? now >= start && now < end : now >= start || now < end;
-  }
-
-  private compute(timezone: string, ms: number): number {
-    let f = this.formats.get(timezone);
-    if (!f) {
-      f = new Intl.DateTimeFormat('en-GB', {
-        timeZone: timezone,
-        hour: '2-digit',
-        minute: '2-digit',
-        hourCycle: 'h23',
-      });
-      this.formats.set(timezone, f);
-    }
-    let h = 0;
-    let m = 0;
-    for (const p of f.formatToParts(ms)) {
-      if (p.type === 'hour') h = Number(p.value);
-      else if (p.type === 'minute') m = Number(p.value);
-    }
-    return h * 60 + m;
   }
 }

@@ -12,7 +12,7 @@ import {
 } from './policy.js';
 import type { FeatureSource, PreferenceLookup } from './ports.js';
 import { LastsMirror, type LastChanges } from './lasts-mirror.js';
-import { LocalClock } from './quiet-hours.js';
+import { QuietHoursClock } from './quiet-hours.js';
 import type { Side } from './reasons.js';
 import type { Scorer } from './scorer.js';
 import { mostProbable, SuggestionsDue } from './suggestions-due.js';
@@ -123,7 +123,7 @@ export class TickDecider {
   private poolProbs = new Float64Array(new SharedArrayBuffer(0));
   private probs = new Float64Array(0);
   private shadowProbs = new Float64Array(0);
-  private readonly clock = new LocalClock();
+  private readonly clock = new QuietHoursClock();
   private rulesPolicyCache: PolicyConfig | undefined;
   /** The last tick's shadow, until {@link compareShadow} (or the next tick) takes it. */
   private pendingShadow: ShadowInput | undefined;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../../deploy/config.js';
+import type { FxConfig } from '../../fx-config.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { FX_MODEL_GROUP } from './model-group.js';
 import {
@@ -16,7 +16,8 @@ export interface TrainAndRegisterOptions {
   registry: ModelRegistry;
   /** The local folder holding the datalake (see `withLocalLake`). */
   lakeDir: string;
-  config: Config;
+  /** What training reads of the configuration: the time zone and `fx.model`. */
+  config: { timezone: string; fx: Pick<FxConfig, 'model'> };
   /** Who trains: recorded in the registry's audit history. */
   actor: string;
   /** @default FX_MODEL_GROUP */
@@ -25,7 +26,7 @@ export interface TrainAndRegisterOptions {
   from?: Date;
   to?: Date;
   /** Overrides of `fx.model.training` (e.g. `horizonHours`, `seed`). */
-  training?: Partial<Omit<Config['fx']['model']['training'], 'gbdt'>>;
+  training?: Partial<Omit<FxConfig['model']['training'], 'gbdt'>>;
   /** Approve the new version at once, with this reason (the demo's first model). */
   approve?: string;
   onProgress?: (p: TrainingProgress) => void;

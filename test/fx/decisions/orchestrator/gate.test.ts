@@ -3,7 +3,7 @@ import {
   decide,
   defaultOrchestratorConfig,
   gate,
-  LocalClock,
+  QuietHoursClock,
   modelScorer,
   ParallelScoring,
   rulesScorer,
@@ -20,7 +20,7 @@ import { trainFallModel } from './model.js';
 import { fallingWeek, HOUR, T } from './timeline.js';
 
 const config = defaultOrchestratorConfig();
-const clock = new LocalClock();
+const clock = new QuietHoursClock();
 
 describe('gate: the policy checks that need no scores', () => {
   it('gates exactly the users decide() skips for funds, quiet hours or cooldown at any score', () => {

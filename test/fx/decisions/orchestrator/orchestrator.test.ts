@@ -14,7 +14,7 @@ import {
   type TickOutcome,
 } from '../../../../src/fx/decisions/orchestrator/index.js';
 import { processAvailable } from '../../../../src/fx/processor/index.js';
-import { SqlitePortfolioStore } from '../../../../src/fx/portfolio/index.js';
+import { SqlitePortfolioStore } from '../../../../src/fx/portfolio/sqlite/sqlite-portfolio-store.js';
 import { FEATURE_NAMES, OnlineFeatureStore } from '../../../../src/fx/decisions/features/index.js';
 import { LocalFsObjectStore } from '../../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { lakeRows } from '../../processor/harness.js';

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   decide,
   defaultOrchestratorConfig,
-  LocalClock,
+  QuietHoursClock,
   suggestedAmountUsd,
   type PolicyConfig,
   type PolicyInput,
 } from '../../../../src/fx/decisions/orchestrator/index.js';
 
 const config: PolicyConfig = defaultOrchestratorConfig().policy;
-const clock = new LocalClock();
+const clock = new QuietHoursClock();
 // 17:00 UTC = 12:00 in Bogotá (UTC−5): outside the default quiet hours.
 const NOON_BOGOTA = Date.parse('2026-03-10T17:00:00.000Z');
 

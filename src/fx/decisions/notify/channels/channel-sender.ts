@@ -1,4 +1,4 @@
-import type { DeliveryRecord, StoredNotification } from '../sqlite/sqlite-notification-store.js';
+import type { DeliveryRecord, StoredNotification } from '../notification-store.js';
 
 /** The outcome of one delivery attempt. */
 export type SendOutcome =

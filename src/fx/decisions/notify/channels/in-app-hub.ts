@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { StoredNotification } from '../sqlite/sqlite-notification-store.js';
+import type { StoredNotification } from '../notification-store.js';
 
 /** What an SSE stream reads from: the durable in-app inbox. */
 export interface InboxReader {

@@ -44,7 +44,7 @@ const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  * (32 bytes, base64url), else from `file`, else generated on first start into `file` (0600).
  * @throws Error naming the variable or file whose content is not such a key
  */
-export function loadOrCreateSecretsKey(file: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+export function loadOrCreateSecretsKey(file: string, env: NodeJS.ProcessEnv): Buffer {
   const fromEnv = env.CORRIENTE_WEBHOOK_SECRETS_KEY;
   if (fromEnv !== undefined) {
     if (!KEY_PATTERN.test(fromEnv)) {

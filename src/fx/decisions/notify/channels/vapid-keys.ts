@@ -25,10 +25,7 @@ export function defaultVapidPath(home: string): string {
  * set, else from `file`, else generated on first start and written to `file` with mode 0600.
  * @throws Error naming the variable or file whose content is invalid.
  */
-export function loadOrCreateVapidKeys(
-  file: string,
-  env: NodeJS.ProcessEnv = process.env,
-): VapidKeys {
+export function loadOrCreateVapidKeys(file: string, env: NodeJS.ProcessEnv): VapidKeys {
   const pub = env.CORRIENTE_VAPID_PUBLIC_KEY;
   const priv = env.CORRIENTE_VAPID_PRIVATE_KEY;
   if (pub || priv) {

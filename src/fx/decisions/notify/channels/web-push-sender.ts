@@ -3,7 +3,7 @@ import type {
   DeliveryRecord,
   PushSubscriptionRecord,
   StoredNotification,
-} from '../sqlite/sqlite-notification-store.js';
+} from '../notification-store.js';
 import { retryableStatus, type ChannelSender, type SendOutcome } from './channel-sender.js';
 import { guardedPost } from './guarded-http.js';
 import type { SsrfGuard } from './ssrf-guard.js';

@@ -1,8 +1,4 @@
-import type {
-  DeliveryRecord,
-  StoredNotification,
-  WebhookRecord,
-} from '../sqlite/sqlite-notification-store.js';
+import type { DeliveryRecord, StoredNotification, WebhookRecord } from '../notification-store.js';
 import { retryableStatus, type ChannelSender, type SendOutcome } from './channel-sender.js';
 import { guardedPost } from './guarded-http.js';
 import type { SsrfGuard } from './ssrf-guard.js';

@@ -3,7 +3,7 @@ import type {
   DeliveryRecord,
   MobileDeviceRecord,
   StoredNotification,
-} from '../sqlite/sqlite-notification-store.js';
+} from '../notification-store.js';
 import type { EndUserMessagingPush } from './end-user-messaging-push.js';
 
 /** The device registry a {@link MobilePushSender} reads and maintains (the notification store). */

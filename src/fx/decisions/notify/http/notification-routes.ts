@@ -6,10 +6,7 @@ import type { InAppHub } from '../channels/in-app-hub.js';
 import { UnsafeTargetError, type SsrfGuard } from '../channels/ssrf-guard.js';
 import type { NotifyConfig } from '../notify-config.js';
 import { DEFAULT_PREFERENCES, mergePreferences, preferencesUpdateSchema } from '../preferences.js';
-import {
-  LimitReachedError,
-  type SqliteNotificationStore,
-} from '../sqlite/sqlite-notification-store.js';
+import { LimitReachedError, type NotificationStore } from '../notification-store.js';
 import {
   lastEventIdSchema,
   MOBILE_CHANNEL,
@@ -25,7 +22,7 @@ import { StreamTickets } from './stream-tickets.js';
 export interface NotificationRoutesDeps {
   /** Bearer-token authentication of FX users (`FxUsers`). */
   users: { authenticate(token: string | undefined): { id: string } | undefined };
-  store: SqliteNotificationStore;
+  store: NotificationStore;
   hub: InAppHub;
   guard: SsrfGuard;
   config: NotifyConfig;

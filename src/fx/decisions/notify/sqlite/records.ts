@@ -1,65 +1,15 @@
 import type { Channel, DeliveryStatus } from '../notifier.js';
+import type { DeliveryRecord, StoredNotification } from '../notification-store.js';
 
-/** A notification as kept for the inbox and the SSE stream. */
-export interface StoredNotification {
-  /** SSE event id: increases monotonically. */
-  seq: number;
-  id: string;
-  userId: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
-
-export interface PushSubscriptionRecord {
-  id: string;
-  userId: string;
-  endpoint: string;
-  keys: { p256dh: string; auth: string };
-  createdAt: string;
-}
-
-/** The push services a mobile app registers with, by End User Messaging's channel names. */
-export const MOBILE_PLATFORMS = ['GCM', 'APNS', 'APNS_SANDBOX'] as const;
-export type MobilePlatform = (typeof MOBILE_PLATFORMS)[number];
-
-/** A mobile device registered for push: its FCM (`GCM`) or APNs token. */
-export interface MobileDeviceRecord {
-  id: string;
-  userId: string;
-  platform: MobilePlatform;
-  token: string;
-  createdAt: string;
-}
-
-export interface WebhookRecord {
-  id: string;
-  userId: string;
-  url: string;
-  /** HMAC key; never returned by the API after creation. */
-  secret: string;
-  createdAt: string;
-}
-
-/** One notification on one channel target: the delivery log's row. */
-export interface DeliveryRecord {
-  /** Stable across retries: sent as `X-Corriente-Delivery`. */
-  id: string;
-  notificationId: string;
-  userId: string;
-  channel: Channel;
-  /** Push subscription or webhook id; `inbox` for in-app. */
-  targetId: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  sentAt: string | null;
-}
+export type {
+  DeliveryRecord,
+  MobileDeviceRecord,
+  MobilePlatform,
+  PushSubscriptionRecord,
+  StoredNotification,
+  WebhookRecord,
+} from '../notification-store.js';
+export { MOBILE_PLATFORMS } from '../notification-store.js';
 
 /** A `deliveries` row. */
 export interface DeliveryRow {

@@ -20,6 +20,7 @@ import { createNotificationSchema } from './schema.js';
 import { SqliteDeliveryLog } from './delivery-log.js';
 import { MobileDeviceTable } from './mobile-devices.js';
 import { SecretBox } from '../channels/secret-box.js';
+import { LimitReachedError, type NotificationStore } from '../notification-store.js';
 
 export type {
   DeliveryRecord,
@@ -60,13 +61,7 @@ function openDatabase(file: string): BetterSqlite3.Database {
   return db;
 }
 
-/** Raised when a user already has the maximum number of subscriptions or webhooks. */
-export class LimitReachedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LimitReachedError';
-  }
-}
+export { LimitReachedError };
 
 /**
  * The notifications database (`<home>/fx/notifications.db`): preferences, browser push
@@ -78,7 +73,7 @@ export class LimitReachedError extends Error {
  * read, and may requeue and deliver dead letters (claims are leased rows, so two workers never
  * attempt the same delivery at once).
  */
-export class SqliteNotificationStore extends SqliteDeliveryLog {
+export class SqliteNotificationStore extends SqliteDeliveryLog implements NotificationStore {
   private readonly prefs = new Map<string, Preferences>();
   private readonly pushTargets = new Map<string, string[]>();
   private readonly hookTargets = new Map<string, string[]>();

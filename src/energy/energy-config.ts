@@ -1,0 +1,72 @@
+/**
+ * The energy lake's configuration keys (`ingest`, `lake`, `warehouse`); `src/deploy/config.ts`
+ * composes them with the other products' into one config file.
+ */
+import { z } from 'zod';
+import { isValidCron } from '../core/util/config-checks.js';
+
+/** Landing-store polling (config `ingest`). */
+export const ingestConfigSchema = z
+  .strictObject({
+    /** Seconds between polls of the landing store inside `corriente up`. @default 10 */
+    pollIntervalSeconds: z.number().positive().max(86_400).default(10),
+    /**
+     * A landing file modified less than this many seconds ago is left for the next poll, so a
+     * file still being written is never taken half-way (local landing folders only). @default 2
+     */
+    minFileAgeSeconds: z.number().min(0).max(3600).default(2),
+  })
+  .prefault({});
+
+/** The automatic lake chain inside `corriente up`. */
+export const lakeConfigSchema = z
+  .strictObject({
+    /** Cron of the scheduled crawl (besides the crawl after every ingestion and transform). @default hourly */
+    crawlSchedule: z
+      .string()
+      .default('0 * * * *')
+      .refine(isValidCron, { message: 'is not a valid cron expression' }),
+    /** DuckDB memory limit of transform jobs; beyond it DuckDB spills to disk. @default '1GB' */
+    transformMemoryLimit: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size like 1GB or 512MB')
+      .default('1GB'),
+    /** Expected arrival cadence of each source entity, for `corriente status`. @default 24 */
+    freshnessHours: z.number().positive().default(24),
+  })
+  .prefault({});
+
+/** The star-schema warehouse (config `warehouse`). */
+export const warehouseConfigSchema = z
+  .strictObject({
+    /** @default 'duckdb' */
+    target: z.enum(['duckdb', 'postgres']).default('duckdb'),
+    /** DuckDB warehouse file, relative to home. @default 'warehouse/warehouse.duckdb' */
+    duckdbPath: z.string().default('warehouse/warehouse.duckdb'),
+    /** `postgres://…` (PostgreSQL or Redshift). Prefer `CORRIENTE_WAREHOUSE_URL`: no passwords in files. */
+    postgresUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    /** Schema in PostgreSQL / Redshift. @default 'corriente_dw' */
+    postgresSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier')
+      .default('corriente_dw'),
+  })
+  .prefault({});
+
+export type IngestConfig = z.output<typeof ingestConfigSchema>;
+export type LakeConfig = z.output<typeof lakeConfigSchema>;
+export type WarehouseConfig = z.output<typeof warehouseConfigSchema>;
+
+/** What the energy product reads of the whole configuration. */
+export interface EnergyConfig {
+  /** Root of every local store and state file (absolute once loaded). */
+  home: string;
+  /** Time zone of load dates. */
+  timezone: string;
+  ingest: IngestConfig;
+  lake: LakeConfig;
+  warehouse: WarehouseConfig;
+}
