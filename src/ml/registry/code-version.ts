@@ -10,7 +10,7 @@ import type { CodeVersion } from './model-registry.js';
  */
 export function currentCodeVersion(): CodeVersion {
   // src/ml/registry/ and dist/ml/registry/ are both three levels below the package root.
-  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
   let packageVersion = 'unknown';
   try {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version?: string };

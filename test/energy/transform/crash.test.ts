@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runTransforms } from '../../../src/energy/transform/runner.js';
 import { addRaw, CLIENTES_HEADER, newLake, readParquet, TRANSACCIONES_HEADER } from './fixtures.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DAYS = ['2026-02-01', '2026-02-02', '2026-02-03'];
 
 /** A child process running the compiled transform (dist) on `home`. */
@@ -13,10 +13,10 @@ function childScript(home: string): string {
   const dist = (p: string): string => JSON.stringify(path.join(ROOT, 'dist', p));
   return `
 import * as path from 'node:path';
-import { runTransforms } from ${dist('transform/runner.js')};
-import { SqliteTransformState } from ${dist('transform/sqlite/sqlite-transform-state.js')};
-import { LocalFsObjectStore } from ${dist('object-store/local-fs/local-fs-object-store.js')};
-import { silentLogger } from ${dist('log/logger.js')};
+import { runTransforms } from ${dist('energy/transform/runner.js')};
+import { SqliteTransformState } from ${dist('energy/transform/sqlite/sqlite-transform-state.js')};
+import { LocalFsObjectStore } from ${dist('core/object-store/local-fs/local-fs-object-store.js')};
+import { silentLogger } from ${dist('core/log/logger.js')};
 const home = ${JSON.stringify(home)};
 const state = new SqliteTransformState(path.join(home, 'state', 'transform.db'));
 await runTransforms({ datalake: new LocalFsObjectStore(path.join(home, 'datalake')), state, log: silentLogger, home,

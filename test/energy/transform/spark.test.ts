@@ -13,7 +13,7 @@ import {
   renderSparkSql,
 } from '../../../src/energy/transform/spark/glue-script.js';
 
-const GOLDEN = path.resolve(import.meta.dirname, '../golden');
+const GOLDEN = path.resolve(import.meta.dirname, '../../golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 function golden(file: string, actual: string): void {

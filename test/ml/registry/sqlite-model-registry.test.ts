@@ -61,7 +61,7 @@ describe('SqliteModelRegistry', () => {
     await setup.close();
     const worker = path.join(import.meta.dirname, 'fixtures', 'register-worker.mjs');
     const modules = [
-      path.resolve('dist/ml/registry/index.js'),
+      path.resolve('dist/ml/registry/sqlite/sqlite-model-registry.js'),
       path.resolve('dist/core/object-store/local-fs/local-fs-object-store.js'),
     ];
     const run = (who: string) =>

@@ -19,8 +19,8 @@ const dist = (p: string) => pathToFileURL(path.resolve('dist', p)).href;
 // Runs in a child process (the compiled code): queues `count` notifications, prints `queued`
 // once notify() resolved for all, then keeps delivering until killed.
 const CHILD = `
-const { openEmbeddedNotifications } = await import(${JSON.stringify(dist('fx/notify/embedded-notifications.js'))});
-const { silentLogger } = await import(${JSON.stringify(dist('log/logger.js'))});
+const { openEmbeddedNotifications } = await import(${JSON.stringify(dist('deploy/local/notifications.js'))});
+const { silentLogger } = await import(${JSON.stringify(dist('core/log/logger.js'))});
 const [home, config, userId, count] = JSON.parse(process.argv[1]);
 const n = openEmbeddedNotifications({ home, config, log: silentLogger, env: {} });
 n.start();
