@@ -1,14 +1,37 @@
-import * as path from 'node:path';
+/**
+ * The composition root's one map from configuration to adapters: every port's adapter is chosen
+ * and constructed here (and nowhere else: `npm run lint` refuses adapter imports outside
+ * `src/deploy/`). Paths under `$CORRIENTE_HOME` come from `home-layout.ts`.
+ */
 import type { Catalog } from '../core/catalog/catalog.js';
 import { SqliteCatalog } from '../core/catalog/sqlite/sqlite-catalog.js';
 import { localStorePath, type Config, type StoreConfig } from './config.js';
+import { homeLayout } from './home-layout.js';
 import { LocalFsObjectStore } from '../core/object-store/local-fs/local-fs-object-store.js';
 import type { ObjectStore } from '../core/object-store/object-store.js';
 import type { Logger } from '../core/log/logger.js';
 import type { LakeChain } from '../energy/lake-chain.js';
 import { SqliteTransformState } from '../energy/transform/sqlite/sqlite-transform-state.js';
-import { openWarehouse } from './warehouse.js';
 import { S3ObjectStore } from '../core/object-store/s3/s3-object-store.js';
+import { DiskEventLog } from '../core/event-log/disk/disk-event-log.js';
+import type { EventLog } from '../core/event-log/event-log.js';
+import { KinesisEventLog } from '../core/event-log/kinesis/kinesis-event-log.js';
+import { SqliteCheckpointStore } from '../core/event-log/sqlite/sqlite-checkpoint-store.js';
+import { DynamoDbPortfolioStore } from '../fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
+import type { PortfolioStore } from '../fx/portfolio/portfolio-store.js';
+import { SqlitePortfolioStore } from '../fx/portfolio/sqlite/sqlite-portfolio-store.js';
+import { SqliteModelRegistry } from '../ml/registry/sqlite/sqlite-model-registry.js';
+import { DuckDbWarehouse } from '../energy/warehouse/duckdb/duckdb-warehouse.js';
+import { PostgresWarehouse } from '../energy/warehouse/postgres/postgres-warehouse.js';
+import {
+  WarehouseConfigError,
+  type Warehouse,
+  type WarehouseTarget,
+} from '../energy/warehouse/warehouse.js';
+import { HttpPriceSource } from '../fx/prices/http/http-price-source.js';
+import type { PriceSource } from '../fx/prices/price-source.js';
+import { CsvReplayPriceSource } from '../fx/prices/replay/csv-replay-price-source.js';
+import { SimulatedPriceSource } from '../fx/prices/simulated/simulated-price-source.js';
 
 /** Builds the ObjectStore a store configuration names. The one place adapters are chosen. */
 export function createObjectStore(config: Config, store: StoreConfig): ObjectStore {
@@ -41,12 +64,12 @@ export function createStores(config: Config): Stores {
 
 /** The catalog (Glue Data Catalog's role): a SQLite file at `$CORRIENTE_HOME/catalog.db`. */
 export function openCatalog(config: Config): Catalog {
-  return new SqliteCatalog({ path: path.join(config.home, 'catalog.db') });
+  return new SqliteCatalog({ path: homeLayout(config.home).catalogDb });
 }
 
 /** `$CORRIENTE_HOME/state/transform.db`: transform job runs and bookmarks. */
 export function transformStatePath(home: string): string {
-  return path.join(home, 'state', 'transform.db');
+  return homeLayout(home).transformStateDb;
 }
 
 /** The energy chain's adapters: the catalog, the transform state and the configured warehouse. */
@@ -75,4 +98,100 @@ export function openTransformState(config: { home: string }): SqliteTransformSta
 /** A local folder as an ObjectStore (e.g. `corriente generate --out DIR`). */
 export function openLocalFolder(dir: string): ObjectStore {
   return new LocalFsObjectStore(dir);
+}
+
+/** The FX event log the configuration names (`fx.eventLog`). */
+export async function openFxEventLog(config: Config): Promise<EventLog> {
+  const c = config.fx.eventLog;
+  if (c.type === 'disk') {
+    return DiskEventLog.open({ dir: localStorePath(config, c), stream: c.stream });
+  }
+  return new KinesisEventLog({
+    streamName: c.streamName,
+    checkpoints: new SqliteCheckpointStore(homeLayout(config.home).kinesisCheckpointsDb),
+    clientConfig: { region: c.region, ...(c.endpoint ? { endpoint: c.endpoint } : {}) },
+  });
+}
+
+/** The portfolio store the configuration names (`fx.portfolioStore`). */
+export function openPortfolioStore(config: Config): PortfolioStore {
+  const c = config.fx.portfolioStore;
+  if (c.type === 'sqlite') return new SqlitePortfolioStore({ path: localStorePath(config, c) });
+  return new DynamoDbPortfolioStore({
+    tableName: c.tableName,
+    region: c.region,
+    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+  });
+}
+
+/** The model registry's SQLite file: `<home>/ml/registry.db`. */
+export function modelRegistryPath(home: string): string {
+  return homeLayout(home).modelRegistryDb;
+}
+
+/**
+ * The model registry of this home: SQLite for versions and audit, the datalake store for the
+ * artifacts, and the auto-approve policy of `fx.model.registry.autoApprove` when configured.
+ */
+export function openModelRegistry(config: Config, datalake: ObjectStore): SqliteModelRegistry {
+  const autoApprove = config.fx.model.registry.autoApprove;
+  return new SqliteModelRegistry({
+    path: modelRegistryPath(config.home),
+    store: datalake,
+    ...(autoApprove ? { autoApprove } : {}),
+  });
+}
+
+/** Absolute path of the DuckDB warehouse file (`warehouse.duckdbPath` under home). */
+export function warehouseDuckDbPath(config: Config): string {
+  return homeLayout(config.home).resolve(config.warehouse.duckdbPath);
+}
+
+/**
+ * Opens the warehouse the configuration names (the one place its adapters are chosen).
+ * PostgreSQL / Redshift take their URL from `CORRIENTE_WAREHOUSE_URL` (or `warehouse.postgresUrl`),
+ * never from source code.
+ *
+ * @throws WarehouseConfigError when the target is postgres and no URL is configured.
+ */
+export async function openWarehouse(
+  config: Config,
+  target: WarehouseTarget = config.warehouse.target,
+): Promise<Warehouse> {
+  if (target === 'duckdb') return DuckDbWarehouse.open({ path: warehouseDuckDbPath(config) });
+  const url = config.warehouse.postgresUrl;
+  if (!url) {
+    throw new WarehouseConfigError(
+      'the warehouse target is postgres but no PostgreSQL URL is set: export CORRIENTE_WAREHOUSE_URL ' +
+        '(e.g. postgres://user@127.0.0.1:5432/corriente) or set warehouse.postgresUrl in the config file',
+    );
+  }
+  return PostgresWarehouse.open({ url, schema: config.warehouse.postgresSchema });
+}
+
+/**
+ * The PriceSource `fx.prices` configures (`source: simulated | replay | http`).
+ * @throws Error naming the missing key (`fx.prices.replayFile`, `fx.prices.http.url`).
+ */
+export async function createPriceSource(config: Config): Promise<PriceSource> {
+  const prices = config.fx.prices;
+  switch (prices.source) {
+    case 'simulated':
+      return new SimulatedPriceSource({ seed: prices.seed });
+    case 'replay':
+      if (!prices.replayFile) {
+        throw new Error('fx.prices.replayFile is required when fx.prices.source is replay');
+      }
+      return CsvReplayPriceSource.fromFile(homeLayout(config.home).resolve(prices.replayFile));
+    case 'http':
+      if (!prices.http) throw new Error('fx.prices.http is required when fx.prices.source is http');
+      return new HttpPriceSource({
+        url: prices.http.url,
+        bidField: prices.http.bidField,
+        askField: prices.http.askField,
+        ...(prices.http.timeField ? { timeField: prices.http.timeField } : {}),
+        timeoutMs: prices.http.timeoutMs,
+        retries: prices.http.retries,
+      });
+  }
 }

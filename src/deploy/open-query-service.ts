@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { homeLayout } from './home-layout.js';
 import { SAVED_QUERIES } from './saved-queries.js';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { openCatalog } from './adapters.js';
@@ -33,7 +33,7 @@ export function openQueryService(config: Config): QueryService {
   } else {
     engine = new DuckDbQueryEngine({
       catalog,
-      tempDirectory: path.join(config.home, 'tmp', 'duckdb-query'),
+      tempDirectory: homeLayout(config.home).tmp('duckdb-query'),
       defaultTimeoutMs: q.timeoutMs,
       ...(q.memoryLimit ? { memoryLimit: q.memoryLimit } : {}),
     });

@@ -11,7 +11,7 @@ import {
   type ModelVersion,
 } from '../../ml/registry/index.js';
 import { inferenceRoutes, ModelHandle } from '../../ml/serve/index.js';
-import { openModelRegistry } from '../../deploy/ml-adapters.js';
+import { openModelRegistry } from '../../deploy/adapters.js';
 import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';

@@ -1,3 +1,4 @@
+import { homeLayout } from '../../deploy/home-layout.js';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -15,7 +16,7 @@ import {
 import { GbdtModel } from '../../ml/gbdt/index.js';
 import { formatTable } from '../../core/query/format.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
-import { openModelRegistry } from '../../deploy/ml-adapters.js';
+import { openModelRegistry } from '../../deploy/adapters.js';
 import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
@@ -90,7 +91,7 @@ export function registerFxOrchestrator(fx: Command): void {
       const catalog = openCatalog(ctx.config);
       const query = new DuckDbQueryEngine({
         catalog,
-        tempDirectory: path.join(ctx.config.home, 'tmp', 'duckdb-query'),
+        tempDirectory: homeLayout(ctx.config.home).tmp('duckdb-query'),
       });
       try {
         const report = await recommendationOutcomes({

@@ -1,8 +1,8 @@
+import { homeLayout } from '../../deploy/home-layout.js';
 import { adminTokenFromEnv } from '../../deploy/environment.js';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openFxEventLog, openPortfolioStore } from '../../deploy/fx-adapters.js';
+import { openFxEventLog, openPortfolioStore } from '../../deploy/adapters.js';
 import { openCatalog } from '../../deploy/adapters.js';
 import {
   processAvailable,
@@ -18,7 +18,7 @@ import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
 /** Kept for callers that imported them from here; they live in `src/deploy/fx-adapters.ts`. */
-export { openFxEventLog, openPortfolioStore } from '../../deploy/fx-adapters.js';
+export { openFxEventLog, openPortfolioStore } from '../../deploy/adapters.js';
 
 const simulateArgs = z.object({
   users: z.coerce.number().int().min(1).max(9999),
@@ -91,7 +91,7 @@ export function registerFxProcessorCommands(fx: Command): void {
       const catalog = openCatalog(ctx.config);
       const query = new DuckDbQueryEngine({
         catalog,
-        tempDirectory: path.join(ctx.config.home, 'tmp', 'duckdb-query'),
+        tempDirectory: homeLayout(ctx.config.home).tmp('duckdb-query'),
       });
       try {
         const report = await reconcile({

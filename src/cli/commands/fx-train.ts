@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { homeLayout } from '../../deploy/home-layout.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { isIsoDate } from '../../core/util/time-zone.js';
@@ -10,7 +10,7 @@ import {
   type TrainingProgress,
 } from '../../fx/decisions/training/index.js';
 import { withLocalLake } from '../../fx/decisions/training/lake-folder.js';
-import { openModelRegistry } from '../../deploy/ml-adapters.js';
+import { openModelRegistry } from '../../deploy/adapters.js';
 import type { ModelVersion } from '../../ml/registry/index.js';
 import { registerTrainedModel } from '../../fx/decisions/training/train-and-register.js';
 import { cliContext } from '../context.js';
@@ -146,7 +146,7 @@ export function registerFxTrain(fx: Command): void {
       };
       const progress = progressDisplay();
       const datalake = ctx.stores.datalake;
-      const tmp = path.join(ctx.config.home, 'tmp', 'fx-train');
+      const tmp = homeLayout(ctx.config.home).tmp('fx-train');
       let result: TrainModelResult;
       try {
         result = await withLocalLake(datalake, tmp, (lakeDir) =>

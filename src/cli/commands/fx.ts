@@ -1,13 +1,14 @@
+import { homeLayout } from '../../deploy/home-layout.js';
 import { adminTokenFromEnv } from '../../deploy/environment.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../../deploy/config.js';
 import { createFxUser, openingBalanceCents } from '../../fx/api/create-user.js';
-import { defaultFxDatabasePath, openFxDatabase } from '../../fx/api/fx-database.js';
+import { openFxDatabase } from '../../fx/api/fx-database.js';
 import { FxLedger } from '../../fx/api/ledger.js';
 import { FxUsers } from '../../fx/api/users.js';
 import { WriterLockedError, type EventLog } from '../../core/event-log/event-log.js';
-import { openFxEventLog } from '../../deploy/fx-adapters.js';
+import { openFxEventLog } from '../../deploy/adapters.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
@@ -82,7 +83,7 @@ export function registerFx(program: Command): Command {
       }
       const { config } = cliContext(cmd);
       // Reading needs no writer lock: SQLite WAL readers run beside a running `corriente up`.
-      const db = openFxDatabase(defaultFxDatabasePath(config.home));
+      const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
       try {
         const store = new FxUsers(db);
         const all = [];
@@ -131,7 +132,7 @@ async function createLocallyOrViaServer(
     }
     throw err;
   }
-  const db = openFxDatabase(defaultFxDatabasePath(config.home));
+  const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
   try {
     const ledger = await FxLedger.open({ db, eventLog: log });
     const created = await createFxUser(

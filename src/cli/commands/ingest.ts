@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { homeLayout } from '../../deploy/home-layout.js';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { acquireLock } from '../../core/lock/pid-lock.js';
@@ -37,7 +37,7 @@ export function registerIngest(program: Command): void {
       if (!parsed.success) throw UsageError.fromZod(parsed.error);
       const args = parsed.data;
       const ctx = cliContext(cmd);
-      const release = acquireLock(path.join(ctx.config.home, 'locks', 'ingest.lock'));
+      const release = acquireLock(homeLayout(ctx.config.home).ingestLock);
       try {
         const report = await ingestOnce(
           { ...ctx.stores, log: ctx.log, timezone: ctx.config.timezone },

@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { homeLayout } from '../../deploy/home-layout.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { acquireLock } from '../../core/lock/pid-lock.js';
@@ -43,7 +43,7 @@ export function registerRun(program: Command): void {
       if (!parsed.success) throw UsageError.fromZod(parsed.error);
       const args = parsed.data;
       const { config, stores, log } = cliContext(cmd);
-      const release = acquireLock(path.join(config.home, 'locks', 'ingest.lock'));
+      const release = acquireLock(homeLayout(config.home).ingestLock);
       const chain = openLakeChain(config, stores, log);
       try {
         const ingest = await ingestOnce(

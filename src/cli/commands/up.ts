@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { homeLayout } from '../../deploy/home-layout.js';
 import type { Command } from 'commander';
 import { Cron } from 'croner';
 import { z } from 'zod';
@@ -40,7 +40,7 @@ export function registerUp(program: Command): void {
         'ingest.pollIntervalSeconds': args.pollInterval,
       });
       const { config, stores, log } = ctx;
-      const releaseUp = acquireLock(path.join(config.home, 'locks', 'up.lock'));
+      const releaseUp = acquireLock(homeLayout(config.home).upLock);
       const out = (s: string): boolean => process.stdout.write(`${s}\n`);
 
       const demo = args.demo ? await prepareDemo({ config, stores, log }) : undefined;

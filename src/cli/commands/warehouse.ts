@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadWarehouse, type WarehouseLoadReport } from '../../energy/warehouse/load.js';
-import { openWarehouse } from '../../deploy/warehouse.js';
+import { openWarehouse } from '../../deploy/adapters.js';
 import type { TableCount, WarehouseTarget } from '../../energy/warehouse/warehouse.js';
 import { cliContext } from '../context.js';
 

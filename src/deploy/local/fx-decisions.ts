@@ -1,7 +1,8 @@
+import { homeLayout } from '../home-layout.js';
 import * as path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import { openModelRegistry } from '../ml-adapters.js';
+import { openModelRegistry } from '../adapters.js';
 import type { Stores } from '../adapters.js';
 import type { Config } from '../config.js';
 import type { FxUsers } from '../../fx/api/users.js';
@@ -67,7 +68,7 @@ export class FxDecisions {
   static async start(o: FxDecisionsOptions): Promise<FxDecisions> {
     const { config, stores, log } = o;
     const registry = openModelRegistry(config, stores.datalake);
-    const tmp = path.join(config.home, 'tmp');
+    const tmp = homeLayout(config.home).tmp('');
     if (o.demo && (await needsFirstModel(registry))) {
       log.info('training a first FX model from the simulated history (demo)…');
       try {

@@ -1,14 +1,13 @@
-import * as path from 'node:path';
+import { homeLayout } from '../home-layout.js';
 import { Cron } from 'croner';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import { openFxEventLog, openPortfolioStore } from '../fx-adapters.js';
+import { openFxEventLog, openPortfolioStore } from '../adapters.js';
 import type { Stores } from '../adapters.js';
 import type { Catalog } from '../../core/catalog/catalog.js';
 import type { Config } from '../config.js';
 import {
   createFxUser,
-  defaultFxDatabasePath,
   fxDocsRoutes,
   FxLedger,
   fxRoutes,
@@ -18,7 +17,7 @@ import {
 import type { EventLog } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import { PriceCollector, startPriceCollector } from '../../fx/prices/index.js';
-import { createPriceSource } from '../price-source.js';
+import { createPriceSource } from '../adapters.js';
 import { SqlitePriceBook } from '../../fx/prices/sqlite/sqlite-price-book.js';
 import { startStreamProcessor } from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
@@ -59,7 +58,7 @@ export class FxPlatform {
   static async start(o: FxPlatformOptions): Promise<FxPlatform> {
     const { config, stores, log } = o;
     const eventLog = await openFxEventLog(config);
-    const db = openFxDatabase(defaultFxDatabasePath(config.home));
+    const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
     const priceBook = new SqlitePriceBook(db);
     const ledger = await FxLedger.open({
       db,
@@ -123,7 +122,7 @@ export class FxPlatform {
     fx.routes.push(...decisions.routes);
     const query = new DuckDbQueryEngine({
       catalog: o.catalog,
-      tempDirectory: path.join(config.home, 'tmp', 'duckdb-reconcile'),
+      tempDirectory: homeLayout(config.home).tmp('duckdb-reconcile'),
     });
     const reconcileJob = new Cron(config.fx.reconcileSchedule, { protect: true }, async () => {
       try {

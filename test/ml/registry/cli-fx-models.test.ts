@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { modelRegistryPath } from '../../../src/deploy/ml-adapters.js';
+import { modelRegistryPath } from '../../../src/deploy/adapters.js';
 import { registerFxModels, registerFxServeModel } from '../../../src/cli/commands/fx-models.js';
 import { SqliteModelRegistry } from '../../../src/ml/registry/sqlite/sqlite-model-registry.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';

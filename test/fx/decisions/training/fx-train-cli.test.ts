@@ -9,7 +9,7 @@ import {
 } from '../../../../src/cli/commands/fx-train.js';
 import { UsageError } from '../../../../src/cli/usage-error.js';
 import { simulateHistory } from '../../../../src/fx/simulate/index.js';
-import { modelRegistryPath } from '../../../../src/deploy/ml-adapters.js';
+import { modelRegistryPath } from '../../../../src/deploy/adapters.js';
 import { SqliteModelRegistry } from '../../../../src/ml/registry/sqlite/sqlite-model-registry.js';
 import { GbdtModel } from '../../../../src/ml/gbdt/index.js';
 import { FEATURE_VERSION } from '../../../../src/fx/decisions/features/index.js';
