@@ -1,7 +1,6 @@
 export * from './notifier.js';
 export {
   DEFAULT_PREFERENCES,
-  isInQuietHours,
   mergePreferences,
   preferencesUpdateSchema,
   type Preferences,

@@ -79,25 +79,3 @@ export function mergePreferences(current: Preferences, update: PreferencesUpdate
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-const minutes = (s: string): number => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
-
-/**
- * Whether `at` falls in the quiet hours, in their time zone. `22:00–07:00` crosses midnight:
- * 23:30 and 06:59 are quiet, 07:00 is not (start inclusive, end exclusive).
- * @example isInQuietHours({ start: '22:00', end: '07:00', timezone: 'America/Bogota' }, new Date())
- */
-export function isInQuietHours(q: QuietHours, at: Date): boolean {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: q.timezone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const h = Number(parts.find((p) => p.type === 'hour')?.value);
-  const m = Number(parts.find((p) => p.type === 'minute')?.value);
-  const now = h * 60 + m;
-  const start = minutes(q.start);
-  const end = minutes(q.end);
-  return start < end ? now >= start && now < end : now >= start || now < end;
-}

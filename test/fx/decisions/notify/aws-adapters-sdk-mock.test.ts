@@ -3,21 +3,13 @@ import {
   SendMessagesCommand,
   SendUsersMessagesCommand,
 } from '@aws-sdk/client-pinpoint';
-import {
-  CreateTopicCommand,
-  PublishBatchCommand,
-  SNSClient,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndUserMessagingPush } from '../../../../src/fx/decisions/notify/end-user-messaging/end-user-messaging-push.js';
 import { FanOutNotifier } from '../../../../src/fx/decisions/notify/fan-out-notifier.js';
 import type { NotificationRequest } from '../../../../src/fx/decisions/notify/notifier.js';
-import {
-  SnsNotifier,
-  SnsSubscriptions,
-} from '../../../../src/fx/decisions/notify/sns/sns-notifier.js';
+import { SnsNotifier } from '../../../../src/fx/decisions/notify/sns/sns-notifier.js';
 import { rec } from './harness.js';
 
 const sns = mockClient(SNSClient);
@@ -84,28 +76,6 @@ describe('SNS adapter (SDK mock)', () => {
     const entry =
       sns.commandCalls(PublishBatchCommand)[0]!.args[0].input.PublishBatchRequestEntries![0];
     expect(entry).toMatchObject({ MessageGroupId: 'u_a', MessageDeduplicationId: a.id });
-  });
-
-  it('creates the topic and per-user subscriptions with a filter policy', async () => {
-    sns.on(CreateTopicCommand).resolves({ TopicArn: TOPIC });
-    sns.on(SubscribeCommand).resolves({ SubscriptionArn: `${TOPIC}:sub-1` });
-    const subs = new SnsSubscriptions(new SNSClient({ region: 'us-east-1' }));
-    expect(await subs.createTopic()).toBe(TOPIC);
-    expect(sns.commandCalls(CreateTopicCommand)[0]!.args[0].input.Name).toBe('recomendaciones');
-    expect(await subs.subscribe(TOPIC, 'u_1', 'https', 'https://hooks.example.com/x')).toBe(
-      `${TOPIC}:sub-1`,
-    );
-    expect(sns.commandCalls(SubscribeCommand)[0]!.args[0].input).toEqual({
-      TopicArn: TOPIC,
-      Protocol: 'https',
-      Endpoint: 'https://hooks.example.com/x',
-      ReturnSubscriptionArn: true,
-      Attributes: {
-        FilterPolicyScope: 'MessageAttributes',
-        FilterPolicy: '{"userId":["u_1"]}',
-        RawMessageDelivery: 'true',
-      },
-    });
   });
 });
 

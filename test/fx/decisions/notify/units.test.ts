@@ -5,7 +5,7 @@ import {
   verifyWebhookSignature,
 } from '../../../../src/fx/decisions/notify/channels/webhook-signature.js';
 import { notifyConfigSchema } from '../../../../src/fx/decisions/notify/notify-config.js';
-import { isInQuietHours } from '../../../../src/fx/decisions/notify/preferences.js';
+import { QuietHoursClock } from '../../../../src/fx/decisions/orchestrator/quiet-hours.js';
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
@@ -16,6 +16,8 @@ function seeded(seed: number): () => number {
 }
 
 describe('quiet hours', () => {
+  const clock = new QuietHoursClock();
+  const isInQuietHours = (w: typeof q, at: Date): boolean => clock.isQuiet(w, at.getTime());
   const q = { start: '22:00', end: '07:00', timezone: 'America/Bogota' };
   it('crosses midnight in the user time zone (Bogotá is UTC-5)', () => {
     expect(isInQuietHours(q, new Date('2026-03-01T03:30:00Z'))).toBe(true); // 22:30

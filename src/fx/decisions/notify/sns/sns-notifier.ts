@@ -1,8 +1,5 @@
 import {
-  CreateTopicCommand,
   PublishBatchCommand,
-  SubscribeCommand,
-  UnsubscribeCommand,
   type PublishBatchRequestEntry,
   type SNSClient,
 } from '@aws-sdk/client-sns';
@@ -42,7 +39,7 @@ export class SnsPublishError extends Error {
 /**
  * The notifier on AWS: publishes each recommendation to the SNS topic `recomendaciones` with
  * the message attributes `userId` and `kind`, so per-user subscriptions select their own
- * messages with a filter policy ({@link SnsSubscriptions}). Calls made in the same turn are
+ * messages with a filter policy. Calls made in the same turn are
  * sent with `PublishBatch` (10 per request). On a FIFO topic (`.fifo`) the notification id is
  * the deduplication id (SNS then drops repeats for 5 minutes) and the user is the group.
  */
@@ -95,53 +92,5 @@ export class SnsNotifier implements Notifier {
     } catch (err) {
       for (const p of chunk) p.reject(err);
     }
-  }
-}
-
-/** Protocols a user's subscription to the topic may use. */
-export type SnsProtocol = 'https' | 'email' | 'sms' | 'application' | 'sqs' | 'lambda';
-
-/** The topic and per-user subscriptions with filter policies on SNS. */
-export class SnsSubscriptions {
-  constructor(private readonly client: SNSClient) {}
-
-  /** Creates (or finds: the call is idempotent) the topic; returns its ARN. */
-  async createTopic(name = 'recomendaciones'): Promise<string> {
-    const out = await this.client.send(
-      new CreateTopicCommand({ Name: name, Tags: [{ Key: 'app', Value: 'corriente' }] }),
-    );
-    if (!out.TopicArn) throw new Error(`SNS returned no ARN for topic ${name}`);
-    return out.TopicArn;
-  }
-
-  /**
-   * Subscribes an endpoint of one user: the filter policy on the `userId` message attribute
-   * makes SNS deliver only that user's recommendations to it.
-   */
-  async subscribe(
-    topicArn: string,
-    userId: string,
-    protocol: SnsProtocol,
-    endpoint: string,
-  ): Promise<string> {
-    const out = await this.client.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: protocol,
-        Endpoint: endpoint,
-        ReturnSubscriptionArn: true,
-        Attributes: {
-          FilterPolicyScope: 'MessageAttributes',
-          FilterPolicy: JSON.stringify({ userId: [userId] }),
-          ...(protocol === 'https' || protocol === 'sqs' ? { RawMessageDelivery: 'true' } : {}),
-        },
-      }),
-    );
-    if (!out.SubscriptionArn) throw new Error('SNS returned no subscription ARN');
-    return out.SubscriptionArn;
-  }
-
-  async unsubscribe(subscriptionArn: string): Promise<void> {
-    await this.client.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
   }
 }
