@@ -1,3 +1,4 @@
+import { startConsumerLoop } from '../../core/event-log/consumer-loop.js';
 import type { Logger } from '../../core/log/logger.js';
 import { silentLogger } from '../../core/log/logger.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
@@ -283,69 +284,37 @@ export async function startStreamProcessor(
   const b = batcherFor(options);
   const logger = options.logger ?? silentLogger;
   const delayMs = options.batchMaxDelayMs ?? 5000;
-  const retryDelayMs = options.retryDelayMs ?? 1000;
   await b.init();
-  const wake = new AbortController();
-  let stopping = false;
-  const requestStop = (): void => {
-    stopping = true;
-    wake.abort();
-  };
-  options.signal?.addEventListener('abort', requestStop, { once: true });
-  if (options.signal?.aborted) requestStop();
-
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (wake.signal.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        wake.signal.removeEventListener('abort', done);
-        resolve();
+  const loop = startConsumerLoop({
+    step: async () => {
+      const n = await b.fill();
+      if (b.full) {
+        await b.commit('count');
+        return 0;
       }
-      wake.signal.addEventListener('abort', done, { once: true });
-    });
-
-  const loop = async (): Promise<void> => {
-    while (!stopping) {
-      try {
-        const n = await b.fill();
-        if (b.full) {
-          await b.commit('count');
-          continue;
-        }
-        const waited = performance.now() - b.bufferedSince;
-        if (b.buffered > 0 && !b.planned && waited >= delayMs) {
-          await b.commit('time');
-          continue;
-        }
-        if (n === 0) {
-          const timeout = b.buffered > 0 ? Math.max(1, delayMs - waited) : 1000;
-          await waitForMore(timeout);
-        }
-      } catch (err) {
-        b.stats.lastError = (err as Error).message;
-        logger.error({ err }, 'fx stream processor step failed; retrying');
-        await sleep(retryDelayMs);
+      const waited = performance.now() - b.bufferedSince;
+      if (b.buffered > 0 && !b.planned && waited >= delayMs) {
+        await b.commit('time');
+        return 0;
       }
-    }
-  };
+      if (n > 0) return 0;
+      return b.buffered > 0 ? Math.max(1, delayMs - waited) : 1000;
+    },
+    waitForRecords: (ms, signal) => options.log.waitForRecords(b.cursor, ms, signal),
+    onError: (err) => {
+      b.stats.lastError = (err as Error).message;
+      logger.error({ err }, 'fx stream processor step failed; retrying');
+    },
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 
-  const waitForMore = async (timeoutMs: number): Promise<void> => {
-    // Not the abortable wait of the log when already stopping: just return.
-    if (wake.signal.aborted) return;
-    await options.log.waitForRecords(b.cursor, timeoutMs, wake.signal);
-  };
-
-  const running = loop();
   let stopped: Promise<void> | undefined;
   return {
     stats: () => ({ ...b.stats }),
     stop: () => {
       stopped ??= (async () => {
-        requestStop();
-        options.signal?.removeEventListener('abort', requestStop);
-        await running;
+        await loop.stop();
         // Finish the buffered batch: a planned one to its planned end, an unplanned one here.
         while (b.buffered > 0 && b.planned && !b.full) {
           if ((await b.fill()) === 0) break;

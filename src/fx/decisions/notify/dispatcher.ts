@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../../../core/util/retry.js';
 import type { ChannelSender, SendOutcome } from './channels/channel-sender.js';
 import type { Channel } from './notifier.js';
 import type { RetryConfig } from './notify-config.js';

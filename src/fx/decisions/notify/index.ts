@@ -7,7 +7,7 @@ export {
   type PreferencesUpdate,
 } from './preferences.js';
 export { notifyConfigSchema, type NotifyConfig, type RetryConfig } from './notify-config.js';
-export { backoffMs } from './backoff.js';
+export { backoffMs } from '../../../core/util/retry.js';
 export { EmbeddedNotifier } from './embedded-notifier.js';
 export { FanOutNotifier } from './fan-out-notifier.js';
 export { DeliveryDispatcher, type DispatcherOptions } from './dispatcher.js';

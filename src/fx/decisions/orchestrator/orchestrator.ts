@@ -1,3 +1,4 @@
+import { startConsumerLoop } from '../../../core/event-log/consumer-loop.js';
 import type { Logger } from '../../../core/log/logger.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import {
@@ -486,54 +487,32 @@ export async function processOrchestratorAvailable(
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const core = new OrchestratorCore(options);
   const logger = options.logger ?? silentLogger;
-  const retryDelayMs = options.retryDelayMs ?? 1000;
-  const wake = new AbortController();
-  const requestStop = (): void => wake.abort();
-  options.signal?.addEventListener('abort', requestStop, { once: true });
-  if (options.signal?.aborted) requestStop();
   try {
     await core.init();
   } catch (err) {
     await core.close();
     throw err;
   }
-
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (wake.signal.aborted) return resolve();
-      const done = (): void => {
-        clearTimeout(t);
-        wake.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      wake.signal.addEventListener('abort', done, { once: true });
-    });
-
-  const loop = async (): Promise<void> => {
-    while (!wake.signal.aborted) {
-      try {
-        const n = await core.step();
-        core.stats.lastError = undefined;
-        if (n === 0 && !wake.signal.aborted) {
-          await options.log.waitForRecords(core.position, 1000, wake.signal);
-        }
-      } catch (err) {
-        core.stats.lastError = (err as Error).message;
-        logger.error({ err }, 'fx orchestrator step failed; retrying');
-        await sleep(retryDelayMs);
-      }
-    }
-  };
-  const running = loop();
+  const loop = startConsumerLoop({
+    step: async () => {
+      const n = await core.step();
+      core.stats.lastError = undefined;
+      return n === 0 ? 1000 : 0;
+    },
+    waitForRecords: (ms, signal) => options.log.waitForRecords(core.position, ms, signal),
+    onError: (err) => {
+      core.stats.lastError = (err as Error).message;
+      logger.error({ err }, 'fx orchestrator step failed; retrying');
+    },
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   let stopped: Promise<void> | undefined;
   return {
     stats: () => ({ ...core.stats, byScorer: { ...core.stats.byScorer } }),
     stop: () => {
       stopped ??= (async () => {
-        requestStop();
-        options.signal?.removeEventListener('abort', requestStop);
-        await running;
+        await loop.stop();
         await core.close();
       })();
       return stopped;

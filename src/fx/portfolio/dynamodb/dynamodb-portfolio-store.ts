@@ -1,3 +1,4 @@
+import { backoffMs } from '../../../core/util/retry.js';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -274,7 +275,7 @@ export class DynamoDbPortfolioStore implements PortfolioStore {
       }
       if (attempt >= this.maxAttempts) throw new PortfolioWriteConflictError(userId, attempt);
       // Jittered backoff so writers racing for one user spread out.
-      await delay(Math.random() * Math.min(2 ** attempt, 50));
+      await delay(backoffMs(attempt + 1, { baseMs: 1, capMs: 50 }));
       stored = await this.read(userId);
     }
   }
@@ -348,7 +349,7 @@ export class DynamoDbPortfolioStore implements PortfolioStore {
         .slice(at, at + 100)
         .map((userId) => ({ userId: { S: userId } }));
       for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0) await delay(Math.min(2 ** attempt * 10, 1000));
+        if (attempt > 0) await delay(backoffMs(attempt, { baseMs: 20, capMs: 1000 }));
         const response: BatchGetItemCommandOutput = await this.client.send(
           new BatchGetItemCommand({
             RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
@@ -399,7 +400,7 @@ export class DynamoDbPortfolioStore implements PortfolioStore {
       for (let at = 0; at < deletes.length; at += 25) {
         let pending: WriteRequest[] | undefined = deletes.slice(at, at + 25);
         for (let attempt = 0; pending && pending.length > 0; attempt++) {
-          if (attempt > 0) await delay(Math.min(2 ** attempt * 10, 1000));
+          if (attempt > 0) await delay(backoffMs(attempt, { baseMs: 20, capMs: 1000 }));
           const response: BatchWriteItemCommandOutput = await this.client.send(
             new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
           );

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retry } from '../../../core/util/retry.js';
 import { midOf, PriceSourceError, type PriceSource, type Quote } from '../price-source.js';
 
 export interface HttpPriceSourceOptions {
@@ -14,7 +14,7 @@ export interface HttpPriceSourceOptions {
   timeoutMs?: number;
   /** Further attempts after a failure. @default 3 */
   retries?: number;
-  /** First backoff; doubled each retry (with jitter up to 50 %). @default 200 */
+  /** Ceiling of the first backoff; doubled each retry, full jitter (`core/util/retry.ts`). @default 200 */
   backoffMs?: number;
   /** @default `http:<host>` */
   name?: string;
@@ -47,17 +47,25 @@ export class HttpPriceSource implements PriceSource {
 
   async fetch(now: Date): Promise<Quote | undefined> {
     const failures: string[] = [];
-    for (let attempt = 0; attempt <= this.o.retries; attempt++) {
-      if (attempt > 0) {
-        const base = this.o.backoffMs * 2 ** (attempt - 1);
-        await sleep(base + Math.random() * base * 0.5);
-      }
-      try {
-        return await this.attempt(now);
-      } catch (err) {
-        failures.push(`attempt ${attempt + 1}: ${(err as Error).message}`);
-        if (err instanceof PermanentError) break;
-      }
+    try {
+      return await retry(
+        async (attempt) => {
+          try {
+            return await this.attempt(now);
+          } catch (err) {
+            failures.push(`attempt ${attempt}: ${(err as Error).message}`);
+            throw err;
+          }
+        },
+        {
+          attempts: this.o.retries + 1,
+          baseMs: this.o.backoffMs,
+          capMs: this.o.backoffMs * 2 ** this.o.retries,
+          retryable: (err) => !(err instanceof PermanentError),
+        },
+      );
+    } catch {
+      // every attempt failed: the error names them all
     }
     throw new PriceSourceError(
       `price source ${this.o.url} failed after ${failures.length} attempt(s): ${failures.join('; ')}`,

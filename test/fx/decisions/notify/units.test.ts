@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../../../../src/fx/decisions/notify/backoff.js';
+import { backoffMs } from '../../../../src/core/util/retry.js';
 import {
   signWebhook,
   verifyWebhookSignature,
