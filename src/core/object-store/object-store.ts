@@ -49,6 +49,8 @@ export interface ObjectStore {
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** The folder holding the objects, for stores kept in a local folder (e.g. to watch it). */
+  readonly localFolder?: string;
   /**
    * Optional fast path of stores kept in a local folder: the absolute file path of `key`, so a
    * caller can hand the file to a kernel copy or to DuckDB without streaming it through JS.

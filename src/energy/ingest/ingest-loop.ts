@@ -44,7 +44,7 @@ export class Platform {
   start(): void {
     const { config, stores, log } = this.options;
     // A landing store kept in a local folder is also watched, so a new file is taken at once.
-    const landingFolder = stores.source.localPath?.('');
+    const landingFolder = stores.source.localFolder;
     if (landingFolder !== undefined) {
       try {
         this.watcher = watch(landingFolder, { recursive: true }, () => this.trigger(500));

@@ -29,7 +29,7 @@ process.stdout.write('finished');
 describe('crash safety', () => {
   beforeAll(() => {
     // The child runs the compiled code, which test/global-setup.ts builds once per test run.
-    expect(existsSync(path.join(ROOT, 'dist', 'transform', 'runner.js'))).toBe(true);
+    expect(existsSync(path.join(ROOT, 'dist', 'energy', 'transform', 'runner.js'))).toBe(true);
   }, 180_000);
 
   it('SIGKILL at random moments, then a re-run: processed zone complete, no duplicates, no partial partition', async () => {

@@ -29,10 +29,12 @@ const STREAM_CHUNK = 1 << 20;
  */
 export class LocalFsObjectStore implements ObjectStore {
   readonly url: string;
+  readonly localFolder: string;
 
   constructor(readonly root: string) {
     this.root = path.resolve(root);
     this.url = this.root;
+    this.localFolder = this.root;
   }
 
   /**
