@@ -31,10 +31,10 @@ import { SqliteNotificationStore } from '../src/fx/decisions/notify/sqlite/sqlit
 import {
   defaultOrchestratorConfig,
   modelScorerSource,
-  SqliteOrchestratorState,
   startOrchestrator,
   type TickOutcome,
 } from '../src/fx/decisions/orchestrator/index.js';
+import { SqliteOrchestratorState } from '../src/fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import { OnlineFeatureStore } from '../src/fx/decisions/features/index.js';
 import { GbdtModel, trainGbdt } from '../src/ml/gbdt/index.js';
 import { Prng } from '../src/core/util/prng.js';

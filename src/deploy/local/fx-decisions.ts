@@ -13,10 +13,10 @@ import { openEmbeddedNotifications, type EmbeddedNotifications } from './notific
 import { SnsNotifier } from '../../fx/decisions/notify/sns/sns-notifier.js';
 import {
   modelScorerSource,
-  SqliteOrchestratorState,
   startOrchestrator,
   type Orchestrator,
 } from '../../fx/decisions/orchestrator/index.js';
+import { SqliteOrchestratorState } from '../../fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import {
   FEATURE_NAMES,

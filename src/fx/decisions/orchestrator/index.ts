@@ -37,7 +37,7 @@ export {
   type ModelSource,
 } from './scorer.js';
 export { rulesScorer, RULES_VERSION } from './rules-scorer.js';
-export { SqliteOrchestratorState, type OutboxEntry } from './state-store.js';
+export type { OrchestratorState, OutboxEntry } from './orchestrator-state.js';
 export {
   TickDecider,
   type TickReport,

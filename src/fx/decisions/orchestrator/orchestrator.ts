@@ -13,7 +13,7 @@ import { defaultOrchestratorConfig, type OrchestratorConfig } from './orchestrat
 import type { BatchNotifier, FeatureSource, PreferenceLookup } from './ports.js';
 import { rulesScorer } from './rules-scorer.js';
 import type { Scorer } from './scorer.js';
-import type { SqliteOrchestratorState } from './state-store.js';
+import type { OrchestratorState } from './orchestrator-state.js';
 import { ParallelScoring } from './parallel-scoring.js';
 import { TickDecider, type TickReport, type TickTimings } from './tick-decider.js';
 
@@ -29,7 +29,7 @@ export interface OrchestratorOptions {
   /** Where suggestions go (a burst through `notifyMany` when it has one); absent → log only. */
   notifier?: BatchNotifier;
   preferences?: PreferenceLookup;
-  state: SqliteOrchestratorState;
+  state: OrchestratorState;
   /** `fx.orchestrator`. @default the schema's defaults */
   config?: OrchestratorConfig;
   logger?: Logger;

@@ -7,12 +7,12 @@ import {
   modelScorer,
   ParallelScoring,
   rulesScorer,
-  SqliteOrchestratorState,
   TickDecider,
   type LastSuggestion,
   type PolicyInput,
   type Scorer,
 } from '../../../../src/fx/decisions/orchestrator/index.js';
+import { SqliteOrchestratorState } from '../../../../src/fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import type { PriceTick, Recommendation } from '../../../../src/fx/events.js';
 import { OnlineFeatureStore } from '../../../../src/fx/decisions/features/index.js';
 import { Prng } from '../../../../src/core/util/prng.js';

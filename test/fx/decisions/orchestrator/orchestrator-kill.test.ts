@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DiskEventLog } from '../../../../src/core/event-log/disk/index.js';
 import { jsonRecord } from '../../../../src/core/event-log/event-log.js';
 import { SqliteNotificationStore } from '../../../../src/fx/decisions/notify/sqlite/sqlite-notification-store.js';
-import { SqliteOrchestratorState } from '../../../../src/fx/decisions/orchestrator/index.js';
+import { SqliteOrchestratorState } from '../../../../src/fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import { tempDir } from '../../../util/tmp.js';
 import { opened, recommendationsIn, tick } from './timeline.js';
 
@@ -45,7 +45,8 @@ const scorer = {
   score: (_x, n, out = new Float64Array(n * 3)) => { for (let i = 0; i < n; i++) out.set([0.45, 0.5, 0.05], 3 * i); return out; },
   reasons: () => [{ code: 'probabilidad', texto: 'prueba' }],
 };
-const state = o.SqliteOrchestratorState.open(dir + '/orchestrator.db');
+const { SqliteOrchestratorState } = await import(${dist('fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js')});
+const state = SqliteOrchestratorState.open(dir + '/orchestrator.db');
 const store = new SqliteNotificationStore(dir + '/notifications.db');
 process.stdout.write('outbox ' + state.outbox().length + '\\n');
 const notifier = new EmbeddedNotifier(store, undefined, undefined);

@@ -6,11 +6,11 @@ import { SqliteNotificationStore } from '../../../../src/fx/decisions/notify/sql
 import {
   modelScorerSource,
   processOrchestratorAvailable,
-  SqliteOrchestratorState,
   startOrchestrator,
   type OrchestratorOptions,
   type TickOutcome,
 } from '../../../../src/fx/decisions/orchestrator/index.js';
+import { SqliteOrchestratorState } from '../../../../src/fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import { FEATURE_NAMES, OnlineFeatureStore } from '../../../../src/fx/decisions/features/index.js';
 import { tempDir } from '../../../util/tmp.js';
 import { appendAll, fallingWeek, openLog, recommendationsIn, T, tick } from './timeline.js';

@@ -9,10 +9,10 @@ import {
   defaultOrchestratorConfig,
   modelScorerSource,
   processOrchestratorAvailable,
-  SqliteOrchestratorState,
   type OrchestratorOptions,
   type TickOutcome,
 } from '../../../../src/fx/decisions/orchestrator/index.js';
+import { SqliteOrchestratorState } from '../../../../src/fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import { processAvailable } from '../../../../src/fx/processor/index.js';
 import { SqlitePortfolioStore } from '../../../../src/fx/portfolio/sqlite/sqlite-portfolio-store.js';
 import { FEATURE_NAMES, OnlineFeatureStore } from '../../../../src/fx/decisions/features/index.js';

@@ -1,18 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { recommendationSchema, type Recommendation } from '../../events.js';
-import type { LastSuggestion } from './policy.js';
+import { recommendationSchema, type Recommendation } from '../../../events.js';
+import type { OrchestratorState, OutboxEntry } from '../orchestrator-state.js';
+import type { LastSuggestion } from '../policy.js';
 
 /** Changes of last suggestions the journal keeps at least (see `lastsChangedSince`). */
 const JOURNAL_KEEP = 50_000;
 
-/** A recommendation decided but not yet fully handed on (see {@link OrchestratorState}). */
-export interface OutboxEntry {
-  event: Recommendation;
-  /** Whether its append to the event log was acknowledged. */
-  appended: boolean;
-}
+export type { OutboxEntry };
 
 /**
  * The orchestrator's state: the last suggestion per user (cooldowns and repeats survive
@@ -28,7 +24,7 @@ export interface OutboxEntry {
  * `synchronous = NORMAL` (WAL): a process crash loses nothing; a power loss may forget the
  * last commit, which at worst repeats a suggestion.
  */
-export class SqliteOrchestratorState {
+export class SqliteOrchestratorState implements OrchestratorState {
   private readonly db: BetterSqlite3.Database;
   private readonly lasts = new Map<string, LastSuggestion>();
   /** Users whose last suggestion changed, oldest first; `journalBase` is the cursor of the first. */
