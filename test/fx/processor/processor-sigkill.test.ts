@@ -10,7 +10,7 @@ import { appendEvents, foldAll, lakeRows, openHarness, storeContents } from './h
 import { reconcileHarness } from './lake-query.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'process-until-killed.mjs');
-const DIST = path.resolve(import.meta.dirname, '../../dist');
+const DIST = path.resolve(import.meta.dirname, '../../../dist');
 let t: { dir: string; cleanup: () => void };
 beforeAll(() => {
   t = tempDir('corriente-fxkill-');

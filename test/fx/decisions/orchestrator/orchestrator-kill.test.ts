@@ -18,12 +18,12 @@ const dist = (p: string) => JSON.stringify(pathToFileURL(path.resolve('dist', p)
 // notifier then waits 20 ms, so a kill there lands between the append and the notification) and
 // `tick` once it is handed on, and `done` at the end of the log.
 const CHILD = `
-const { DiskEventLog } = await import(${dist('fx/event-log/disk/index.js')});
-const { parseJson } = await import(${dist('fx/event-log/event-log.js')});
-const { EmbeddedNotifier } = await import(${dist('fx/notify/embedded-notifier.js')});
-const { SqliteNotificationStore } = await import(${dist('fx/notify/sqlite/sqlite-notification-store.js')});
-const o = await import(${dist('fx/orchestrator/index.js')});
-const { OnlineFeatureStore } = await import(${dist('ml/features/index.js')});
+const { DiskEventLog } = await import(${dist('core/event-log/disk/index.js')});
+const { parseJson } = await import(${dist('core/event-log/event-log.js')});
+const { EmbeddedNotifier } = await import(${dist('fx/decisions/notify/embedded-notifier.js')});
+const { SqliteNotificationStore } = await import(${dist('fx/decisions/notify/sqlite/sqlite-notification-store.js')});
+const o = await import(${dist('fx/decisions/orchestrator/index.js')});
+const { OnlineFeatureStore } = await import(${dist('fx/decisions/features/index.js')});
 const dir = process.argv[1];
 const log = await DiskEventLog.open({ dir: dir + '/log', stream: 'fx-events' });
 const features = new OnlineFeatureStore();
