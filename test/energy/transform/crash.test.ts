@@ -3,7 +3,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTransforms } from '../../../src/energy/transform/runner.js';
-import { addRaw, CLIENTES_HEADER, newLake, readParquet, TRANSACCIONES_HEADER } from './fixtures.js';
+import { addRaw, CLIENTES_HEADER, newLake, TRANSACCIONES_HEADER } from './fixtures.js';
+import { readParquet } from '../../util/lake.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DAYS = ['2026-02-01', '2026-02-02', '2026-02-03'];
@@ -13,10 +14,10 @@ function childScript(home: string): string {
   const dist = (p: string): string => JSON.stringify(path.join(ROOT, 'dist', p));
   return `
 import * as path from 'node:path';
-import { runTransforms } from ${dist('transform/runner.js')};
-import { SqliteTransformState } from ${dist('transform/sqlite/sqlite-transform-state.js')};
-import { LocalFsObjectStore } from ${dist('object-store/local-fs/local-fs-object-store.js')};
-import { silentLogger } from ${dist('log/logger.js')};
+import { runTransforms } from ${dist('energy/transform/runner.js')};
+import { SqliteTransformState } from ${dist('energy/transform/sqlite/sqlite-transform-state.js')};
+import { LocalFsObjectStore } from ${dist('core/object-store/local-fs/local-fs-object-store.js')};
+import { silentLogger } from ${dist('core/log/logger.js')};
 const home = ${JSON.stringify(home)};
 const state = new SqliteTransformState(path.join(home, 'state', 'transform.db'));
 await runTransforms({ datalake: new LocalFsObjectStore(path.join(home, 'datalake')), state, log: silentLogger, home,
@@ -29,7 +30,7 @@ process.stdout.write('finished');
 describe('crash safety', () => {
   beforeAll(() => {
     // The child runs the compiled code, which test/global-setup.ts builds once per test run.
-    expect(existsSync(path.join(ROOT, 'dist', 'transform', 'runner.js'))).toBe(true);
+    expect(existsSync(path.join(ROOT, 'dist', 'energy', 'transform', 'runner.js'))).toBe(true);
   }, 180_000);
 
   it('SIGKILL at random moments, then a re-run: processed zone complete, no duplicates, no partial partition', async () => {

@@ -11,16 +11,17 @@ import {
 } from '../../../../src/fx/decisions/notify/channels/secret-box.js';
 import { silentLogger } from '../../../../src/core/log/logger.js';
 import { tempDir } from '../../../util/tmp.js';
-import { eventually, testConfig } from './harness.js';
+import { testConfig } from './harness.js';
 import { startReceiver } from './receiver.js';
+import { eventually } from '../../../util/eventually.js';
 
 const dist = (p: string) => pathToFileURL(path.resolve('dist', p)).href;
 
 // Runs in a child process (the compiled code): queues `count` notifications, prints `queued`
 // once notify() resolved for all, then keeps delivering until killed.
 const CHILD = `
-const { openEmbeddedNotifications } = await import(${JSON.stringify(dist('fx/notify/embedded-notifications.js'))});
-const { silentLogger } = await import(${JSON.stringify(dist('log/logger.js'))});
+const { openEmbeddedNotifications } = await import(${JSON.stringify(dist('deploy/local/notifications.js'))});
+const { silentLogger } = await import(${JSON.stringify(dist('core/log/logger.js'))});
 const [home, config, userId, count] = JSON.parse(process.argv[1]);
 const n = openEmbeddedNotifications({ home, config, log: silentLogger, env: {} });
 n.start();

@@ -1,12 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  openNotifyHarness,
-  rec,
-  sseClient,
-  type NotifyHarness,
-  PREFIX,
-  eventually,
-} from './harness.js';
+import { openNotifyHarness, rec, sseClient, type NotifyHarness, PREFIX } from './harness.js';
+import { eventually } from '../../../util/eventually.js';
 
 let h: NotifyHarness;
 beforeEach(async () => {

@@ -1,12 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  openNotifyHarness,
-  PREFIX,
-  rec,
-  sseClient,
-  type NotifyHarness,
-} from './harness.js';
+import { openNotifyHarness, PREFIX, rec, sseClient, type NotifyHarness } from './harness.js';
+import { eventually } from '../../../util/eventually.js';
 
 let h: NotifyHarness;
 beforeEach(async () => {

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerFx } from '../../../../src/cli/commands/fx.js';
 import { registerFxNotifications } from '../../../../src/cli/commands/fx-notifications.js';
 import { verifyWebhookSignature } from '../../../../src/fx/decisions/notify/channels/webhook-signature.js';
-import { eventually, openNotifyHarness, rec, testConfig, type NotifyHarness } from './harness.js';
+import { openNotifyHarness, rec, testConfig, type NotifyHarness } from './harness.js';
 import { startReceiver } from './receiver.js';
+import { eventually } from '../../../util/eventually.js';
 
 let h: NotifyHarness | undefined;
 const closers: (() => Promise<void>)[] = [];
