@@ -228,15 +228,40 @@ describe('startStreamProcessor', () => {
     expect(keys.some((k) => k.endsWith(`part-${pos(21)}-${pos(25)}.jsonl`))).toBe(true);
     await processor.stop();
 
+    // The log as the processor sees it: counts what it read, and notes a wait with a batch in
+    // hand (a timeout beyond the idle 1 s: the rest of batchMaxDelayMs).
+    let read = 0;
+    let heldAfterRead = false;
+    const watched = new Proxy(h.log, {
+      get(target, key) {
+        if (key === 'read') {
+          return async (...args: Parameters<typeof target.read>) => {
+            const page = await target.read(...args);
+            read += page.records.length;
+            return page;
+          };
+        }
+        if (key === 'waitForRecords') {
+          return (...args: Parameters<typeof target.waitForRecords>) => {
+            if (read >= 15 && args[1] > 1000) heldAfterRead = true;
+            return target.waitForRecords(...args);
+          };
+        }
+        const v: unknown = Reflect.get(target, key, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
     const slow = await startStreamProcessor({
-      log: h.log,
+      log: watched,
       datalake: h.datalake,
       portfolios: h.portfolios,
       batchMaxEvents: 1000,
       batchMaxDelayMs: 60_000,
     });
     await appendEvents(h.log, events.slice(25));
-    await new Promise((r) => setTimeout(r, 200));
+    // It read the 15 events and went back to waiting with them buffered, committing nothing.
+    await eventually(() => heldAfterRead);
+    expect(read).toBe(15);
     expect(slow.stats().records).toBe(0);
     await slow.stop();
     expect(slow.stats()).toMatchObject({ records: 15, batches: 1, checkpoint: pos(40) });
