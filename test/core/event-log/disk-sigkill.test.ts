@@ -1,28 +1,27 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DiskEventLog, diskPosition } from '../../../src/core/event-log/disk/index.js';
 import { parseJson } from '../../../src/core/event-log/event-log.js';
 import { seededRandom, type SeededRandom } from '../../util/random.js';
+import { tempDir } from '../../util/tmp.js';
 import { readAll } from './event-log-contract.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'append-until-killed.mjs');
 let modulePath: string;
 let dir: string;
+let cleanup: () => void;
 let random: SeededRandom;
 
 beforeAll(async () => {
   // The child runs the compiled adapter, which test/global-setup.ts builds once per test run.
   modulePath = path.resolve('dist/core/event-log/disk/index.js');
-  dir = await fs.mkdtemp(path.join(tmpdir(), 'corriente-eventlog-kill-'));
+  ({ dir, cleanup } = tempDir('corriente-eventlog-kill-'));
   random = seededRandom('disk event log SIGKILL');
 });
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanup());
 
 /**
  * Runs the child until it has acknowledged `minAcks` appends, plus a random moment (0–150 ms,

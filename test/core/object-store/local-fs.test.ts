@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,27 +9,27 @@ import {
   ObjectNotFoundError,
 } from '../../../src/core/object-store/object-store.js';
 import { eventually } from '../../util/eventually.js';
+import { tempDir } from '../../util/tmp.js';
 import { objectStoreContract } from './object-store-contract.js';
 
 objectStoreContract('LocalFsObjectStore', async () => {
-  const root = await fs.mkdtemp(path.join(tmpdir(), 'corriente-local-store-'));
+  const { dir: root, cleanup } = tempDir('corriente-local-store-');
   return {
     store: new LocalFsObjectStore(root),
-    cleanup: () => fs.rm(root, { recursive: true, force: true }),
+    cleanup: async () => cleanup(),
   };
 });
 
 describe('LocalFsObjectStore', () => {
   let root: string;
+  let cleanup: () => void;
   let store: LocalFsObjectStore;
 
-  beforeEach(async () => {
-    root = await fs.mkdtemp(path.join(tmpdir(), 'corriente-local-store-'));
+  beforeEach(() => {
+    ({ dir: root, cleanup } = tempDir('corriente-local-store-'));
     store = new LocalFsObjectStore(root);
   });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it('url is the absolute root folder', () => {
     expect(store.url).toBe(path.resolve(root));
