@@ -1,22 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../util/eventually.js';
 import { tempDir } from '../util/tmp.js';
 
 const CLI = path.resolve('dist/cli/main.js');
 const CLIENTES =
   'tipo_identificacion;identificacion;nombre;ciudad\nCC;1020304050;Juan Pérez;Bogotá\n';
-
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await delay(100);
-  }
-  return check();
-}
 
 describe('corriente up', () => {
   const t = tempDir('corriente-up-');
@@ -46,11 +37,11 @@ describe('corriente up', () => {
       child.on('exit', (code) => resolve(code)),
     );
 
-    expect(
-      await waitFor(() => /HTTP\s+http:\/\/127\.0\.0\.1:\d+/.test(stdout), 30_000),
-      stderr,
-    ).toBe(true);
-    const base = /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+    const base = await eventually(() => /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1], {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      message: () => stderr,
+    });
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const unauth = await fetch(`${base}/api/lake/v1/query`, {
       method: 'POST',
@@ -63,7 +54,11 @@ describe('corriente up', () => {
     const landing = path.join(home, 'source', 'clientes_2026-03-09.csv');
     writeFileSync(landing, CLIENTES);
     const processed = path.join(home, 'datalake', 'processed', 'clientes');
-    expect(await waitFor(() => existsSync(processed), 30_000), stdout + stderr).toBe(true);
+    await eventually(() => existsSync(processed), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      message: () => stdout + stderr,
+    });
     expect(existsSync(landing)).toBe(false);
 
     child.kill('SIGTERM');

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../util/random.js';
 import { tempDir } from '../util/tmp.js';
 
 const CLI = path.resolve('dist/cli/main.js');
@@ -27,25 +28,35 @@ function walk(dir: string, base = dir): string[] {
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
+/**
+ * Runs `corriente ingest --once` on `home`. With `killAfterProgressMs`, SIGKILLs it that long
+ * after it took its first file out of `landing`, so the kill lands inside the work (unless the
+ * run finishes first).
+ */
 function runOnce(
   home: string,
-  killAfterMs?: number,
+  landing: string,
+  killAfterProgressMs?: number,
 ): Promise<{ code: number | null; killed: boolean }> {
   return new Promise((resolve) => {
+    const before = readdirSync(landing).length;
     const child = spawn(process.execPath, [CLI, 'ingest', '--once', '--json'], {
       env: { ...process.env, CORRIENTE_HOME: home, CORRIENTE_LOG_LEVEL: 'silent' },
       stdio: 'ignore',
     });
-    let killed = false;
-    const timer =
-      killAfterMs === undefined
+    let timer: NodeJS.Timeout | undefined;
+    const watch =
+      killAfterProgressMs === undefined
         ? undefined
-        : setTimeout(() => {
-            killed = child.kill('SIGKILL');
-          }, killAfterMs);
-    child.on('exit', (code) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, killed });
+        : setInterval(() => {
+            if (readdirSync(landing).length >= before) return;
+            clearInterval(watch);
+            timer = setTimeout(() => child.kill('SIGKILL'), killAfterProgressMs);
+          }, 5);
+    child.on('exit', (code, signal) => {
+      clearInterval(watch);
+      clearTimeout(timer);
+      resolve({ code, killed: signal === 'SIGKILL' });
     });
   });
 }
@@ -90,20 +101,33 @@ describe('ingestion under SIGKILL (fault test)', () => {
   it('ends with every file in raw (or quarantine) exactly once after many kills', async () => {
     const ok = spawnSync(process.execPath, [CLI, '--help']);
     expect(ok.status, 'dist/ must be built (npm run build)').toBe(0);
+    const random = seededRandom('ingest fault');
+    const lake = path.join(home, 'datalake');
     let kills = 0;
+    // Kills that landed inside the work: the run had moved files out of the landing folder and
+    // left others there.
+    let killsInsideWork = 0;
+    let landed = walk(landing).length;
+    let stored = walk(lake).length;
     for (let round = 0; round < 25; round++) {
-      const delay = 150 + Math.floor(Math.random() * 900);
-      const r = await runOnce(home, delay);
-      if (r.killed) kills++;
+      const r = await runOnce(home, landing, random.int(0, 400));
+      const nowLanded = walk(landing).length;
+      const nowStored = walk(lake).length;
+      if (r.killed) {
+        kills++;
+        if (nowLanded > 0 && (nowLanded < landed || nowStored > stored)) killsInsideWork++;
+      }
+      landed = nowLanded;
+      stored = nowStored;
       if (!r.killed) break; // finished before the kill: nothing left to do
     }
-    const final = await runOnce(home);
+    const final = await runOnce(home, landing);
     expect(final.code).toBe(0);
     expect(kills).toBeGreaterThan(0);
+    expect(killsInsideWork).toBeGreaterThan(0);
 
     // Landing is empty.
     expect(walk(landing)).toEqual([]);
-    const lake = path.join(home, 'datalake');
     const all = walk(lake);
     // No visible torn files: temp files of killed writes are the only extra files allowed.
     const raw = all.filter((k) => k.startsWith('raw/') && !k.includes('.corriente-tmp-'));

@@ -1,22 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
+import { tempDir } from '../../util/tmp.js';
 import { catalogContract, clientesTable } from './catalog-contract.js';
 
 catalogContract('SqliteCatalog (file in a temp folder)', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'corriente-catalog-'));
+  const { dir, cleanup } = tempDir('corriente-catalog-');
   return {
     catalog: new SqliteCatalog({ path: path.join(dir, 'catalog.db') }),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: async () => cleanup(),
   };
 });
 
 describe('SqliteCatalog', () => {
   it('uses WAL mode, records its migrations and keeps data across reopening', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'corriente-catalog-'));
+    const { dir, cleanup } = tempDir('corriente-catalog-');
     const file = path.join(dir, 'nested', 'catalog.db');
     try {
       const first = new SqliteCatalog({ path: file });
@@ -35,7 +34,7 @@ describe('SqliteCatalog', () => {
       );
       await second.close();
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      cleanup();
     }
   });
 

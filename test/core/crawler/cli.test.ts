@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,6 +5,7 @@ import type { CrawlReport } from '../../../src/core/catalog/index.js';
 import { registerCatalog, type CatalogListing } from '../../../src/cli/commands/catalog.js';
 import { registerCrawl } from '../../../src/cli/commands/crawl.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
+import { tempDir } from '../../util/tmp.js';
 
 /** Runs the CLI in process (the program as src/cli/main.ts builds it) and captures stdout. */
 async function run(home: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -35,8 +34,9 @@ async function run(home: string, ...args: string[]): Promise<{ stdout: string; s
 
 describe('corriente crawl / corriente catalog', () => {
   let home: string;
+  let cleanup: () => void;
   beforeEach(async () => {
-    home = await mkdtemp(path.join(tmpdir(), 'corriente-cli-'));
+    ({ dir: home, cleanup } = tempDir('corriente-cli-'));
     const lake = new LocalFsObjectStore(path.join(home, 'datalake'));
     await lake.put(
       'raw/clientes/year=2026/month=01/day=02/clientes.csv',
@@ -47,9 +47,7 @@ describe('corriente crawl / corriente catalog', () => {
       'tipo_identificacion;identificacion;nombre;ciudad;segmento\nCC;124;Luis;Pasto;HOGAR\n',
     );
   });
-  afterEach(async () => {
-    await rm(home, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it('crawl --json prints the report as JSON on stdout', async () => {
     const { stdout } = await run(home, 'crawl', '--zone', 'raw', '--json');

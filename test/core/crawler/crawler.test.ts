@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../../src/core/object-store/object-store.js';
 import { crawl, formatCrawlReport } from '../../../src/core/crawler/index.js';
-import { createTestLake, latin1, type TestLake } from './lake.js';
+import { createTestLake, latin1, type TestLake } from '../../util/lake.js';
 
 const CLIENTES =
   'tipo_identificacion;identificacion;nombre;ciudad;estrato;fecha_registro\n' +
@@ -11,7 +11,7 @@ const CLIENTES =
 describe('crawler', () => {
   let lake: TestLake;
   beforeEach(async () => {
-    lake = await createTestLake();
+    lake = await createTestLake('corriente-crawl-');
   });
   afterEach(async () => {
     await lake.cleanup();

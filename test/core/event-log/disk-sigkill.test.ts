@@ -1,28 +1,36 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DiskEventLog, diskPosition } from '../../../src/core/event-log/disk/index.js';
 import { parseJson } from '../../../src/core/event-log/event-log.js';
+import { seededRandom, type SeededRandom } from '../../util/random.js';
+import { tempDir } from '../../util/tmp.js';
 import { readAll } from './event-log-contract.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'append-until-killed.mjs');
 let modulePath: string;
 let dir: string;
+let cleanup: () => void;
+let random: SeededRandom;
 
 beforeAll(async () => {
   // The child runs the compiled adapter, which test/global-setup.ts builds once per test run.
   modulePath = path.resolve('dist/core/event-log/disk/index.js');
-  dir = await fs.mkdtemp(path.join(tmpdir(), 'corriente-eventlog-kill-'));
+  ({ dir, cleanup } = tempDir('corriente-eventlog-kill-'));
+  random = seededRandom('disk event log SIGKILL');
 });
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanup());
 
-/** Runs the child until it has acknowledged `minAcks` appends, plus a random moment, then SIGKILLs it. */
-async function runAndKill(minAcks: number): Promise<Map<string, string>> {
+/**
+ * Runs the child until it has acknowledged `minAcks` appends, plus a random moment (0–150 ms,
+ * seeded), then SIGKILLs it. The child appends forever, so the kill always lands inside the work;
+ * it returns the acknowledged appends and whether the child died of the kill.
+ */
+async function runAndKill(
+  minAcks: number,
+): Promise<{ acked: Map<string, string>; killed: boolean }> {
   const child = spawn(process.execPath, [FIXTURE, dir, 'fx', modulePath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,18 +51,22 @@ async function runAndKill(minAcks: number): Promise<Map<string, string>> {
     });
     child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
   });
-  await new Promise((r) => setTimeout(r, Math.random() * 150));
+  const killedAfter = acked.size;
+  await new Promise((r) => setTimeout(r, random.int(0, 150)));
   child.kill('SIGKILL');
   const [, signal] = await exited;
   expect(signal).toBe('SIGKILL');
-  return acked;
+  expect(killedAfter).toBeGreaterThanOrEqual(minAcks);
+  return { acked, killed: signal === 'SIGKILL' };
 }
 
 it('after SIGKILL at random moments, every acknowledged record is there, intact, exactly once', async () => {
   const everAcked = new Map<string, string>();
   let total = 0;
+  let kills = 0;
   for (let round = 0; round < 4; round++) {
-    const acked = await runAndKill(300 + round * 200);
+    const { acked, killed } = await runAndKill(300 + round * 200);
+    if (killed) kills++;
     for (const [p, id] of acked) everAcked.set(p, id);
 
     const log = await DiskEventLog.open({ dir, stream: 'fx', segmentBytes: 256 * 1024 });
@@ -69,6 +81,8 @@ it('after SIGKILL at random moments, every acknowledged record is there, intact,
     expect(new Set(ids).size).toBe(ids.length);
     total = records.length;
   }
+  // Every round was killed while appending (after at least `minAcks` acknowledged appends).
+  expect(kills).toBe(4);
   expect(everAcked.size).toBeGreaterThan(1000);
   const segments = (await fs.readdir(path.join(dir, 'fx'))).filter((f) => f.startsWith('segment-'));
   expect(segments.length).toBeGreaterThan(1);

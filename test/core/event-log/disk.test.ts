@@ -1,5 +1,4 @@
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -10,13 +9,14 @@ import {
 import { crc32, crc32Portable } from '../../../src/core/event-log/disk/crc32.js';
 import { encodeRecord } from '../../../src/core/event-log/disk/record-format.js';
 import { jsonRecord, parseJson } from '../../../src/core/event-log/event-log.js';
+import { tempDir } from '../../util/tmp.js';
 import { eventLogContract, readAll } from './event-log-contract.js';
 
 eventLogContract('DiskEventLog', async () => {
-  const dir = await fs.mkdtemp(path.join(tmpdir(), 'corriente-eventlog-'));
+  const { dir, cleanup } = tempDir('corriente-eventlog-');
   return {
     open: () => DiskEventLog.open({ dir, stream: 'contract' }),
-    cleanup: () => fs.rm(dir, { recursive: true, force: true }),
+    cleanup: async () => cleanup(),
   };
 });
 
@@ -34,14 +34,13 @@ describe('crc32', () => {
 
 describe('DiskEventLog', () => {
   let dir: string;
+  let cleanup: () => void;
   const open: typeof DiskEventLog.open = (options) => DiskEventLog.open(options);
 
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(tmpdir(), 'corriente-eventlog-'));
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir('corriente-eventlog-'));
   });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   const segmentFiles = async (stream: string): Promise<string[]> =>
     (await fs.readdir(path.join(dir, stream))).filter((f) => f.startsWith('segment-')).sort();

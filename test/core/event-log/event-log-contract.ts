@@ -10,6 +10,7 @@ import {
   type Position,
   tail,
 } from '../../../src/core/event-log/event-log.js';
+import { eventually } from '../../util/eventually.js';
 
 /** One isolated stream. `open()` may be called again after closing to reopen the same stream. */
 export interface EventLogHarness {
@@ -244,8 +245,22 @@ export function eventLogContract(name: string, makeLog: MakeLog): void {
     it('tail() wakes up for new appends', async () => {
       const controller = new AbortController();
       const got: unknown[] = [];
+      // The log as the follower sees it, counting its waits for new records.
+      let waits = 0;
+      const watched = new Proxy(log, {
+        get(target, key) {
+          if (key === 'waitForRecords') {
+            return (...args: Parameters<EventLog['waitForRecords']>) => {
+              waits++;
+              return target.waitForRecords(...args);
+            };
+          }
+          const v: unknown = Reflect.get(target, key, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
       const follower = (async () => {
-        for await (const page of tail(log, undefined, {
+        for await (const page of tail(watched, undefined, {
           signal: controller.signal,
           idleMs: 5000,
         })) {
@@ -253,7 +268,8 @@ export function eventLogContract(name: string, makeLog: MakeLog): void {
           if (got.length >= 2) controller.abort();
         }
       })();
-      await new Promise((r) => setTimeout(r, 50));
+      // Append only once the follower found the log empty and waits for records.
+      await eventually(() => waits > 0);
       await log.append(jsonRecord('k', { n: 1 }));
       await log.append(jsonRecord('k', { n: 2 }));
       await follower;

@@ -1,36 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import {
   InvalidKeyError,
   ObjectNotFoundError,
 } from '../../../src/core/object-store/object-store.js';
+import { eventually } from '../../util/eventually.js';
+import { tempDir } from '../../util/tmp.js';
 import { objectStoreContract } from './object-store-contract.js';
 
 objectStoreContract('LocalFsObjectStore', async () => {
-  const root = await fs.mkdtemp(path.join(tmpdir(), 'corriente-local-store-'));
+  const { dir: root, cleanup } = tempDir('corriente-local-store-');
   return {
     store: new LocalFsObjectStore(root),
-    cleanup: () => fs.rm(root, { recursive: true, force: true }),
+    cleanup: async () => cleanup(),
   };
 });
 
 describe('LocalFsObjectStore', () => {
   let root: string;
+  let cleanup: () => void;
   let store: LocalFsObjectStore;
 
-  beforeEach(async () => {
-    root = await fs.mkdtemp(path.join(tmpdir(), 'corriente-local-store-'));
+  beforeEach(() => {
+    ({ dir: root, cleanup } = tempDir('corriente-local-store-'));
     store = new LocalFsObjectStore(root);
   });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it('url is the absolute root folder', () => {
     expect(store.url).toBe(path.resolve(root));
@@ -48,11 +47,13 @@ describe('LocalFsObjectStore', () => {
     );
     const put = store.put('raw/x/slow.csv', body);
     // Wait until the temp file exists on disk.
-    let names: string[] = [];
-    for (let i = 0; i < 200 && names.length === 0; i++) {
-      names = await fs.readdir(path.join(root, 'raw', 'x')).catch(() => []);
-      if (names.length === 0) await delay(5);
-    }
+    const names = await eventually(
+      async () => {
+        const found = await fs.readdir(path.join(root, 'raw', 'x')).catch((): string[] => []);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 2000, intervalMs: 5 },
+    );
     expect(names).toHaveLength(1);
     expect(names[0]).toContain('.corriente-tmp-');
     expect((await store.list('')).objects).toEqual([]);

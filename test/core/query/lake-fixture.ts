@@ -1,14 +1,12 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
+import type { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
 import { configSchema, type Config } from '../../../src/deploy/config.js';
 import { crawl } from '../../../src/core/crawler/index.js';
-import { openDuckDb, quoteLiteral, withConnection } from '../../../src/core/duckdb/duckdb.js';
+import { quoteLiteral } from '../../../src/core/duckdb/duckdb.js';
 import type { GovernanceConfig } from '../../../src/core/governance/governance-config.js';
 import { hashToken } from '../../../src/core/governance/governance.js';
-import { silentLogger } from '../../../src/core/log/logger.js';
-import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
+import { createTestLake } from '../../util/lake.js';
+import { prng } from '../../util/random.js';
 
 export interface Cliente {
   tipo_identificacion: string;
@@ -52,30 +50,14 @@ const CIUDADES = ['BOGOTA', 'MEDELLIN', 'CALI', 'PASTO', 'BARRANQUILLA'];
 const ENERGIAS = ['HIDROELECTRICA', 'SOLAR', 'EOLICA', 'TERMICA'];
 export const DATES = ['2026-10-31', '2026-11-26', '2026-11-27'];
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function partitionDir(datalake: string, entity: string, date: string): string {
-  const [y, m, d] = date.split('-');
-  return path.join(datalake, 'processed', entity, `year=${y}`, `month=${m}`, `day=${d}`);
-}
-
 /**
  * A real little lake: processed Parquet written with DuckDB COPY into
  * `processed/<entity>/year=/month=/day=/`, crawled by the real crawler into a SQLite catalog at
  * `$home/catalog.db` (where `openCatalog(config)` looks).
  */
 export async function createQueryLake(): Promise<QueryLake> {
-  const home = await mkdtemp(path.join(tmpdir(), 'corriente-query-'));
+  const lake = await createTestLake('corriente-query-');
+  const home = lake.dir;
   const datalake = path.join(home, 'datalake');
   const rnd = prng(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -108,47 +90,40 @@ export async function createQueryLake(): Promise<QueryLake> {
     };
   });
 
-  const duck = await openDuckDb({ threads: 1 });
-  await withConnection(duck, async (conn) => {
-    const write = async (entity: string, date: string, select: string) => {
-      const dir = partitionDir(datalake, entity, date);
-      await mkdir(dir, { recursive: true });
-      await conn.run(
-        `COPY (${select}) TO ${quoteLiteral(path.join(dir, 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-    };
-    const lit = quoteLiteral;
-    for (const date of DATES) {
-      const cs = clientes.filter((c) => c.date === date);
-      if (cs.length) {
-        await write(
-          'clientes',
-          date,
-          `SELECT * FROM (VALUES ${cs
-            .map(
-              (c) =>
-                `(${lit(c.tipo_identificacion)}, ${lit(c.identificacion)}, NULL::VARCHAR, ${lit(c.nombre)}, ${lit(c.ciudad)}, ${lit(c.segmento)})`,
-            )
-            .join(
-              ', ',
-            )}) AS t(tipo_identificacion, identificacion, digito_verificacion, nombre, ciudad, segmento)`,
-        );
-      }
-      const ps = proveedores.filter((p) => p.date === date);
-      if (ps.length) {
-        await write(
-          'proveedores',
-          date,
-          `SELECT * FROM (VALUES ${ps
-            .map((p) => `(${lit(p.nombre_proveedor)}, ${lit(p.tipo_energia)})`)
-            .join(', ')}) AS t(nombre_proveedor, tipo_energia)`,
-        );
-      }
-      const ts = transacciones.filter((t) => t.date === date);
+  const write = (entity: string, date: string, select: string) =>
+    lake.putParquet(entity, date, 'part-0.parquet', select);
+  const lit = quoteLiteral;
+  for (const date of DATES) {
+    const cs = clientes.filter((c) => c.date === date);
+    if (cs.length) {
       await write(
-        'transacciones',
+        'clientes',
         date,
-        `SELECT id_transaccion, fecha_transaccion, tipo_transaccion, nombre_cliente_proveedor,
+        `SELECT * FROM (VALUES ${cs
+          .map(
+            (c) =>
+              `(${lit(c.tipo_identificacion)}, ${lit(c.identificacion)}, NULL::VARCHAR, ${lit(c.nombre)}, ${lit(c.ciudad)}, ${lit(c.segmento)})`,
+          )
+          .join(
+            ', ',
+          )}) AS t(tipo_identificacion, identificacion, digito_verificacion, nombre, ciudad, segmento)`,
+      );
+    }
+    const ps = proveedores.filter((p) => p.date === date);
+    if (ps.length) {
+      await write(
+        'proveedores',
+        date,
+        `SELECT * FROM (VALUES ${ps
+          .map((p) => `(${lit(p.nombre_proveedor)}, ${lit(p.tipo_energia)})`)
+          .join(', ')}) AS t(nombre_proveedor, tipo_energia)`,
+      );
+    }
+    const ts = transacciones.filter((t) => t.date === date);
+    await write(
+      'transacciones',
+      date,
+      `SELECT id_transaccion, fecha_transaccion, tipo_transaccion, nombre_cliente_proveedor,
            CAST(kwh AS DECIMAL(18,3)) AS cantidad_comprada_kwh,
            CAST(precio AS DECIMAL(18,4)) AS precio_kwh_cop, tipo_energia,
            CAST(kwh * precio AS DECIMAL(38,4)) AS precio_total_cop,
@@ -161,20 +136,14 @@ export async function createQueryLake(): Promise<QueryLake> {
            .join(
              ', ',
            )}) AS t(id_transaccion, fecha_transaccion, tipo_transaccion, nombre_cliente_proveedor, kwh, precio, tipo_energia)`,
-      );
-    }
-  });
-  duck.closeSync();
+    );
+  }
 
-  const catalog = new SqliteCatalog({ path: path.join(home, 'catalog.db') });
-  await crawl(
-    { datalake: new LocalFsObjectStore(datalake), catalog, log: silentLogger },
-    { zone: 'processed' },
-  );
+  await crawl(lake.deps, { zone: 'processed' });
   return {
     home,
     datalake,
-    catalog,
+    catalog: lake.catalog,
     clientes,
     proveedores,
     transacciones,
@@ -185,10 +154,7 @@ export async function createQueryLake(): Promise<QueryLake> {
         ...(governance ? { governance } : {}),
       });
     },
-    async cleanup() {
-      await catalog.close();
-      await rm(home, { recursive: true, force: true });
-    },
+    cleanup: () => lake.cleanup(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runTransforms } from '../../../src/energy/transform/runner.js';
-import { addRaw, CLIENTES_HEADER, newLake, readParquet } from './fixtures.js';
+import { addRaw, CLIENTES_HEADER, newLake } from './fixtures.js';
+import { readParquet } from '../../util/lake.js';
 
 describe('clientes job', () => {
   it('cleans a Latin-1 CRLF file: accents, case, spaces, id types, NIT check digit', async () => {

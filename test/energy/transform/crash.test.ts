@@ -3,7 +3,9 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTransforms } from '../../../src/energy/transform/runner.js';
-import { addRaw, CLIENTES_HEADER, newLake, readParquet, TRANSACCIONES_HEADER } from './fixtures.js';
+import { addRaw, CLIENTES_HEADER, newLake, TRANSACCIONES_HEADER } from './fixtures.js';
+import { readParquet } from '../../util/lake.js';
+import { seededRandom } from '../../util/random.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DAYS = ['2026-02-01', '2026-02-02', '2026-02-03'];
@@ -58,6 +60,7 @@ describe('crash safety', () => {
     }
     const script = path.join(lake.home, 'child.mjs');
     writeFileSync(script, childScript(lake.home));
+    const random = seededRandom('transform crash');
     let killed = 0;
     for (let i = 0; i < 5; i++) {
       const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,7 +68,7 @@ describe('crash safety', () => {
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       // Random moments in widening windows: the first kills come early, so a fast machine that
       // finishes all the work in one run still gets killed at least once before it does.
-      const delay = 150 + 400 * i + Math.floor(Math.random() * 400);
+      const delay = 150 + 400 * i + random.int(0, 399);
       const timer = setTimeout(() => child.kill('SIGKILL'), delay);
       const code = await new Promise<number | null>((resolve) =>
         child.on('exit', (c) => resolve(c)),

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { inspectStream } from '../../../src/energy/ingest/inspect.js';
-import { mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { openDuckDb, withConnection } from '../../../src/core/duckdb/duckdb.js';
 import { normalizeColumnName, type EnergyEntity } from '../../../src/energy/entities.js';
 import {
   manifestKeyForRaw,
@@ -17,6 +14,7 @@ import { silentLogger } from '../../../src/core/log/logger.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { SqliteTransformState } from '../../../src/energy/transform/sqlite/sqlite-transform-state.js';
 import type { TransformDeps } from '../../../src/energy/transform/runner.js';
+import { tempDir } from '../../util/tmp.js';
 
 export interface Lake {
   home: string;
@@ -25,7 +23,7 @@ export interface Lake {
 }
 
 export function newLake(): Lake {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'corriente-transform-'));
+  const { dir: home } = tempDir('corriente-transform-');
   const datalake = new LocalFsObjectStore(path.join(home, 'datalake'));
   const state = new SqliteTransformState(path.join(home, 'state', 'transform.db'));
   return {
@@ -86,26 +84,6 @@ export async function addRaw(
   await lake.datalake.put(manifestKeyForRaw(rawKey), JSON.stringify(entry));
   await lake.datalake.put(manifestKeyForSha(sha256), JSON.stringify(entry));
   return rawKey;
-}
-
-/** Reads Parquet files with DuckDB, as plain JSON-able rows. */
-export async function readParquet(
-  files: string | string[],
-  query = 'SELECT * FROM t',
-): Promise<Record<string, unknown>[]> {
-  const db = await openDuckDb();
-  try {
-    return await withConnection(db, async (conn) => {
-      const list = (Array.isArray(files) ? files : [files]).map(
-        (f) => `'${f.replace(/'/g, "''")}'`,
-      );
-      await conn.run(`CREATE VIEW t AS SELECT * FROM read_parquet([${list.join(', ')}])`);
-      const reader = await conn.runAndReadAll(query);
-      return reader.getRowObjectsJson() as Record<string, unknown>[];
-    });
-  } finally {
-    db.closeSync();
-  }
 }
 
 export const CLIENTES_HEADER =

@@ -9,7 +9,8 @@ import {
 } from '../../../src/energy/transform/definitions.js';
 import { runTransforms } from '../../../src/energy/transform/runner.js';
 import { freshnessReport } from '../../../src/energy/transform/freshness.js';
-import { addRaw, CLIENTES_HEADER, newLake, readParquet } from './fixtures.js';
+import { addRaw, CLIENTES_HEADER, newLake } from './fixtures.js';
+import { readParquet } from '../../util/lake.js';
 
 const P1 = 'processed/clientes/year=2026/month=01/day=01/data.parquet';
 const P2 = 'processed/clientes/year=2026/month=01/day=02/data.parquet';

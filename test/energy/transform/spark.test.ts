@@ -16,9 +16,17 @@ import {
 const GOLDEN = path.resolve(import.meta.dirname, '../../golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
+/**
+ * Compares `actual` with the golden file. A missing golden file fails: it is written only when
+ * asked for with `UPDATE_GOLDEN=1`, never as a side effect of a run.
+ */
 function golden(file: string, actual: string): void {
   const full = path.join(GOLDEN, file);
-  if (UPDATE || !existsSync(full)) writeFileSync(full, actual);
+  if (UPDATE) writeFileSync(full, actual);
+  expect(
+    existsSync(full),
+    `golden file ${path.relative(process.cwd(), full)} is missing; write it with UPDATE_GOLDEN=1`,
+  ).toBe(true);
   expect(actual).toBe(readFileSync(full, 'utf8'));
 }
 
@@ -50,6 +58,12 @@ describe('Glue rendering of the same job definitions', () => {
       expect(out.toString().trim()).toBe('ok');
     });
   }
+
+  it.skipIf(UPDATE)('a missing golden file fails the comparison instead of being written', () => {
+    const file = 'no-such-entity.spark.sql';
+    expect(() => golden(file, 'SELECT 1;\n')).toThrow(/is missing; write it with UPDATE_GOLDEN=1/);
+    expect(existsSync(path.join(GOLDEN, file))).toBe(false);
+  });
 
   it('the Spark script keeps no unfilled placeholders once extras are substituted', () => {
     const script = renderGlueScript(JOBS[2]!);

@@ -5,9 +5,9 @@ import {
   CLIENTES_HEADER,
   newLake,
   PROVEEDORES_HEADER,
-  readParquet,
   TRANSACCIONES_HEADER,
 } from './fixtures.js';
+import { readParquet } from '../../util/lake.js';
 
 const DAY = '2026-03-04';
 const processed = (e: string, day = DAY): string =>

@@ -1,8 +1,7 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, existsSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type Config } from '../../../src/deploy/config.js';
-import { openDuckDb, quoteLiteral, withConnection } from '../../../src/core/duckdb/duckdb.js';
+import { quoteLiteral } from '../../../src/core/duckdb/duckdb.js';
 import { partitionPath } from '../../../src/energy/ingest/manifest.js';
 import { silentLogger } from '../../../src/core/log/logger.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
@@ -14,6 +13,8 @@ import {
   PROVEEDORES_HEADER,
   TRANSACCIONES_HEADER,
 } from '../transform/fixtures.js';
+import { writeParquet } from '../../util/lake.js';
+import { tempDir } from '../../util/tmp.js';
 
 export const DAY1 = '2026-03-04';
 export const DAY2 = '2026-03-05';
@@ -90,7 +91,7 @@ export interface TestLake {
 }
 
 export function testLake(template: string): TestLake {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'corriente-wh-'));
+  const { dir: home, cleanup } = tempDir('corriente-wh-');
   const root = path.join(home, 'datalake');
   const datalake = new LocalFsObjectStore(root);
   const config = loadConfig({ env: {}, cwd: home, overrides: { home } });
@@ -105,7 +106,7 @@ export function testLake(template: string): TestLake {
         if (existsSync(from)) cpSync(from, path.join(root, rel), { recursive: true });
       }
     },
-    cleanup: () => rmSync(home, { recursive: true, force: true }),
+    cleanup,
   };
 }
 
@@ -117,16 +118,10 @@ export async function rewritePartition(
   select: string,
 ): Promise<void> {
   const file = lake.datalake.pathOf(`processed/${entity}/${partitionPath(day)}/data.parquet`);
-  const db = await openDuckDb();
-  try {
-    await withConnection(db, async (conn) => {
-      await conn.run(`CREATE TABLE t AS SELECT * FROM read_parquet(${quoteLiteral(file)})`);
-      await conn.run(`COPY (${select}) TO ${quoteLiteral(`${file}.new`)} (FORMAT parquet)`);
-    });
-  } finally {
-    db.closeSync();
-  }
-  const { renameSync } = await import('node:fs');
+  await writeParquet(
+    `${file}.new`,
+    `WITH t AS (SELECT * FROM read_parquet(${quoteLiteral(file)})) ${select}`,
+  );
   renameSync(`${file}.new`, file);
 }
 

@@ -10,6 +10,7 @@ import {
   type Portfolio,
   type PortfolioEvent,
 } from '../../../src/fx/portfolio/portfolio.js';
+import { prng } from '../../util/random.js';
 
 /** A fake clock: each event is one second after the previous one, ids follow it. */
 let clock = Date.parse('2026-01-02T13:00:00.000Z');
@@ -60,18 +61,6 @@ export const buy = (userId: string, usdCents: number, priceCopCents: number) =>
   trade(userId, 'BUY', usdCents, priceCopCents);
 export const sell = (userId: string, usdCents: number, priceCopCents: number) =>
   trade(userId, 'SELL', usdCents, priceCopCents);
-
-/** A small deterministic PRNG (mulberry32), so random sequences are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A random but reproducible event history: every user opens an account, then trades at prices

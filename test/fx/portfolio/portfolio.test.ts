@@ -15,7 +15,8 @@ import {
   type Portfolio,
   type PortfolioEvent,
 } from '../../../src/fx/portfolio/index.js';
-import { buy, opened, prng, randomHistory, referencePortfolios, sell } from './fixtures.js';
+import { buy, opened, randomHistory, referencePortfolios, sell } from './fixtures.js';
+import { prng } from '../../util/random.js';
 
 function fold(events: PortfolioEvent[]): Portfolio {
   let p: Portfolio | undefined;

@@ -10,6 +10,7 @@ import type { PriceSource, Quote } from '../../../src/fx/prices/price-source.js'
 import { startPriceCollector } from '../../../src/fx/prices/schedule.js';
 import { SimulatedPriceSource } from '../../../src/fx/prices/simulated/simulated-price-source.js';
 import { SqlitePriceBook } from '../../../src/fx/prices/sqlite/sqlite-price-book.js';
+import { eventually } from '../../util/eventually.js';
 import { tempDir } from '../../util/tmp.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -92,11 +93,24 @@ describe('PriceCollector', () => {
       priceBook: book,
     });
     const stop = startPriceCollector({ collector, intervalMs: 20 });
-    await new Promise((r) => setTimeout(r, 150));
+    await eventually(async () => (await ticksInLog()).length >= 3);
     await stop();
     const n = (await ticksInLog()).length;
     expect(n).toBeGreaterThanOrEqual(3);
-    await new Promise((r) => setTimeout(r, 60));
+    // A witness on the same 20 ms interval: once it has run three times, the stopped collector
+    // would have run too.
+    let witnessRuns = 0;
+    const stopWitness = startPriceCollector({
+      collector: {
+        collect: async () => {
+          witnessRuns++;
+          return { status: 'no-quote' };
+        },
+      },
+      intervalMs: 20,
+    });
+    await eventually(() => witnessRuns >= 3);
+    await stopWitness();
     expect((await ticksInLog()).length).toBe(n);
     const ac = new AbortController();
     const stop2 = startPriceCollector({

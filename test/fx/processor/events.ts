@@ -1,4 +1,5 @@
 import { totalCopCents, type FxEvent } from '../../../src/fx/events.js';
+import { prng } from '../../util/random.js';
 
 /** Deterministic ULID-shaped ids: 10 time characters then a 16-character counter. */
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -12,18 +13,6 @@ function enc(n: number, len: number): string {
 }
 export function fakeId(ms: number, seq: number): string {
   return enc(ms, 10) + enc(seq, 16);
-}
-
-/** A tiny deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface MixOptions {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { STREAM_PROCESSOR_CONSUMER, processAvailable } from '../../../src/fx/processor/index.js';
+import { seededRandom, type SeededRandom } from '../../util/random.js';
 import { tempDir } from '../../util/tmp.js';
 import { mixedEvents } from './events.js';
 import { appendEvents, foldAll, lakeRows, openHarness, storeContents } from './harness.js';
@@ -12,14 +13,21 @@ import { reconcileHarness } from './lake-query.js';
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'process-until-killed.mjs');
 const DIST = path.resolve(import.meta.dirname, '../../../dist');
 let t: { dir: string; cleanup: () => void };
+let random: SeededRandom;
 beforeAll(() => {
   t = tempDir('corriente-fxkill-');
+  random = seededRandom('fx processor SIGKILL');
 });
 afterAll(() => t.cleanup());
 
-/** Runs the child until it committed `minBatches` batches, plus a random moment, then SIGKILLs it. */
+/**
+ * Runs the child until it committed `minBatches` batches, plus a random moment (0–60 ms), then
+ * SIGKILLs it. The moment and the child's batch sizes come from the test's seed. `done` says the
+ * child had caught up with the log before the kill (the kill then landed after the work).
+ */
 async function runAndKill(minBatches: number): Promise<{ batches: number; done: boolean }> {
-  const child = spawn(process.execPath, [FIXTURE, t.dir, DIST], {
+  const childSeed = String(random.int(0, 2 ** 31 - 1));
+  const child = spawn(process.execPath, [FIXTURE, t.dir, DIST, childSeed], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -37,7 +45,7 @@ async function runAndKill(minBatches: number): Promise<{ batches: number; done: 
     });
     child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
   });
-  await new Promise((r) => setTimeout(r, Math.random() * 60));
+  await new Promise((r) => setTimeout(r, random.int(0, 60)));
   child.kill('SIGKILL');
   const [, signal] = await exited;
   expect(signal).toBe('SIGKILL');
@@ -50,7 +58,13 @@ it('killed at random moments, the processor ends with every event exactly once a
   await appendEvents(setup.log, events);
   await setup.close();
 
-  for (let round = 0; round < 5; round++) await runAndKill(3 + round * 4);
+  let killsInsideWork = 0;
+  for (let round = 0; round < 5; round++) {
+    const { done } = await runAndKill(3 + round * 4);
+    if (!done) killsInsideWork++;
+  }
+  // At least one kill landed while the child was still behind the log, not after it caught up.
+  expect(killsInsideWork).toBeGreaterThan(0);
 
   const h = await openHarness(t.dir);
   try {

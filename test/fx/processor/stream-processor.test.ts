@@ -9,6 +9,7 @@ import {
   STREAM_PROCESSOR_CONSUMER,
 } from '../../../src/fx/processor/index.js';
 import type { ObjectStore } from '../../../src/core/object-store/object-store.js';
+import { eventually } from '../../util/eventually.js';
 import { tempDir } from '../../util/tmp.js';
 import { mixedEvents } from './events.js';
 import {
@@ -33,14 +34,6 @@ afterEach(async () => {
 });
 
 const pos = (n: number): string => String(n).padStart(20, '0');
-
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('processAvailable', () => {
   it('writes flat Spanish rows into Bogotá load-date partitions and folds the portfolios', async () => {
@@ -229,21 +222,46 @@ describe('startStreamProcessor', () => {
       batchMaxDelayMs: 150,
     });
     await appendEvents(h.log, events.slice(0, 25)); // 10 + 10 by count, 5 by time
-    await waitFor(() => processor.stats().records === 25);
+    await eventually(() => processor.stats().records === 25);
     expect(processor.stats().batches).toBe(3);
     const keys = [...(await lakeHashes(h.datalake)).keys()];
     expect(keys.some((k) => k.endsWith(`part-${pos(21)}-${pos(25)}.jsonl`))).toBe(true);
     await processor.stop();
 
+    // The log as the processor sees it: counts what it read, and notes a wait with a batch in
+    // hand (a timeout beyond the idle 1 s: the rest of batchMaxDelayMs).
+    let read = 0;
+    let heldAfterRead = false;
+    const watched = new Proxy(h.log, {
+      get(target, key) {
+        if (key === 'read') {
+          return async (...args: Parameters<typeof target.read>) => {
+            const page = await target.read(...args);
+            read += page.records.length;
+            return page;
+          };
+        }
+        if (key === 'waitForRecords') {
+          return (...args: Parameters<typeof target.waitForRecords>) => {
+            if (read >= 15 && args[1] > 1000) heldAfterRead = true;
+            return target.waitForRecords(...args);
+          };
+        }
+        const v: unknown = Reflect.get(target, key, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
     const slow = await startStreamProcessor({
-      log: h.log,
+      log: watched,
       datalake: h.datalake,
       portfolios: h.portfolios,
       batchMaxEvents: 1000,
       batchMaxDelayMs: 60_000,
     });
     await appendEvents(h.log, events.slice(25));
-    await new Promise((r) => setTimeout(r, 200));
+    // It read the 15 events and went back to waiting with them buffered, committing nothing.
+    await eventually(() => heldAfterRead);
+    expect(read).toBe(15);
     expect(slow.stats().records).toBe(0);
     await slow.stop();
     expect(slow.stats()).toMatchObject({ records: 15, batches: 1, checkpoint: pos(40) });
@@ -269,10 +287,10 @@ describe('startStreamProcessor', () => {
       retryDelayMs: 20,
       signal: abort.signal,
     });
-    await waitFor(() => processor.stats().lastError === 'S3 is down');
+    await eventually(() => processor.stats().lastError === 'S3 is down');
     expect(await h.log.getCheckpoint(STREAM_PROCESSOR_CONSUMER)).toBeUndefined();
     fail = false;
-    await waitFor(() => processor.stats().records === 30);
+    await eventually(() => processor.stats().records === 30);
     abort.abort();
     await processor.stop();
     expect(processor.stats().lastError).toBeUndefined();

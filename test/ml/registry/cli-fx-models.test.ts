@@ -5,6 +5,7 @@ import { modelRegistryPath } from '../../../src/deploy/adapters.js';
 import { registerFxModels, registerFxServeModel } from '../../../src/cli/commands/fx-models.js';
 import { SqliteModelRegistry } from '../../../src/ml/registry/sqlite/sqlite-model-registry.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
+import { eventually } from '../../util/eventually.js';
 import { tempDir } from '../../util/tmp.js';
 import { expected, registration } from './fixtures.js';
 
@@ -93,9 +94,10 @@ describe('corriente fx serve-model', () => {
     await run('fx', 'models', 'approve', G, '1');
     out.length = 0;
     const done = run('fx', 'serve-model', '--port', '0', '--group', G);
-    for (let i = 0; i < 500 && !out.join('').includes('listening on'); i++)
-      await new Promise((r) => setTimeout(r, 10));
-    const url = /listening on (\S+)/.exec(out.join(''))![1]!;
+    const url = await eventually(() => /listening on (\S+)/.exec(out.join(''))?.[1], {
+      timeoutMs: 5000,
+      intervalMs: 10,
+    });
     expect((await fetch(`${url}/ping`)).status).toBe(200);
     const res = await fetch(`${url}/invocations`, {
       method: 'POST',

@@ -7,6 +7,7 @@ import {
   type ModelRegistry,
   type ModelStatusChanged,
 } from '../../../src/ml/registry/index.js';
+import { eventually } from '../../util/eventually.js';
 import { expected, FEATURES, registration } from './fixtures.js';
 
 /** What each adapter's test provides: an empty registry, and more instances on its storage. */
@@ -36,10 +37,6 @@ async function refused(p: Promise<unknown>, code: string, message: RegExp): Prom
   expect((err as ModelRegistryError).code).toBe(code);
   expect((err as Error).message).toMatch(message);
 }
-
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-};
 
 /** The contract every ModelRegistry adapter passes. */
 export function modelRegistryContract(name: string, make: MakeRegistry): void {
@@ -214,7 +211,7 @@ export function modelRegistryContract(name: string, make: MakeRegistry): void {
       r.onStatusChange((e) => events.push(e));
       await other.registerVersion(registration(G, 'multi-a'));
       await other.setStatus(G, 1, 'Approved', { actor: 'cli', reason: 'ok' });
-      await until(() => events.length >= 2);
+      await eventually(() => events.length >= 2, { timeoutMs: 4000, intervalMs: 10 });
       expect(events.map((e) => [e.version, e.to, e.actor])).toEqual([
         [1, 'PendingManualApproval', 'ana'],
         [1, 'Approved', 'cli'],

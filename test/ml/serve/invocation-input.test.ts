@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InvocationInputError, parseCsvRows } from '../../../src/ml/serve/index.js';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../util/random.js';
 
 describe('parseCsvRows', () => {
   it('reads every cell exactly as Number() then float32 would, over many number spellings', () => {
-    const rand = rng(42);
+    const rand = prng(42);
     const spell = (): string => {
       const v = (rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 4);
       switch (Math.floor(rand() * 7)) {

@@ -4,14 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteModelRegistry } from '../../../src/ml/registry/sqlite/sqlite-model-registry.js';
 import { inferenceRoutes, ModelHandle, parseCsvRows } from '../../../src/ml/serve/index.js';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
+import { eventually } from '../../util/eventually.js';
 import { tempDir } from '../../util/tmp.js';
 import { expected, registration } from '../registry/fixtures.js';
 import { csvOf, listen, matchesXgboost, parseCsvAnswer } from './serve-util.js';
 
 const G = 'fx-recomendaciones';
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-};
+const until = (cond: () => boolean) => eventually(cond, { timeoutMs: 5000, intervalMs: 10 });
 
 describe('ModelHandle following the registry', () => {
   let tmp: ReturnType<typeof tempDir>;

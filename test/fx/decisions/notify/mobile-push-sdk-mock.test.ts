@@ -10,7 +10,8 @@ import { EndUserMessagingPush } from '../../../../src/fx/decisions/notify/end-us
 import { SqliteNotificationStore } from '../../../../src/fx/decisions/notify/sqlite/sqlite-notification-store.js';
 import { DEFAULT_PREFERENCES } from '../../../../src/fx/decisions/notify/preferences.js';
 import { tempDir } from '../../../util/tmp.js';
-import { eventually, openNotifyHarness, rec, testConfig, type NotifyHarness } from './harness.js';
+import { openNotifyHarness, rec, testConfig, type NotifyHarness } from './harness.js';
+import { eventually } from '../../../util/eventually.js';
 
 const pinpoint = mockClient(PinpointClient);
 let h: NotifyHarness | undefined;

@@ -11,8 +11,9 @@ import {
 } from '../../../../src/fx/decisions/notify/channels/secret-box.js';
 import { silentLogger } from '../../../../src/core/log/logger.js';
 import { tempDir } from '../../../util/tmp.js';
-import { eventually, testConfig } from './harness.js';
+import { testConfig } from './harness.js';
 import { startReceiver } from './receiver.js';
+import { eventually } from '../../../util/eventually.js';
 
 const dist = (p: string) => pathToFileURL(path.resolve('dist', p)).href;
 

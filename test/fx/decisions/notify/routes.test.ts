@@ -1,12 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  openNotifyHarness,
-  rec,
-  sseClient,
-  type NotifyHarness,
-  PREFIX,
-  eventually,
-} from './harness.js';
+import { openNotifyHarness, rec, sseClient, type NotifyHarness, PREFIX } from './harness.js';
+import { eventually } from '../../../util/eventually.js';
 
 let h: NotifyHarness;
 beforeEach(async () => {
@@ -161,9 +155,13 @@ describe('notification routes: isolation between users', () => {
     await h.n.notifier.notify(rec(b.id, 'solo para Beto'));
     await sa.waitFor(1);
     await sb.waitFor(1);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(sa.events.map((e) => e.data.title)).toEqual(['solo para Ana']);
-    expect(sb.events.map((e) => e.data.title)).toEqual(['solo para Beto']);
+    // A last message to each: a stream is in order, so anything misrouted came before it.
+    await h.n.notifier.notify(rec(a.id, 'fin'));
+    await h.n.notifier.notify(rec(b.id, 'fin'));
+    await sa.waitFor(2);
+    await sb.waitFor(2);
+    expect(sa.events.map((e) => e.data.title)).toEqual(['solo para Ana', 'fin']);
+    expect(sb.events.map((e) => e.data.title)).toEqual(['solo para Beto', 'fin']);
     sa.close();
     sb.close();
 

@@ -1,12 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  openNotifyHarness,
-  PREFIX,
-  rec,
-  sseClient,
-  type NotifyHarness,
-} from './harness.js';
+import { openNotifyHarness, PREFIX, rec, sseClient, type NotifyHarness } from './harness.js';
+import { eventually } from '../../../util/eventually.js';
 
 let h: NotifyHarness;
 beforeEach(async () => {
@@ -87,7 +81,7 @@ describe('in-app SSE stream over real HTTP', () => {
     for (let i = 0; i < total; i++)
       batch.push(h.n.notifier.notify({ ...rec(a.id, `n${i}`), body: big }));
     await Promise.all(batch);
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(() => h.n.hub.stalled(a.id) === 1);
     // ~10 MB published, more than the sockets hold: the stream waits for `drain` with about
     // one write's worth buffered in the server, not a queue of everything.
     expect(h.n.hub.stalled(a.id)).toBe(1);

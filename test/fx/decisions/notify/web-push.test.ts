@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateVapidKeys } from '../../../../src/fx/decisions/notify/channels/vapid-keys.js';
-import { eventually, openNotifyHarness, rec, type NotifyHarness } from './harness.js';
+import { openNotifyHarness, rec, type NotifyHarness } from './harness.js';
 import {
   browserKeys,
   decryptAes128gcm,
@@ -10,6 +10,7 @@ import {
   verifyVapid,
 } from './fake-push-service.js';
 import { tempDir } from '../../../util/tmp.js';
+import { eventually } from '../../../util/eventually.js';
 
 let h: NotifyHarness | undefined;
 afterEach(async () => {

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerFx } from '../../../../src/cli/commands/fx.js';
 import { registerFxNotifications } from '../../../../src/cli/commands/fx-notifications.js';
 import { verifyWebhookSignature } from '../../../../src/fx/decisions/notify/channels/webhook-signature.js';
-import { eventually, openNotifyHarness, rec, testConfig, type NotifyHarness } from './harness.js';
+import { openNotifyHarness, rec, testConfig, type NotifyHarness } from './harness.js';
 import { startReceiver } from './receiver.js';
+import { eventually } from '../../../util/eventually.js';
 
 let h: NotifyHarness | undefined;
 const closers: (() => Promise<void>)[] = [];
@@ -101,8 +102,18 @@ describe('webhooks to real loopback receivers', () => {
         .deliveries.find((x) => x.status === 'sent' && x.channel === 'webhook'),
     );
     expect(d.attempts).toBe(4);
-    await new Promise((res) => setTimeout(res, 100));
-    expect(r.received).toHaveLength(4);
+    // A second notification, delivered at the first attempt: by then a stray retry of the sent
+    // delivery would have gone out too.
+    await h.n.notifier.notify(rec(a.id));
+    await eventually(() => r.received.length >= 5);
+    await eventually(
+      () =>
+        h!.n.store
+          .deliveries({ limit: 10 })
+          .deliveries.filter((x) => x.status === 'sent' && x.channel === 'webhook').length === 2,
+    );
+    expect(r.received).toHaveLength(5);
+    expect(r.received.filter((x) => x.headers['x-corriente-delivery'] === d.id)).toHaveLength(4);
   });
 
   it('dead-letters after N attempts; the CLI lists and replays it', async () => {
@@ -170,8 +181,18 @@ describe('webhooks to real loopback receivers', () => {
     const a = h.user();
     await subscribe(h, a.token, r.url);
     await h.api(a.token, 'PUT', '/preferences', { channels: { webhook: false } });
-    await h.n.notifier.notify(rec(a.id));
-    await new Promise((res) => setTimeout(res, 200));
-    expect(r.received).toHaveLength(0);
+    const n = rec(a.id);
+    await h.n.notifier.notify(n);
+    // Queued (notify resolved) without any webhook delivery.
+    const queued = h.n.store.deliveries({ userId: a.id, limit: 100 }).deliveries;
+    expect(queued.filter((x) => x.channel === 'webhook')).toEqual([]);
+    // Another user with webhooks on, on the same receiver: once theirs has arrived, the
+    // dispatcher has run past the first notification.
+    const b = h.user();
+    await subscribe(h, b.token, r.url);
+    await h.n.notifier.notify(rec(b.id));
+    await eventually(() => r.received.length >= 1);
+    expect(r.received).toHaveLength(1);
+    expect(r.received[0]!.body).not.toContain(n.id);
   });
 });

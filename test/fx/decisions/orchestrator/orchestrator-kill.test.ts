@@ -6,6 +6,7 @@ import { DiskEventLog } from '../../../../src/core/event-log/disk/index.js';
 import { jsonRecord } from '../../../../src/core/event-log/event-log.js';
 import { SqliteNotificationStore } from '../../../../src/fx/decisions/notify/sqlite/sqlite-notification-store.js';
 import { SqliteOrchestratorState } from '../../../../src/fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
+import { seededRandom } from '../../../util/random.js';
 import { tempDir } from '../../../util/tmp.js';
 import { opened, recommendationsIn, tick } from './timeline.js';
 
@@ -113,12 +114,13 @@ describe('orchestrator killed with SIGKILL', () => {
 
     // Kills at a point drawn anew each round: right after a tick was handed on (the checkpoint,
     // the next read or decision), or after an append, before its notification is durable.
+    const random = seededRandom('orchestrator SIGKILL');
     let kills = 0;
     let outboxesFound = 0;
     let final: Run | undefined;
     for (let round = 0; round < 12 && !final; round++) {
       const marker = round % 2 === 0 ? 'notify' : 'tick';
-      const r = await runChild(tmp.dir, { marker, count: 1 + Math.floor(Math.random() * 3) });
+      const r = await runChild(tmp.dir, { marker, count: random.int(1, 3) });
       if (!r.out.startsWith('outbox 0')) outboxesFound++;
       if (r.out.includes('done')) final = r;
       else {

@@ -69,102 +69,148 @@ function notificationsOf(userId: string) {
   }
 }
 
+/**
+ * The scene of the first behaviours: the falling week in a real disk log, one user with quiet
+ * hours around noon in Bogotá, and one orchestrator run at T + 2 s. The features are what a
+ * restarted process hydrates from the lake; the tests keep them across their runs.
+ */
+async function decidedOnce(): Promise<{
+  log: EventLog;
+  features: OnlineFeatureStore;
+  first: Awaited<ReturnType<typeof run>>;
+}> {
+  const prefs = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+  prefs.setPreferences('u-silencio', {
+    ...DEFAULT_PREFERENCES,
+    quietHours: { start: '11:00', end: '13:00', timezone: 'America/Bogota' },
+  });
+  prefs.close();
+  const log = await openLog(dir);
+  closeLog = () => log.close();
+  await appendAll(log, fallingWeek());
+  const features = new OnlineFeatureStore();
+  const first = await run(log, T + 2000, { features });
+  return { log, features, first };
+}
+
+let closeLog: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await closeLog?.();
+  closeLog = undefined;
+});
+
 describe('orchestrator on a real disk event log', () => {
-  it('decides on the tick, appends Recommendation events, notifies, and resumes without duplicates', async () => {
-    // One user asked for quiet hours around noon in Bogotá.
-    const prefs = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
-    prefs.setPreferences('u-silencio', {
-      ...DEFAULT_PREFERENCES,
-      quietHours: { start: '11:00', end: '13:00', timezone: 'America/Bogota' },
-    });
-    prefs.close();
+  it('decides on the last tick with the rules and skips quiet hours and users without funds', async () => {
+    const { first } = await decidedOnce();
+    expect(first.stats.decided).toBe(1);
+    expect(first.stats.superseded).toBeGreaterThan(100); // the week's ticks, read in one go
+    expect(first.ticks).toHaveLength(1);
+    const report = first.ticks[0]!;
+    expect(report.scorer).toBe('reglas');
+    expect(report.skipped['quiet-hours']).toBe(1); // u-silencio
+    // u-poco: 30,000 COP buys 7 USD < 10; u-usd: the rules say BUY, and it holds no COP.
+    expect(report.skipped['no-funds']).toBe(2);
+    expect(report.skipped['below-threshold']).toBe(0);
+  });
 
-    const log = await openLog(dir);
-    try {
-      await appendAll(log, fallingWeek());
-      // What a restarted process hydrates from the lake; kept across the runs here.
-      const features = new OnlineFeatureStore();
-      const first = await run(log, T + 2000, { features });
-      expect(first.stats.decided).toBe(1);
-      expect(first.stats.superseded).toBeGreaterThan(100); // the week's ticks, read in one go
-      expect(first.ticks).toHaveLength(1);
-      const report = first.ticks[0]!;
-      expect(report.scorer).toBe('reglas');
-      expect(report.skipped['quiet-hours']).toBe(1); // u-silencio
-      // u-poco: 30,000 COP buys 7 USD < 10; u-usd: the rules say BUY, and it holds no COP.
-      expect(report.skipped['no-funds']).toBe(2);
-      expect(report.skipped['below-threshold']).toBe(0);
-
-      const recs = await recommendationsIn(log);
-      expect(recs.map((r) => r.userId).sort()).toEqual(['u-ambos', 'u-cop']);
-      for (const r of recs) {
-        expect(recommendationSchema.safeParse(r).success).toBe(true);
-        expect(r).toMatchObject({
-          side: 'BUY',
-          scorer: 'reglas',
-          modelVersion: 'reglas-v1',
-          priceCopCents: 392_500, // the ask of the last tick
-          createdAt: new Date(T + 2000).toISOString(),
-          expiresAt: new Date(T + 2000 + 24 * HOUR).toISOString(),
-        });
-        expect(r.reasons[0]).toEqual({ code: 'regla_caida_24h', texto: 'El dólar bajó 2,0 % hoy' });
-      }
-      const byUser = new Map(recs.map((r) => [r.userId, r]));
-      // No trades of their own: the default ticket; u-ambos bought 250 USD once.
-      expect(byUser.get('u-cop')!.suggestedAmountUsdCents).toBe(100_00);
-      expect(byUser.get('u-ambos')!.suggestedAmountUsdCents).toBe(250_00);
-
-      const [n] = notificationsOf('u-cop');
-      expect(n).toMatchObject({
-        id: byUser.get('u-cop')!.id,
-        kind: 'recomendacion',
-        title: 'Buen momento para comprar dólares',
-        body: 'Podrías comprar 100 USD a 3.925,00 COP. El dólar bajó 2,0 % hoy.',
+  it('appends one valid Recommendation event per user due, priced at the last ask', async () => {
+    const { log } = await decidedOnce();
+    const recs = await recommendationsIn(log);
+    expect(recs.map((r) => r.userId).sort()).toEqual(['u-ambos', 'u-cop']);
+    for (const r of recs) {
+      expect(recommendationSchema.safeParse(r).success).toBe(true);
+      expect(r).toMatchObject({
+        side: 'BUY',
+        scorer: 'reglas',
+        modelVersion: 'reglas-v1',
+        priceCopCents: 392_500, // the ask of the last tick
+        createdAt: new Date(T + 2000).toISOString(),
+        expiresAt: new Date(T + 2000 + 24 * HOUR).toISOString(),
       });
-      expect(notificationsOf('u-silencio')).toEqual([]);
-      expect(await log.getCheckpoint('fx-orchestrator')).toBeDefined();
-
-      // Restart: nothing new since the checkpoint but our own Recommendations.
-      const again = await run(log, T + 5000, { features });
-      expect(again.stats.decided).toBe(0);
-      expect(again.stats.recommendations).toBe(0);
-      expect(await recommendationsIn(log)).toHaveLength(2);
-
-      // A further fall 10 minutes later: the cooldown (6 h, in the persisted state) holds.
-      await appendAll(log, [tick(T + 10 * 60_000, 388_000)]);
-      const later = await run(log, T + 10 * 60_000 + 1000, { features });
-      expect(later.ticks[0]!.skipped.cooldown).toBe(2);
-      expect(later.stats.recommendations).toBe(0);
-
-      // A stale tick (an hour old when read) is observed but not decided on.
-      await appendAll(log, [tick(T + 15 * 60_000, 388_000)]);
-      const stale = await run(log, T + 75 * 60_000, { features });
-      expect(stale.stats).toMatchObject({ ticks: 1, stale: 1, decided: 0 });
-
-      // The stream processor writes the recommendations to the raw lake.
-      const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
-      const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
-      const processed = await processAvailable({ log, datalake, portfolios });
-      await portfolios.close();
-      expect(processed.invalid).toBe(0);
-      const rows = (await lakeRows(datalake, 'raw/fx_recommendations/')).map((r) => r.row);
-      expect(rows).toHaveLength(2);
-      expect(rows.find((r) => r.usuario_id === 'u-cop')).toMatchObject({
-        lado: 'BUY',
-        origen: 'reglas',
-        version_modelo: 'reglas-v1',
-        precio_cop: 3925,
-        precio_cop_centavos: 392_500,
-        monto_sugerido_usd: 100,
-        monto_sugerido_usd_centavos: 100_00,
-        razon_principal: 'regla_caida_24h',
-        grupo_modelo: null,
-        version_evento: 1,
-      });
-      expect(JSON.parse(String(rows[0]!.razones))[0].code).toBe('regla_caida_24h');
-    } finally {
-      await log.close();
+      expect(r.reasons[0]).toEqual({ code: 'regla_caida_24h', texto: 'El dólar bajó 2,0 % hoy' });
     }
+    const byUser = new Map(recs.map((r) => [r.userId, r]));
+    // No trades of their own: the default ticket; u-ambos bought 250 USD once.
+    expect(byUser.get('u-cop')!.suggestedAmountUsdCents).toBe(100_00);
+    expect(byUser.get('u-ambos')!.suggestedAmountUsdCents).toBe(250_00);
+  });
+
+  it('notifies each recommendation with its id, and not the user in quiet hours', async () => {
+    const { log } = await decidedOnce();
+    const cop = (await recommendationsIn(log)).find((r) => r.userId === 'u-cop')!;
+    const [n] = notificationsOf('u-cop');
+    expect(n).toMatchObject({
+      id: cop.id,
+      kind: 'recomendacion',
+      title: 'Buen momento para comprar dólares',
+      body: 'Podrías comprar 100 USD a 3.925,00 COP. El dólar bajó 2,0 % hoy.',
+    });
+    expect(notificationsOf('u-silencio')).toEqual([]);
+  });
+
+  it('checkpoints at the end of what it read: after its own Recommendations, the last record', async () => {
+    const { log, first } = await decidedOnce();
+    const records = [];
+    for (let from: string | undefined; ;) {
+      const page = await log.read(from, { max: 1000 });
+      if (page.records.length === 0) break;
+      records.push(...page.records);
+      from = page.next;
+    }
+    // The week, then the two Recommendations it appended and read back.
+    expect(records).toHaveLength(fallingWeek().length + 2);
+    const end = records.at(-1)!.next;
+    expect(await log.getCheckpoint('fx-orchestrator')).toBe(end);
+    expect(first.stats.checkpoint).toBe(end);
+    // Nothing is left after it.
+    expect((await log.read(end, { max: 10 })).records).toEqual([]);
+  });
+
+  it('after a restart with nothing new but its own Recommendations, decides nothing again', async () => {
+    const { log, features } = await decidedOnce();
+    const again = await run(log, T + 5000, { features });
+    expect(again.stats.decided).toBe(0);
+    expect(again.stats.recommendations).toBe(0);
+    expect(await recommendationsIn(log)).toHaveLength(2);
+  });
+
+  it('holds the cooldown (6 h, in the persisted state) on a further fall 10 minutes later', async () => {
+    const { log, features } = await decidedOnce();
+    await appendAll(log, [tick(T + 10 * 60_000, 388_000)]);
+    const later = await run(log, T + 10 * 60_000 + 1000, { features });
+    expect(later.ticks[0]!.skipped.cooldown).toBe(2);
+    expect(later.stats.recommendations).toBe(0);
+  });
+
+  it('observes a stale tick (an hour old when read) but does not decide on it', async () => {
+    const { log, features } = await decidedOnce();
+    await appendAll(log, [tick(T + 15 * 60_000, 388_000)]);
+    const stale = await run(log, T + 75 * 60_000, { features });
+    expect(stale.stats).toMatchObject({ ticks: 1, stale: 1, decided: 0 });
+  });
+
+  it('its Recommendations reach the raw lake through the stream processor', async () => {
+    const { log } = await decidedOnce();
+    const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+    const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
+    const processed = await processAvailable({ log, datalake, portfolios });
+    await portfolios.close();
+    expect(processed.invalid).toBe(0);
+    const rows = (await lakeRows(datalake, 'raw/fx_recommendations/')).map((r) => r.row);
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r.usuario_id === 'u-cop')).toMatchObject({
+      lado: 'BUY',
+      origen: 'reglas',
+      version_modelo: 'reglas-v1',
+      precio_cop: 3925,
+      precio_cop_centavos: 392_500,
+      monto_sugerido_usd: 100,
+      monto_sugerido_usd_centavos: 100_00,
+      razon_principal: 'regla_caida_24h',
+      grupo_modelo: null,
+      version_evento: 1,
+    });
+    expect(JSON.parse(String(rows[0]!.razones))[0].code).toBe('regla_caida_24h');
   });
 
   it('over the per-tick cap: one suggestion now, the deferred one on the next tick', async () => {
