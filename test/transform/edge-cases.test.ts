@@ -95,6 +95,37 @@ describe('edge-case table, DuckDB: every cleaning rule on its edge inputs', () =
             `tercile case ${n}: ${t.why}`,
           ).toEqual(t.categories);
         }
+        // Total (DECIMAL(38,7), exact) and the counterparty join on the cleaned name: a name
+        // ending in NBSP still matches its cliente.
+        const rows = [
+          {
+            ...DEFAULT_ROWS.transacciones,
+            id_transaccion: 'A',
+            nombre_cliente_proveedor: 'Ana\u00a0',
+            cantidad_comprada_kwh: '1.234,567',
+            precio_kwh_cop: '0,0001',
+          },
+          {
+            ...DEFAULT_ROWS.transacciones,
+            id_transaccion: 'B',
+            nombre_cliente_proveedor: 'Beto',
+            cantidad_comprada_kwh: '3',
+            precio_kwh_cop: '1.000,5',
+          },
+        ];
+        await conn.run(`CREATE OR REPLACE VIEW src AS ${srcSql(job, rows)}`);
+        await conn.run(
+          "CREATE OR REPLACE TABLE contrapartes AS SELECT 'VENTA' AS tipo_transaccion, 'ANA' AS nombre",
+        );
+        const r = renderJob(job, duckDbDialect);
+        for (const v of r.views) await conn.run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
+        const derived = await conn.runAndReadAll(
+          `SELECT id_transaccion, CAST(precio_total_cop AS VARCHAR), typeof(precio_total_cop), contraparte_conocida FROM (${r.procesado}) ORDER BY 1`,
+        );
+        expect(derived.getRows()).toEqual([
+          ['A', '0.1234567', 'DECIMAL(38,7)', true],
+          ['B', '3001.5000000', 'DECIMAL(38,7)', false],
+        ]);
         // The NIT check digit is an INTEGER (Parquet INT32), not the HUGEINT list_sum gives.
         const dv = await conn.runAndReadAll(
           `SELECT typeof(${duckDbDialect.nitCheckDigit("'900123456'")})`,
