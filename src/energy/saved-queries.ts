@@ -2,7 +2,9 @@
  * The energy lake's saved queries: the questions analysts ask every week, runnable by name
  * (`corriente query --saved NAME`, `POST /api/lake/v1/query {"saved": NAME}`, `lake.saved(NAME)`).
  * They read the processed zone (`energy_processed_db`) and are written in the SQL that both
- * DuckDB and Athena (Trino) accept.
+ * DuckDB and Athena (Trino) accept, with explicit casts wherever the engines' result types differ
+ * (`avg` of a DECIMAL is a DECIMAL on Trino and a DOUBLE on DuckDB; so is a DECIMAL division), so
+ * both return the same types and round the same way.
  */
 import type { SavedQuery } from '../core/query/saved-queries.js';
 
@@ -34,8 +36,8 @@ ORDER BY proveedores DESC, tipo_energia`,
       'Por tipo de transacción (COMPRA o VENTA): cuántas hay, el promedio de kWh y el precio promedio del kWh en COP.',
     sql: `SELECT tipo_transaccion,
   count(*) AS transacciones,
-  avg(cantidad_comprada_kwh) AS kwh_promedio,
-  avg(precio_kwh_cop) AS precio_kwh_promedio_cop
+  CAST(avg(CAST(cantidad_comprada_kwh AS DOUBLE)) AS DECIMAL(18,3)) AS kwh_promedio,
+  CAST(avg(CAST(precio_kwh_cop AS DOUBLE)) AS DECIMAL(18,4)) AS precio_kwh_promedio_cop
 FROM ${DB}.transacciones
 GROUP BY tipo_transaccion
 ORDER BY tipo_transaccion`,
@@ -60,8 +62,8 @@ ORDER BY dia, tipo_energia`,
   sum(CASE WHEN tipo_transaccion = 'VENTA' THEN precio_total_cop ELSE 0 END) AS ingresos_ventas_cop,
   sum(CASE WHEN tipo_transaccion = 'COMPRA' THEN precio_total_cop ELSE 0 END) AS costo_compras_cop,
   sum(CASE WHEN tipo_transaccion = 'VENTA' THEN precio_total_cop ELSE -precio_total_cop END) AS margen_bruto_cop,
-  round(100 * sum(CASE WHEN tipo_transaccion = 'VENTA' THEN precio_total_cop ELSE -precio_total_cop END)
-    / nullif(sum(CASE WHEN tipo_transaccion = 'VENTA' THEN precio_total_cop ELSE 0 END), 0), 2) AS margen_pct
+  CAST(100 * CAST(sum(CASE WHEN tipo_transaccion = 'VENTA' THEN precio_total_cop ELSE -precio_total_cop END) AS DOUBLE)
+    / nullif(CAST(sum(CASE WHEN tipo_transaccion = 'VENTA' THEN precio_total_cop ELSE 0 END) AS DOUBLE), 0) AS DECIMAL(38,2)) AS margen_pct
 FROM ${DB}.transacciones
 GROUP BY tipo_energia
 ORDER BY margen_bruto_cop DESC, tipo_energia`,

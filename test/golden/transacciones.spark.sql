@@ -3,13 +3,13 @@
 CREATE OR REPLACE TEMPORARY VIEW limpio AS
 SELECT
     s.*,
-    nullif(trim(`id_transaccion`), '') AS `_v_id_transaccion`,
-    nullif(trim(`fecha_transaccion`), '') AS `_v_fecha_transaccion`,
-    CASE regexp_replace(upper(translate(`tipo_transaccion`, 'ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝáàâäãåéèêëíìîïóòôöõúùûüñçýÿ', 'AAAAAAEEEEIIIIOOOOOUUUUNCYaaaaaaeeeeiiiiooooouuuuncyy')), '[^A-Z0-9]', '') WHEN 'COMPRA' THEN 'COMPRA' WHEN 'COMPRAS' THEN 'COMPRA' WHEN 'C' THEN 'COMPRA' WHEN 'VENTA' THEN 'VENTA' WHEN 'VENTAS' THEN 'VENTA' WHEN 'V' THEN 'VENTA' END AS `_v_tipo_transaccion`,
-    nullif(upper(translate(trim(CASE WHEN (instr(`nombre_cliente_proveedor`, '  ') > 0) OR (instr(`nombre_cliente_proveedor`, '	') > 0) THEN regexp_replace(`nombre_cliente_proveedor`, '\\s+', ' ') ELSE `nombre_cliente_proveedor` END), 'ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝáàâäãåéèêëíìîïóòôöõúùûüñçýÿ', 'AAAAAAEEEEIIIIOOOOOUUUUNCYaaaaaaeeeeiiiiooooouuuuncyy')), '') AS `_v_nombre_cliente_proveedor`,
-    CASE WHEN (instr(nullif(trim(`cantidad_comprada_kwh`), ''), ',') > 0) THEN CASE WHEN (nullif(trim(`cantidad_comprada_kwh`), '') RLIKE '^(?:[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+)$') THEN try_cast(replace(replace(nullif(trim(`cantidad_comprada_kwh`), ''), '.', ''), ',', '.') AS DECIMAL(18, 3)) END ELSE coalesce(try_cast(nullif(trim(`cantidad_comprada_kwh`), '') AS DECIMAL(18, 3)), CASE WHEN (nullif(trim(`cantidad_comprada_kwh`), '') RLIKE '^(?:[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,})$') THEN try_cast(replace(nullif(trim(`cantidad_comprada_kwh`), ''), '.', '') AS DECIMAL(18, 3)) END) END AS `_v_cantidad_comprada_kwh`,
-    CASE WHEN (instr(nullif(trim(`precio_kwh_cop`), ''), ',') > 0) THEN CASE WHEN (nullif(trim(`precio_kwh_cop`), '') RLIKE '^(?:[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+)$') THEN try_cast(replace(replace(nullif(trim(`precio_kwh_cop`), ''), '.', ''), ',', '.') AS DECIMAL(18, 4)) END ELSE coalesce(try_cast(nullif(trim(`precio_kwh_cop`), '') AS DECIMAL(18, 4)), CASE WHEN (nullif(trim(`precio_kwh_cop`), '') RLIKE '^(?:[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,})$') THEN try_cast(replace(nullif(trim(`precio_kwh_cop`), ''), '.', '') AS DECIMAL(18, 4)) END) END AS `_v_precio_kwh_cop`,
-    CASE regexp_replace(upper(translate(`tipo_energia`, 'ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝáàâäãåéèêëíìîïóòôöõúùûüñçýÿ', 'AAAAAAEEEEIIIIOOOOOUUUUNCYaaaaaaeeeeiiiiooooouuuuncyy')), '[^A-Z0-9]', '') WHEN 'HIDROELECTRICA' THEN 'HIDROELECTRICA' WHEN 'HIDROELECTRICO' THEN 'HIDROELECTRICA' WHEN 'HIDRO' THEN 'HIDROELECTRICA' WHEN 'HIDRAULICA' THEN 'HIDROELECTRICA' WHEN 'HIDRICA' THEN 'HIDROELECTRICA' WHEN 'SOLAR' THEN 'SOLAR' WHEN 'FOTOVOLTAICA' THEN 'SOLAR' WHEN 'SOLARFOTOVOLTAICA' THEN 'SOLAR' WHEN 'EOLICA' THEN 'EOLICA' WHEN 'EOLICO' THEN 'EOLICA' WHEN 'TERMICA' THEN 'TERMICA' WHEN 'TERMICO' THEN 'TERMICA' WHEN 'TERMOELECTRICA' THEN 'TERMICA' WHEN 'BIOMASA' THEN 'BIOMASA' WHEN 'GEOTERMICA' THEN 'GEOTERMICA' WHEN 'GEOTERMIA' THEN 'GEOTERMICA' END AS `_v_tipo_energia`
+    nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `id_transaccion`), '') AS `_v_id_transaccion`,
+    nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `fecha_transaccion`), '') AS `_v_fecha_transaccion`,
+    CASE regexp_replace(upper(regexp_replace(translate(`tipo_transaccion`, 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĴĵĶķĹĺĻļĽľŁłŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž', 'AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyyAaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjKkLlLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZz'), '[\\x{300}-\\x{36F}]', '')), '[^A-Z0-9]', '') WHEN 'COMPRA' THEN 'COMPRA' WHEN 'COMPRAS' THEN 'COMPRA' WHEN 'C' THEN 'COMPRA' WHEN 'VENTA' THEN 'VENTA' WHEN 'VENTAS' THEN 'VENTA' WHEN 'V' THEN 'VENTA' END AS `_v_tipo_transaccion`,
+    nullif(upper(regexp_replace(translate(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM CASE WHEN (instr(`nombre_cliente_proveedor`, '  ') > 0) OR (instr(`nombre_cliente_proveedor`, '\u0009') > 0) OR (instr(`nombre_cliente_proveedor`, '\u000a') > 0) OR (instr(`nombre_cliente_proveedor`, '\u000b') > 0) OR (instr(`nombre_cliente_proveedor`, '\u000c') > 0) OR (instr(`nombre_cliente_proveedor`, '\u000d') > 0) OR (instr(`nombre_cliente_proveedor`, '\u00a0') > 0) THEN regexp_replace(`nombre_cliente_proveedor`, '[\\t\\n\\x{0B}\\f\\r \\x{A0}]+', ' ') ELSE `nombre_cliente_proveedor` END), 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĴĵĶķĹĺĻļĽľŁłŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž', 'AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyyAaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjKkLlLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZz'), '[\\x{300}-\\x{36F}]', '')), '') AS `_v_nombre_cliente_proveedor`,
+    CASE WHEN (instr(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), ''), ',') > 0) THEN CASE WHEN (nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), '') RLIKE '^(?:[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+)\\z') THEN try_cast(replace(replace(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), ''), '.', ''), ',', '.') AS DECIMAL(18, 3)) END WHEN (nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), '') RLIKE '^(?:[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+))\\z') THEN try_cast(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), '') AS DECIMAL(18, 3)) WHEN (nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), '') RLIKE '^(?:[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,})\\z') THEN try_cast(replace(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), ''), '.', '') AS DECIMAL(18, 3)) END AS `_v_cantidad_comprada_kwh`,
+    CASE WHEN (instr(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), ''), ',') > 0) THEN CASE WHEN (nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), '') RLIKE '^(?:[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+)\\z') THEN try_cast(replace(replace(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), ''), '.', ''), ',', '.') AS DECIMAL(18, 4)) END WHEN (nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), '') RLIKE '^(?:[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+))\\z') THEN try_cast(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), '') AS DECIMAL(18, 4)) WHEN (nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), '') RLIKE '^(?:[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,})\\z') THEN try_cast(replace(nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), ''), '.', '') AS DECIMAL(18, 4)) END AS `_v_precio_kwh_cop`,
+    CASE regexp_replace(upper(regexp_replace(translate(`tipo_energia`, 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĴĵĶķĹĺĻļĽľŁłŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž', 'AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyyAaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjKkLlLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZz'), '[\\x{300}-\\x{36F}]', '')), '[^A-Z0-9]', '') WHEN 'HIDROELECTRICA' THEN 'HIDROELECTRICA' WHEN 'HIDROELECTRICO' THEN 'HIDROELECTRICA' WHEN 'HIDRO' THEN 'HIDROELECTRICA' WHEN 'HIDRAULICA' THEN 'HIDROELECTRICA' WHEN 'HIDRICA' THEN 'HIDROELECTRICA' WHEN 'SOLAR' THEN 'SOLAR' WHEN 'FOTOVOLTAICA' THEN 'SOLAR' WHEN 'SOLARFOTOVOLTAICA' THEN 'SOLAR' WHEN 'EOLICA' THEN 'EOLICA' WHEN 'EOLICO' THEN 'EOLICA' WHEN 'TERMICA' THEN 'TERMICA' WHEN 'TERMICO' THEN 'TERMICA' WHEN 'TERMOELECTRICA' THEN 'TERMICA' WHEN 'BIOMASA' THEN 'BIOMASA' WHEN 'GEOTERMICA' THEN 'GEOTERMICA' WHEN 'GEOTERMIA' THEN 'GEOTERMICA' END AS `_v_tipo_energia`
 FROM src s;
 
 CREATE OR REPLACE TEMPORARY VIEW resuelto AS
@@ -19,17 +19,17 @@ CREATE OR REPLACE TEMPORARY VIEW validado AS
 SELECT
     r.*,
     CASE
-        WHEN nullif(trim(`tipo_transaccion`), '') IS NULL THEN 'tipo_transaccion vacío'
-        WHEN nullif(trim(`tipo_transaccion`), '') IS NOT NULL AND `_v_tipo_transaccion` IS NULL THEN concat('tipo_transaccion ', 'desconocido', ': "', coalesce(trim(`tipo_transaccion`), ''), '"')
-        WHEN nullif(trim(`nombre_cliente_proveedor`), '') IS NULL THEN 'nombre_cliente_proveedor vacío'
-        WHEN nullif(trim(`cantidad_comprada_kwh`), '') IS NULL THEN 'cantidad_comprada_kwh vacío'
-        WHEN nullif(trim(`cantidad_comprada_kwh`), '') IS NOT NULL AND `_v_cantidad_comprada_kwh` IS NULL THEN concat('cantidad_comprada_kwh ', 'no numérico', ': "', coalesce(trim(`cantidad_comprada_kwh`), ''), '"')
-        WHEN `_v_cantidad_comprada_kwh` <= 0 THEN concat('cantidad_comprada_kwh ', 'debe ser mayor que cero', ': "', coalesce(trim(`cantidad_comprada_kwh`), ''), '"')
-        WHEN nullif(trim(`precio_kwh_cop`), '') IS NULL THEN 'precio_kwh_cop vacío'
-        WHEN nullif(trim(`precio_kwh_cop`), '') IS NOT NULL AND `_v_precio_kwh_cop` IS NULL THEN concat('precio_kwh_cop ', 'no numérico', ': "', coalesce(trim(`precio_kwh_cop`), ''), '"')
-        WHEN `_v_precio_kwh_cop` <= 0 THEN concat('precio_kwh_cop ', 'debe ser mayor que cero', ': "', coalesce(trim(`precio_kwh_cop`), ''), '"')
-        WHEN nullif(trim(`tipo_energia`), '') IS NULL THEN 'tipo_energia vacío'
-        WHEN nullif(trim(`tipo_energia`), '') IS NOT NULL AND `_v_tipo_energia` IS NULL THEN concat('tipo_energia ', 'desconocido', ': "', coalesce(trim(`tipo_energia`), ''), '"')
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `tipo_transaccion`), '') IS NULL THEN 'tipo_transaccion vacío'
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `tipo_transaccion`), '') IS NOT NULL AND `_v_tipo_transaccion` IS NULL THEN concat('tipo_transaccion ', 'desconocido', ': "', coalesce(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `tipo_transaccion`), ''), '"')
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `nombre_cliente_proveedor`), '') IS NULL THEN 'nombre_cliente_proveedor vacío'
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), '') IS NULL THEN 'cantidad_comprada_kwh vacío'
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), '') IS NOT NULL AND `_v_cantidad_comprada_kwh` IS NULL THEN concat('cantidad_comprada_kwh ', 'no numérico', ': "', coalesce(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), ''), '"')
+        WHEN `_v_cantidad_comprada_kwh` <= 0 THEN concat('cantidad_comprada_kwh ', 'debe ser mayor que cero', ': "', coalesce(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `cantidad_comprada_kwh`), ''), '"')
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), '') IS NULL THEN 'precio_kwh_cop vacío'
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), '') IS NOT NULL AND `_v_precio_kwh_cop` IS NULL THEN concat('precio_kwh_cop ', 'no numérico', ': "', coalesce(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), ''), '"')
+        WHEN `_v_precio_kwh_cop` <= 0 THEN concat('precio_kwh_cop ', 'debe ser mayor que cero', ': "', coalesce(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `precio_kwh_cop`), ''), '"')
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `tipo_energia`), '') IS NULL THEN 'tipo_energia vacío'
+        WHEN nullif(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `tipo_energia`), '') IS NOT NULL AND `_v_tipo_energia` IS NULL THEN concat('tipo_energia ', 'desconocido', ': "', coalesce(trim(BOTH '\u0009\u000a\u000b\u000c\u000d \u00a0' FROM `tipo_energia`), ''), '"')
     END AS motivo_rechazo
 FROM resuelto r;
 
@@ -43,7 +43,7 @@ WITH unico AS (
   WHERE _rn = 1
 ),
 umbrales AS (
-  SELECT _fecha_carga AS _u_fecha, `_v_tipo_energia` AS _u_grupo, percentile(`_v_precio_kwh_cop`, 0.3333333333333333) AS _u_p1, percentile(`_v_precio_kwh_cop`, 0.6666666666666666) AS _u_p2
+  SELECT _fecha_carga AS _u_fecha, `_v_tipo_energia` AS _u_grupo, percentile(CAST(`_v_precio_kwh_cop` AS DOUBLE), 0.3333333333333333) AS _u_p1, percentile(CAST(`_v_precio_kwh_cop` AS DOUBLE), 0.6666666666666666) AS _u_p2
   FROM unico
   GROUP BY _fecha_carga, `_v_tipo_energia`
 )
@@ -57,7 +57,7 @@ SELECT
     u.`_v_tipo_energia` AS `tipo_energia`,
 /*EXTRAS*/,
     CAST(u.`_v_cantidad_comprada_kwh` * u.`_v_precio_kwh_cop` AS DECIMAL(38, 7)) AS `precio_total_cop`,
-    CASE WHEN u.`_v_precio_kwh_cop` <= m._u_p1 THEN 'ECONOMICO' WHEN u.`_v_precio_kwh_cop` <= m._u_p2 THEN 'PROMEDIO' ELSE 'COSTOSO' END AS `categoria_precio`,
+    CASE WHEN CAST(u.`_v_precio_kwh_cop` AS DOUBLE) <= m._u_p1 THEN 'ECONOMICO' WHEN CAST(u.`_v_precio_kwh_cop` AS DOUBLE) <= m._u_p2 THEN 'PROMEDIO' ELSE 'COSTOSO' END AS `categoria_precio`,
     (k.nombre IS NOT NULL) AS `contraparte_conocida`,
     u.`_archivo_origen`,
     u.`_fecha_carga`,

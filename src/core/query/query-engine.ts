@@ -15,8 +15,9 @@ export interface QueryColumn {
 }
 
 /**
- * A result. Values are JSON-ready: integers as numbers (as strings beyond 2^53), decimals as
- * numbers, dates and timestamps as ISO strings, blobs as base64.
+ * A result. Values are JSON-ready: integers as numbers (as strings beyond 2^53), DECIMALs as
+ * their exact text (`"1234.5000000"`: a DECIMAL(38,7) does not fit a double), floating point as
+ * numbers, dates and timestamps as ISO strings, blobs as base64. Both engines agree on this.
  */
 export interface QueryResult {
   columns: QueryColumn[];

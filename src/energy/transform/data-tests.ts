@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { EnergyEntity } from '../entities.js';
-import { duckDbDialect as d } from './dialect.js';
+import { duckDbDialect, type SqlDialect } from './dialect.js';
 
 export type Severity = 'error' | 'warn';
 
@@ -59,6 +59,66 @@ export function dataTestName(t: DataTest): string {
   }
 }
 
+/**
+ * The SQL that counts a test's failures in `relation` (one row, one number), in `d`'s dialect, so
+ * the DuckDB engine and the Glue job run the same test. `refRelation(entity, column)` names a
+ * relation with one `value` column (relationships). `row_count` compares two numbers the engine
+ * already has: `undefined`.
+ *
+ * @example
+ * renderDataTestSql({ type: 'not_null', columns: ['nombre'], severity: 'error' }, sparkDialect, 'nuevo')
+ * // → "SELECT count(*) FROM nuevo WHERE `nombre` IS NULL"
+ */
+export function renderDataTestSql(
+  t: DataTest,
+  d: SqlDialect,
+  relation: string,
+  refRelation: (entity: EnergyEntity, column: string) => string = (e, c) => `ref_${e}_${c}`,
+): string | undefined {
+  switch (t.type) {
+    case 'unique': {
+      const cols = t.columns.map(d.ident).join(', ');
+      const notAllNull = t.columns.map((c) => `${d.ident(c)} IS NOT NULL`).join(' OR ');
+      return `SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${relation} WHERE ${notAllNull} GROUP BY ${cols} HAVING count(*) > 1) dup`;
+    }
+    case 'not_null': {
+      const anyNull = t.columns.map((c) => `${d.ident(c)} IS NULL`).join(' OR ');
+      return `SELECT count(*) FROM ${relation} WHERE ${anyNull}`;
+    }
+    case 'accepted_values': {
+      const list = t.values.map(d.str).join(', ');
+      return `SELECT count(*) FROM ${relation} WHERE ${d.ident(t.column)} IS NOT NULL AND ${d.ident(t.column)} NOT IN (${list})`;
+    }
+    case 'relationships': {
+      const where = t.where ? `AND p.${d.ident(t.where.column)} = ${d.str(t.where.equals)}` : '';
+      return (
+        `SELECT count(*) FROM ${relation} p WHERE p.${d.ident(t.column)} IS NOT NULL ${where} ` +
+        `AND NOT EXISTS (SELECT 1 FROM ${refRelation(t.to.entity, t.to.column)} r WHERE r.value = p.${d.ident(t.column)})`
+      );
+    }
+    case 'row_count':
+      return undefined;
+  }
+}
+
+/** The message of a test result, in Spanish (the same words the Glue job writes). */
+export function dataTestMessage(t: DataTest, failures: number, ctx?: DataTestContext): string {
+  switch (t.type) {
+    case 'unique':
+      return failures ? `${failures} filas repiten la clave` : 'sin claves repetidas';
+    case 'not_null':
+      return failures ? `${failures} filas con valores nulos` : 'sin nulos';
+    case 'accepted_values':
+      return failures ? `${failures} filas fuera de {${t.values.join(', ')}}` : 'valores aceptados';
+    case 'relationships':
+      return failures
+        ? `${failures} filas sin ${t.to.entity}.${t.to.column} correspondiente`
+        : 'todas las referencias existen';
+    case 'row_count':
+      return `ingesta contó ${ctx?.manifestRows ?? 0} filas, el lector ${ctx?.readRows ?? 0}`;
+  }
+}
+
 /** Runs the tests with DuckDB on the new partition. */
 export async function runDataTests(
   conn: DuckDBConnection,
@@ -66,61 +126,18 @@ export async function runDataTests(
   ctx: DataTestContext,
 ): Promise<DataTestResult[]> {
   const results: DataTestResult[] = [];
-  const count = async (sql: string): Promise<number> => {
-    const reader = await conn.runAndReadAll(sql);
-    return Number(reader.getRows()[0]?.[0] ?? 0);
-  };
   for (const t of tests) {
-    let failures = 0;
-    let message = '';
-    switch (t.type) {
-      case 'unique': {
-        const cols = t.columns.map(d.ident).join(', ');
-        const notAllNull = t.columns.map((c) => `${d.ident(c)} IS NOT NULL`).join(' OR ');
-        failures = await count(
-          `SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${ctx.relation} WHERE ${notAllNull} GROUP BY ${cols} HAVING count(*) > 1)`,
-        );
-        message = failures ? `${failures} filas repiten la clave` : 'sin claves repetidas';
-        break;
-      }
-      case 'not_null': {
-        const anyNull = t.columns.map((c) => `${d.ident(c)} IS NULL`).join(' OR ');
-        failures = await count(`SELECT count(*) FROM ${ctx.relation} WHERE ${anyNull}`);
-        message = failures ? `${failures} filas con valores nulos` : 'sin nulos';
-        break;
-      }
-      case 'accepted_values': {
-        const list = t.values.map(d.str).join(', ');
-        failures = await count(
-          `SELECT count(*) FROM ${ctx.relation} WHERE ${d.ident(t.column)} IS NOT NULL AND ${d.ident(t.column)} NOT IN (${list})`,
-        );
-        message = failures
-          ? `${failures} filas fuera de {${t.values.join(', ')}}`
-          : 'valores aceptados';
-        break;
-      }
-      case 'relationships': {
-        const where = t.where ? `AND p.${d.ident(t.where.column)} = ${d.str(t.where.equals)}` : '';
-        failures = await count(
-          `SELECT count(*) FROM ${ctx.relation} p WHERE p.${d.ident(t.column)} IS NOT NULL ${where} ` +
-            `AND NOT EXISTS (SELECT 1 FROM ${ctx.refRelation(t.to.entity, t.to.column)} r WHERE r.value = p.${d.ident(t.column)})`,
-        );
-        message = failures
-          ? `${failures} filas sin ${t.to.entity}.${t.to.column} correspondiente`
-          : 'todas las referencias existen';
-        break;
-      }
-      case 'row_count':
-        failures = Math.abs(ctx.manifestRows - ctx.readRows);
-        message = `ingesta contó ${ctx.manifestRows} filas, el lector ${ctx.readRows}`;
-        break;
-    }
+    const sql = renderDataTestSql(t, duckDbDialect, ctx.relation, ctx.refRelation);
+    const failures =
+      sql === undefined
+        ? Math.abs(ctx.manifestRows - ctx.readRows)
+        : Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0);
     results.push({
       name: dataTestName(t),
       severity: t.severity,
       status: failures === 0 ? 'pass' : t.severity === 'error' ? 'fail' : 'warn',
       failures,
-      message,
+      message: dataTestMessage(t, failures, ctx),
     });
   }
   return results;

@@ -1,4 +1,4 @@
-import type { SqlDialect } from './dialect.js';
+import { WHITESPACE, WHITESPACE_CLASS, type SqlDialect } from './dialect.js';
 import type { ColumnSpec, JobDefinition } from './definitions.js';
 
 /**
@@ -77,7 +77,7 @@ export function renderJob(
   const extraProcessed =
     extras === 'marker'
       ? [EXTRAS_MARKER]
-      : extraNames.map((x) => `    nullif(trim(u.${q(x)}), '') AS ${q(x)}`);
+      : extraNames.map((x) => `    nullif(${d.trimWs(`u.${q(x)}`)}, '') AS ${q(x)}`);
   const outCols: string[] = outputs.map(([name]) => name);
   const selectOut: string[] = outputs.map(([name, expr]) => `    u.${expr} AS ${q(name)}`);
   selectOut.push(...extraProcessed);
@@ -87,10 +87,13 @@ export function renderJob(
   const derived = job.derived;
   if (derived) {
     const price = q(`_v_${derived.priceCategory.price}`);
+    // Terciles in DOUBLE in both engines (DuckDB's quantile of a DECIMAL is a DECIMAL, Spark's
+    // percentile is always a DOUBLE), and the price compared as a DOUBLE too.
+    const priceD = (alias: string): string => `CAST(${alias}${price} AS ${d.double})`;
     const group = q(`_v_${derived.priceCategory.groupBy}`);
     ctes.push(
       `umbrales AS (\n  SELECT _fecha_carga AS _u_fecha, ${group} AS _u_grupo, ` +
-        `${d.quantile(price, 1 / 3)} AS _u_p1, ${d.quantile(price, 2 / 3)} AS _u_p2\n` +
+        `${d.quantile(priceD(''), 1 / 3)} AS _u_p1, ${d.quantile(priceD(''), 2 / 3)} AS _u_p2\n` +
         `  FROM unico\n  GROUP BY _fecha_carga, ${group}\n)`,
     );
     from +=
@@ -100,7 +103,7 @@ export function renderJob(
     const [econ, prom, cost] = PRICE_CATEGORIES;
     selectOut.push(
       `    CAST(u.${q(`_v_${derived.total.quantity}`)} * u.${q(`_v_${derived.total.price}`)} AS ${d.decimal(38, 7)}) AS ${q(derived.total.column)}`,
-      `    CASE WHEN u.${price} <= m._u_p1 THEN ${d.str(econ)} WHEN u.${price} <= m._u_p2 THEN ${d.str(prom)} ` +
+      `    CASE WHEN ${priceD('u.')} <= m._u_p1 THEN ${d.str(econ)} WHEN ${priceD('u.')} <= m._u_p2 THEN ${d.str(prom)} ` +
         `ELSE ${d.str(cost)} END AS ${q(derived.priceCategory.column)}`,
       `    (k.nombre IS NOT NULL) AS ${q(derived.counterparty.column)}`,
     );
@@ -137,15 +140,13 @@ export function renderJob(
   };
 }
 
-const TEXT_WS = '\\s+';
-
 function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
   const q = d.ident;
   const c = spec.name;
   const raw = q(c);
   const v = q(`_v_${c}`);
-  const trimmed = `nullif(trim(${raw}), '')`;
-  const shown = `concat(${d.str(`${c} `)}, %, ${d.str(': "')}, coalesce(trim(${raw}), ''), '"')`;
+  const trimmed = `nullif(${d.trimWs(raw)}, '')`;
+  const shown = `concat(${d.str(`${c} `)}, %, ${d.str(': "')}, coalesce(${d.trimWs(raw)}, ''), '"')`;
   const reason = (what: string): string => shown.replace('%', d.str(what));
   const out: Rendered = { l1: [], l2: [], checks: [], outputs: [[c, v]] };
   if (spec.required) out.checks.push([`${trimmed} IS NULL`, d.str(`${c} vacío`)]);
@@ -158,7 +159,7 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
       out.l1.push([`_v_${c}`, trimmed]);
       break;
     case 'code': {
-      const folded = d.regexpReplaceAll(`upper(${d.stripAccents(raw)})`, '[^A-Z0-9]', '');
+      const folded = d.regexpReplaceAll(`upper(${d.foldAccents(raw)})`, '[^A-Z0-9]', '');
       const whens = Object.entries(rule.canonical).flatMap(([canonical, synonyms]) =>
         synonyms.map((s) => `WHEN ${d.str(s)} THEN ${d.str(canonical)}`),
       );
@@ -174,7 +175,7 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
       break;
     }
     case 'integer':
-      out.l1.push([`_v_${c}`, d.tryCast(trimmed, d.integer)]);
+      out.l1.push([`_v_${c}`, parseInteger(trimmed, d)]);
       out.checks.push([`${trimmed} IS NOT NULL AND ${v} IS NULL`, reason('no es un entero')]);
       break;
     case 'identificacion': {
@@ -184,10 +185,10 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
       const alnum = q(`_l1_${c}_alnum`);
       const dv = q(`_v_${rule.checkDigitColumn}`);
       out.l1.push(
-        [`_l1_${c}_dv`, `nullif(${d.regexpExtract(raw, '-\\s*([0-9])\\s*$', 1)}, '')`],
+        [`_l1_${c}_dv`, `nullif(${d.regexpExtract(raw, `-${WS}*([0-9])${WS}*\\z`, 1)}, '')`],
         [
           `_l1_${c}_base`,
-          `nullif(${d.regexpReplaceAll(d.regexpReplaceAll(raw, '-\\s*[0-9]\\s*$', ''), '[^0-9]', '')}, '')`,
+          `nullif(${d.regexpReplaceAll(d.regexpReplaceAll(raw, `-${WS}*[0-9]${WS}*\\z`, ''), '[^0-9]', '')}, '')`,
         ],
         [`_l1_${c}_digitos`, `nullif(${d.regexpReplaceAll(raw, '[^0-9]', '')}, '')`],
         [`_l1_${c}_alnum`, `nullif(${d.regexpReplaceAll(`upper(${raw})`, '[^A-Z0-9]', '')}, '')`],
@@ -212,7 +213,7 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
         [`${isNit} AND length(${v}) > 15`, reason('demasiado larga')],
         [
           `${isNit} AND ${dvRaw} IS NOT NULL AND CAST(${dvRaw} AS ${d.integer}) <> ${dv}`,
-          `concat(${d.str(`dígito de verificación incorrecto en ${c}: "`)}, trim(${raw}), ${d.str('" (esperado ')}, CAST(${dv} AS ${d.text}), ')')`,
+          `concat(${d.str(`dígito de verificación incorrecto en ${c}: "`)}, ${d.trimWs(raw)}, ${d.str('" (esperado ')}, CAST(${dv} AS ${d.text}), ')')`,
         ],
       );
       break;
@@ -221,25 +222,44 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
   return out;
 }
 
-/** Trim, collapse inner whitespace, upper case, strip accents; empty → NULL. */
+const WS = WHITESPACE_CLASS;
+
+/** Trim, collapse inner whitespace (NBSP included) to one space, fold accents, upper case; empty → NULL. */
 export function cleanText(expr: string, d: SqlDialect): string {
   // The regex only runs on values that have something to collapse (it is the costly step).
-  const collapsed = `CASE WHEN ${d.contains(expr, '  ')} OR ${d.contains(expr, '\t')} THEN ${d.regexpReplaceAll(expr, TEXT_WS, ' ')} ELSE ${expr} END`;
-  return `nullif(upper(${d.stripAccents(`trim(${collapsed})`)}), '')`;
+  const needsCollapse = ['  ', ...[...WHITESPACE].filter((ch) => ch !== ' ')]
+    .map((ch) => d.contains(expr, ch))
+    .join(' OR ');
+  const collapsed = `CASE WHEN ${needsCollapse} THEN ${d.regexpReplaceAll(expr, `${WS}+`, ' ')} ELSE ${expr} END`;
+  return `nullif(upper(${d.foldAccents(d.trimWs(collapsed))}), '')`;
+}
+
+/**
+ * Whole numbers: digits with an optional sign, and the `3.0` / `3,00` spreadsheets write for
+ * them. `3.7`, `3,7`, `1e3` are not integers (NULL, the row is rejected). Only the digits reach
+ * the cast, so DuckDB (which would round `3.7` to 4) and Spark's ANSI `try_cast` (which refuses
+ * `3.0`) see the same text.
+ */
+export function parseInteger(trimmed: string, d: SqlDialect): string {
+  return (
+    `CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]+([.,]0+)?')} ` +
+    `THEN ${d.tryCast(d.regexpExtract(trimmed, '^([+-]?[0-9]+)', 1), d.integer)} END`
+  );
 }
 
 /**
  * Numbers as exported: `1234.5`, `1234,5` (decimal comma), `1.234,5` (dot thousands, comma
- * decimals), `1.234.567` (dot thousands only). A single dot is a decimal point. Anything else is
- * NULL, and the row is rejected.
+ * decimals), `1.234.567` (dot thousands only). A single dot is a decimal point. Anything else
+ * (exponents, `NaN`, spaces inside) is NULL, and the row is rejected: only text that matched a
+ * pattern reaches the cast, so both engines cast the same plain decimal text.
  */
 export function parseDecimal(trimmed: string, type: string, d: SqlDialect): string {
-  // coalesce evaluates the regex only for values the plain cast did not accept.
   return (
     `CASE WHEN ${d.contains(trimmed, ',')} THEN ` +
     `CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+')} ` +
     `THEN ${d.tryCast(`replace(replace(${trimmed}, '.', ''), ',', '.')`, type)} END ` +
-    `ELSE coalesce(${d.tryCast(trimmed, type)}, CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,}')} ` +
-    `THEN ${d.tryCast(`replace(${trimmed}, '.', '')`, type)} END) END`
+    `WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')} THEN ${d.tryCast(trimmed, type)} ` +
+    `WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,}')} ` +
+    `THEN ${d.tryCast(`replace(${trimmed}, '.', '')`, type)} END`
   );
 }

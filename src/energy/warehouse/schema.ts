@@ -23,7 +23,7 @@ export const TABLES: Record<WarehouseTable, TableDef> = {
       ['cliente_key', 'BIGINT NOT NULL'],
       ['tipo_identificacion', CODE],
       ['identificacion', 'VARCHAR(64)'],
-      ['digito_verificacion', 'VARCHAR(8)'],
+      ['digito_verificacion', 'INTEGER'],
       ['nombre', NAME],
       ['ciudad', NAME],
       ['departamento', NAME],
@@ -44,7 +44,7 @@ export const TABLES: Record<WarehouseTable, TableDef> = {
       ['proveedor_key', 'BIGINT NOT NULL'],
       ['nombre_proveedor', NAME],
       ['nit', 'VARCHAR(64)'],
-      ['digito_verificacion', 'VARCHAR(8)'],
+      ['digito_verificacion', 'INTEGER'],
       ['tipo_energia', CODE],
       ['ciudad', NAME],
       ['capacidad_mw', 'DECIMAL(12,3)'],
@@ -115,11 +115,35 @@ export const TABLES: Record<WarehouseTable, TableDef> = {
   },
 };
 
-/** `CREATE TABLE IF NOT EXISTS` for `def`, named `qualified`. */
-export function createTableSql(def: TableDef, qualified: string, primaryKey: boolean): string {
+/**
+ * Amazon Redshift distribution and sort keys (docs/warehouse.md): the fact table is distributed
+ * on its most common join (`cliente_key`, the same key as `dim_cliente`, so that join is local)
+ * and sorted on the date key (date-range filters skip blocks); the small dimensions and the load
+ * log are copied to every node (`DISTSTYLE ALL`).
+ */
+export const REDSHIFT_TABLE_ATTRIBUTES: Record<WarehouseTable, string> = {
+  fact_transaccion: 'DISTKEY(cliente_key) SORTKEY(fecha_key)',
+  dim_cliente: 'DISTKEY(cliente_key) SORTKEY(tipo_identificacion, identificacion, valid_from)',
+  dim_proveedor: 'DISTSTYLE ALL',
+  dim_tipo_energia: 'DISTSTYLE ALL',
+  dim_fecha: 'DISTSTYLE ALL SORTKEY(fecha_key)',
+  wh_carga_particion: 'DISTSTYLE ALL',
+};
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` for `def`, named `qualified`; on Redshift with the table's
+ * {@link REDSHIFT_TABLE_ATTRIBUTES}.
+ */
+export function createTableSql(
+  def: TableDef,
+  qualified: string,
+  primaryKey: boolean,
+  redshift = false,
+): string {
   const cols = def.columns.map(([n, t]) => `${quoteIdent(n)} ${t}`);
   if (primaryKey) cols.push(`PRIMARY KEY (${def.key.map(quoteIdent).join(', ')})`);
-  return `CREATE TABLE IF NOT EXISTS ${qualified} (\n  ${cols.join(',\n  ')}\n)`;
+  const attributes = redshift ? ` ${REDSHIFT_TABLE_ATTRIBUTES[def.name]}` : '';
+  return `CREATE TABLE IF NOT EXISTS ${qualified} (\n  ${cols.join(',\n  ')}\n)${attributes}`;
 }
 
 /** Key of the "unknown" member of a dimension: a counterparty name no dimension row carries. */

@@ -108,7 +108,7 @@ export function stagePlan(files: readonly PartitionToLoad[], loadedAt: Date): Lo
       name: 'stg_cliente',
       columns: columnsOf('dim_cliente', names),
       query:
-        `SELECT tipo_identificacion, identificacion, CAST(digito_verificacion AS VARCHAR), nombre, ciudad, ` +
+        `SELECT tipo_identificacion, identificacion, CAST(digito_verificacion AS INTEGER), nombre, ciudad, ` +
         `departamento, segmento, CAST(estrato AS INTEGER), CAST(fecha_registro AS VARCHAR), ` +
         `CAST(_fecha_carga AS DATE), _archivo_origen FROM ${readParquet(clientes)} ` +
         `QUALIFY row_number() OVER (PARTITION BY tipo_identificacion, identificacion, _fecha_carga ORDER BY _ingestado_en DESC) = 1`,
@@ -131,7 +131,7 @@ export function stagePlan(files: readonly PartitionToLoad[], loadedAt: Date): Lo
       name: 'stg_proveedor',
       columns: columnsOf('dim_proveedor', names),
       query:
-        `SELECT nombre_proveedor, CAST(nit AS VARCHAR), CAST(digito_verificacion AS VARCHAR), tipo_energia, ciudad, ` +
+        `SELECT nombre_proveedor, CAST(nit AS VARCHAR), CAST(digito_verificacion AS INTEGER), tipo_energia, ciudad, ` +
         `CAST(capacidad_mw AS DECIMAL(12,3)), CAST(fecha_registro AS VARCHAR), CAST(_fecha_carga AS DATE), _archivo_origen ` +
         `FROM ${readParquet(proveedores)} ` +
         `QUALIFY row_number() OVER (PARTITION BY nombre_proveedor, _fecha_carga ORDER BY _ingestado_en DESC) = 1`,

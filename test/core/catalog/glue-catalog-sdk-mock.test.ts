@@ -146,6 +146,105 @@ describe('GlueCatalog request shapes (SDK mock, no Glue emulator exists)', () =>
     expect(fake.mock.commandCalls(GetTableVersionsCommand).length).toBeGreaterThanOrEqual(1);
   });
 
+  it('declares every column of a quoted (OpenCSVSerde) table string, Latin-1 with its encoding', async () => {
+    await catalog.createTable({
+      ...clientesTable('s3://bucket/raw/clientes/'),
+      columns: [
+        { name: 'nombre', type: 'string' },
+        { name: 'estrato', type: 'bigint' },
+        { name: 'capacidad', type: 'double' },
+        { name: 'fecha_registro', type: 'date' },
+        { name: 'actualizado', type: 'timestamp' },
+      ],
+      formatParameters: { delimiter: ';', header: true, encoding: 'latin-1', quoted: true },
+    });
+    const input = fake.mock.commandCalls(CreateTableCommand)[0]!.args[0].input.TableInput!;
+    expect(input.StorageDescriptor!.Columns!.map((c) => c.Type)).toEqual([
+      'string',
+      'string',
+      'string',
+      'string',
+      'string',
+    ]);
+    expect(input.StorageDescriptor!.SerdeInfo).toEqual({
+      SerializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+      Parameters: {
+        separatorChar: ';',
+        quoteChar: '"',
+        escapeChar: '\\',
+        'serialization.encoding': 'ISO-8859-1',
+      },
+    });
+    // corriente still knows what the crawler inferred.
+    const table = await catalog.getTable('energy_raw_db', 'clientes');
+    expect(table!.columns.map((c) => c.type)).toEqual([
+      'string',
+      'bigint',
+      'double',
+      'date',
+      'timestamp',
+    ]);
+    // Partitions of that table: the same string columns.
+    await catalog.putPartitions('energy_raw_db', 'clientes', [
+      {
+        values: ['2026', '01', '02'],
+        location: 's3://bucket/raw/clientes/year=2026/month=01/day=02/',
+        columns: [{ name: 'estrato', type: 'bigint' }],
+        formatParameters: { delimiter: ';', header: true, encoding: 'latin-1', quoted: true },
+        schemaVersion: 1,
+        files: [{ name: 'c.csv', size: 10 }],
+      },
+    ]);
+    const part = fake.mock.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input
+      .PartitionInputList![0]!;
+    expect(part.StorageDescriptor!.Columns).toEqual(input.StorageDescriptor!.Columns);
+  });
+
+  it('copies a changed table schema into every partition (no HIVE_PARTITION_SCHEMA_MISMATCH)', async () => {
+    await catalog.createTable(clientesTable('s3://bucket/raw/clientes/'));
+    const own = [{ name: 'identificacion', type: 'bigint' }];
+    await catalog.putPartitions(
+      'energy_raw_db',
+      'clientes',
+      ['01', '02'].map((day) => ({
+        values: ['2026', '01', day],
+        location: `s3://bucket/raw/clientes/year=2026/month=01/day=${day}/`,
+        columns: own,
+        formatParameters: { delimiter: ';', header: true, encoding: 'utf-8' as const },
+        schemaVersion: 1,
+        files: [{ name: 'c.csv', size: 10 }],
+      })),
+    );
+    const widened = clientesTable('s3://bucket/raw/clientes/');
+    widened.columns = [
+      ...widened.columns.map((c) => (c.name === 'identificacion' ? { ...c, type: 'string' } : c)),
+      { name: 'segmento', type: 'string' },
+    ];
+    await catalog.updateTable(widened);
+    const updates = fake.mock.commandCalls(BatchUpdatePartitionCommand).map((c) => c.args[0].input);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.Entries!.map((e) => e.PartitionValueList)).toEqual([
+      ['2026', '01', '01'],
+      ['2026', '01', '02'],
+    ]);
+    for (const e of updates[0]!.Entries!) {
+      expect(
+        e.PartitionInput!.StorageDescriptor!.Columns!.map((c) => `${c.Name} ${c.Type}`),
+      ).toEqual([
+        'tipo_identificacion string',
+        'identificacion string',
+        'nombre string',
+        'ciudad string',
+        'segmento string',
+      ]);
+    }
+    const parts = await catalog.listPartitions('energy_raw_db', 'clientes');
+    expect(parts.map((p) => p.columns)).toEqual([own, own]);
+    // An update that changes nothing touches no partition.
+    await catalog.updateTable(widened);
+    expect(fake.mock.commandCalls(BatchUpdatePartitionCommand)).toHaveLength(1);
+  });
+
   it('creates partitions in batches of 100, then updates those that exist', async () => {
     await catalog.createTable(clientesTable('s3://bucket/raw/clientes/'));
     const make = (i: number) => ({
@@ -171,10 +270,23 @@ describe('GlueCatalog request shapes (SDK mock, no Glue emulator exists)', () =>
           SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
           Parameters: { 'field.delim': ';' },
         },
-        Columns: [{ Name: 'nombre', Type: 'string' }],
+        // The table's columns, typed as the table types them; the partition's own in a parameter.
+        Columns: [
+          { Name: 'tipo_identificacion', Type: 'string' },
+          { Name: 'identificacion', Type: 'bigint' },
+          { Name: 'nombre', Type: 'string' },
+          { Name: 'ciudad', Type: 'string' },
+        ],
       },
-      Parameters: { 'corriente.schema_version': '1', 'corriente.files': '[["c.csv",10,""]]' },
+      Parameters: {
+        'corriente.schema_version': '1',
+        'corriente.files': '[["c.csv",10,""]]',
+        'corriente.columns': '[{"name":"nombre","type":"string"}]',
+      },
     });
+    expect((await catalog.listPartitions('energy_raw_db', 'clientes'))[0]!.columns).toEqual([
+      { name: 'nombre', type: 'string' },
+    ]);
 
     await catalog.putPartitions('energy_raw_db', 'clientes', [make(3), make(200)]);
     const updates = fake.mock.commandCalls(BatchUpdatePartitionCommand).map((c) => c.args[0].input);

@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../../../src/core/catalog/sqlite/sqlite-catalog.js';
-import { AthenaQueryEngine } from '../../../src/core/query/athena/athena-query-engine.js';
+import { AthenaQueryEngine, convert } from '../../../src/core/query/athena/athena-query-engine.js';
 
 const athena = mockClient(AthenaClient);
 
@@ -39,7 +39,7 @@ describe('AthenaQueryEngine (sdk mock: no Athena emulator exists)', () => {
       .resolvesOnce({ QueryExecution: { Status: { State: 'QUEUED' } } })
       .resolvesOnce({ QueryExecution: { Status: { State: 'RUNNING' } } })
       .resolvesOnce({ QueryExecution: { Status: { State: 'RUNNING' } } })
-      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, StatementType: 'DML' } });
     const info = [
       col('ciudad', 'varchar'),
       col('n', 'bigint'),
@@ -59,7 +59,7 @@ describe('AthenaQueryEngine (sdk mock: no Athena emulator exists)', () => {
             row(
               'CALI',
               '12',
-              '1.5',
+              '12345678901234567890123.4567891',
               'true',
               '2026-11-27',
               '2026-11-27 10:11:12.000',
@@ -92,7 +92,7 @@ describe('AthenaQueryEngine (sdk mock: no Athena emulator exists)', () => {
       {
         ciudad: 'CALI',
         n: 12,
-        kwh: 1.5,
+        kwh: '12345678901234567890123.4567891',
         ok: true,
         dia: '2026-11-27',
         ts: '2026-11-27T10:11:12.000',
@@ -142,7 +142,7 @@ describe('AthenaQueryEngine (sdk mock: no Athena emulator exists)', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-4' });
     athena
       .on(GetQueryExecutionCommand)
-      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, StatementType: 'DML' } });
     athena.on(GetQueryResultsCommand).resolves({
       ResultSet: {
         ResultSetMetadata: { ColumnInfo: [col('x', 'integer')] },
@@ -154,5 +154,45 @@ describe('AthenaQueryEngine (sdk mock: no Athena emulator exists)', () => {
     expect(r.rows).toEqual([{ x: 1 }, { x: 2 }]);
     expect(r.truncated).toBe(true);
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(1);
+  });
+
+  it('sdk mock: a DML result drops its label row even when a real first row equals the labels', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-5' });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, StatementType: 'DML' } });
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: [col('ciudad', 'varchar')] },
+        // The label row, then a real row whose value is the label.
+        Rows: [row('ciudad'), row('ciudad'), row('CALI')],
+      },
+    });
+    const r = await engine().query('SELECT ciudad FROM t');
+    expect(r.rows).toEqual([{ ciudad: 'ciudad' }, { ciudad: 'CALI' }]);
+  });
+
+  it('sdk mock: a utility statement (SHOW, DESCRIBE) has no label row: its first row is kept', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-6' });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, StatementType: 'UTILITY' } });
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: [col('tab_name', 'string')] },
+        Rows: [row('tab_name'), row('clientes')],
+      },
+    });
+    const r = await engine().query('SHOW TABLES');
+    expect(r.rows).toEqual([{ tab_name: 'tab_name' }, { tab_name: 'clientes' }]);
+  });
+
+  it('sdk mock: decimals keep every digit (text), floating point and integers are numbers', () => {
+    expect(convert('99999999999999999999999999999.9999999', 'decimal(38,7)')).toBe(
+      '99999999999999999999999999999.9999999',
+    );
+    expect(convert('0.1000', 'decimal')).toBe('0.1000');
+    expect(convert('0.5', 'double')).toBe(0.5);
+    expect(convert('7', 'integer')).toBe(7);
   });
 });

@@ -79,7 +79,7 @@ describe('corriente query', () => {
     );
   });
 
-  it('json numbers: counts as numbers, decimals as numbers', async () => {
+  it('json numbers: counts as numbers, decimals as their exact text', async () => {
     const { stdout } = await run(
       lake,
       'query',
@@ -89,9 +89,10 @@ describe('corriente query', () => {
       '-f',
       'json',
     );
-    const [row] = JSON.parse(stdout) as { n: number; kwh: number }[];
+    const [row] = JSON.parse(stdout) as { n: number; kwh: string }[];
     expect(row!.n).toBe(lake.transacciones.length);
-    expect(row!.kwh).toBeCloseTo(lake.transacciones.reduce((s, t) => s + t.kwhTenths, 0) / 10, 3);
+    const tenths = lake.transacciones.reduce((s, t) => s + t.kwhTenths, 0);
+    expect(row!.kwh).toBe(`${Math.floor(tenths / 10)}.${tenths % 10}00`);
   });
 
   it('--database sets the default for unqualified names; table and csv formats', async () => {

@@ -50,10 +50,10 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
         fecha_transaccion: t.fecha_transaccion,
         tipo_transaccion: t.tipo_transaccion,
         nombre_cliente_proveedor: t.nombre_cliente_proveedor,
-        cantidad_comprada_kwh: t.kwhTenths / 10,
-        precio_kwh_cop: t.precio,
+        cantidad_comprada_kwh: (t.kwhTenths / 10).toFixed(3),
+        precio_kwh_cop: t.precio.toFixed(4),
         tipo_energia: t.tipo_energia,
-        precio_total_cop: (t.kwhTenths * t.precio) / 10,
+        precio_total_cop: ((t.kwhTenths * t.precio) / 10).toFixed(4), // the fixture stores scale 4
         categoria_precio: 'PROMEDIO',
         contraparte_conocida: true,
         year: t.date.slice(0, 4),
@@ -68,10 +68,19 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
   it('converts BIGINT/HUGEINT, DECIMAL and dates to JSON-ready values', async () => {
     const r = await engine.query(
       `SELECT count(*) AS n, 9007199254740993::HUGEINT AS big, 12.5::DECIMAL(10,2) AS d,
-              DATE '2026-11-27' AS dia, TIMESTAMP '2026-11-27 10:11:12' AS ts`,
+              DATE '2026-11-27' AS dia, TIMESTAMP '2026-11-27 10:11:12' AS ts,
+              CAST('12345678901234567890123.4567891' AS DECIMAL(38,7)) AS exact`,
     );
+    // DECIMALs as their exact text: a DECIMAL(38,7) sum does not fit a double.
     expect(r.rows).toEqual([
-      { n: 1, big: '9007199254740993', d: 12.5, dia: '2026-11-27', ts: '2026-11-27T10:11:12.000Z' },
+      {
+        n: 1,
+        big: '9007199254740993',
+        d: '12.50',
+        dia: '2026-11-27',
+        ts: '2026-11-27T10:11:12.000Z',
+        exact: '12345678901234567890123.4567891',
+      },
     ]);
     expect(r.columns.map((c) => c.type)).toEqual([
       'BIGINT',
@@ -79,6 +88,7 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
       'DECIMAL(10,2)',
       'DATE',
       'TIMESTAMP',
+      'DECIMAL(38,7)',
     ]);
   });
 
@@ -180,7 +190,7 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
     const after = await engine.query(`SELECT count(*) AS n FROM ${DB}.proveedores`);
     expect(after.rows[0]?.n).toBe(Number(before.rows[0]?.n) + 1);
     const tarifas = await engine.query(`SELECT tarifa FROM ${DB}.tarifas`);
-    expect(tarifas.rows).toEqual([{ tarifa: 123.5 }]);
+    expect(tarifas.rows).toEqual([{ tarifa: '123.50' }]);
   });
 
   describe('saved queries match aggregates computed from the generated rows', () => {
@@ -218,8 +228,11 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
         expect(row.transacciones).toBe(rows.length);
         const kwh = rows.reduce((s, t) => s + t.kwhTenths, 0) / 10 / rows.length;
         const precio = rows.reduce((s, t) => s + t.precio, 0) / rows.length;
-        expect(row.kwh_promedio as number).toBeCloseTo(kwh, 6);
-        expect(row.precio_kwh_promedio_cop as number).toBeCloseTo(precio, 6);
+        // DECIMALs come back as their exact text, rounded to the column's scale.
+        expect(row.kwh_promedio).toMatch(/^\d+\.\d{3}$/);
+        expect(row.precio_kwh_promedio_cop).toMatch(/^\d+\.\d{4}$/);
+        expect(Number(row.kwh_promedio)).toBeCloseTo(kwh, 3);
+        expect(Number(row.precio_kwh_promedio_cop)).toBeCloseTo(precio, 4);
       }
     });
 
@@ -239,8 +252,8 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
           .map(([k, e]) => ({
             dia: k.split('|')[0],
             tipo_energia: k.split('|')[1],
-            kwh_comprados: e.c / 10,
-            kwh_vendidos: e.v / 10,
+            kwh_comprados: (e.c / 10).toFixed(3),
+            kwh_vendidos: (e.v / 10).toFixed(3),
           })),
       );
     });
@@ -256,9 +269,10 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
         const compras = rows
           .filter((t) => t.tipo_transaccion === 'COMPRA')
           .reduce((s, t) => s + total(t), 0);
-        expect(row.ingresos_ventas_cop).toBeCloseTo(ventas / 10, 4);
-        expect(row.costo_compras_cop).toBeCloseTo(compras / 10, 4);
-        expect(row.margen_bruto_cop).toBeCloseTo((ventas - compras) / 10, 4);
+        expect(Number(row.ingresos_ventas_cop)).toBeCloseTo(ventas / 10, 4);
+        expect(Number(row.costo_compras_cop)).toBeCloseTo(compras / 10, 4);
+        expect(Number(row.margen_bruto_cop)).toBeCloseTo((ventas - compras) / 10, 4);
+        expect(row.margen_pct).toMatch(/^-?\d+\.\d{2}$/);
       }
       expect(r.rows).toHaveLength(new Set(tx().map((t) => t.tipo_energia)).size);
     });
@@ -272,7 +286,7 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
       const expected = [...by]
         .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
         .slice(0, 20)
-        .map(([cliente, kwh]) => ({ cliente, kwh: kwh / 10 }));
+        .map(([cliente, kwh]) => ({ cliente, kwh: (kwh / 10).toFixed(3) }));
       expect(r.rows.map((x) => ({ cliente: x.cliente, kwh: x.kwh_consumidos }))).toEqual(expected);
     });
 

@@ -75,6 +75,9 @@ export function fakeAthena(engine: QueryEngine): FakeAthena {
     return {
       QueryExecution: {
         QueryExecutionId: input.QueryExecutionId,
+        // The fake runs SELECTs only: Athena marks them DML, and its results then start with a
+        // header row.
+        StatementType: 'DML',
         Status: { State: state, ...(e.reason ? { StateChangeReason: e.reason } : {}) },
       },
     };

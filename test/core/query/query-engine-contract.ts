@@ -63,7 +63,7 @@ export function queryEngineContract(name: string, make: MakeQueryEngine): void {
       expect(r.rows).toEqual([{ n: lake.transacciones.length }]);
     });
 
-    it('gives JSON-ready values: decimals and integers as numbers, NULL as null, booleans, ISO dates', async () => {
+    it('gives JSON-ready values: decimals as their exact text, NULL as null, booleans, ISO dates', async () => {
       const r = await engine.query(
         `SELECT id_transaccion, cantidad_comprada_kwh, precio_kwh_cop, contraparte_conocida,
                 CAST(NULL AS VARCHAR) AS nada, CAST('2026-11-27' AS DATE) AS dia,
@@ -75,8 +75,9 @@ export function queryEngineContract(name: string, make: MakeQueryEngine): void {
         const t = lake.transacciones[i + 1]!;
         expect(row).toMatchObject({
           id_transaccion: t.id_transaccion,
-          cantidad_comprada_kwh: t.kwhTenths / 10,
-          precio_kwh_cop: t.precio,
+          // DECIMAL(18,3) and DECIMAL(18,4): exact text, as both engines return decimals.
+          cantidad_comprada_kwh: (t.kwhTenths / 10).toFixed(3),
+          precio_kwh_cop: t.precio.toFixed(4),
           contraparte_conocida: true,
           nada: null,
           dia: '2026-11-27',

@@ -150,6 +150,10 @@ export function warehouseContract(
         const proveedor = (k: string | null | undefined): string | null | undefined =>
           snap.dim_proveedor.find((c) => c.proveedor_key === k)?.nombre_proveedor;
         expect(proveedor(byId.get('T1')?.proveedor_key)).toBe('HIDRO ANDES');
+        // The NIT check digit is an INTEGER from the transform to the warehouse (not '8.0').
+        expect(
+          snap.dim_proveedor.find((p) => p.nombre_proveedor === 'HIDRO ANDES')?.digito_verificacion,
+        ).toBe('8');
         expect(cliente(byId.get('T1')?.cliente_key)).toBe('NO APLICA');
         expect(cliente(byId.get('T2')?.cliente_key)).toBe('ANA GOMEZ');
         expect(cliente(byId.get('T4')?.cliente_key)).toBe('DESCONOCIDO');

@@ -57,6 +57,10 @@ const P = {
   files: 'corriente.files',
   updatedAt: 'corriente.updated_at',
   removed: 'corriente.removed',
+  /** A column's inferred type, when Glue is given `string` (OpenCSVSerde tables). */
+  type: 'corriente.type',
+  /** A partition's own columns (its storage descriptor carries the table's). */
+  columns: 'corriente.columns',
 } as const;
 const FORMAT_KEYS = new Set([
   'classification',
@@ -211,15 +215,83 @@ export class GlueCatalog implements Catalog {
           createdAt: new Date().toISOString(),
         }
       : versionRecordOf(raw);
+    const tableInput = toGlueTableInput(input, version);
     await this.client.send(
       new UpdateTableCommand({
         ...this.catalogId,
         DatabaseName: input.database,
-        TableInput: toGlueTableInput(input, version),
+        TableInput: tableInput,
         SkipArchive: !changed,
       }),
     );
+    // Athena reads a partition with its own column types and refuses one whose types differ from
+    // the table's (HIVE_PARTITION_SCHEMA_MISMATCH): a widened or extended table is copied into
+    // every partition's storage descriptor.
+    if (changed) {
+      await this.syncPartitionColumns(
+        input.database,
+        input.name,
+        tableInput.StorageDescriptor?.Columns ?? [],
+      );
+    }
     return (await this.getTable(input.database, input.name))!;
+  }
+
+  private async syncPartitionColumns(
+    database: string,
+    table: string,
+    columns: GlueColumn[],
+  ): Promise<void> {
+    const stale: GluePartition[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.client.send(
+        new GetPartitionsCommand({
+          ...this.catalogId,
+          DatabaseName: database,
+          TableName: table,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      for (const p of res.Partitions ?? []) {
+        if (JSON.stringify(p.StorageDescriptor?.Columns ?? []) !== JSON.stringify(columns)) {
+          stale.push(p);
+        }
+      }
+      token = res.NextToken;
+    } while (token);
+    for (const chunk of chunks(stale, BATCH)) {
+      const res = await this.client.send(
+        new BatchUpdatePartitionCommand({
+          ...this.catalogId,
+          DatabaseName: database,
+          TableName: table,
+          Entries: chunk.map((p) => ({
+            PartitionValueList: p.Values ?? [],
+            PartitionInput: {
+              Values: p.Values ?? [],
+              StorageDescriptor: { ...p.StorageDescriptor, Columns: columns },
+              Parameters: {
+                ...p.Parameters,
+                // Keep the partition's own columns (the crawler compares with them).
+                [P.columns]:
+                  p.Parameters?.[P.columns] ??
+                  JSON.stringify((p.StorageDescriptor?.Columns ?? []).map(fromGlueColumn)),
+              },
+            },
+          })),
+        }),
+      );
+      const failure = res.Errors?.[0];
+      if (failure) {
+        throw partitionError(
+          database,
+          table,
+          failure.PartitionValueList,
+          failure.ErrorDetail?.ErrorMessage,
+        );
+      }
+    }
   }
 
   async listPartitions(database: string, table: string): Promise<Partition[]> {
@@ -256,7 +328,7 @@ export class GlueCatalog implements Catalog {
     if (!owner) throw new CatalogError(`table ${database}.${table} does not exist`, 'not-found');
     const existing: PartitionInput[] = [];
     const updatedAt = new Date().toISOString();
-    const toInput = (p: PartitionInput) => toGluePartitionInput(owner.format, p, updatedAt);
+    const toInput = (p: PartitionInput) => toGluePartitionInput(owner, p, updatedAt);
     for (const chunk of chunks(partitions, BATCH)) {
       const res = await this.client.send(
         new BatchCreatePartitionCommand({
@@ -372,7 +444,11 @@ export function storageDescriptorFor(
   location: string,
 ): StorageDescriptor {
   const parameters = formatParametersToGlue(format, fp);
-  const base = { Columns: columns.map(toGlueColumn), Location: location, Parameters: parameters };
+  const base = {
+    Columns: glueColumnsFor(format, fp, columns),
+    Location: location,
+    Parameters: parameters,
+  };
   switch (format) {
     case 'parquet':
       return {
@@ -396,17 +472,19 @@ export function storageDescriptorFor(
       };
     case 'csv': {
       const delim = fp.delimiter ?? ',';
+      const encoding: Record<string, string> =
+        fp.encoding === 'latin-1' ? { 'serialization.encoding': 'ISO-8859-1' } : {};
       const serde: SerDeInfo = fp.quoted
         ? {
             SerializationLibrary: SERDE.openCsv,
-            Parameters: { separatorChar: delim, quoteChar: '"', escapeChar: '\\' },
+            Parameters: { separatorChar: delim, quoteChar: '"', escapeChar: '\\', ...encoding },
           }
         : {
             SerializationLibrary: SERDE.lazySimple,
             Parameters: {
               'field.delim': delim,
               'serialization.format': delim,
-              ...(fp.encoding === 'latin-1' ? { 'serialization.encoding': 'ISO-8859-1' } : {}),
+              ...encoding,
             },
           };
       return { ...base, InputFormat: TEXT_INPUT, OutputFormat: TEXT_OUTPUT, SerdeInfo: serde };
@@ -441,19 +519,39 @@ function formatParametersFromGlue(params: Record<string, string>): FormatParamet
   return fp;
 }
 
-function toGlueColumn(c: Column): GlueColumn {
+/**
+ * The columns Glue is given for a table (and all its partitions). OpenCSVSerde reads every field
+ * as text: a DATE only as days since the epoch, a TIMESTAMP only as epoch milliseconds, and an
+ * empty numeric field fails the query (HIVE_BAD_DATA). So a quoted CSV table declares every
+ * column `string` (the inferred type is kept in the column's parameters for corriente, and
+ * typing happens in the processed zone). LazySimpleSerDe tables keep the inferred types.
+ */
+export function glueColumnsFor(
+  format: TableFormat,
+  fp: FormatParameters,
+  columns: readonly Column[],
+): GlueColumn[] {
+  const asText = format === 'csv' && fp.quoted === true;
+  return columns.map((c) => toGlueColumn(c, asText));
+}
+
+function toGlueColumn(c: Column, asText = false): GlueColumn {
+  const params: Record<string, string> = {
+    ...(c.removed ? { [P.removed]: 'true' } : {}),
+    ...(asText && c.type !== 'string' ? { [P.type]: c.type } : {}),
+  };
   return {
     Name: c.name,
-    Type: c.type,
+    Type: asText ? 'string' : c.type,
     ...(c.comment ? { Comment: c.comment } : {}),
-    ...(c.removed ? { Parameters: { [P.removed]: 'true' } } : {}),
+    ...(Object.keys(params).length ? { Parameters: params } : {}),
   };
 }
 
 function fromGlueColumn(c: GlueColumn): Column {
   return {
     name: c.Name!,
-    type: c.Type ?? 'string',
+    type: c.Parameters?.[P.type] ?? c.Type ?? 'string',
     ...(c.Comment ? { comment: c.Comment } : {}),
     ...(c.Parameters?.[P.removed] === 'true' ? { removed: true } : {}),
   };
@@ -486,7 +584,7 @@ function toGlueTableInput(input: TableInput, record: VersionRecord): GlueTableIn
   return {
     Name: input.name,
     TableType: 'EXTERNAL_TABLE',
-    PartitionKeys: input.partitionKeys.map(toGlueColumn),
+    PartitionKeys: input.partitionKeys.map((c) => toGlueColumn(c)),
     StorageDescriptor: sd,
     Parameters: {
       ...input.parameters,
@@ -521,15 +619,25 @@ function fromGlueTable(database: string, t: GlueTable): Table {
   };
 }
 
+/**
+ * A partition for Glue: its storage descriptor carries the table's columns, typed as the table
+ * types them (Athena refuses a partition whose types differ: HIVE_PARTITION_SCHEMA_MISMATCH);
+ * the partition's own columns are kept in its parameters.
+ */
 function toGluePartitionInput(
-  format: TableFormat,
+  owner: Table,
   p: PartitionInput,
   updatedAt: string,
 ): GluePartitionInput {
+  const sd = storageDescriptorFor(owner.format, p.formatParameters, [], p.location);
   return {
     Values: p.values,
-    StorageDescriptor: storageDescriptorFor(format, p.formatParameters, p.columns, p.location),
+    StorageDescriptor: {
+      ...sd,
+      Columns: glueColumnsFor(owner.format, owner.formatParameters, owner.columns),
+    },
     Parameters: {
+      [P.columns]: JSON.stringify(p.columns),
       [P.schemaVersion]: String(p.schemaVersion),
       [P.files]: JSON.stringify(p.files.map((f) => [f.name, f.size, f.etag ?? ''])),
       [P.updatedAt]: updatedAt,
@@ -547,7 +655,7 @@ function fromGluePartition(p: GluePartition): Partition {
   return {
     values: p.Values ?? [],
     location: sd.Location ?? '',
-    columns: (sd.Columns ?? []).map(fromGlueColumn),
+    columns: parseJson<Column[]>(params[P.columns]) ?? (sd.Columns ?? []).map(fromGlueColumn),
     formatParameters: formatParametersFromGlue(sd.Parameters ?? {}),
     schemaVersion: Number(params[P.schemaVersion] ?? '1'),
     files,

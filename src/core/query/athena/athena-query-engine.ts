@@ -74,11 +74,15 @@ export class AthenaQueryEngine implements QueryEngine {
     if (!id) throw new QueryError('Athena returned no query execution id', 'sql-error');
 
     let delay = o.pollMinMs ?? 100;
+    let statementType: string | undefined;
     for (;;) {
       const exec = await o.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
       const status = exec.QueryExecution?.Status;
       const state = status?.State;
-      if (state === 'SUCCEEDED') break;
+      if (state === 'SUCCEEDED') {
+        statementType = exec.QueryExecution?.StatementType;
+        break;
+      }
       if (state === 'FAILED') {
         const reason = status?.StateChangeReason ?? 'the query failed';
         const code = /not found|does not exist/i.test(reason)
@@ -121,8 +125,11 @@ export class AthenaQueryEngine implements QueryEngine {
       );
       info ??= page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
       let data: Row[] = page.ResultSet?.Rows ?? [];
+      // Athena repeats the column labels as the first row of a DML (SELECT) result only; a
+      // utility statement (SHOW, DESCRIBE) has no such row, and a real first row may equal the
+      // labels, so the statement type decides, not the row's content.
       if (first) {
-        data = data.slice(isHeader(data[0], info) ? 1 : 0);
+        data = data.slice(statementType === 'DML' ? 1 : 0);
         first = false;
       }
       for (const r of data) {
@@ -154,12 +161,6 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 }
 
-/** The first row of a SELECT's results repeats the column labels. */
-function isHeader(row: Row | undefined, info: ColumnInfo[]): boolean {
-  if (!row?.Data) return false;
-  return row.Data.every((d, i) => d.VarCharValue === (info[i]?.Label ?? info[i]?.Name));
-}
-
 function toRow(row: Row, info: ColumnInfo[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   info.forEach((c, i) => {
@@ -172,8 +173,9 @@ function toRow(row: Row, info: ColumnInfo[]): Record<string, unknown> {
 }
 
 /**
- * An Athena text value by its column type: integers and decimals → numbers (bigint beyond 2^53
- * → string), booleans, timestamps → ISO strings; everything else stays text.
+ * An Athena text value by its column type: integers and floating point → numbers (bigint beyond
+ * 2^53 → string), decimals → their exact text (a DECIMAL(38,7) sum does not fit a double),
+ * booleans, timestamps → ISO strings; everything else stays text.
  */
 export function convert(value: string | undefined, type: string): unknown {
   if (value === undefined) return null;
@@ -186,8 +188,9 @@ export function convert(value: string | undefined, type: string): unknown {
     case 'double':
     case 'float':
     case 'real':
-    case 'decimal':
       return Number(value);
+    case 'decimal':
+      return value;
     case 'bigint': {
       const n = Number(value);
       return Number.isSafeInteger(n) ? n : value;

@@ -165,6 +165,14 @@ export class DuckDbQueryEngine implements QueryEngine {
       const names = uniqueNames(reader.columnNames());
       const types = reader.columnTypes().map((t) => t.toString());
       const raw = reader.getRowsJS();
+      // getRowsJS turns DECIMALs into doubles: their exact text is taken from the DuckDB values.
+      const decimals = types.flatMap((t, i) => (t.startsWith('DECIMAL') ? [i] : []));
+      if (decimals.length) {
+        const exact = reader.getRows();
+        raw.forEach((r, k) => {
+          for (const i of decimals) r[i] = exact[k]?.[i] === null ? null : String(exact[k]?.[i]);
+        });
+      }
       const truncated = limit !== undefined && raw.length > limit;
       if (truncated) reusable = false; // the stream was not read to its end
       const kept = truncated ? raw.slice(0, limit) : raw;

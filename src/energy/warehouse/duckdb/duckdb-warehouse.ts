@@ -88,7 +88,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async init(): Promise<void> {
-    await this.with((s) => createSchema(s, names, false));
+    await this.with((s) => createSchema(s, names, { primaryKeys: false, schema: 'main' }));
   }
 
   loadedPartitions(): Promise<LoadedPartition[]> {

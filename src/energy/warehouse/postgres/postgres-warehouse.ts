@@ -32,6 +32,14 @@ export interface PostgresWarehouseOptions {
   stager?: Omit<DuckDbOptions, 'path'>;
 }
 
+/**
+ * Whether `SELECT version()` came from Amazon Redshift (`PostgreSQL 8.0.2 on i686-pc-linux-gnu,
+ * compiled by GCC … Redshift 1.0.NNNNN`), which then gets distribution and sort keys.
+ */
+export function isRedshift(version: string): boolean {
+  return /\bRedshift\b/i.test(version);
+}
+
 /** The URL without its password, for logs and reports. */
 export function redactUrl(url: string): string {
   try {
@@ -102,7 +110,8 @@ export class PostgresWarehouse implements Warehouse {
   async init(): Promise<void> {
     const s = session(this.client);
     await s.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
-    await createSchema(s, this.names, true);
+    const redshift = isRedshift((await s.rows('SELECT version() AS v'))[0]?.v ?? '');
+    await createSchema(s, this.names, { primaryKeys: true, schema: this.schema, redshift });
   }
 
   loadedPartitions(): Promise<LoadedPartition[]> {

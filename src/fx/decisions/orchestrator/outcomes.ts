@@ -49,7 +49,7 @@ SELECT origen, version_modelo, lado,
   count(*) AS recomendaciones,
   sum(convertida) AS convertidas,
   sum(abierta) AS abiertas,
-  round(100.0 * sum(convertida) / count(*), 2) AS tasa_conversion_pct
+  round(100 * CAST(sum(convertida) AS DOUBLE) / count(*), 2) AS tasa_conversion_pct
 FROM resultado
 GROUP BY origen, version_modelo, lado
 ORDER BY origen, version_modelo, lado`,
@@ -63,7 +63,7 @@ SELECT coalesce(razon_principal, '(sin razón)') AS razon_principal, lado,
   count(*) AS recomendaciones,
   sum(convertida) AS convertidas,
   sum(abierta) AS abiertas,
-  round(100.0 * sum(convertida) / count(*), 2) AS tasa_conversion_pct
+  round(100 * CAST(sum(convertida) AS DOUBLE) / count(*), 2) AS tasa_conversion_pct
 FROM resultado
 GROUP BY coalesce(razon_principal, '(sin razón)'), lado
 ORDER BY recomendaciones DESC, razon_principal, lado`,

@@ -1,0 +1,1 @@
+"""pyspark.sql: the package; `functions` is imported as a module."""
