@@ -30,8 +30,18 @@ export interface QuietHours {
 
 /** Synchronous, in-memory view of preferences for the orchestrator's hot path. */
 export interface PreferenceLookup {
-  /** `undefined`: the user never set preferences; `null`: preferences without quiet hours. */
+  /**
+   * `undefined`: the user has not set quiet hours (never set preferences, or set others): the
+   * policy's default window applies; `null`: the user chose none.
+   */
   quietHours(userId: string): QuietHours | null | undefined;
+  /**
+   * Whether the user wants recommendations: `undefined` = never asked (consent pending),
+   * `'on'`, `'off'`. Absent: every user counts as `'on'`.
+   */
+  recommendations?(userId: string): 'on' | 'off' | undefined;
+  /** The language of the user's texts. Absent: `es`. */
+  language?(userId: string): 'es' | 'en';
 }
 
 /** The delivery channels a user can switch on and off. */

@@ -23,8 +23,15 @@ const preferences = z.object({
   channels,
   quietHours: z
     .object({ start: z.string(), end: z.string(), timezone: z.string() })
+    .or(z.literal('none'))
     .nullable()
-    .describe('local HH:MM–HH:MM; may cross midnight'),
+    .describe(
+      'local HH:MM–HH:MM (may cross midnight); "none": the user wants none; null: not set (the default window applies)',
+    ),
+  recommendations: z
+    .enum(['on', 'off'])
+    .nullable()
+    .describe('recommendations wanted (on), refused (off), or never asked (null)'),
   timezone: z.string(),
   language: z.enum(['es', 'en']),
   isDefault: z.boolean().describe('true when the user never set preferences'),
