@@ -3,7 +3,8 @@ export interface NotificationRequest {
   /** ULID of the recommendation; notifying the same id again is a no-op. */
   id: string;
   userId: string;
-  kind: 'recomendacion';
+  /** A recommendation, or the question asked before the first one (consent). */
+  kind: 'recomendacion' | 'consentimiento';
   title: string;
   body: string;
   data: Record<string, unknown>;
