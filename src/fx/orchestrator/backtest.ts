@@ -1,4 +1,4 @@
-import type { FxEvent, PriceTick, TransactionExecuted } from '../events.js';
+import type { FxEvent, PriceTick, RecommendationReason, TransactionExecuted } from '../events.js';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { LakeHistory, OnlineFeatureStore, type TickColumns } from '../../ml/features/index.js';
@@ -38,6 +38,8 @@ export interface BacktestSuggestion {
   probability: number;
   amountUsdCents: number;
   origin: 'model' | 'reglas';
+  /** The reasons the user would have read. */
+  reasons: RecommendationReason[];
   hit: boolean;
 }
 
@@ -233,6 +235,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
             probability: d.event.probability,
             amountUsdCents: d.event.suggestedAmountUsdCents,
             origin: report.scorer,
+            reasons: d.event.reasons,
             hit: false,
           };
           suggestions.push(s);
