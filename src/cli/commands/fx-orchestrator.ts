@@ -73,7 +73,7 @@ export function formatBacktest(r: BacktestReport): string {
 /**
  * Adds the orchestrator's subcommands to the `fx` command group:
  * - `fx recommendations outcomes [--json]`: conversion of recommendations per model version and
- *   per main reason, from the lake;
+ *   per main reason, lift of treated over held-out users, and the customer's price, from the lake;
  * - `fx backtest --from DATE --to DATE [--model-file F] [--every MIN] [--json]`: replays the
  *   lake's history through the features, the scorer and the policy (no notifications).
  */
@@ -81,8 +81,10 @@ export function registerFxOrchestrator(fx: Command): void {
   const recs = fx.command('recommendations').description('recommendations sent to users');
   recs
     .command('outcomes')
-    .description('conversion rate of recommendations per model version and per reason (lake)')
-    .option('--json', 'print { byModel, byReason } rows as JSON')
+    .description(
+      'conversion, lift over the holdout and price outcome of recommendations per model version and reason (lake)',
+    )
+    .option('--json', 'print { byModel, byReason, liftByModel, liftByReason, price } rows as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const parsed = outcomesArgs.safeParse(opts);
       if (!parsed.success) throw UsageError.fromZod(parsed.error);
@@ -101,11 +103,22 @@ export function registerFxOrchestrator(fx: Command): void {
         });
         if (parsed.data.json) {
           process.stdout.write(
-            `${JSON.stringify({ byModel: report.byModel.rows, byReason: report.byReason.rows })}\n`,
+            `${JSON.stringify({
+              byModel: report.byModel.rows,
+              byReason: report.byReason.rows,
+              liftByModel: report.liftByModel.rows,
+              liftByReason: report.liftByReason.rows,
+              price: report.price?.rows ?? null,
+            })}\n`,
           );
         } else {
           process.stdout.write(
-            `por modelo:\n${formatTable(report.byModel)}\npor razón principal:\n${formatTable(report.byReason)}`,
+            `por modelo:\n${formatTable(report.byModel)}\npor razón principal:\n${formatTable(report.byReason)}` +
+              `\nnotificadas (tratamiento) frente a retenidas (control), por modelo:\n${formatTable(report.liftByModel)}` +
+              `\nnotificadas frente a retenidas, por razón principal:\n${formatTable(report.liftByReason)}` +
+              (report.price
+                ? `\nprecio obtenido frente al precio medio del horizonte:\n${formatTable(report.price)}`
+                : ''),
           );
         }
       } catch (err) {
