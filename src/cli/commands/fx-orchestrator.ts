@@ -7,6 +7,7 @@ import { localStorePath } from '../../config/config.js';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
 import {
   backtest,
+  InSampleWindowError,
   NoOutcomesError,
   recommendationOutcomes,
   type BacktestCount,
@@ -29,6 +30,7 @@ const backtestArgs = z
     modelFile: z.string().min(1).optional(),
     rules: z.boolean().default(false),
     every: z.coerce.number().int().min(1).max(1440).default(15),
+    allowInSample: z.boolean().default(false),
     json: z.boolean().default(false),
   })
   .refine((a) => a.from <= a.to, { path: ['to'], message: 'must not be before --from' })
@@ -57,6 +59,13 @@ export function formatBacktest(r: BacktestReport): string {
   const out = [
     `backtest ${r.from} … ${r.to}: ${r.scorer} ${r.version}, horizon ${r.horizonHours} h, ` +
       `${r.ticksDecided} ticks decided, ${r.users} users`,
+    r.trainingRange === null
+      ? r.scorer === 'model'
+        ? '  training range unknown (a model file): cannot tell in-sample days apart'
+        : '  rules: nothing trained, nothing in-sample'
+      : r.inSample
+        ? `  IN-SAMPLE (--allow-in-sample): the window overlaps the training range ${r.trainingRange.from} … ${r.trainingRange.to}; these figures overstate the model`
+        : `  out of sample: after the training range ${r.trainingRange.from} … ${r.trainingRange.to}`,
     `  ${''.padEnd(10)} ${'suggest.'.padStart(8)} ${'hits'.padStart(8)} ${'precision'.padStart(9)}`,
     line('total', r.total),
     line('BUY', r.bySide.BUY),
@@ -144,6 +153,10 @@ export function registerFxOrchestrator(fx: Command): void {
     )
     .option('--rules', 'use the rule-based policy even when a model is approved')
     .option('--every <minutes>', 'decide at most once per this many minutes of market time', '15')
+    .option(
+      '--allow-in-sample',
+      "replay days inside the model's training range anyway (the report says in-sample)",
+    )
     .option('--json', 'print the report as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const args = parseBacktestArgs(opts);
@@ -152,7 +165,9 @@ export function registerFxOrchestrator(fx: Command): void {
       if (lake.type !== 'local') {
         throw new UsageError('fx backtest reads a local datalake folder; this one is on S3');
       }
-      let model: { model: GbdtModel; version: string } | undefined;
+      let model:
+        | { model: GbdtModel; version: string; trainingRange?: { from: string; to: string } }
+        | undefined;
       if (args.modelFile) {
         let text: string;
         try {
@@ -175,22 +190,30 @@ export function registerFxOrchestrator(fx: Command): void {
             model = {
               model: await registry.loadModel(FX_MODEL_GROUP, approved.version),
               version: String(approved.version),
+              trainingRange: approved.trainingRange,
             };
           }
         } finally {
           await registry.close();
         }
       }
-      const report = await backtest({
-        lakeDir: localStorePath(ctx.config, lake),
-        from: args.from,
-        to: args.to,
-        timezone: ctx.config.timezone,
-        config: ctx.config.fx.orchestrator,
-        everyMinutes: args.every,
-        logger: ctx.log,
-        ...(model ? { model } : {}),
-      });
+      let report: BacktestReport;
+      try {
+        report = await backtest({
+          lakeDir: localStorePath(ctx.config, lake),
+          from: args.from,
+          to: args.to,
+          timezone: ctx.config.timezone,
+          config: ctx.config.fx.orchestrator,
+          everyMinutes: args.every,
+          allowInSample: args.allowInSample,
+          logger: ctx.log,
+          ...(model ? { model } : {}),
+        });
+      } catch (err) {
+        if (err instanceof InSampleWindowError) throw new UsageError(err.message);
+        throw err;
+      }
       process.stdout.write(
         args.json ? `${JSON.stringify(report, null, 2)}\n` : formatBacktest(report),
       );
