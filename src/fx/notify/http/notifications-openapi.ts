@@ -126,7 +126,8 @@ export const notificationsOpenApi = {
       },
       put: {
         operationId: 'updateNotificationPreferences',
-        summary: 'Change some preferences (omitted fields are kept; quietHours null removes them)',
+        summary:
+          'Change some preferences (omitted fields are kept; quietHours "none" or null removes them, "default" restores the default window; recommendations on/off)',
         requestBody: body('NotificationPreferencesUpdate'),
         responses: {
           '200': ok('the new preferences', ref('NotificationPreferences')),
