@@ -47,6 +47,7 @@ describe('notification routes: authentication and preferences', () => {
       channels: { inApp: true, webPush: true, webhook: true, mobilePush: true },
       quietHours: null,
       recommendations: null,
+      scheduledReminders: false,
       timezone: 'America/Bogota',
       language: 'es',
       isDefault: true,
@@ -128,6 +129,10 @@ describe('notification routes: authentication and preferences', () => {
     await h.api(a.token, 'PUT', '/preferences', { recommendations: 'off', language: 'en' });
     expect(h.n.notifier.quietHours(a.id)).toBeUndefined();
     expect(h.n.notifier.recommendations(a.id)).toBe('off');
+    expect(h.n.notifier.scheduledReminders(a.id)).toBe(false);
+    await h.api(a.token, 'PUT', '/preferences', { scheduledReminders: true });
+    expect(h.n.notifier.scheduledReminders(a.id)).toBe(true);
+    expect(h.n.notifier.quietHours(a.id)).toBeUndefined();
   });
 
   it('reads a row stored before "none" and consent existed: null quiet hours are not set', () => {
@@ -146,6 +151,7 @@ describe('notification routes: authentication and preferences', () => {
       expect(store.preferences('legado')).toMatchObject({
         quietHours: null,
         recommendations: null,
+        scheduledReminders: false,
       });
       expect(
         new EmbeddedNotifier(store, undefined, undefined).quietHours('legado'),

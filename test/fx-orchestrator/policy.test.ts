@@ -320,6 +320,15 @@ describe('policy: safety rules', () => {
     expect(d).toMatchObject({ action: 'suggest', ignoredStreak: 3 });
   });
 
+  it('does not suggest a trade the user makes on schedule anyway, unless asked for reminders', () => {
+    expect(why({ pSell: 0.9, scheduledSide: 'SELL' })).toBe('scheduled');
+    expect(why({ pSell: 0.9, scheduledSide: 'SELL', wantsReminders: true })).toBe('suggest SELL');
+    expect(why({ pSell: 0.9, scheduledSide: 'BUY' })).toBe('suggest SELL');
+    expect(why({ pSell: 0.9, scheduledSide: 'SELL' }, { ...config, excludeScheduled: false })).toBe(
+      'suggest SELL',
+    );
+  });
+
   it('respects a user who turned recommendations off, and asks a new user first', () => {
     expect(why({ pBuy: 0.9, recommendations: 'off' })).toBe('opted-out');
     expect(why({ pBuy: 0.9, recommendations: 'pending' })).toBe('consent-pending');

@@ -65,6 +65,10 @@ export class EmbeddedNotifier implements Notifier, PreferenceLookup {
     return q === 'none' ? null : (q ?? undefined);
   }
 
+  scheduledReminders(userId: string): boolean {
+    return this.store.preferences(userId)?.scheduledReminders ?? false;
+  }
+
   recommendations(userId: string): 'on' | 'off' | undefined {
     return this.store.preferences(userId)?.recommendations ?? undefined;
   }

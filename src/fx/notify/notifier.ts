@@ -41,6 +41,8 @@ export interface PreferenceLookup {
    * `'on'`, `'off'`. Absent: every user counts as `'on'`.
    */
   recommendations?(userId: string): 'on' | 'off' | undefined;
+  /** Whether the user wants suggestions of their scheduled trades. Absent: no. */
+  scheduledReminders?(userId: string): boolean;
   /** The language of the user's texts. Absent: `es`. */
   language?(userId: string): 'es' | 'en';
 }

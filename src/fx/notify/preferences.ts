@@ -14,6 +14,8 @@ export interface Preferences {
    * asked (the orchestrator asks for consent before the first), `'on'` = consented, `'off'`.
    */
   recommendations: 'on' | 'off' | null;
+  /** Suggestions of trades the user makes on schedule (quincena, remittances) as reminders. */
+  scheduledReminders: boolean;
   /** IANA time zone of the user (quiet hours default to it). */
   timezone: string;
   language: 'es' | 'en';
@@ -24,6 +26,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
   channels: { inApp: true, webPush: true, webhook: true, mobilePush: true },
   quietHours: null,
   recommendations: null,
+  scheduledReminders: false,
   timezone: 'America/Bogota',
   language: 'es',
 };
@@ -66,6 +69,8 @@ export const preferencesUpdateSchema = z.strictObject({
     .optional(),
   /** `'off'` stops recommendations whatever the channels; `'on'` consents to them. */
   recommendations: z.enum(['on', 'off']).optional(),
+  /** `true`: also suggest the trades the user makes on schedule (as reminders). */
+  scheduledReminders: z.boolean().optional(),
   timezone: timeZone.optional(),
   language: z.enum(['es', 'en']).optional(),
 });
@@ -88,6 +93,7 @@ export function mergePreferences(current: Preferences, update: PreferencesUpdate
     channels: { ...current.channels, ...stripUndefined(update.channels ?? {}) },
     quietHours,
     recommendations: update.recommendations ?? current.recommendations ?? null,
+    scheduledReminders: update.scheduledReminders ?? current.scheduledReminders ?? false,
     timezone,
     language: update.language ?? current.language,
   };

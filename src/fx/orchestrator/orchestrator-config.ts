@@ -85,6 +85,13 @@ export const policyConfigSchema = z
      */
     requireConsent: z.boolean().default(true),
     /**
+     * No suggestion of a trade the user makes on schedule anyway (a quincena habit on that side,
+     * the quincena within 24 h: remittances, salary conversions), unless they asked for
+     * reminders (preferences `scheduledReminders`). The propensity model finds these users
+     * easily and a suggestion changes nothing for them. @default true
+     */
+    excludeScheduled: z.boolean().default(true),
+    /**
      * The same side is not suggested again while the price moved less than this (percent) since
      * the last suggestion and the balances did not change. @default 1
      */

@@ -49,6 +49,14 @@ export interface PolicyInput {
    * `'pending'`: never asked, the suggestion becomes a consent request (`consent-pending`).
    */
   recommendations?: 'on' | 'off' | 'pending';
+  /**
+   * The side the user trades on schedule within the next day (a quincena habit: at least half of
+   * that side's trades on quincena days, and the next quincena within 24 h), if any: a
+   * suggestion of it would tell them what they do anyway. Absent: none.
+   */
+  scheduledSide?: Side | undefined;
+  /** The user asked for reminders of their scheduled trades (then they are suggested). */
+  wantsReminders?: boolean;
   bidCopCents: number;
   askCopCents: number;
   /** The decision's time (the tick's event time). */
@@ -71,6 +79,7 @@ export type SkipReason =
   | 'no-funds'
   | 'below-cost'
   | 'reversal'
+  | 'scheduled'
   | 'quiet-hours'
   | 'cooldown'
   | 'weekly-cap'
@@ -86,6 +95,7 @@ export const SKIP_REASONS: readonly SkipReason[] = [
   'no-funds',
   'below-cost',
   'reversal',
+  'scheduled',
   'quiet-hours',
   'cooldown',
   'weekly-cap',
@@ -104,6 +114,7 @@ export const SAFETY_RULES = [
   'tope-saldo',
   'costo-promedio',
   'no-revertir',
+  'no-programadas',
   'horas-silencio',
   'enfriamiento',
   'tope-semanal',
@@ -166,14 +177,15 @@ export function suggestedAmountUsd(
 
 /**
  * Why `side` must not be suggested whatever its probability, or `undefined`: a SELL below the
- * user's average cost (`below-cost`: they would realize a loss) and a suggestion that reverses
- * a trade of the last `reversalHours` (`reversal`: a round trip costs the spread twice).
+ * user's average cost (`below-cost`: they would realize a loss), a suggestion that reverses
+ * a trade of the last `reversalHours` (`reversal`: a round trip costs the spread twice), and a
+ * trade the user makes on schedule anyway (`scheduled`, unless they asked for reminders).
  */
 function sideRefusal(
   side: Side,
   input: PolicyInput,
   config: PolicyConfig,
-): 'below-cost' | 'reversal' | undefined {
+): 'below-cost' | 'reversal' | 'scheduled' | undefined {
   if (side === 'SELL' && config.noSellBelowAverageCost) {
     const cost = input.avgCostCopCents ?? 0;
     if (cost > 0 && input.bidCopCents < cost) return 'below-cost';
@@ -185,6 +197,9 @@ function sideRefusal(
     input.atMs - opposite < config.reversalHours * 3_600_000
   ) {
     return 'reversal';
+  }
+  if (config.excludeScheduled && input.scheduledSide === side && !input.wantsReminders) {
+    return 'scheduled';
   }
   return undefined;
 }

@@ -84,6 +84,7 @@ const SAFETY_REFUSALS: ReadonlySet<SkipReason> = new Set<SkipReason>([
   'opted-out',
   'below-cost',
   'reversal',
+  'scheduled',
   'weekly-cap',
   'backoff',
   'consent-pending',
@@ -130,6 +131,8 @@ export class TickDecider {
     lastBuyMs: NaN,
     lastSellMs: NaN,
     recommendations: 'on',
+    scheduledSide: undefined,
+    wantsReminders: false,
     bidCopCents: 0,
     askCopCents: 0,
     atMs: 0,
@@ -151,6 +154,10 @@ export class TickDecider {
   /** Columns of the days since the last BUY / SELL in the vectors (-1: not computed). */
   private readonly daysBuyCol: number;
   private readonly daysSellCol: number;
+  /** Columns of the quincena habit (-1: not computed). */
+  private readonly buyQuincenaCol: number;
+  private readonly sellQuincenaCol: number;
+  private readonly hoursToQuincenaCol: number;
   /** See {@link policyVersion}. */
   readonly policyVersion: string;
 
@@ -159,6 +166,9 @@ export class TickDecider {
     this.now = o.now ?? Date.now;
     this.daysBuyCol = o.features.featureNames.indexOf('dias_desde_ultima_compra');
     this.daysSellCol = o.features.featureNames.indexOf('dias_desde_ultima_venta');
+    this.buyQuincenaCol = o.features.featureNames.indexOf('fraccion_compras_quincena');
+    this.sellQuincenaCol = o.features.featureNames.indexOf('fraccion_ventas_quincena');
+    this.hoursToQuincenaCol = o.features.featureNames.indexOf('horas_hasta_quincena_habitual');
     this.policyVersion = policyVersion(o.config);
     this.lasts = new LastsMirror(
       o.lastOf,
@@ -572,6 +582,8 @@ export class TickDecider {
     const prefs = this.o.preferences;
     const wants = prefs?.recommendations ? prefs.recommendations(userId) : 'on';
     s.recommendations = wants ?? 'pending';
+    s.scheduledSide = this.scheduledSide(row, rowStart);
+    s.wantsReminders = prefs?.scheduledReminders ? prefs.scheduledReminders(userId) : false;
     s.bidCopCents = tick.bidCopCents;
     s.askCopCents = tick.askCopCents;
     s.atMs = atMs;
@@ -580,6 +592,21 @@ export class TickDecider {
       : this.lasts.at(position);
     s.quietHours = this.o.preferences?.quietHours(userId);
     return s;
+  }
+
+  /**
+   * The side the row's user trades on schedule within a day (see `PolicyInput.scheduledSide`):
+   * at least half of that side's trades on quincena days and the next quincena within 24 h.
+   */
+  private scheduledSide(row: Float32Array, rowStart: number): Side | undefined {
+    if (this.hoursToQuincenaCol < 0) return undefined;
+    const hours = row[rowStart + this.hoursToQuincenaCol]!;
+    if (!(hours < 24)) return undefined;
+    const buy = this.buyQuincenaCol < 0 ? NaN : row[rowStart + this.buyQuincenaCol]!;
+    const sell = this.sellQuincenaCol < 0 ? NaN : row[rowStart + this.sellQuincenaCol]!;
+    if (sell >= 0.5 && !(buy > sell)) return 'SELL';
+    if (buy >= 0.5) return 'BUY';
+    return undefined;
   }
 
   /** The policy with the rules scorer's own thresholds (its scores are points, not probabilities). */

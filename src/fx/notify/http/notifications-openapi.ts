@@ -32,6 +32,9 @@ const preferences = z.object({
     .enum(['on', 'off'])
     .nullable()
     .describe('recommendations wanted (on), refused (off), or never asked (null)'),
+  scheduledReminders: z
+    .boolean()
+    .describe('also suggest the trades the user makes on schedule (quincena, remittances)'),
   timezone: z.string(),
   language: z.enum(['es', 'en']),
   isDefault: z.boolean().describe('true when the user never set preferences'),

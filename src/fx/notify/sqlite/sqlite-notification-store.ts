@@ -160,6 +160,7 @@ export class SqliteNotificationStore extends SqliteDeliveryLog {
         ...p,
         channels: { ...DEFAULT_PREFERENCES.channels, ...p.channels },
         recommendations: p.recommendations ?? null,
+        scheduledReminders: p.scheduledReminders ?? false,
       });
     }
     for (const r of db
