@@ -107,6 +107,32 @@ export const recommendationSchema = z
     suggestedAmountUsdCents: positiveCents,
     /** At most three, the strongest first. */
     reasons: z.array(recommendationReasonSchema).max(3),
+    /**
+     * What the spread costs the user on the suggested amount, against the mid price: (ask − mid)
+     * × amount for a BUY, (mid − bid) × amount for a SELL, COP centavos. Shown in the message.
+     */
+    spreadCostCopCents: z.number().int().nonnegative().optional(),
+    /**
+     * `tratamiento`: notified; `control`: the user is in the random holdout, the suggestion was
+     * decided and recorded ("would have been suggested") but not notified. Absent: before the
+     * holdout existed (notified).
+     */
+    group: z.enum(['tratamiento', 'control']).optional(),
+    /** What produced it (audit): the vector, the balances, the policy and the rules it passed. */
+    audit: z
+      .object({
+        /** The feature vector scored, in `featureVersion`'s order (NaN written as null). */
+        features: z.array(z.number().nullable()).max(500),
+        featureVersion: z.string().min(1).max(100),
+        /** SHA-256 (hex, first 16) of the vector's float32 bytes. */
+        featuresHash: z.string().min(1).max(64),
+        copCents: z.number(),
+        usdCents: z.number(),
+        policyVersion: z.string().min(1).max(100),
+        /** The safety rules checked and passed, by name (`SAFETY_RULES`). */
+        rules: z.array(z.string().min(1).max(64)).max(50),
+      })
+      .optional(),
     createdAt: instant,
     /** End of the outcome horizon: a trade on that side until then counts as a conversion. */
     expiresAt: instant,

@@ -8,6 +8,7 @@ import { localStorePath } from '../../deploy/config.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import {
   backtest,
+  InSampleWindowError,
   NoOutcomesError,
   recommendationOutcomes,
   type BacktestCount,
@@ -30,6 +31,7 @@ const backtestArgs = z
     modelFile: z.string().min(1).optional(),
     rules: z.boolean().default(false),
     every: z.coerce.number().int().min(1).max(1440).default(15),
+    allowInSample: z.boolean().default(false),
     json: z.boolean().default(false),
   })
   .refine((a) => a.from <= a.to, { path: ['to'], message: 'must not be before --from' })
@@ -58,6 +60,13 @@ export function formatBacktest(r: BacktestReport): string {
   const out = [
     `backtest ${r.from} … ${r.to}: ${r.scorer} ${r.version}, horizon ${r.horizonHours} h, ` +
       `${r.ticksDecided} ticks decided, ${r.users} users`,
+    r.trainingRange === null
+      ? r.scorer === 'model'
+        ? '  training range unknown (a model file): cannot tell in-sample days apart'
+        : '  rules: nothing trained, nothing in-sample'
+      : r.inSample
+        ? `  IN-SAMPLE (--allow-in-sample): the window overlaps the training range ${r.trainingRange.from} … ${r.trainingRange.to}; these figures overstate the model`
+        : `  out of sample: after the training range ${r.trainingRange.from} … ${r.trainingRange.to}`,
     `  ${''.padEnd(10)} ${'suggest.'.padStart(8)} ${'hits'.padStart(8)} ${'precision'.padStart(9)}`,
     line('total', r.total),
     line('BUY', r.bySide.BUY),
@@ -74,7 +83,7 @@ export function formatBacktest(r: BacktestReport): string {
 /**
  * Adds the orchestrator's subcommands to the `fx` command group:
  * - `fx recommendations outcomes [--json]`: conversion of recommendations per model version and
- *   per main reason, from the lake;
+ *   per main reason, lift of treated over held-out users, and the customer's price, from the lake;
  * - `fx backtest --from DATE --to DATE [--model-file F] [--every MIN] [--json]`: replays the
  *   lake's history through the features, the scorer and the policy (no notifications).
  */
@@ -82,8 +91,10 @@ export function registerFxOrchestrator(fx: Command): void {
   const recs = fx.command('recommendations').description('recommendations sent to users');
   recs
     .command('outcomes')
-    .description('conversion rate of recommendations per model version and per reason (lake)')
-    .option('--json', 'print { byModel, byReason } rows as JSON')
+    .description(
+      'conversion, lift over the holdout and price outcome of recommendations per model version and reason (lake)',
+    )
+    .option('--json', 'print { byModel, byReason, liftByModel, liftByReason, price } rows as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const parsed = outcomesArgs.safeParse(opts);
       if (!parsed.success) throw UsageError.fromZod(parsed.error);
@@ -102,11 +113,22 @@ export function registerFxOrchestrator(fx: Command): void {
         });
         if (parsed.data.json) {
           process.stdout.write(
-            `${JSON.stringify({ byModel: report.byModel.rows, byReason: report.byReason.rows })}\n`,
+            `${JSON.stringify({
+              byModel: report.byModel.rows,
+              byReason: report.byReason.rows,
+              liftByModel: report.liftByModel.rows,
+              liftByReason: report.liftByReason.rows,
+              price: report.price?.rows ?? null,
+            })}\n`,
           );
         } else {
           process.stdout.write(
-            `por modelo:\n${formatTable(report.byModel)}\npor razón principal:\n${formatTable(report.byReason)}`,
+            `por modelo:\n${formatTable(report.byModel)}\npor razón principal:\n${formatTable(report.byReason)}` +
+              `\nnotificadas (tratamiento) frente a retenidas (control), por modelo:\n${formatTable(report.liftByModel)}` +
+              `\nnotificadas frente a retenidas, por razón principal:\n${formatTable(report.liftByReason)}` +
+              (report.price
+                ? `\nprecio obtenido frente al precio medio del horizonte:\n${formatTable(report.price)}`
+                : ''),
           );
         }
       } catch (err) {
@@ -132,6 +154,10 @@ export function registerFxOrchestrator(fx: Command): void {
     )
     .option('--rules', 'use the rule-based policy even when a model is approved')
     .option('--every <minutes>', 'decide at most once per this many minutes of market time', '15')
+    .option(
+      '--allow-in-sample',
+      "replay days inside the model's training range anyway (the report says in-sample)",
+    )
     .option('--json', 'print the report as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const args = parseBacktestArgs(opts);
@@ -140,7 +166,9 @@ export function registerFxOrchestrator(fx: Command): void {
       if (lake.type !== 'local') {
         throw new UsageError('fx backtest reads a local datalake folder; this one is on S3');
       }
-      let model: { model: GbdtModel; version: string } | undefined;
+      let model:
+        | { model: GbdtModel; version: string; trainingRange?: { from: string; to: string } }
+        | undefined;
       if (args.modelFile) {
         let text: string;
         try {
@@ -163,22 +191,30 @@ export function registerFxOrchestrator(fx: Command): void {
             model = {
               model: await registry.loadModel(FX_MODEL_GROUP, approved.version),
               version: String(approved.version),
+              trainingRange: approved.trainingRange,
             };
           }
         } finally {
           await registry.close();
         }
       }
-      const report = await backtest({
-        lakeDir: localStorePath(ctx.config, lake),
-        from: args.from,
-        to: args.to,
-        timezone: ctx.config.timezone,
-        config: ctx.config.fx.orchestrator,
-        everyMinutes: args.every,
-        logger: ctx.log,
-        ...(model ? { model } : {}),
-      });
+      let report: BacktestReport;
+      try {
+        report = await backtest({
+          lakeDir: localStorePath(ctx.config, lake),
+          from: args.from,
+          to: args.to,
+          timezone: ctx.config.timezone,
+          config: ctx.config.fx.orchestrator,
+          everyMinutes: args.every,
+          allowInSample: args.allowInSample,
+          logger: ctx.log,
+          ...(model ? { model } : {}),
+        });
+      } catch (err) {
+        if (err instanceof InSampleWindowError) throw new UsageError(err.message);
+        throw err;
+      }
       process.stdout.write(
         args.json ? `${JSON.stringify(report, null, 2)}\n` : formatBacktest(report),
       );

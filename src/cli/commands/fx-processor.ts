@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { homeLayout } from '../../deploy/home-layout.js';
 import { adminTokenFromEnv } from '../../deploy/environment.js';
 import type { Command } from 'commander';
@@ -10,7 +11,10 @@ import {
   startStreamProcessor,
 } from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
-import { simulateHistory } from '../../fx/simulate/index.js';
+import { readFileSync } from 'node:fs';
+import { simulateHistory, scaledEffects } from '../../fx/simulate/index.js';
+import { simulationAdvisor } from '../../fx/decisions/orchestrator/simulation-advisor.js';
+import { GbdtModel } from '../../ml/gbdt/index.js';
 import { simulateLive } from '../../fx/simulate/live.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
@@ -33,6 +37,10 @@ const simulateArgs = z.object({
     .string()
     .regex(/^[a-z][a-z0-9]{0,15}$/, 'must be 1–16 lower-case letters and digits')
     .default('sim'),
+  respond: z.boolean().default(false),
+  modelFile: z.string().min(1).optional(),
+  effectScale: z.coerce.number().min(0).max(10).default(1),
+  noise: z.boolean().default(true),
 });
 
 /** Parses `fx simulate` options. @throws UsageError */
@@ -46,6 +54,10 @@ export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof
       path: ['duration'],
       message: 'is required with --live (seconds to trade)',
     })
+    .refine((a) => a.respond || a.modelFile === undefined, {
+      path: ['modelFile'],
+      message: 'needs --respond (it is the model that suggests during the simulation)',
+    })
     .safeParse(opts);
   if (!parsed.success) throw UsageError.fromZod(parsed.error);
   return parsed.data;
@@ -58,7 +70,9 @@ export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof
  * - `fx replay`: deletes the checkpoint, clears the portfolios and reprocesses the whole log;
  * - `fx reconcile [--json]`: recomputes portfolios from the lake with SQL and compares (exit 1
  *   on differences);
- * - `fx simulate --users N --days D [--seed S] [--end YYYY-MM-DD]`: writes a simulated history.
+ * - `fx simulate --users N --days D [--seed S] [--end YYYY-MM-DD] [--respond [--model-file F]
+ *   [--effect-scale X]] [--no-noise]`: writes a simulated history (with `--respond`, the
+ *   orchestrator suggests as it unfolds and users respond).
  */
 export function registerFxProcessorCommands(fx: Command): void {
   fx.command('process')
@@ -126,6 +140,17 @@ export function registerFxProcessorCommands(fx: Command): void {
     .option('--seed <n>', 'random seed (same seed, same history)', '1')
     .option('--end <date>', 'last day, YYYY-MM-DD (default: yesterday)')
     .option('--user-prefix <p>', 'user ids are <p>-0001, …', 'sim')
+    .option(
+      '--respond',
+      'closed loop: the orchestrator suggests while simulating (holdout included) and users respond',
+    )
+    .option('--model-file <file>', 'with --respond: an XGBoost JSON model (default: the rules)')
+    .option(
+      '--effect-scale <x>',
+      "with --respond: multiply every behaviour's response probability (0: no effect)",
+      '1',
+    )
+    .option('--no-noise', 'fixed schedules (no skipped paydays, no jitter) and one market regime')
     .option('--json', 'print the result as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const args = parseSimulateArgs(opts);
@@ -153,6 +178,17 @@ export function registerFxProcessorCommands(fx: Command): void {
         );
         return;
       }
+      let model: { model: GbdtModel; version: string } | undefined;
+      if (args.modelFile) {
+        try {
+          model = {
+            model: GbdtModel.parse(readFileSync(args.modelFile, 'utf8')),
+            version: basename(args.modelFile),
+          };
+        } catch (err) {
+          throw new UsageError(`--model-file: ${(err as Error).message}`);
+        }
+      }
       const result = await simulateHistory({
         datalake: ctx.stores.datalake,
         users: args.users,
@@ -161,7 +197,18 @@ export function registerFxProcessorCommands(fx: Command): void {
         userPrefix: args.userPrefix,
         timezone: ctx.config.timezone,
         logger: ctx.log,
+        noise: args.noise,
         ...(args.end ? { end: args.end } : {}),
+        ...(args.respond
+          ? {
+              advisor: simulationAdvisor({
+                config: ctx.config.fx.orchestrator,
+                timezone: ctx.config.timezone,
+                ...(model ? { model } : {}),
+              }),
+              effects: scaledEffects(args.effectScale),
+            }
+          : {}),
       });
       process.stdout.write(
         opts.json
@@ -170,7 +217,11 @@ export function registerFxProcessorCommands(fx: Command): void {
               `${result.ticks} price ticks, ${result.transactions} transactions, ` +
               `${result.files} files (${Object.entries(result.byBehaviour)
                 .map(([b, n]) => `${b} ${n}`)
-                .join(', ')})\n`,
+                .join(', ')})` +
+              (result.recommendations !== undefined
+                ? `; ${result.recommendations} recommendations (${result.heldOut} held out), ${result.responses} trades in response`
+                : '') +
+              '\n',
       );
     });
 }

@@ -65,6 +65,24 @@ export function isValidFxEvent(v: unknown): v is FxEvent {
 const isProbability = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v <= 1;
 const isOptionalText = (v: unknown, max: number): boolean => v === undefined || isText(v, max);
 
+function isAudit(a: unknown): boolean {
+  if (typeof a !== 'object' || a === null) return false;
+  const x = a as Record<string, unknown>;
+  return (
+    Array.isArray(x.features) &&
+    x.features.length <= 500 &&
+    x.features.every((v) => v === null || typeof v === 'number') &&
+    isText(x.featureVersion, 100) &&
+    isText(x.featuresHash, 64) &&
+    typeof x.copCents === 'number' &&
+    typeof x.usdCents === 'number' &&
+    isText(x.policyVersion, 100) &&
+    Array.isArray(x.rules) &&
+    x.rules.length <= 50 &&
+    x.rules.every((r) => isText(r, 64))
+  );
+}
+
 function isValidRecommendation(e: Record<string, unknown>): boolean {
   if (!(
     isText(e.userId, 64) &&
@@ -80,7 +98,11 @@ function isValidRecommendation(e: Record<string, unknown>): boolean {
     isInstant(e.expiresAt) &&
     Date.parse(e.expiresAt as string) > Date.parse(e.createdAt as string) &&
     Array.isArray(e.reasons) &&
-    e.reasons.length <= 3
+    e.reasons.length <= 3 &&
+    (e.spreadCostCopCents === undefined ||
+      (Number.isInteger(e.spreadCostCopCents) && (e.spreadCostCopCents as number) >= 0)) &&
+    (e.group === undefined || e.group === 'tratamiento' || e.group === 'control') &&
+    (e.audit === undefined || isAudit(e.audit))
   )) {
     return false;
   }

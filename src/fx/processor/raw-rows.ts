@@ -19,7 +19,7 @@ import type {
  * | `fx_transacciones` | id, usuario_id, lado (BUY/SELL), monto_usd, precio_cop, total_cop, monto_usd_centavos, precio_cop_centavos, total_cop_centavos, id_precio, clave_idempotencia, ejecutado_en, ingerido_en, version_evento |
  * | `fx_precios` | id, fuente, compra_cop (bid), venta_cop (ask), medio_cop (mid), compra_cop_centavos, venta_cop_centavos, medio_cop_centavos, observado_en, ingerido_en, version_evento |
  * | `fx_cuentas` | id, usuario_id, saldo_cop, saldo_usd, saldo_cop_centavos, saldo_usd_centavos, abierta_en, ingerido_en, version_evento |
- * | `fx_recommendations` | id, usuario_id, lado (BUY/SELL), probabilidad, origen (model/reglas), grupo_modelo, version_modelo, id_precio, precio_cop, precio_cop_centavos, monto_sugerido_usd, monto_sugerido_usd_centavos, razones (JSON text: `[{"code","texto"}]`), razon_principal (code of the first reason), creada_en, vigente_hasta, ingerido_en, version_evento |
+ * | `fx_recommendations` | id, usuario_id, lado (BUY/SELL), probabilidad, origen (model/reglas), grupo_modelo, version_modelo, id_precio, precio_cop, precio_cop_centavos, monto_sugerido_usd, monto_sugerido_usd_centavos, razones (JSON text: `[{"code","texto"}]`), razon_principal (code of the first reason), grupo (tratamiento/control), vector_caracteristicas (JSON), hash_caracteristicas, version_caracteristicas, saldo_cop_centavos, saldo_usd_centavos, version_politica, reglas_cumplidas (JSON), creada_en, vigente_hasta, ingerido_en, version_evento |
  *
  * Times are the events' ISO-8601 strings as they are. Optional fields are written as `null`, so
  * every row of a table has the same keys in the same order.
@@ -96,6 +96,16 @@ export interface RecomendacionRow {
   /** The reasons as JSON text (one string column is read alike by DuckDB, Athena and Glue). */
   razones: string;
   razon_principal: string | null;
+  /** `tratamiento` (notified) or `control` (held out, not notified). */
+  grupo: 'tratamiento' | 'control';
+  /** Audit: the feature vector as JSON text, its hash and version, the balances, policy, rules. */
+  vector_caracteristicas: string | null;
+  hash_caracteristicas: string | null;
+  version_caracteristicas: string | null;
+  saldo_cop_centavos: number | null;
+  saldo_usd_centavos: number | null;
+  version_politica: string | null;
+  reglas_cumplidas: string | null;
   creada_en: string;
   vigente_hasta: string;
   ingerido_en: string;
@@ -167,6 +177,14 @@ export function recomendacionRow(e: Recommendation): RecomendacionRow {
     monto_sugerido_usd_centavos: e.suggestedAmountUsdCents,
     razones: JSON.stringify(e.reasons),
     razon_principal: e.reasons[0]?.code ?? null,
+    grupo: e.group ?? 'tratamiento',
+    vector_caracteristicas: e.audit ? JSON.stringify(e.audit.features) : null,
+    hash_caracteristicas: e.audit?.featuresHash ?? null,
+    version_caracteristicas: e.audit?.featureVersion ?? null,
+    saldo_cop_centavos: e.audit?.copCents ?? null,
+    saldo_usd_centavos: e.audit?.usdCents ?? null,
+    version_politica: e.audit?.policyVersion ?? null,
+    reglas_cumplidas: e.audit ? JSON.stringify(e.audit.rules) : null,
     creada_en: e.createdAt,
     vigente_hasta: e.expiresAt,
     ingerido_en: e.ingestedAt,

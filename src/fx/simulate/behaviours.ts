@@ -40,6 +40,11 @@ export interface SimUser {
   cooldownMs: number;
   /** Offset of the user's events inside a minute, so ids never tie. */
   offsetMs: number;
+  /**
+   * Today's minute of the scheduled trade (the noise: a jittered `minuteOfSession`, or -2 when
+   * the user skips this payday / remittance); absent: `minuteOfSession`.
+   */
+  todayMinute?: number;
 }
 
 /** The market as a user sees it at one tick. */
@@ -164,12 +169,14 @@ export function decide(
       return undefined;
     }
     case 'remesas': {
-      if (!m.remittanceDay || m.sessionMinute !== user.minuteOfSession) return undefined;
+      if (!m.remittanceDay || m.sessionMinute !== (user.todayMinute ?? user.minuteOfSession))
+        return undefined;
       const usd = Math.min(user.amount, p.usdCents);
       return usd >= 100 ? { side: 'SELL', usdCents: usd } : undefined;
     }
     case 'ahorro_quincenal': {
-      if (!m.paydayDay || m.sessionMinute !== user.minuteOfSession) return undefined;
+      if (!m.paydayDay || m.sessionMinute !== (user.todayMinute ?? user.minuteOfSession))
+        return undefined;
       const usd = usdFor(Math.min(user.amount, p.copCents), m.askCopCents);
       return usd >= 100 ? { side: 'BUY', usdCents: usd } : undefined;
     }

@@ -1,9 +1,15 @@
-import { partitionPath } from '../../core/util/time-zone.js';
-import { isIsoDate, loadDateOf } from '../../core/util/time-zone.js';
+import { isIsoDate, loadDateOf, partitionPath } from '../../core/util/time-zone.js';
 import type { Logger } from '../../core/log/logger.js';
 import { silentLogger } from '../../core/log/logger.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
-import { totalCopCents, type FxEvent, type TransactionExecuted } from '../events.js';
+import {
+  totalCopCents,
+  type FxEvent,
+  type PriceTick,
+  type Recommendation,
+  type TransactionExecuted,
+} from '../events.js';
+import { hashUniform, type ResponseEffect } from './responses.js';
 import { SeededRandom } from '../prices/simulated/random.js';
 import { SimulatedPriceSource } from '../prices/simulated/simulated-price-source.js';
 import { applyPortfolioEvent, PortfolioError, type Portfolio } from '../portfolio/portfolio.js';
@@ -28,6 +34,28 @@ export interface SimulateOptions {
   logger?: Logger;
   /** @default () => new Date() (only for the default `end`) */
   now?: () => Date;
+  /**
+   * Realistic noise: scheduled trades (remittances, paydays) at a minute jittered by up to ±45
+   * minutes a day and skipped 15 % of the time; the market changes regime (volatility × 0.6–1.8,
+   * level ±3 %) at random weeks. `false`: the fixed schedule and one regime. @default true
+   */
+  noise?: boolean;
+  /**
+   * Suggestions while simulating (a closed loop): the advisor sees every event as it happens and
+   * is asked on each tick during market hours what to suggest; its recommendations are written
+   * to the lake, and notified ones (group not `control`) may make the user trade (`effects`).
+   */
+  advisor?: SimulationAdvisor;
+  /** How each behaviour responds to a notified suggestion (with `advisor`). */
+  effects?: Readonly<Record<Behaviour, ResponseEffect>>;
+}
+
+/** What the simulator asks for suggestions (see `SimulateOptions.advisor`). */
+export interface SimulationAdvisor {
+  /** Every event of the history, in time order. */
+  observe(event: FxEvent): void;
+  /** The recommendations at this tick (already observed), possibly none. */
+  decide(tick: PriceTick): readonly Recommendation[];
 }
 
 export interface SimulateResult {
@@ -39,6 +67,10 @@ export interface SimulateResult {
   transactions: number;
   files: number;
   byBehaviour: Record<string, number>;
+  /** With an advisor: recommendations made (and of them held out), and trades they caused. */
+  recommendations?: number;
+  heldOut?: number;
+  responses?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -103,6 +135,19 @@ export async function simulateHistory(options: SimulateOptions): Promise<Simulat
   let emaShort = 0;
   let emaLong = 0;
   let txSeq = 0;
+  const noise = options.noise !== false;
+  const noiseRng = new SeededRandom(seed ^ 0x2545f491);
+  const advisor = options.advisor;
+  const effects = options.effects;
+  const userIndex = new Map(users.map((u, i) => [u.userId, i]));
+  /** Per user, a response due: the suggestion's side and amount, and when. */
+  const responses: ({ atMs: number; side: 'BUY' | 'SELL'; usdCents: number } | undefined)[] =
+    users.map(() => undefined);
+  if (advisor) {
+    result.recommendations = 0;
+    result.heldOut = 0;
+    result.responses = 0;
+  }
 
   for (let day = from; day <= end; day = addDays(day, 1)) {
     const events: FxEvent[] = [];
@@ -123,10 +168,23 @@ export async function simulateHistory(options: SimulateOptions): Promise<Simulat
         };
         portfolios[i] = applyPortfolioEvent(undefined, opened);
         events.push(opened);
+        advisor?.observe(opened);
         result.accounts++;
       });
     }
     const cal = calendar(day);
+    if (noise) {
+      // A new regime some weeks (on Mondays): calmer or wilder, a dearer or cheaper dollar.
+      if (new Date(`${day}T00:00:00Z`).getUTCDay() === 1 && noiseRng.uniform() < 0.35) {
+        market.setRegime(0.6 + 1.2 * noiseRng.uniform(), (noiseRng.uniform() - 0.5) * 0.06);
+      }
+      for (const u of users) {
+        if (u.behaviour !== 'remesas' && u.behaviour !== 'ahorro_quincenal') continue;
+        const skip = hashUniform(seed, `${u.userId}|${day}|skip`) < 0.15;
+        const jitter = Math.round((hashUniform(seed, `${u.userId}|${day}|jitter`) - 0.5) * 90);
+        u.todayMinute = skip ? -2 : Math.min(299, Math.max(0, u.minuteOfSession + jitter));
+      }
+    }
     for (const minute of tickMinutes(cal.weekday)) {
       const ms = zonedMs(day, minute, tz);
       const q = market.step(ms);
@@ -143,6 +201,31 @@ export async function simulateHistory(options: SimulateOptions): Promise<Simulat
         ingestedAt: new Date(ms + 150).toISOString(),
       });
       result.ticks++;
+      const marketOpen = cal.weekday && minute >= MARKET_OPEN && minute <= MARKET_CLOSE;
+      if (advisor) {
+        advisor.observe(events.at(-1)!);
+        if (marketOpen) {
+          for (const r of advisor.decide(events.at(-1) as PriceTick)) {
+            events.push(r);
+            result.recommendations!++;
+            if (r.group === 'control') {
+              result.heldOut!++;
+              continue;
+            }
+            const i = userIndex.get(r.userId);
+            const user = i === undefined ? undefined : users[i];
+            const effect = user && effects?.[user.behaviour];
+            if (!effect || !(noiseRng.uniform() < effect.probability)) continue;
+            const [lo, hi] = effect.delayMinutes;
+            const delay = lo + (hi - lo) * noiseRng.uniform();
+            responses[i!] = {
+              atMs: ms + delay * 60_000,
+              side: r.side,
+              usdCents: r.suggestedAmountUsdCents,
+            };
+          }
+        }
+      }
       emaShort = emaShort === 0 ? q.midCopCents : emaShort + (q.midCopCents - emaShort) * (2 / 16);
       emaLong = emaLong === 0 ? q.midCopCents : emaLong + (q.midCopCents - emaLong) * (2 / 121);
       const marketHours = cal.weekday && minute >= MARKET_OPEN && minute <= MARKET_CLOSE;
@@ -161,7 +244,21 @@ export async function simulateHistory(options: SimulateOptions): Promise<Simulat
       for (let i = 0; i < users.length; i++) {
         const user = users[i]!;
         const p = portfolios[i]!;
-        const d = decide(user, p, lastTrade[i]!, view, rng);
+        const due = responses[i];
+        let d = decide(user, p, lastTrade[i]!, view, rng);
+        let responded = false;
+        if (!d && due && due.atMs <= ms) {
+          // The user acts on the suggestion (at this tick's price).
+          responses[i] = undefined;
+          d = {
+            side: due.side,
+            usdCents:
+              due.side === 'SELL'
+                ? Math.min(due.usdCents, Math.floor(p.usdCents / 100) * 100)
+                : due.usdCents,
+          };
+          responded = true;
+        }
         if (!d || d.usdCents <= 0) continue;
         const price = d.side === 'BUY' ? q.askCopCents : q.bidCopCents;
         const at = ms + user.offsetMs + 200;
@@ -187,7 +284,9 @@ export async function simulateHistory(options: SimulateOptions): Promise<Simulat
         }
         lastTrade[i] = at;
         events.push(tx);
+        advisor?.observe(tx);
         result.transactions++;
+        if (responded) result.responses!++;
       }
     }
     events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

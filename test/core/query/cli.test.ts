@@ -118,10 +118,13 @@ describe('corriente query', () => {
       (await run(lake, 'query', '--list', '--format', 'json')).stdout,
     ) as { name: string }[];
     // Six over the energy lake, then the FX recommendations' conversion queries.
-    expect(listJson.map((q) => q.name)).toHaveLength(8);
+    expect(listJson.map((q) => q.name)).toHaveLength(11);
     expect(listJson.slice(6).map((q) => q.name)).toEqual([
       'fx_conversion_por_modelo',
       'fx_conversion_por_razon',
+      'fx_lift_por_modelo',
+      'fx_lift_por_razon',
+      'fx_resultado_precio',
     ]);
     const saved = JSON.parse(
       (await run(lake, 'query', '--saved', 'proveedores_por_tipo_energia', '--format', 'json'))

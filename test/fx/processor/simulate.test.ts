@@ -96,7 +96,16 @@ it('parses the simulate options', () => {
     seed: 1,
     userPrefix: 'sim',
     live: false,
+    respond: false,
+    effectScale: 1,
+    noise: true,
   });
+  expect(() => parseSimulateArgs({ users: '5', days: '3', modelFile: 'm.json' })).toThrow(
+    /--model-file: needs --respond/,
+  );
+  expect(() =>
+    parseSimulateArgs({ users: '5', days: '3', respond: true, effectScale: '-1' }),
+  ).toThrow(/--effect-scale/);
   expect(() => parseSimulateArgs({ users: '5' })).toThrow(/--days: is required/);
   expect(() => parseSimulateArgs({ users: '5', live: true })).toThrow(/--duration: is required/);
   expect(parseSimulateArgs({ users: '5', live: true, duration: '3' })).toMatchObject({

@@ -34,6 +34,12 @@ export interface OnlineFeatureSource {
   /** {@link typicalTicketUsdCents} of the user at `position`. */
   typicalTicketAt(position: number): number | undefined;
   /**
+   * The typical ticket (median USD cents) of the BUYs (`side` 1) or SELLs (2) of the user at
+   * `position`; `undefined` without a trade of that side. Absent: the policy uses
+   * {@link typicalTicketAt} for both sides.
+   */
+  sideTicketAt?(position: number, side: 1 | 2): number | undefined;
+  /**
    * Every user's balances by position (`copCents[k]`, `usdCents[k]`; NaN for a user without a
    * portfolio), for a pass over every user that reads nothing else of them: two arrays read in
    * order instead of one object per user scattered in the heap. The arrays are live views: read
@@ -230,6 +236,10 @@ export class OnlineFeatureStore implements OnlineFeatureSource {
       this.tickets[position] = v;
     }
     return v === undefined || v !== v ? undefined : v;
+  }
+
+  sideTicketAt(position: number, side: 1 | 2): number | undefined {
+    return this.entries()[position]?.trades.sideMedianUsdCents(side);
   }
 
   balancesByPosition(): Balances {

@@ -108,15 +108,40 @@ export class UserTrades {
     return this.median;
   }
 
-  private computeMedian(): number | undefined {
+  /** `[version, BUY median, SELL median]`, created on first use. */
+  private sideMedians: [number, number | undefined, number | undefined] | undefined;
+
+  /**
+   * Median USD cents of the trades of one side (1 BUY, 2 SELL) held; `undefined` without any.
+   * Memoised per version: the policy asks it only for users whose scores reach a threshold.
+   */
+  sideMedianUsdCents(side: 1 | 2): number | undefined {
+    let m = this.sideMedians;
+    if (!m || m[0] !== this.version) {
+      m = this.sideMedians = [this.version, this.computeMedian(1), this.computeMedian(2)];
+    }
+    return m[side];
+  }
+
+  private computeMedian(side?: 1 | 2): number | undefined {
     const n = this.count;
     if (n === 0) return undefined;
     const v: number[] = [];
-    for (let k = this.head; k < this.head + n; k++) v.push(this.data[k * STRIDE + T_USD]!);
-    v.sort((a, b) => a - b);
-    const m = n >> 1;
-    return n % 2 ? v[m]! : Math.round((v[m - 1]! + v[m]!) / 2);
+    for (let k = this.head; k < this.head + n; k++) {
+      if (side === undefined || this.data[k * STRIDE + T_SIDE] === side) {
+        v.push(this.data[k * STRIDE + T_USD]!);
+      }
+    }
+    if (v.length === 0) return undefined;
+    return medianOf(v);
   }
+}
+
+function medianOf(v: number[]): number {
+  const n = v.length;
+  v.sort((a, b) => a - b);
+  const m = n >> 1;
+  return n % 2 ? v[m]! : Math.round((v[m - 1]! + v[m]!) / 2);
 }
 
 /**

@@ -60,8 +60,17 @@ export class EmbeddedNotifier implements Notifier, PreferenceLookup {
   }
 
   quietHours(userId: string): QuietHours | null | undefined {
-    const p = this.store.preferences(userId);
-    return p ? p.quietHours : undefined;
+    const q = this.store.preferences(userId)?.quietHours;
+    // Not set (`null`, or preferences never stored) → the policy's default window.
+    return q === 'none' ? null : (q ?? undefined);
+  }
+
+  scheduledReminders(userId: string): boolean {
+    return this.store.preferences(userId)?.scheduledReminders ?? false;
+  }
+
+  recommendations(userId: string): 'on' | 'off' | undefined {
+    return this.store.preferences(userId)?.recommendations ?? undefined;
   }
 
   /** The user's language for texts (`es` unless the user chose `en`). */

@@ -3,7 +3,8 @@ export interface NotificationRequest {
   /** ULID of the recommendation; notifying the same id again is a no-op. */
   id: string;
   userId: string;
-  kind: 'recomendacion';
+  /** A recommendation, or the question asked before the first one (consent). */
+  kind: 'recomendacion' | 'consentimiento';
   title: string;
   body: string;
   data: Record<string, unknown>;
@@ -30,8 +31,20 @@ export interface QuietHours {
 
 /** Synchronous, in-memory view of preferences for the orchestrator's hot path. */
 export interface PreferenceLookup {
-  /** `undefined`: the user never set preferences; `null`: preferences without quiet hours. */
+  /**
+   * `undefined`: the user has not set quiet hours (never set preferences, or set others): the
+   * policy's default window applies; `null`: the user chose none.
+   */
   quietHours(userId: string): QuietHours | null | undefined;
+  /**
+   * Whether the user wants recommendations: `undefined` = never asked (consent pending),
+   * `'on'`, `'off'`. Absent: every user counts as `'on'`.
+   */
+  recommendations?(userId: string): 'on' | 'off' | undefined;
+  /** Whether the user wants suggestions of their scheduled trades. Absent: no. */
+  scheduledReminders?(userId: string): boolean;
+  /** The language of the user's texts. Absent: `es`. */
+  language?(userId: string): 'es' | 'en';
 }
 
 /** The delivery channels a user can switch on and off. */

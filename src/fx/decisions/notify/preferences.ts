@@ -4,7 +4,18 @@ import type { Channel, QuietHours } from './notifier.js';
 /** A user's notification preferences. */
 export interface Preferences {
   channels: Record<Channel, boolean>;
-  quietHours: QuietHours | null;
+  /**
+   * `null`: not set, the orchestrator's default window applies (also for preferences stored
+   * before this distinction, whose `null` could mean either); `'none'`: the user wants none.
+   */
+  quietHours: QuietHours | 'none' | null;
+  /**
+   * Whether the user wants recommendations at all (apart from the channels): `null` = never
+   * asked (the orchestrator asks for consent before the first), `'on'` = consented, `'off'`.
+   */
+  recommendations: 'on' | 'off' | null;
+  /** Suggestions of trades the user makes on schedule (quincena, remittances) as reminders. */
+  scheduledReminders: boolean;
   /** IANA time zone of the user (quiet hours default to it). */
   timezone: string;
   language: 'es' | 'en';
@@ -14,6 +25,8 @@ export interface Preferences {
 export const DEFAULT_PREFERENCES: Preferences = {
   channels: { inApp: true, webPush: true, webhook: true, mobilePush: true },
   quietHours: null,
+  recommendations: null,
+  scheduledReminders: false,
   timezone: 'America/Bogota',
   language: 'es',
 };
@@ -35,7 +48,9 @@ const timeZone = z
 
 /**
  * Body of `PUT /preferences`: every field optional, merged over the stored (or default)
- * preferences; `quietHours: null` removes quiet hours.
+ * preferences. `quietHours`: a window; `'none'` (or `null`, as before) for no quiet hours;
+ * `'default'` to go back to the platform's default window. A field left out keeps its value:
+ * the default window holds until the user changes `quietHours` itself.
  */
 export const preferencesUpdateSchema = z.strictObject({
   channels: z
@@ -49,8 +64,13 @@ export const preferencesUpdateSchema = z.strictObject({
   quietHours: z
     .strictObject({ start: hhmm, end: hhmm, timezone: timeZone.optional() })
     .refine((q) => q.start !== q.end, { message: 'start and end must differ' })
+    .or(z.enum(['none', 'default']))
     .nullable()
     .optional(),
+  /** `'off'` stops recommendations whatever the channels; `'on'` consents to them. */
+  recommendations: z.enum(['on', 'off']).optional(),
+  /** `true`: also suggest the trades the user makes on schedule (as reminders). */
+  scheduledReminders: z.boolean().optional(),
   timezone: timeZone.optional(),
   language: z.enum(['es', 'en']).optional(),
 });
@@ -60,7 +80,8 @@ export type PreferencesUpdate = z.infer<typeof preferencesUpdateSchema>;
 export function mergePreferences(current: Preferences, update: PreferencesUpdate): Preferences {
   const timezone = update.timezone ?? current.timezone;
   let quietHours = current.quietHours;
-  if (update.quietHours === null) quietHours = null;
+  if (update.quietHours === null || update.quietHours === 'none') quietHours = 'none';
+  else if (update.quietHours === 'default') quietHours = null;
   else if (update.quietHours) {
     quietHours = {
       start: update.quietHours.start,
@@ -71,6 +92,8 @@ export function mergePreferences(current: Preferences, update: PreferencesUpdate
   return {
     channels: { ...current.channels, ...stripUndefined(update.channels ?? {}) },
     quietHours,
+    recommendations: update.recommendations ?? current.recommendations ?? null,
+    scheduledReminders: update.scheduledReminders ?? current.scheduledReminders ?? false,
     timezone,
     language: update.language ?? current.language,
   };

@@ -1,4 +1,9 @@
-import type { FxEvent, PriceTick, TransactionExecuted } from '../../events.js';
+import type {
+  FxEvent,
+  PriceTick,
+  RecommendationReason,
+  TransactionExecuted,
+} from '../../events.js';
 import type { Logger } from '../../../core/log/logger.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { LakeHistory, OnlineFeatureStore, type TickColumns } from '../features/index.js';
@@ -18,8 +23,21 @@ export interface BacktestOptions {
   timezone?: string;
   /** `fx.orchestrator`: the policy, the rules and the outcome horizon. */
   config: OrchestratorConfig;
-  /** A model to replay; without one the rules decide. */
-  model?: { model: ScoringModel; version: string; group?: string };
+  /**
+   * A model to replay; without one the rules decide. `trainingRange` (ISO instants, the range
+   * its training read): a window overlapping it is refused unless `allowInSample`.
+   */
+  model?: {
+    model: ScoringModel;
+    version: string;
+    group?: string;
+    trainingRange?: { from: string; to: string };
+  };
+  /**
+   * Replay a window that overlaps the model's training range anyway: its precision is then
+   * in-sample (the model has seen those days) and the report says so. @default false
+   */
+  allowInSample?: boolean;
   /**
    * Decide on at most one tick per this many minutes of market time (the live orchestrator
    * decides every tick; the cooldown makes most of those silent). @default 15
@@ -38,6 +56,8 @@ export interface BacktestSuggestion {
   probability: number;
   amountUsdCents: number;
   origin: 'model' | 'reglas';
+  /** The reasons the user would have read. */
+  reasons: RecommendationReason[];
   hit: boolean;
 }
 
@@ -52,6 +72,10 @@ export interface BacktestCount {
 export interface BacktestReport {
   from: string;
   to: string;
+  /** The model's training range when known (`null`: the rules, or a model file without it). */
+  trainingRange: { from: string; to: string } | null;
+  /** The window overlaps the training range (`--allow-in-sample`): in-sample figures. */
+  inSample: boolean;
   scorer: 'model' | 'reglas';
   version: string;
   horizonHours: number;
@@ -65,6 +89,16 @@ export interface BacktestReport {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Thrown when the window overlaps the model's training range without `allowInSample`. */
+export class InSampleWindowError extends Error {
+  constructor(from: string, to: string, range: { from: string; to: string }) {
+    super(
+      `the window ${from} … ${to} overlaps the model's training range ${range.from} … ${range.to}: its figures would be in-sample (the model has seen those days); choose days after ${range.to.slice(0, 10)} or pass --allow-in-sample`,
+    );
+    this.name = 'InSampleWindowError';
+  }
+}
 /** Time the replay reads from the lake at once. */
 const WINDOW_MS = 7 * DAY_MS;
 
@@ -154,6 +188,12 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const fromMs = localMidnightMs(options.from, tz);
   const toMs = localMidnightMs(options.to, tz) + DAY_MS; // end of the last day
   if (!(toMs > fromMs)) throw new RangeError(`--to ${options.to} is before --from ${options.from}`);
+  const range = options.model?.trainingRange;
+  const inSample =
+    range !== undefined && fromMs < Date.parse(range.to) && toMs > Date.parse(range.from);
+  if (inSample && !options.allowInSample) {
+    throw new InSampleWindowError(options.from, options.to, range);
+  }
   const everyMs = (options.everyMinutes ?? 15) * 60_000;
   const horizonMs = options.config.outcomeHorizonHours * 3_600_000;
   const features = new OnlineFeatureStore({ timezone: tz });
@@ -233,6 +273,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
             probability: d.event.probability,
             amountUsdCents: d.event.suggestedAmountUsdCents,
             origin: report.scorer,
+            reasons: d.event.reasons,
             hit: false,
           };
           suggestions.push(s);
@@ -263,6 +304,8 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   return {
     from: options.from,
     to: options.to,
+    trainingRange: range ?? null,
+    inSample,
     scorer: scorer.kind === 'model' ? 'model' : 'reglas',
     version: scorer.version,
     horizonHours: options.config.outcomeHorizonHours,

@@ -62,6 +62,7 @@ export type { BatchNotifier, FeatureSource } from './ports.js';
 export { ParallelScoring } from './parallel-scoring.js';
 export {
   backtest,
+  InSampleWindowError,
   localMidnightMs,
   type BacktestOptions,
   type BacktestReport,
@@ -74,3 +75,5 @@ export {
   NoOutcomesError,
   type OutcomesReport,
 } from './outcomes.js';
+export { simulationAdvisor, type SimulationAdvisorOptions } from './simulation-advisor.js';
+export { isHeldOut, policyVersion } from './holdout.js';

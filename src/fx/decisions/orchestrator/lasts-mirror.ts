@@ -16,6 +16,7 @@ export interface LastChanges {
  */
 export class LastsMirror {
   private times = new Float64Array(0);
+  private holds = new Float64Array(0);
   private readonly lasts: (LastSuggestion | undefined)[] = [];
   /** Positions mirrored, and the journal cursor they are current at. */
   private mirrored = 0;
@@ -30,6 +31,11 @@ export class LastsMirror {
   /** Times of the last suggestions by position (`-Infinity`: none), current after {@link sync}. */
   get atMs(): Float64Array {
     return this.times;
+  }
+
+  /** When the weekly cap lets each user's next suggestion through, by position (`-Infinity`: now). */
+  get holdUntilMs(): Float64Array {
+    return this.holds;
   }
 
   /** The last suggestion of the user at `position`, as of the last {@link sync}. */
@@ -48,6 +54,9 @@ export class LastsMirror {
       const grown = new Float64Array(Math.ceil(all.length * 1.25));
       grown.set(this.times.subarray(0, this.mirrored));
       this.times = grown;
+      const holds = new Float64Array(grown.length);
+      holds.set(this.holds.subarray(0, this.mirrored));
+      this.holds = holds;
     }
     for (let k = this.mirrored; k < all.length; k++) this.set(k, this.lastOf(all[k]!));
     for (const userId of changed ?? []) {
@@ -61,5 +70,6 @@ export class LastsMirror {
   private set(k: number, last: LastSuggestion | undefined): void {
     this.lasts[k] = last;
     this.times[k] = last ? last.atMs : -Infinity;
+    this.holds[k] = last?.holdUntilMs ?? -Infinity;
   }
 }

@@ -2,38 +2,103 @@ import type { Recommendation } from '../../events.js';
 import { formatMoney, formatNumber } from './colombian-format.js';
 import type { NotificationRequest } from './ports.js';
 
+/** Languages of the user-facing texts (the `language` preference). */
+export type Language = 'es' | 'en';
+
+const TEXTS = {
+  es: {
+    title: { BUY: '¿Quieres comprar dólares hoy?', SELL: '¿Quieres vender dólares hoy?' },
+    offer: (verb: string, amount: string, price: string) =>
+      `Si lo necesitas, podrías ${verb} ${amount} USD a ${price} COP.`,
+    verb: { BUY: 'comprar', SELL: 'vender' },
+    spread: (cost: string, pct: string) =>
+      `El diferencial (spread) te cuesta unos ${cost} COP (${pct}) frente al precio medio.`,
+    disclaimer: 'Esto no es una asesoría financiera: la decisión es tuya.',
+    consentTitle: '¿Quieres recibir sugerencias sobre dólares?',
+    consentBody:
+      'Podemos avisarte, como máximo dos veces por semana, cuando creamos que quizás quieras comprar o vender dólares. No es una asesoría financiera. Actívalo o desactívalo en tus preferencias (recomendaciones).',
+  },
+  en: {
+    title: { BUY: 'Do you want to buy dollars today?', SELL: 'Do you want to sell dollars today?' },
+    offer: (verb: string, amount: string, price: string) =>
+      `If you need to, you could ${verb} ${amount} USD at ${price} COP.`,
+    verb: { BUY: 'buy', SELL: 'sell' },
+    spread: (cost: string, pct: string) =>
+      `The spread costs you about ${cost} COP (${pct}) against the mid price.`,
+    disclaimer: 'This is not financial advice: the decision is yours.',
+    consentTitle: 'Do you want suggestions about dollars?',
+    consentBody:
+      'We can let you know, at most twice a week, when we think you might want to buy or sell dollars. This is not financial advice. Turn it on or off in your preferences (recommendations).',
+  },
+} as const;
+
 /**
- * The notification of a recommendation, in Spanish: a short title, a body with the amount, the
- * quoted price and the main reason, and the whole recommendation as data for the app.
+ * The notification of a recommendation in the user's language: a neutral question as title (no
+ * claim that now is a good moment), a body with the amount and quoted price, the main reason,
+ * the spread's cost and a not-financial-advice note, and the whole recommendation as data for
+ * the app. Reason sentences are written in Spanish (the product's language); for `en` users
+ * they are left out of the body and stay in `data.reasons`.
  * @example
- * notificationOf(rec).body
- * // 'Podrías comprar 250 USD a 4.012,50 COP. El dólar bajó 1,8 % hoy y sueles comprar en bajadas.'
+ * notificationOf(rec).title // '¿Quieres comprar dólares hoy?'
  */
-export function notificationOf(r: Recommendation): NotificationRequest {
-  const verb = r.side === 'BUY' ? 'comprar' : 'vender';
-  const reason = r.reasons[0]?.texto;
+export function notificationOf(r: Recommendation, language: Language = 'es'): NotificationRequest {
+  const t = TEXTS[language];
+  const reason = language === 'es' ? r.reasons[0]?.texto : undefined;
+  const amountUsd = r.suggestedAmountUsdCents / 100;
+  const spread =
+    r.spreadCostCopCents !== undefined
+      ? ' ' +
+        t.spread(
+          formatMoney(r.spreadCostCopCents / 100),
+          `${formatNumber((100 * r.spreadCostCopCents) / (amountUsd * r.priceCopCents), 2)} %`,
+        )
+      : '';
   return {
     id: r.id,
     userId: r.userId,
     kind: 'recomendacion',
-    title:
-      r.side === 'BUY' ? 'Buen momento para comprar dólares' : 'Buen momento para vender dólares',
+    title: t.title[r.side],
     body:
-      `Podrías ${verb} ${formatMoney(r.suggestedAmountUsdCents / 100)} USD a ` +
-      `${formatNumber(r.priceCopCents / 100, 2)} COP.` +
-      (reason ? ` ${reason}.` : ''),
+      t.offer(t.verb[r.side], formatMoney(amountUsd), formatNumber(r.priceCopCents / 100, 2)) +
+      (reason ? ` ${reason}.` : '') +
+      spread +
+      ` ${t.disclaimer}`,
     data: {
       recommendationId: r.id,
       side: r.side,
-      amountUsd: r.suggestedAmountUsdCents / 100,
+      amountUsd,
       priceCop: r.priceCopCents / 100,
+      ...(r.spreadCostCopCents !== undefined ? { spreadCostCop: r.spreadCostCopCents / 100 } : {}),
       probability: r.probability,
       scorer: r.scorer,
       modelVersion: r.modelVersion,
       reasons: r.reasons,
       priceTickId: r.priceTickId,
       expiresAt: r.expiresAt,
+      notFinancialAdvice: true,
     },
     createdAt: r.createdAt,
+  };
+}
+
+/**
+ * The question asked before a user's first recommendation (consent): the answer is the
+ * `recommendations` preference (`PUT /preferences {"recommendations":"on"|"off"}`).
+ */
+export function consentRequestOf(
+  userId: string,
+  id: string,
+  createdAt: string,
+  language: Language = 'es',
+): NotificationRequest {
+  const t = TEXTS[language];
+  return {
+    id,
+    userId,
+    kind: 'consentimiento',
+    title: t.consentTitle,
+    body: t.consentBody,
+    data: { preference: 'recommendations', values: ['on', 'off'] },
+    createdAt,
   };
 }

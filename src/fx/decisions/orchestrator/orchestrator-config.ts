@@ -49,8 +49,48 @@ export const policyConfigSchema = z
       .default({ start: '21:00', end: '07:00', timezone: 'America/Bogota' }),
     /** Smallest suggested amount, whole USD; less than that is not suggested. @default 10 */
     minAmountUsd: z.number().int().positive().default(10),
-    /** Amount suggested to a user without trades of their own, whole USD. @default 100 */
+    /** Amount suggested on a side the user never traded, whole USD. @default 100 */
     defaultTicketUsd: z.number().int().positive().default(100),
+    /**
+     * The suggested amount (the typical ticket of that side's own trades) is capped at this
+     * percentage of the relevant balance: COP for a BUY, USD for a SELL. @default 30
+     */
+    maxBalancePct: z.number().gt(0).max(100).default(30),
+    /** No SELL suggested while the bid is below the user's average cost. @default true */
+    noSellBelowAverageCost: z.boolean().default(true),
+    /**
+     * No suggestion that reverses a trade of the user's last this many hours (a SELL after a
+     * BUY, a BUY after a SELL): a round trip costs the spread. 0: off. @default 48
+     */
+    reversalHours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(48),
+    /** At most this many suggestions per user in any 7 days. @default 2 */
+    maxPerWeek: z.number().int().positive().max(1000).default(2),
+    /**
+     * After a suggestion ignored (no trade of its side within the outcome horizon), the next
+     * waits this many hours since it, doubled for each further one ignored in a row. 0: off.
+     * @default 72
+     */
+    backoffHours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(72),
+    /**
+     * A user who was never asked (preferences `recommendations: null`) gets a consent request
+     * instead of the first suggestion; `false` treats them as consenting. @default true
+     */
+    requireConsent: z.boolean().default(true),
+    /**
+     * No suggestion of a trade the user makes on schedule anyway (a quincena habit on that side,
+     * the quincena within 24 h: remittances, salary conversions), unless they asked for
+     * reminders (preferences `scheduledReminders`). The propensity model finds these users
+     * easily and a suggestion changes nothing for them. @default true
+     */
+    excludeScheduled: z.boolean().default(true),
     /**
      * The same side is not suggested again while the price moved less than this (percent) since
      * the last suggestion and the balances did not change. @default 1
@@ -119,6 +159,15 @@ export const orchestratorConfigSchema = z
       .default(24),
     /** Log the rules' would-be decisions beside the model's. @default true */
     shadowRules: z.boolean().default(true),
+    /**
+     * Percentage of users held out at random (sticky per user: a hash of the user id and
+     * `holdoutSalt`): they are scored and their suggestions recorded as `retenida` ("would have
+     * been suggested") but not notified, so the outcomes compare treated with held-out users
+     * (lift). 0: no holdout. @default 10
+     */
+    holdoutPercent: z.number().min(0).max(100).default(10),
+    /** Salt of the holdout hash: a new salt draws a new holdout group. @default 'holdout-1' */
+    holdoutSalt: z.string().min(1).max(100).default('holdout-1'),
     policy: policyConfigSchema,
     rules: rulesConfigSchema,
   })

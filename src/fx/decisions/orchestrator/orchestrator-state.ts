@@ -36,6 +36,10 @@ export interface OrchestratorState {
     entries: readonly { event: Recommendation; last: LastSuggestion }[],
     json?: readonly string[],
   ): void;
+  /** Records that `userIds` were asked for consent; returns those not asked before (ask them). */
+  markConsentAsked(userIds: readonly string[], atMs: number): string[];
+  /** Whether `userId` was asked for consent. */
+  consentAsked(userId: string): boolean;
   /** Marks outbox rows whose append was acknowledged. */
   markAppended(ids: readonly string[]): void;
   /** Removes outbox rows that were appended and notified. */

@@ -6,9 +6,15 @@ import {
   type EventRecord,
   type Position,
 } from '../../../core/event-log/event-log.js';
-import { fxEventSchema, type FxEvent, type PriceTick, type Recommendation } from '../../events.js';
+import {
+  fxEventSchema,
+  newEventId,
+  type FxEvent,
+  type PriceTick,
+  type Recommendation,
+} from '../../events.js';
 import { isValidFxEvent } from '../../processor/fast-validate.js';
-import { notificationOf } from './notification.js';
+import { consentRequestOf, notificationOf } from './notification.js';
 import { defaultOrchestratorConfig, type OrchestratorConfig } from './orchestrator-config.js';
 import type { BatchNotifier, FeatureSource, PreferenceLookup } from './ports.js';
 import { rulesScorer } from './rules-scorer.js';
@@ -100,6 +106,10 @@ export interface OrchestratorStats {
   notifyFailures: number;
   /** Outbox entries re-appended or re-notified at start. */
   recovered: number;
+  /** Suggestions of users in the holdout: recorded (`control`) but not notified. */
+  heldOut: number;
+  /** Consent requests sent (users asked before their first suggestion). */
+  consentRequests: number;
   checkpoint: Position | undefined;
   lastError: string | undefined;
 }
@@ -177,6 +187,8 @@ export class OrchestratorCore {
     notified: 0,
     notifyFailures: 0,
     recovered: 0,
+    heldOut: 0,
+    consentRequests: 0,
     checkpoint: undefined,
     lastError: undefined,
   };
@@ -366,6 +378,7 @@ export class OrchestratorCore {
     // finds these events in the log after it; past it, only `appended` says they are there.
     const left = events.filter((e) => this.unnotified.has(e.id)).map((e) => e.id);
     if (left.length > 0) this.o.state.markAppended(left);
+    if (report.consentRequests) await this.askConsent(report.consentRequests);
     const doneAt = performance.now();
     // The rules' shadow is diagnostics, not a decision: after the hand-off, off its latency.
     const shadow = this.decider.compareShadow();
@@ -375,6 +388,7 @@ export class OrchestratorCore {
     s.recommendations += events.length;
     s.byScorer[report.scorer] += events.length;
     s.deferred += report.skipped.deferred;
+    s.heldOut += report.heldOut ?? 0;
     if (report.fallback !== undefined) s.fallbacks++;
     if (report.shadow) {
       // Every tick (every 2 s in the demo): debug, so the operator's log stays readable.
@@ -417,15 +431,53 @@ export class OrchestratorCore {
     }
   }
 
-  /** Hands each to the notifier; failures stay in the outbox and are retried next step. */
-  private async notify(events: readonly Recommendation[]): Promise<number> {
+  /**
+   * Asks the users not asked before whether they want recommendations (once each; a failed
+   * request is logged and asked again at their next due suggestion).
+   */
+  private async askConsent(userIds: readonly string[]): Promise<void> {
+    const notifier = this.o.notifier;
+    if (!notifier) return;
+    const state = this.o.state;
+    const fresh = userIds.filter((u) => !state.consentAsked(u));
+    if (fresh.length === 0) return;
+    const nowMs = this.now();
+    const at = new Date(nowMs).toISOString();
+    const prefs = this.o.preferences;
+    const requests = fresh.map((u) =>
+      consentRequestOf(u, newEventId(nowMs), at, prefs?.language?.(u)),
+    );
+    try {
+      if (notifier.notifyMany) await notifier.notifyMany(requests);
+      else await Promise.all(requests.map((r) => notifier.notify(r)));
+    } catch (err) {
+      this.logger.warn({ err, users: fresh.length }, 'consent requests failed; will ask again');
+      return;
+    }
+    state.markConsentAsked(fresh, nowMs);
+    this.stats.consentRequests += fresh.length;
+  }
+
+  /**
+   * Hands each to the notifier; failures stay in the outbox and are retried next step. Held-out
+   * (`control`) recommendations are recorded and appended but never notified.
+   */
+  private async notify(all: readonly Recommendation[]): Promise<number> {
+    if (all.length === 0) return 0;
+    const control = all.filter((e) => e.group === 'control');
+    if (control.length > 0) {
+      this.o.state.complete(control.map((e) => e.id));
+      for (const e of control) this.unnotified.delete(e.id);
+    }
+    const events = control.length > 0 ? all.filter((e) => e.group !== 'control') : all;
     if (events.length === 0) return 0;
     const notifier = this.o.notifier;
     if (!notifier) {
       this.o.state.complete(events.map((e) => e.id));
       return 0;
     }
-    const requests = events.map(notificationOf);
+    const prefs = this.o.preferences;
+    const requests = events.map((e) => notificationOf(e, prefs?.language?.(e.userId)));
     const results: PromiseSettledResult<void>[] = notifier.notifyMany
       ? await notifier.notifyMany(requests).then(
           () => requests.map(() => ({ status: 'fulfilled', value: undefined }) as const),

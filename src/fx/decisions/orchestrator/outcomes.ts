@@ -18,6 +18,7 @@ const DB = 'fx_raw_db';
 const OUTCOMES = `WITH r AS (
   SELECT id, min(usuario_id) AS usuario_id, min(lado) AS lado, min(origen) AS origen,
     min(version_modelo) AS version_modelo, min(razon_principal) AS razon_principal,
+    coalesce(min(grupo), 'tratamiento') AS grupo,
     min(creada_en) AS creada_en, min(vigente_hasta) AS vigente_hasta
   FROM ${DB}.fx_recommendations
   GROUP BY id
@@ -33,6 +34,86 @@ resultado AS (
       THEN 1 ELSE 0 END AS abierta
   FROM r
 )`;
+
+/**
+ * Treated (notified) vs held-out (`control`: decided, recorded, not notified) recommendations
+ * whose horizon has closed, per `keys`: their trade rates, the difference (lift, percentage
+ * points) with a 95 % confidence interval (normal approximation of the difference of two
+ * proportions), and the incremental trades per 1,000 notifications (1,000 × the difference).
+ * Rows without held-out recommendations have no lift (NULL).
+ */
+function liftSql(keys: string, select = keys, groupBy = keys): string {
+  return `${OUTCOMES},
+grupos AS (
+  SELECT ${select},
+    sum(CASE WHEN grupo = 'tratamiento' THEN 1 ELSE 0 END) AS tratadas,
+    sum(CASE WHEN grupo = 'tratamiento' THEN convertida ELSE 0 END) AS convertidas_tratadas,
+    sum(CASE WHEN grupo = 'control' THEN 1 ELSE 0 END) AS retenidas,
+    sum(CASE WHEN grupo = 'control' THEN convertida ELSE 0 END) AS convertidas_retenidas
+  FROM resultado
+  WHERE abierta = 0
+  GROUP BY ${groupBy}
+),
+tasas AS (
+  SELECT *,
+    CASE WHEN tratadas > 0 THEN 1.0 * convertidas_tratadas / tratadas END AS p_t,
+    CASE WHEN retenidas > 0 THEN 1.0 * convertidas_retenidas / retenidas END AS p_c
+  FROM grupos
+),
+diferencia AS (
+  SELECT *, p_t - p_c AS d,
+    sqrt(p_t * (1 - p_t) / tratadas + p_c * (1 - p_c) / retenidas) AS ee
+  FROM tasas
+)
+SELECT ${keys}, tratadas, convertidas_tratadas, round(100 * p_t, 2) AS tasa_tratadas_pct,
+  retenidas, convertidas_retenidas, round(100 * p_c, 2) AS tasa_retenidas_pct,
+  round(100 * d, 2) AS lift_pp,
+  round(100 * (d - 1.96 * ee), 2) AS lift_ic95_min_pp,
+  round(100 * (d + 1.96 * ee), 2) AS lift_ic95_max_pp,
+  round(1000 * d, 1) AS operaciones_incrementales_por_1000
+FROM diferencia
+ORDER BY ${keys}`;
+}
+
+/**
+ * The customer's price: for each recommendation followed by a trade of its side within the
+ * horizon, the first such trade's price (the spread included: a BUY pays the ask, a SELL gets
+ * the bid) against the average mid over the recommendation's horizon (the next 24 h by
+ * default). `ventaja_pct` is positive when the customer did better than that average: for a
+ * BUY (average − price) / average, for a SELL (price − average) / average.
+ */
+const PRICE_OUTCOME = `${OUTCOMES},
+seguidas AS (
+  SELECT r.id, r.grupo, r.origen, r.version_modelo, r.lado, r.creada_en, r.vigente_hasta,
+    (SELECT min(t.ejecutado_en) FROM ${DB}.fx_transacciones t
+      WHERE t.usuario_id = r.usuario_id AND t.lado = r.lado
+        AND t.ejecutado_en > r.creada_en AND t.ejecutado_en <= r.vigente_hasta) AS ejecutada_en,
+    r.usuario_id
+  FROM resultado r
+  WHERE r.convertida = 1 AND r.abierta = 0
+),
+precios AS (
+  SELECT s.*,
+    (SELECT min(t.precio_cop_centavos) FROM ${DB}.fx_transacciones t
+      WHERE t.usuario_id = s.usuario_id AND t.lado = s.lado AND t.ejecutado_en = s.ejecutada_en)
+      AS precio,
+    (SELECT avg(p.medio_cop_centavos) FROM ${DB}.fx_precios p
+      WHERE p.observado_en > s.creada_en AND p.observado_en <= s.vigente_hasta) AS medio_horizonte
+  FROM seguidas s
+),
+ventajas AS (
+  SELECT *, CASE WHEN lado = 'BUY' THEN (medio_horizonte - precio) / medio_horizonte
+    ELSE (precio - medio_horizonte) / medio_horizonte END AS ventaja
+  FROM precios
+  WHERE medio_horizonte IS NOT NULL
+)
+SELECT grupo, origen, version_modelo, lado, count(*) AS operaciones,
+  round(100 * avg(ventaja), 3) AS ventaja_media_pct,
+  round(100 * min(ventaja), 3) AS ventaja_min_pct,
+  round(100 * max(ventaja), 3) AS ventaja_max_pct
+FROM ventajas
+GROUP BY grupo, origen, version_modelo, lado
+ORDER BY grupo DESC, origen, version_modelo, lado`;
 
 /**
  * Saved queries over the outcomes of recommendations (`fx_raw_db.fx_recommendations` ⋈
@@ -68,12 +149,41 @@ FROM resultado
 GROUP BY coalesce(razon_principal, '(sin razón)'), lado
 ORDER BY recomendaciones DESC, razon_principal, lado`,
   },
+  {
+    name: 'fx_lift_por_modelo',
+    description:
+      'Efecto de notificar (lift): tasa de operación de las recomendaciones notificadas (tratamiento) frente a las de usuarios retenidos al azar (control, no notificadas), por origen, versión del modelo y lado, con intervalo de confianza del 95 % y operaciones incrementales por cada 1.000 notificaciones. Solo recomendaciones con el horizonte cerrado.',
+    sql: liftSql('origen, version_modelo, lado'),
+  },
+  {
+    name: 'fx_lift_por_razon',
+    description:
+      'Efecto de notificar (lift) por razón principal y lado: tratamiento frente a control, con intervalo de confianza del 95 % y operaciones incrementales por cada 1.000 notificaciones.',
+    sql: liftSql(
+      'razon_principal, lado',
+      "coalesce(razon_principal, '(sin razón)') AS razon_principal, lado",
+      "coalesce(razon_principal, '(sin razón)'), lado",
+    ),
+  },
+  {
+    name: 'fx_resultado_precio',
+    description:
+      'Precio obtenido por el cliente: en las recomendaciones seguidas de una operación de ese lado dentro del horizonte, el precio ejecutado (con el spread) frente al precio medio promedio del horizonte (24 h por defecto). Ventaja positiva: el cliente obtuvo mejor precio que ese promedio.',
+    sql: PRICE_OUTCOME,
+  },
 ];
 
-/** The outcomes report: conversion per model version and per main reason. */
+/**
+ * The outcomes report: conversion per model version and per main reason; lift (treated vs
+ * held out) per model version and per reason; the customer's price outcome (`undefined` when
+ * the lake has no prices).
+ */
 export interface OutcomesReport {
   byModel: QueryResult;
   byReason: QueryResult;
+  liftByModel: QueryResult;
+  liftByReason: QueryResult;
+  price: QueryResult | undefined;
 }
 
 /** Thrown when the lake has no recommendations (or no transactions) to measure yet. */
@@ -108,9 +218,13 @@ export async function recommendationOutcomes(deps: {
   ] as const) {
     if (!(await deps.catalog.getTable(DB, table))) throw new NoOutcomesError(what);
   }
-  const [byModel, byReason] = OUTCOME_SAVED_QUERIES;
+  const [byModel, byReason, liftByModel, liftByReason, price] = OUTCOME_SAVED_QUERIES;
+  const hasPrices = (await deps.catalog.getTable(DB, 'fx_precios')) !== undefined;
   return {
     byModel: await deps.query.query(byModel!.sql),
     byReason: await deps.query.query(byReason!.sql),
+    liftByModel: await deps.query.query(liftByModel!.sql),
+    liftByReason: await deps.query.query(liftByReason!.sql),
+    price: hasPrices ? await deps.query.query(price!.sql) : undefined,
   };
 }

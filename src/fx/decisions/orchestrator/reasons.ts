@@ -176,6 +176,109 @@ function habit(what: string, v: number): string | undefined {
   return `Sueles ${what} después de ${v < 0 ? 'bajadas' : 'subidas'} del dólar (en promedio ${formatPercent(v)} en 24 horas)`;
 }
 
+/** Whether a value is a number and its sign (0 counts as neither). */
+const neg = (v: number): boolean => v < 0;
+const pos = (v: number): boolean => v > 0;
+
+/** When a feature's sentence supports a side: given the feature's value and the row. */
+type Supports = (v: number, read: FeatureReader) => boolean;
+const never: Supports = () => false;
+
+/** The current market move a habit is about matches it in sign. */
+const sameSign =
+  (current: string): Supports =>
+  (v, read) => {
+    const c = read(current);
+    return Number.isFinite(c) && c !== 0 && v !== 0 && c < 0 === v < 0;
+  };
+
+/**
+ * For each feature with a sentence, the sides and directions in which that sentence is a reason
+ * FOR the suggestion; a sentence is shown only for those (a sentence that supports neither side,
+ * like the volatility or the usual ticket, is never a reason). A cheaper dollar (a fall, a price
+ * under its average) supports a BUY, a dearer one a SELL; the user's habits support their own
+ * side, and only when the market does what the habit is about; a gain on the USD held supports a
+ * SELL, never a BUY. The calendar features have no sentence of their own: see
+ * {@link calendarReason}.
+ */
+export const REASON_SUPPORT: Readonly<Record<string, Readonly<Record<Side, Supports>>>> = {
+  compras_7d: { BUY: pos, SELL: never },
+  compras_30d: { BUY: pos, SELL: never },
+  compras_90d: { BUY: pos, SELL: never },
+  ventas_7d: { BUY: never, SELL: pos },
+  ventas_30d: { BUY: never, SELL: pos },
+  ventas_90d: { BUY: never, SELL: pos },
+  ticket_promedio_usd: { BUY: never, SELL: never },
+  dias_desde_ultima_compra: { BUY: (v) => v >= 1, SELL: never },
+  dias_desde_ultima_venta: { BUY: never, SELL: (v) => v >= 1 },
+  dias_desde_ultima_operacion: { BUY: never, SELL: never },
+  // Bought on average dearer than now: buying now is cheaper; cheaper than now: selling gains.
+  precio_compra_relativo: { BUY: pos, SELL: neg },
+  // Sold on average dearer than now: buying back is cheaper; cheaper than now: selling is better.
+  precio_venta_relativo: { BUY: pos, SELL: neg },
+  retorno_24h_previo_compras: { BUY: sameSign('retorno_24h'), SELL: never },
+  retorno_24h_previo_ventas: { BUY: never, SELL: sameSign('retorno_24h') },
+  saldo_usd: { BUY: never, SELL: pos },
+  saldo_cop: { BUY: pos, SELL: never },
+  // A cost under the price is a gain on the USD held.
+  costo_promedio_relativo: { BUY: never, SELL: neg },
+  pnl_no_realizado_pct: { BUY: never, SELL: pos },
+  fraccion_usd: { BUY: (v) => v < 0.5, SELL: (v) => v > 0.5 },
+  retorno_1h: { BUY: neg, SELL: pos },
+  retorno_24h: { BUY: neg, SELL: pos },
+  retorno_7d: { BUY: neg, SELL: pos },
+  distancia_media_24h: { BUY: neg, SELL: pos },
+  distancia_media_7d: { BUY: neg, SELL: pos },
+  volatilidad_24h: { BUY: never, SELL: never },
+  cruce_medias: { BUY: neg, SELL: pos },
+  distancia_media_120: { BUY: neg, SELL: pos },
+  cruce_previo_compras: { BUY: sameSign('cruce_medias'), SELL: never },
+  cruce_previo_ventas: { BUY: never, SELL: sameSign('cruce_medias') },
+  distancia_previa_compras: { BUY: sameSign('distancia_media_120'), SELL: never },
+  intervalo_compras_dias: { BUY: never, SELL: never },
+  ciclo_compras: { BUY: (v) => v >= 1, SELL: never },
+};
+
+/** Features whose contribution is the calendar's (the day, the hour, the quincena habit). */
+export const CALENDAR_FEATURES: ReadonlySet<string> = new Set([
+  'hora_local',
+  'dia_semana',
+  'dia_del_mes',
+  'horas_hasta_quincena_habitual',
+  'fraccion_compras_quincena',
+  'fraccion_ventas_quincena',
+]);
+
+/** Share of a side's trades on quincena days from which "sueles … en quincena" is true. */
+const QUINCENA_HABIT = 0.3;
+
+/**
+ * The reason of a score the calendar drives: `Sueles comprar dólares en quincena` when at least
+ * 30 % of the user's trades of that side were on quincena days (with how near the quincena is
+ * when under a day); `undefined` otherwise (a calendar effect the user cannot recognise).
+ */
+export function calendarReason(read: FeatureReader, side: Side): RecommendationReason | undefined {
+  const share = read(side === 'BUY' ? 'fraccion_compras_quincena' : 'fraccion_ventas_quincena');
+  if (!(share >= QUINCENA_HABIT)) return undefined;
+  const hours = read('horas_hasta_quincena_habitual');
+  return {
+    code: 'calendario_quincena',
+    texto:
+      `Sueles ${verb(side)} dólares en quincena` +
+      (Number.isFinite(hours) && hours < 24 ? ' y la quincena llega en menos de un día' : ''),
+  };
+}
+
+/**
+ * Whether the sentence of feature `name` is a reason for `side` at the row's values (see
+ * {@link REASON_SUPPORT}); `false` for a feature without a declaration.
+ */
+export function supportsSide(name: string, read: FeatureReader, side: Side): boolean {
+  const s = REASON_SUPPORT[name];
+  const v = read(name);
+  return s !== undefined && Number.isFinite(v) && s[side](v, read);
+}
+
 /** Codes whose sentence another code's sentence already says (the habit joined to the move). */
 function covers(code: string, text: string): string | undefined {
   if (code !== 'retorno_24h' || !text.includes(' y sueles ')) return undefined;
@@ -184,8 +287,10 @@ function covers(code: string, text: string): string | undefined {
 
 /**
  * Reasons from a model's margin contributions to the chosen class: the features with the
- * largest positive contributions, each turned into a sentence with its actual value, at most
- * `max`, strongest first. When no feature gives a sentence, one reason states the probability.
+ * largest positive contributions whose sentence supports the side (see {@link REASON_SUPPORT}),
+ * each turned into a sentence with its actual value, at most `max`, strongest first; a calendar
+ * feature gives the calendar reason once (see {@link calendarReason}). When no feature gives a
+ * sentence, one reason states the probability.
  *
  * @param contributions `(numFeature + 1) × 3` margin contributions as XGBoost lays them out for
  *   a multi-class model: class `c`'s block starts at `c × (numFeature + 1)`, its bias last.
@@ -216,6 +321,15 @@ export function reasonsFromContributions(
     if (out.length >= max) break;
     const code = featureNames[f]!;
     if (said.has(code)) continue;
+    if (CALENDAR_FEATURES.has(code)) {
+      const calendar = said.has('calendario_quincena') ? undefined : calendarReason(read, side);
+      if (calendar) {
+        out.push(calendar);
+        said.add(calendar.code);
+      }
+      continue;
+    }
+    if (!supportsSide(code, read, side)) continue;
     const texto = featurePhrase(code, read, side);
     if (!texto) continue;
     out.push({ code, texto });

@@ -11,6 +11,8 @@ export class SuggestionsDue {
   probability = new Float64Array(0);
   amount = new Float64Array(0);
   price = new Float64Array(0);
+  /** Suggestions ignored in a row before this one. */
+  ignored = new Int32Array(0);
 
   /** Makes room for `n` suggestions (the contents are not kept). */
   reserve(n: number): this {
@@ -21,6 +23,7 @@ export class SuggestionsDue {
       this.probability = new Float64Array(size);
       this.amount = new Float64Array(size);
       this.price = new Float64Array(size);
+      this.ignored = new Int32Array(size);
     }
     return this;
   }

@@ -2,9 +2,14 @@ import type { Logger } from '../../../core/log/logger.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { newEventId, type PriceTick } from '../../events.js';
 import type { OrchestratorConfig, PolicyConfig } from './orchestrator-config.js';
+import { FEATURE_VERSION } from '../features/feature-names.js';
+import { featuresHash, isHeldOut, policyVersion } from './holdout.js';
 import {
   decide,
   gateValues,
+  SAFETY_RULES,
+  SKIP_REASONS,
+  weekAfter,
   type PolicyInput,
   type LastSuggestion,
   type PolicyDecision,
@@ -47,10 +52,11 @@ export interface TickDeciderOptions {
   config: Pick<
     OrchestratorConfig,
     'policy' | 'outcomeHorizonHours' | 'shadowRules' | 'scoreBatchSize'
-  > & {
-    /** The rules' own threshold. @default 0.6 */
-    rules?: Pick<OrchestratorConfig['rules'], 'threshold'>;
-  };
+  > &
+    Partial<Pick<OrchestratorConfig, 'holdoutPercent' | 'holdoutSalt'>> & {
+      /** The rules' own threshold. @default 0.6 */
+      rules?: Pick<OrchestratorConfig['rules'], 'threshold'>;
+    };
   /** The last suggestion of a user (the state store's in-memory view). */
   lastOf: (userId: string) => LastSuggestion | undefined;
   /**
@@ -68,15 +74,21 @@ export interface TickDeciderOptions {
 }
 
 function emptySkips(): Record<SkipReason, number> {
-  return {
-    'below-threshold': 0,
-    'no-funds': 0,
-    'quiet-hours': 0,
-    cooldown: 0,
-    repeat: 0,
-    deferred: 0,
-  };
+  const skips = {} as Record<SkipReason, number>;
+  for (const r of SKIP_REASONS) skips[r] = 0;
+  return skips;
 }
+
+/** Refusals by a safety rule (logged per user at debug); the others are routine. */
+const SAFETY_REFUSALS: ReadonlySet<SkipReason> = new Set<SkipReason>([
+  'opted-out',
+  'below-cost',
+  'reversal',
+  'scheduled',
+  'weekly-cap',
+  'backoff',
+  'consent-pending',
+]);
 
 /** What the rules' shadow of a tick compares with: the tick's rows and the model's sides. */
 interface ShadowInput {
@@ -113,6 +125,14 @@ export class TickDecider {
     copCents: 0,
     usdCents: 0,
     typicalTicketUsdCents: undefined,
+    buyTicketUsdCents: undefined,
+    sellTicketUsdCents: undefined,
+    avgCostCopCents: 0,
+    lastBuyMs: NaN,
+    lastSellMs: NaN,
+    recommendations: 'on',
+    scheduledSide: undefined,
+    wantsReminders: false,
     bidCopCents: 0,
     askCopCents: 0,
     atMs: 0,
@@ -131,10 +151,25 @@ export class TickDecider {
   private lastOverride: Map<string, LastSuggestion | undefined> | undefined;
   private logger: Logger;
   private readonly now: () => number;
+  /** Columns of the days since the last BUY / SELL in the vectors (-1: not computed). */
+  private readonly daysBuyCol: number;
+  private readonly daysSellCol: number;
+  /** Columns of the quincena habit (-1: not computed). */
+  private readonly buyQuincenaCol: number;
+  private readonly sellQuincenaCol: number;
+  private readonly hoursToQuincenaCol: number;
+  /** See {@link policyVersion}. */
+  readonly policyVersion: string;
 
   constructor(private readonly o: TickDeciderOptions) {
     this.logger = o.logger ?? silentLogger;
     this.now = o.now ?? Date.now;
+    this.daysBuyCol = o.features.featureNames.indexOf('dias_desde_ultima_compra');
+    this.daysSellCol = o.features.featureNames.indexOf('dias_desde_ultima_venta');
+    this.buyQuincenaCol = o.features.featureNames.indexOf('fraccion_compras_quincena');
+    this.sellQuincenaCol = o.features.featureNames.indexOf('fraccion_ventas_quincena');
+    this.hoursToQuincenaCol = o.features.featureNames.indexOf('horas_hasta_quincena_habitual');
+    this.policyVersion = policyVersion(o.config);
     this.lasts = new LastsMirror(
       o.lastOf,
       (userId) => o.features.positionOf(userId),
@@ -213,6 +248,7 @@ export class TickDecider {
     // Typed arrays read in order: one object per user would be a cache miss per user.
     const { copCents, usdCents } = features.balancesByPosition();
     const lastAt = this.lasts.atMs;
+    const holdUntil = this.lasts.holdUntilMs;
     const prefs = this.o.preferences;
     const byDefault = config.policy.quietHours;
     const quietByDefault = byDefault !== null && this.clock.isQuiet(byDefault, atMs);
@@ -231,6 +267,7 @@ export class TickDecider {
               lastAt[k]!,
               own === undefined ? quietByDefault : own !== null && this.clock.isQuiet(own, atMs),
               config.policy,
+              holdUntil[k]!,
             );
       if (why) skipped[why]++;
       else positions[n++] = k;
@@ -294,6 +331,8 @@ export class TickDecider {
     };
     const policy = scorer.kind === 'model' ? config.policy : this.rulesPolicy();
     const due = this.due.reserve(n);
+    const refusals: { userId: string; rule: SkipReason; side?: Side }[] = [];
+    const logRefusals = this.logger.isLevelEnabled('debug');
     let m = 0;
     for (let i = 0; i < n; i++) {
       const d = this.decideRow(p, i, probs, policy);
@@ -303,11 +342,23 @@ export class TickDecider {
         due.probability[m] = d.probability;
         due.amount[m] = d.amountUsdCents;
         due.price[m] = d.priceCopCents;
+        due.ignored[m] = d.ignoredStreak;
         m++;
         if (modelSides) modelSides[i] = SIDE_CODE[d.side];
       } else {
         report.skipped[d.why]++;
+        if (d.why === 'consent-pending') (report.consentRequests ??= []).push(all[positions[i]!]!);
+        if (logRefusals && refusals.length < 200 && SAFETY_REFUSALS.has(d.why)) {
+          refusals.push({
+            userId: all[positions[i]!]!,
+            rule: d.why,
+            ...(d.side ? { side: d.side } : {}),
+          });
+        }
       }
+    }
+    if (refusals.length > 0) {
+      this.logger.debug({ tick: tick.id, refusals }, 'fx policy: suggestions refused by rule');
     }
     const cap = config.policy.maxPerTick;
     const kept = cap > 0 && m > cap ? mostProbable(due.probability, m, cap) : undefined;
@@ -316,6 +367,8 @@ export class TickDecider {
     const createdAt = new Date(createdMs).toISOString();
     const expiresAt = new Date(createdMs + config.outcomeHorizonHours * 3_600_000).toISOString();
     const count = kept ? kept.length : m;
+    const holdoutPercent = config.holdoutPercent ?? 0;
+    const holdoutSalt = config.holdoutSalt ?? '';
     for (let j = 0; j < count; j++) {
       const k = kept ? kept[j]! : j;
       const i = due.row[k]!;
@@ -325,7 +378,13 @@ export class TickDecider {
       const userId = all[positions[i]!]!;
       const row = x.subarray(i * nf, (i + 1) * nf);
       const balances = features.balancesByPosition();
+      const copCents = balances.copCents[positions[i]!]!;
+      const usdCents = balances.usdCents[positions[i]!]!;
       const id = newEventId(createdMs);
+      const before = this.lastOverride?.get(userId) ?? this.lasts.at(positions[i]!);
+      const week = weekAfter(before, atMs, policy.maxPerWeek);
+      const heldOut = isHeldOut(userId, holdoutSalt, holdoutPercent);
+      if (heldOut) report.heldOut = (report.heldOut ?? 0) + 1;
       report.decided.push({
         event: {
           type: 'Recommendation',
@@ -341,6 +400,26 @@ export class TickDecider {
           priceCopCents,
           suggestedAmountUsdCents: due.amount[k]!,
           reasons: scorer.reasons(row, side, probability),
+          spreadCostCopCents: Math.max(
+            0,
+            Math.round(
+              ((side === 'BUY'
+                ? tick.askCopCents - tick.midCopCents
+                : tick.midCopCents - tick.bidCopCents) *
+                due.amount[k]!) /
+                100,
+            ),
+          ),
+          group: heldOut ? 'control' : 'tratamiento',
+          audit: {
+            features: Array.from(row, (v) => (Number.isFinite(v) ? v : null)),
+            featureVersion: FEATURE_VERSION,
+            featuresHash: featuresHash(row),
+            copCents,
+            usdCents,
+            policyVersion: this.policyVersion,
+            rules: [...SAFETY_RULES],
+          },
           createdAt,
           expiresAt,
           ingestedAt: createdAt,
@@ -350,8 +429,11 @@ export class TickDecider {
           side,
           atMs,
           priceCopCents,
-          copCents: balances.copCents[positions[i]!]!,
-          usdCents: balances.usdCents[positions[i]!]!,
+          copCents,
+          usdCents,
+          weekMs: week.weekMs,
+          ignoredStreak: due.ignored[k]!,
+          ...(week.holdUntilMs !== undefined ? { holdUntilMs: week.holdUntilMs } : {}),
         },
       });
     }
@@ -475,14 +557,33 @@ export class TickDecider {
     pBuy: number,
     pSell: number,
     typicalTicketUsdCents: number | undefined,
+    row: Float32Array,
+    rowStart: number,
   ): PolicyInput {
     const s = this.scratch;
-    const balances = this.o.features.balancesByPosition();
+    const features = this.o.features;
+    const balances = features.balancesByPosition();
     s.pBuy = pBuy;
     s.pSell = pSell;
     s.copCents = balances.copCents[position]!;
     s.usdCents = balances.usdCents[position]!;
     s.typicalTicketUsdCents = typicalTicketUsdCents;
+    if (features.sideTicketAt) {
+      s.buyTicketUsdCents = features.sideTicketAt(position, 1);
+      s.sellTicketUsdCents = features.sideTicketAt(position, 2);
+    } else {
+      s.buyTicketUsdCents = typicalTicketUsdCents;
+      s.sellTicketUsdCents = typicalTicketUsdCents;
+    }
+    s.avgCostCopCents = features.portfolioAt(position)?.avgCostCopCents ?? 0;
+    s.lastBuyMs = this.daysBuyCol < 0 ? NaN : atMs - row[rowStart + this.daysBuyCol]! * 86_400_000;
+    s.lastSellMs =
+      this.daysSellCol < 0 ? NaN : atMs - row[rowStart + this.daysSellCol]! * 86_400_000;
+    const prefs = this.o.preferences;
+    const wants = prefs?.recommendations ? prefs.recommendations(userId) : 'on';
+    s.recommendations = wants ?? 'pending';
+    s.scheduledSide = this.scheduledSide(row, rowStart);
+    s.wantsReminders = prefs?.scheduledReminders ? prefs.scheduledReminders(userId) : false;
     s.bidCopCents = tick.bidCopCents;
     s.askCopCents = tick.askCopCents;
     s.atMs = atMs;
@@ -491,6 +592,21 @@ export class TickDecider {
       : this.lasts.at(position);
     s.quietHours = this.o.preferences?.quietHours(userId);
     return s;
+  }
+
+  /**
+   * The side the row's user trades on schedule within a day (see `PolicyInput.scheduledSide`):
+   * at least half of that side's trades on quincena days and the next quincena within 24 h.
+   */
+  private scheduledSide(row: Float32Array, rowStart: number): Side | undefined {
+    if (this.hoursToQuincenaCol < 0) return undefined;
+    const hours = row[rowStart + this.hoursToQuincenaCol]!;
+    if (!(hours < 24)) return undefined;
+    const buy = this.buyQuincenaCol < 0 ? NaN : row[rowStart + this.buyQuincenaCol]!;
+    const sell = this.sellQuincenaCol < 0 ? NaN : row[rowStart + this.sellQuincenaCol]!;
+    if (sell >= 0.5 && !(buy > sell)) return 'SELL';
+    if (buy >= 0.5) return 'BUY';
+    return undefined;
   }
 
   /** The policy with the rules scorer's own thresholds (its scores are points, not probabilities). */
@@ -514,6 +630,8 @@ export class TickDecider {
       p.tick,
       p.atMs,
       policy,
+      p.x,
+      i * this.o.features.featureNames.length,
     );
   }
 
@@ -525,15 +643,18 @@ export class TickDecider {
     tick: PriceTick,
     atMs: number,
     policy: PolicyConfig,
+    row: Float32Array,
+    rowStart: number,
   ): PolicyDecision {
     if (pBuy < policy.thresholds.buy && pSell < policy.thresholds.sell) return SILENT;
     const cop = this.o.features.balancesByPosition().copCents[position]!;
     if (cop !== cop) return NO_PORTFOLIO;
     const ticket = this.o.features.typicalTicketAt(position);
     return decide(
-      this.input(userId, position, tick, atMs, pBuy, pSell, ticket),
+      this.input(userId, position, tick, atMs, pBuy, pSell, ticket, row, rowStart),
       policy,
       this.clock,
+      this.o.config.outcomeHorizonHours,
     );
   }
 }

@@ -53,6 +53,10 @@ export interface TickReport {
    * `deferred` counts suggestions due but over the tick's cap.
    */
   skipped: Record<SkipReason, number>;
+  /** Suggestions decided for users in the holdout (recorded as `control`, not to be notified). */
+  heldOut?: number;
+  /** Users whose first suggestion waits for their consent (ask them), when any. */
+  consentRequests?: string[];
   /**
    * How the rules would have decided (with a model and `shadowRules`). The model's side is its
    * policy decision before the cap: a deferred suggestion counts as the model's suggestion.

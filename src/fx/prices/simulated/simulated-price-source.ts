@@ -44,6 +44,9 @@ export class SimulatedPriceSource implements PriceSource {
   private readonly rng: SeededRandom;
   private readonly o: Required<Omit<SimulatedPriceSourceOptions, 'seed' | 'name'>>;
   private logDeviation: number | undefined;
+  /** The current regime (see {@link setRegime}). */
+  private volatilityScale = 1;
+  private levelShift = 0;
   private lastMs = -Infinity;
   private last: Quote | undefined;
 
@@ -64,6 +67,16 @@ export class SimulatedPriceSource implements PriceSource {
     return Promise.resolve(this.step(now.getTime()));
   }
 
+  /**
+   * Switches the market's regime from the next step: the volatility times `volatilityScale`, and
+   * the long-run level moved by `levelShift` (a fraction: 0.03 = 3 % dearer dollar), towards which
+   * the price then drifts. `setRegime(1, 0)` is the configured market.
+   */
+  setRegime(volatilityScale: number, levelShift: number): void {
+    this.volatilityScale = volatilityScale;
+    this.levelShift = levelShift;
+  }
+
   /** The quote at `ms` (synchronous core of `fetch`). */
   step(ms: number): Quote {
     if (!Number.isFinite(ms)) throw new RangeError('invalid timestamp');
@@ -74,8 +87,9 @@ export class SimulatedPriceSource implements PriceSource {
     } else {
       const dtYears = (ms - this.lastMs) / YEAR_MS;
       const decay = Math.exp(-kappa * dtYears);
-      const sd = sigma * Math.sqrt((1 - decay * decay) / (2 * kappa));
-      let x = this.logDeviation * decay + sd * this.rng.normal();
+      const sd = sigma * this.volatilityScale * Math.sqrt((1 - decay * decay) / (2 * kappa));
+      const target = Math.log(1 + this.levelShift);
+      let x = target + (this.logDeviation - target) * decay + sd * this.rng.normal();
       const jumps = this.rng.poisson((this.o.jumpsPerDay * (ms - this.lastMs)) / DAY_MS);
       for (let i = 0; i < jumps; i++) {
         const [lo, hi] = this.o.jumpSize;

@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openNotifyHarness, rec, sseClient, type NotifyHarness, PREFIX } from './harness.js';
 import { eventually } from '../../../util/eventually.js';
+import { openNotifyHarness, rec, sseClient, type NotifyHarness, PREFIX } from './harness.js';
+import { defaultOrchestratorConfig } from '../../../../src/fx/decisions/orchestrator/orchestrator-config.js';
+import { decide } from '../../../../src/fx/decisions/orchestrator/policy.js';
+import { QuietHoursClock } from '../../../../src/fx/decisions/orchestrator/quiet-hours.js';
+import { EmbeddedNotifier } from '../../../../src/fx/decisions/notify/embedded-notifier.js';
+import type { Preferences } from '../../../../src/fx/decisions/notify/preferences.js';
+import { SqliteNotificationStore } from '../../../../src/fx/decisions/notify/sqlite/sqlite-notification-store.js';
+import * as path from 'node:path';
 
 let h: NotifyHarness;
 beforeEach(async () => {
@@ -33,6 +40,8 @@ describe('notification routes: authentication and preferences', () => {
     expect(d.body).toEqual({
       channels: { inApp: true, webPush: true, webhook: true, mobilePush: true },
       quietHours: null,
+      recommendations: null,
+      scheduledReminders: false,
       timezone: 'America/Bogota',
       language: 'es',
       isDefault: true,
@@ -77,6 +86,75 @@ describe('notification routes: authentication and preferences', () => {
 
     await h.api(a.token, 'PUT', '/preferences', { quietHours: null });
     expect(h.n.notifier.quietHours(a.id)).toBeNull();
+    expect((await h.api(a.token, 'GET', '/preferences')).body.quietHours).toBe('none');
+    await h.api(a.token, 'PUT', '/preferences', { quietHours: 'default' });
+    expect(h.n.notifier.quietHours(a.id)).toBeUndefined();
+    await h.api(a.token, 'PUT', '/preferences', { quietHours: 'none' });
+    expect(h.n.notifier.quietHours(a.id)).toBeNull();
+  });
+
+  it('a PUT that changes something else keeps the default quiet hours: no 03:00 suggestion', async () => {
+    const a = h.user();
+    const put = await h.api(a.token, 'PUT', '/preferences', { channels: { webhook: false } });
+    expect(put.status).toBe(200);
+    expect(put.body.quietHours).toBeNull();
+    // Not set: the policy's default window (21:00–07:00 Bogotá) applies.
+    expect(h.n.notifier.quietHours(a.id)).toBeUndefined();
+    const config = defaultOrchestratorConfig().policy;
+    const input = (atIso: string) => ({
+      pBuy: 0.9,
+      pSell: 0.01,
+      copCents: 400_000_000,
+      usdCents: 0,
+      typicalTicketUsdCents: 10_000,
+      bidCopCents: 400_000,
+      askCopCents: 401_000,
+      atMs: Date.parse(atIso),
+      last: undefined,
+      quietHours: h.n.notifier.quietHours(a.id),
+    });
+    // 03:00 in Bogotá (UTC−5) is 08:00 UTC.
+    expect(decide(input('2026-03-10T08:00:00Z'), config, new QuietHoursClock())).toMatchObject({
+      action: 'skip',
+      why: 'quiet-hours',
+    });
+    expect(decide(input('2026-03-10T15:00:00Z'), config, new QuietHoursClock()).action).toBe(
+      'suggest',
+    );
+    // Turning recommendations off and back on does not touch the window either.
+    await h.api(a.token, 'PUT', '/preferences', { recommendations: 'off', language: 'en' });
+    expect(h.n.notifier.quietHours(a.id)).toBeUndefined();
+    expect(h.n.notifier.recommendations(a.id)).toBe('off');
+    expect(h.n.notifier.scheduledReminders(a.id)).toBe(false);
+    await h.api(a.token, 'PUT', '/preferences', { scheduledReminders: true });
+    expect(h.n.notifier.scheduledReminders(a.id)).toBe(true);
+    expect(h.n.notifier.quietHours(a.id)).toBeUndefined();
+  });
+
+  it('reads a row stored before "none" and consent existed: null quiet hours are not set', () => {
+    const file = path.join(h.dir, 'legacy-notifications.db');
+    const old = new SqliteNotificationStore(file);
+    // What an earlier version stored for any PUT: quietHours null, no recommendations field.
+    old.setPreferences('legado', {
+      channels: { inApp: true, webPush: true, webhook: false, mobilePush: true },
+      quietHours: null,
+      timezone: 'America/Bogota',
+      language: 'es',
+    } as unknown as Preferences);
+    old.close();
+    const store = new SqliteNotificationStore(file);
+    try {
+      expect(store.preferences('legado')).toMatchObject({
+        quietHours: null,
+        recommendations: null,
+        scheduledReminders: false,
+      });
+      expect(
+        new EmbeddedNotifier(store, undefined, undefined).quietHours('legado'),
+      ).toBeUndefined();
+    } finally {
+      store.close();
+    }
   });
 
   it('a disabled channel gets no delivery; the inbox lists newest first with a cursor', async () => {

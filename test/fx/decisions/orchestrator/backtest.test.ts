@@ -10,6 +10,7 @@ import { UsageError } from '../../../../src/cli/usage-error.js';
 import {
   backtest,
   defaultOrchestratorConfig,
+  InSampleWindowError,
   localMidnightMs,
   type BacktestReport,
   type BacktestSuggestion,
@@ -156,5 +157,22 @@ describe('backtest over a simulated history', () => {
         path.join(home, 'missing.json'),
       ]),
     ).rejects.toThrow(/--model-file: cannot read/);
+  });
+
+  it("refuses a window inside the model's training range unless --allow-in-sample, and says so", async () => {
+    const model = {
+      model: trainFallModel(),
+      version: 'prueba',
+      trainingRange: { from: '2026-02-07T05:00:00.000Z', to: '2026-02-20T05:00:00.000Z' },
+    };
+    const config = defaultOrchestratorConfig();
+    const options = { lakeDir: lakeDir(), from: '2026-02-14', to: '2026-02-27', config, model };
+    await expect(backtest(options)).rejects.toThrow(InSampleWindowError);
+    await expect(backtest(options)).rejects.toThrow(/--allow-in-sample/);
+    const inSample = await backtest({ ...options, allowInSample: true });
+    expect(inSample).toMatchObject({ inSample: true, trainingRange: model.trainingRange });
+    // After the training range: out of sample, no flag needed.
+    const after = await backtest({ ...options, from: '2026-02-21' });
+    expect(after.inSample).toBe(false);
   });
 });

@@ -40,6 +40,8 @@ for (let from; ; ) {
 const config = o.defaultOrchestratorConfig();
 config.policy.quietHours = null;
 config.policy.maxPerTick = 7;
+config.holdoutPercent = 0;
+config.policy.requireConsent = false;
 config.maxTickAgeSeconds = 1e9;
 const scorer = {
   kind: 'model', version: '1',

@@ -19,9 +19,11 @@ import { FEATURE_NAMES, OnlineFeatureStore } from '../../../../src/fx/decisions/
 import { LocalFsObjectStore } from '../../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { lakeRows } from '../../processor/harness.js';
 import { tempDir } from '../../../util/tmp.js';
+import { isHeldOut } from '../../../../src/fx/decisions/orchestrator/holdout.js';
 import { trainFallModel } from './model.js';
 import { appendAll, fallingWeek, HOUR, openLog, recommendationsIn, T, tick } from './timeline.js';
 
+const SALT = 'prueba-2';
 let dir: string;
 let cleanup: () => void;
 beforeEach(() => {
@@ -42,6 +44,10 @@ async function run(
   const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
   const notifier = new EmbeddedNotifier(store, undefined, undefined);
   const ticks: TickOutcome[] = [];
+  // Everyone treated and consenting unless a test says otherwise (holdout and consent: below).
+  const config = defaultOrchestratorConfig();
+  config.holdoutPercent = 0;
+  config.policy.requireConsent = false;
   try {
     const stats = await processOrchestratorAvailable({
       log,
@@ -49,6 +55,7 @@ async function run(
       notifier,
       preferences: notifier,
       state,
+      config,
       now: () => now,
       onTick: (t) => ticks.push(t),
       ...extra,
@@ -142,9 +149,12 @@ describe('orchestrator on a real disk event log', () => {
     expect(n).toMatchObject({
       id: cop.id,
       kind: 'recomendacion',
-      title: 'Buen momento para comprar dólares',
-      body: 'Podrías comprar 100 USD a 3.925,00 COP. El dólar bajó 2,0 % hoy.',
+      title: '¿Quieres comprar dólares hoy?',
     });
+    expect(n!.body).toMatch(/^Si lo necesitas, podrías comprar \d+ USD a 3\.925,00 COP\. /);
+    expect(n!.body).toContain('El dólar bajó 2,0 % hoy.');
+    expect(n!.body).toMatch(/El diferencial \(spread\) te cuesta unos [\d.]+ COP \([\d,]+ %\)/);
+    expect(n!.body).toContain('Esto no es una asesoría financiera');
     expect(notificationsOf('u-silencio')).toEqual([]);
   });
 
@@ -219,6 +229,8 @@ describe('orchestrator on a real disk event log', () => {
       await appendAll(log, fallingWeek());
       const features = new OnlineFeatureStore();
       const config = defaultOrchestratorConfig();
+      config.holdoutPercent = 0;
+      config.policy.requireConsent = false;
       config.policy.maxPerTick = 1;
       const first = await run(log, T + 2000, { features, config });
       // Without quiet hours of their own, u-cop, u-ambos and u-silencio are due: one served.
@@ -265,6 +277,101 @@ describe('orchestrator on a real disk event log', () => {
         expect(r.probability).toBeGreaterThanOrEqual(0.6);
         expect(r.reasons[0]).toEqual({ code: 'retorno_24h', texto: 'El dólar bajó 2,0 % hoy' });
       }
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('asks consent before the first, honours off and language, holds out users, and audits', async () => {
+    const prefs = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+    prefs.setPreferences('u-cop', {
+      ...DEFAULT_PREFERENCES,
+      recommendations: 'on',
+      language: 'en',
+    });
+    prefs.setPreferences('u-silencio', { ...DEFAULT_PREFERENCES, recommendations: 'off' });
+    prefs.setPreferences('u-ambos', { ...DEFAULT_PREFERENCES, recommendations: 'on' });
+    prefs.close();
+    const log = await openLog(dir);
+    try {
+      await appendAll(log, fallingWeek());
+      const config = defaultOrchestratorConfig();
+      config.policy.quietHours = null;
+      // A salt that holds out u-ambos and not u-cop (the hash is fixed: see holdout.test).
+      config.holdoutPercent = 50;
+      config.holdoutSalt = SALT;
+      expect(isHeldOut('u-ambos', SALT, 50)).toBe(true);
+      expect(isHeldOut('u-cop', SALT, 50)).toBe(false);
+      const { stats, ticks } = await run(log, T + 2000, { config });
+      const report = ticks[0]!;
+      expect(report.skipped['opted-out']).toBe(1); // u-silencio
+      expect(stats.heldOut).toBe(1);
+      const recs = await recommendationsIn(log);
+      const byUser = new Map(recs.map((r) => [r.userId, r]));
+      expect([...byUser.keys()].sort()).toEqual(['u-ambos', 'u-cop']);
+      expect(byUser.get('u-ambos')!.group).toBe('control');
+      expect(byUser.get('u-cop')!.group).toBe('tratamiento');
+      // Held out: recorded, never notified.
+      expect(notificationsOf('u-ambos')).toEqual([]);
+      const [n] = notificationsOf('u-cop');
+      expect(n).toMatchObject({
+        kind: 'recomendacion',
+        title: 'Do you want to buy dollars today?',
+      });
+      expect(n!.body).toContain('This is not financial advice');
+      expect(n!.body).toMatch(/The spread costs you about/);
+      expect(notificationsOf('u-silencio')).toEqual([]);
+
+      // The audit: the vector scored, its hash, the balances, the policy version, the rules.
+      const audit = byUser.get('u-cop')!.audit!;
+      expect(audit.features).toHaveLength(FEATURE_NAMES.length);
+      expect(audit.featuresHash).toMatch(/^[0-9a-f]{16}$/);
+      expect(audit.policyVersion).toMatch(/^politica-2-[0-9a-f]{8}$/);
+      expect(audit.rules).toContain('tope-semanal');
+      expect(audit.copCents).toBeGreaterThan(0);
+
+      // The stream processor lands it in fx_raw_db.fx_recommendations, queryable.
+      const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+      const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
+      await processAvailable({ log, datalake, portfolios });
+      await portfolios.close();
+      const rows = (await lakeRows(datalake, 'raw/fx_recommendations/')).map((r) => r.row);
+      const cop = rows.find((r) => r.usuario_id === 'u-cop')!;
+      expect(cop).toMatchObject({
+        grupo: 'tratamiento',
+        hash_caracteristicas: audit.featuresHash,
+        version_politica: audit.policyVersion,
+        saldo_cop_centavos: audit.copCents,
+      });
+      expect(JSON.parse(String(cop.vector_caracteristicas))).toHaveLength(FEATURE_NAMES.length);
+      expect(rows.find((r) => r.usuario_id === 'u-ambos')).toMatchObject({ grupo: 'control' });
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('a user never asked gets one consent request instead of the suggestion', async () => {
+    const log = await openLog(dir);
+    try {
+      await appendAll(log, fallingWeek());
+      const config = defaultOrchestratorConfig();
+      config.policy.quietHours = null;
+      config.holdoutPercent = 0;
+      const { stats, ticks } = await run(log, T + 2000, { config });
+      expect(ticks[0]!.skipped['consent-pending']).toBeGreaterThanOrEqual(2);
+      expect(stats.recommendations).toBe(0);
+      expect(stats.consentRequests).toBe(ticks[0]!.skipped['consent-pending']);
+      const [n, ...more] = notificationsOf('u-cop');
+      expect(more).toEqual([]);
+      expect(n).toMatchObject({
+        kind: 'consentimiento',
+        title: '¿Quieres recibir sugerencias sobre dólares?',
+      });
+      // Asked once: a later due suggestion does not ask again.
+      await appendAll(log, [tick(T + 8 * HOUR, 380_000)]);
+      const later = await run(log, T + 8 * HOUR + 1000, { config });
+      expect(later.stats.consentRequests).toBe(0);
+      expect(notificationsOf('u-cop')).toHaveLength(1);
     } finally {
       await log.close();
     }

@@ -15,7 +15,7 @@ import {
 import { LocalFsObjectStore } from '../../../../src/core/object-store/local-fs/local-fs-object-store.js';
 import { DuckDbQueryEngine } from '../../../../src/core/query/duckdb/duckdb-query-engine.js';
 import { tempDir } from '../../../util/tmp.js';
-import { HOUR, T, trade } from './timeline.js';
+import { HOUR, T, tick, trade } from './timeline.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -134,7 +134,13 @@ describe('recommendation outcomes in the lake', () => {
       expect(OUTCOME_SAVED_QUERIES.map((q) => q.name)).toEqual([
         'fx_conversion_por_modelo',
         'fx_conversion_por_razon',
+        'fx_lift_por_modelo',
+        'fx_lift_por_razon',
+        'fx_resultado_precio',
       ]);
+      // No held-out recommendations: no lift to measure.
+      expect(r.liftByModel.rows[0]).toMatchObject({ retenidas: 0, lift_pp: null });
+      expect(r.price).toBeUndefined();
       const again = await query.query(OUTCOME_SAVED_QUERIES[1]!.sql);
       expect(again.rows).toEqual(r.byReason.rows);
     } finally {
@@ -154,6 +160,69 @@ describe('recommendation outcomes in the lake', () => {
       await expect(recommendationOutcomes({ datalake, catalog, query })).rejects.toThrow(
         /no recommendations yet/,
       );
+    } finally {
+      await query.close();
+      await catalog.close();
+    }
+  });
+
+  it('compares treated with held-out recommendations: lift, its interval, price outcome', async () => {
+    const events: FxEvent[] = [];
+    // 40 treated BUYs, 20 converting (50 %); 20 held out, 4 converting (20 %).
+    for (let i = 0; i < 60; i++) {
+      const control = i >= 40;
+      const r = {
+        ...rec(`u${i}`, 'BUY', T, 'model', 'retorno_24h'),
+        group: control ? 'control' : 'tratamiento',
+      } as Recommendation;
+      events.push(r);
+      const converts = control ? i < 44 : i < 20;
+      if (converts) events.push(trade(`u${i}`, T + 2 * HOUR, 'BUY', 100, 401_000));
+    }
+    // The mid over the horizon: 400,000 and 402,000 centavos (average 401,000).
+    events.push(tick(T + HOUR, 400_000), tick(T + 3 * HOUR, 402_000));
+    events.push(trade('u99', T + 30 * HOUR, 'BUY', 10, 400_500)); // closes the horizons
+    const datalake = await writeLake(events, 'part-1');
+    const catalog = new SqliteCatalog({ path: path.join(dir, 'catalog.db') });
+    const query = new DuckDbQueryEngine({ catalog });
+    try {
+      const r = await recommendationOutcomes({ datalake, catalog, query });
+      const row = r.liftByModel.rows[0]!;
+      // Independent arithmetic: d = 0.5 − 0.2; se = √(0.5·0.5/40 + 0.2·0.8/20).
+      const d = 0.3;
+      const se = Math.sqrt((0.5 * 0.5) / 40 + (0.2 * 0.8) / 20);
+      expect(row).toMatchObject({
+        origen: 'model',
+        version_modelo: '3',
+        lado: 'BUY',
+        tratadas: 40,
+        convertidas_tratadas: 20,
+        tasa_tratadas_pct: 50,
+        retenidas: 20,
+        convertidas_retenidas: 4,
+        tasa_retenidas_pct: 20,
+        lift_pp: 30,
+        operaciones_incrementales_por_1000: 300,
+      });
+      expect(row.lift_ic95_min_pp).toBeCloseTo(100 * (d - 1.96 * se), 2);
+      expect(row.lift_ic95_max_pp).toBeCloseTo(100 * (d + 1.96 * se), 2);
+      expect(r.liftByReason.rows[0]).toMatchObject({ lado: 'BUY', lift_pp: 30 });
+      // Bought at 4,010 against an average mid of 4,010: no advantage; 24 trades in all.
+      const price = r.price!.rows;
+      expect(price).toEqual([
+        expect.objectContaining({
+          grupo: 'tratamiento',
+          lado: 'BUY',
+          operaciones: 20,
+          ventaja_media_pct: 0,
+        }),
+        expect.objectContaining({
+          grupo: 'control',
+          lado: 'BUY',
+          operaciones: 4,
+          ventaja_media_pct: 0,
+        }),
+      ]);
     } finally {
       await query.close();
       await catalog.close();

@@ -86,15 +86,18 @@ describe('phrases of the habit features (fx-features-v2)', () => {
       fraccion_compras_quincena: 1,
       hora_local: 18,
     });
+    // Calendar-driven: one calendar reason, in the words of the user's habit.
     expect(reasonsFromContributions(c, FEATURE_NAMES, x, 'BUY', 0.8)).toEqual([
       {
-        code: 'horas_hasta_quincena_habitual',
-        texto: 'La quincena llega en menos de un día, cuando sueles comprar dólares',
-      },
-      {
-        code: 'fraccion_compras_quincena',
-        texto: 'El 100 % de tus compras de dólares fueron en días de quincena',
+        code: 'calendario_quincena',
+        texto: 'Sueles comprar dólares en quincena y la quincena llega en menos de un día',
       },
     ]);
+    // No quincena habit on the SELL side: the calendar gives no reason to sell.
+    const sell = new Float64Array((NF + 1) * 3);
+    sell[2 * (NF + 1) + FEATURE_NAMES.indexOf('fraccion_compras_quincena')] = 1;
+    expect(reasonsFromContributions(sell, FEATURE_NAMES, x, 'SELL', 0.8)[0]!.code).toBe(
+      'probabilidad',
+    );
   });
 });

@@ -120,17 +120,36 @@ describe('reasons from contributions', () => {
       },
       2: { retorno_7d: 2 }, // another class
     });
+    // A cost under the price (a gain on the USD held) is no reason to buy: left out.
     expect(reasonsFromContributions(c, FEATURE_NAMES, x, 'BUY', 0.71)).toEqual([
       { code: 'retorno_24h', texto: 'El dólar bajó 1,8 % hoy y sueles comprar en bajadas' },
       { code: 'dias_desde_ultima_compra', texto: 'Hace 12 días no compras dólares' },
-      {
-        code: 'costo_promedio_relativo',
-        texto: 'Tu costo promedio es 3,2 % menor que el precio actual',
-      },
+      { code: 'saldo_cop', texto: 'Tienes 3.000.000 COP disponibles' },
     ]);
     expect(reasonsFromContributions(c, FEATURE_NAMES, x, 'SELL', 0.8)).toEqual([
       { code: 'retorno_7d', texto: 'El dólar subió 0,4 % en la última semana' },
     ]);
+  });
+
+  it('never gives a reason that argues for the other side', () => {
+    // The examples: a price above its average as a reason to BUY, the share of BUYs on
+    // quincena days as a reason to SELL.
+    const up = row({ distancia_media_24h: 0.006, fraccion_compras_quincena: 0.13 });
+    const c = contributions({
+      1: { distancia_media_24h: 1 },
+      2: { fraccion_compras_quincena: 1 },
+    });
+    expect(reasonsFromContributions(c, FEATURE_NAMES, up, 'BUY', 0.5)[0]!.code).toBe(
+      'probabilidad',
+    );
+    expect(reasonsFromContributions(c, FEATURE_NAMES, up, 'SELL', 0.5)[0]!.code).toBe(
+      'probabilidad',
+    );
+    // The same price move supports the other side.
+    const c2 = contributions({ 2: { distancia_media_24h: 1 } });
+    expect(reasonsFromContributions(c2, FEATURE_NAMES, up, 'SELL', 0.5)[0]!.code).toBe(
+      'distancia_media_24h',
+    );
   });
 
   it('states the probability when no feature gives a sentence', () => {

@@ -23,8 +23,18 @@ const preferences = z.object({
   channels,
   quietHours: z
     .object({ start: z.string(), end: z.string(), timezone: z.string() })
+    .or(z.literal('none'))
     .nullable()
-    .describe('local HH:MM–HH:MM; may cross midnight'),
+    .describe(
+      'local HH:MM–HH:MM (may cross midnight); "none": the user wants none; null: not set (the default window applies)',
+    ),
+  recommendations: z
+    .enum(['on', 'off'])
+    .nullable()
+    .describe('recommendations wanted (on), refused (off), or never asked (null)'),
+  scheduledReminders: z
+    .boolean()
+    .describe('also suggest the trades the user makes on schedule (quincena, remittances)'),
   timezone: z.string(),
   language: z.enum(['es', 'en']),
   isDefault: z.boolean().describe('true when the user never set preferences'),
@@ -119,7 +129,8 @@ export const notificationsOpenApi = {
       },
       put: {
         operationId: 'updateNotificationPreferences',
-        summary: 'Change some preferences (omitted fields are kept; quietHours null removes them)',
+        summary:
+          'Change some preferences (omitted fields are kept; quietHours "none" or null removes them, "default" restores the default window; recommendations on/off)',
         requestBody: body('NotificationPreferencesUpdate'),
         responses: {
           '200': ok('the new preferences', ref('NotificationPreferences')),

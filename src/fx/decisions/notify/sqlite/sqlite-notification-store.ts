@@ -150,9 +150,12 @@ export class SqliteNotificationStore extends SqliteDeliveryLog implements Notifi
       .iterate()) {
       const p = JSON.parse(r.json) as Preferences;
       // Channels added since the preferences were stored take their default.
+      // A `null` quiet hours stored before 'none' existed reads as not set: the default window.
       this.prefs.set(r.user_id, {
         ...p,
         channels: { ...DEFAULT_PREFERENCES.channels, ...p.channels },
+        recommendations: p.recommendations ?? null,
+        scheduledReminders: p.scheduledReminders ?? false,
       });
     }
     for (const r of db

@@ -48,20 +48,45 @@ export class SqliteOrchestratorState implements OrchestratorState {
         cop_cents INTEGER NOT NULL,
         usd_cents INTEGER NOT NULL
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS consent_asked (
+        user_id TEXT PRIMARY KEY,
+        at_ms INTEGER NOT NULL
+      ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS outbox (
         id TEXT PRIMARY KEY,
         event TEXT NOT NULL,
         appended INTEGER NOT NULL DEFAULT 0
       ) WITHOUT ROWID;
     `);
+    // Columns added with the weekly cap and the back-off (state files of earlier versions).
+    const columns = new Set(
+      (this.db.prepare('PRAGMA table_info(last_suggestion)').all() as { name: string }[]).map(
+        (c) => c.name,
+      ),
+    );
+    for (const [name, type] of [
+      ['week_ms', 'TEXT'],
+      ['ignored_streak', 'INTEGER NOT NULL DEFAULT 0'],
+      ['hold_until_ms', 'INTEGER'],
+    ] as const) {
+      if (!columns.has(name))
+        this.db.exec(`ALTER TABLE last_suggestion ADD COLUMN ${name} ${type}`);
+    }
     this.stmt = {
       upsertLast: this.db.prepare(
-        `INSERT INTO last_suggestion (user_id, id, side, at_ms, price_cop_cents, cop_cents, usd_cents)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO last_suggestion (user_id, id, side, at_ms, price_cop_cents, cop_cents, usd_cents,
+           week_ms, ignored_streak, hold_until_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET id = excluded.id, side = excluded.side,
            at_ms = excluded.at_ms, price_cop_cents = excluded.price_cop_cents,
-           cop_cents = excluded.cop_cents, usd_cents = excluded.usd_cents`,
+           cop_cents = excluded.cop_cents, usd_cents = excluded.usd_cents,
+           week_ms = excluded.week_ms, ignored_streak = excluded.ignored_streak,
+           hold_until_ms = excluded.hold_until_ms`,
       ),
+      consentAsked: this.db.prepare(
+        'INSERT OR IGNORE INTO consent_asked (user_id, at_ms) VALUES (?, ?)',
+      ),
+      wasAsked: this.db.prepare('SELECT 1 FROM consent_asked WHERE user_id = ?').pluck(),
       insertOutbox: this.db.prepare('INSERT OR IGNORE INTO outbox (id, event) VALUES (?, ?)'),
       markAppended: this.db.prepare('UPDATE outbox SET appended = 1 WHERE id = ?'),
       deleteOutbox: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
@@ -75,6 +100,9 @@ export class SqliteOrchestratorState implements OrchestratorState {
       price_cop_cents: number;
       cop_cents: number;
       usd_cents: number;
+      week_ms: string | null;
+      ignored_streak: number;
+      hold_until_ms: number | null;
     }[];
     for (const r of rows) {
       this.lasts.set(r.user_id, {
@@ -84,6 +112,9 @@ export class SqliteOrchestratorState implements OrchestratorState {
         priceCopCents: r.price_cop_cents,
         copCents: r.cop_cents,
         usdCents: r.usd_cents,
+        ...(r.week_ms !== null ? { weekMs: JSON.parse(r.week_ms) as number[] } : {}),
+        ignoredStreak: r.ignored_streak,
+        ...(r.hold_until_ms !== null ? { holdUntilMs: r.hold_until_ms } : {}),
       });
     }
   }
@@ -144,6 +175,9 @@ export class SqliteOrchestratorState implements OrchestratorState {
           last.priceCopCents,
           last.copCents,
           last.usdCents,
+          last.weekMs ? JSON.stringify(last.weekMs) : null,
+          last.ignoredStreak ?? 0,
+          last.holdUntilMs ?? null,
         );
       }
     })();
@@ -155,6 +189,24 @@ export class SqliteOrchestratorState implements OrchestratorState {
       this.journalBase += this.journal.length - JOURNAL_KEEP;
       this.journal = this.journal.slice(-JOURNAL_KEEP);
     }
+  }
+
+  /**
+   * Records that `userIds` were asked for consent; returns those not asked before (ask them).
+   */
+  markConsentAsked(userIds: readonly string[], atMs: number): string[] {
+    const fresh: string[] = [];
+    this.db.transaction(() => {
+      for (const u of userIds) {
+        if (this.stmt.consentAsked.run(u, atMs).changes > 0) fresh.push(u);
+      }
+    })();
+    return fresh;
+  }
+
+  /** Whether `userId` was asked for consent. */
+  consentAsked(userId: string): boolean {
+    return this.stmt.wasAsked.get(userId) !== undefined;
   }
 
   /** Marks outbox rows whose append was acknowledged. */
