@@ -27,6 +27,7 @@ import { startStreamProcessor } from '../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../fx/reconcile/index.js';
 import { DuckDbQueryEngine } from '../query/duckdb/duckdb-query-engine.js';
 import { FxDecisions } from './fx-decisions.js';
+import { fxOpsRoutes } from './http/fx-ops-routes.js';
 
 export interface FxPlatformOptions {
   config: Config;
@@ -35,6 +36,8 @@ export interface FxPlatformOptions {
   log: Logger;
   /** Demo mode: prices every `fx.prices.demoIntervalSeconds` instead of the cron schedule. */
   demo: boolean;
+  /** The admin token of the admin and operations routes. @default process.env.CORRIENTE_ADMIN_TOKEN */
+  adminToken?: string;
 }
 
 /**
@@ -71,6 +74,7 @@ export class FxPlatform {
       onPriceTick: (t) => priceBook.record(t),
     });
     const users = new FxUsers(db);
+    const adminToken = o.adminToken ?? process.env.CORRIENTE_ADMIN_TOKEN;
     const portfolios = openPortfolioStore(config);
     const routes = [
       {
@@ -82,9 +86,7 @@ export class FxPlatform {
           staleAfterSeconds: config.fx.prices.staleAfterSeconds,
           rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
           bodyLimitBytes: config.fx.api.bodyLimitBytes,
-          ...(process.env.CORRIENTE_ADMIN_TOKEN
-            ? { adminToken: process.env.CORRIENTE_ADMIN_TOKEN }
-            : {}),
+          ...(adminToken ? { adminToken } : {}),
         }),
       },
       { prefix: '/api', plugin: fxDocsRoutes() },
@@ -124,6 +126,32 @@ export class FxPlatform {
       demo: o.demo,
     });
     fx.routes.push(...decisions.routes);
+    let lastReconcile: Awaited<ReturnType<typeof reconcile>> | undefined;
+    let lastReconcileError: string | undefined;
+    fx.routes.push({
+      prefix: '/api/fx/v1/ops',
+      plugin: fxOpsRoutes({
+        ...(adminToken ? { adminToken } : {}),
+        registry: decisions.registry,
+        notifications: decisions.notifications,
+        overview: () => ({
+          now: new Date().toISOString(),
+          latestPrice: priceBook.latest() ?? null,
+          processor: processor.stats(),
+          ...decisions.overview(),
+          reconcile: lastReconcile
+            ? {
+                ok: lastReconcile.ok,
+                checkedAt: lastReconcile.checkedAt,
+                usersCompared: lastReconcile.usersCompared,
+                differences: lastReconcile.differences.length,
+              }
+            : null,
+          reconcileError: lastReconcileError ?? null,
+          reconcileSchedule: config.fx.reconcileSchedule,
+        }),
+      }),
+    });
     const query = new DuckDbQueryEngine({
       catalog: o.catalog,
       tempDirectory: path.join(config.home, 'tmp', 'duckdb-reconcile'),
@@ -138,9 +166,12 @@ export class FxPlatform {
           portfolios,
           logger: log,
         });
+        lastReconcile = report;
+        lastReconcileError = undefined;
         if (report.ok) log.info('fx reconcile: no differences');
         else log.warn(formatReconcileReport(report));
       } catch (err) {
+        lastReconcileError = err instanceof Error ? err.message : String(err);
         log.error({ err }, 'fx reconcile failed');
       }
     });
@@ -188,8 +219,12 @@ export class FxPlatform {
   /**
    * Demo customers trading through the real HTTP API (as a phone app would): creates a few users
    * once, then each posts a BUY or SELL every few seconds. Stops with `stop()`.
+   * @returns the customers' names and API tokens (for the app's sign-in link)
    */
-  async startDemoCustomers(baseUrl: string, log: Logger): Promise<void> {
+  async startDemoCustomers(
+    baseUrl: string,
+    log: Logger,
+  ): Promise<{ name: string; token: string }[]> {
     const names = ['Camila Rojas', 'Andrés Gómez', 'Valentina Ospina'];
     const customers: { token: string; name: string }[] = [];
     for (const name of names) {
@@ -222,6 +257,7 @@ export class FxPlatform {
         .catch((err: unknown) => log.warn({ err }, 'demo customer request failed'));
     }, 1500);
     this.stops.unshift(async () => clearInterval(timer));
+    return customers;
   }
 
   /** A one-line live status for the console. */
