@@ -18,4 +18,10 @@ export default tseslint.config(
     },
     settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
   },
+  {
+    // The web console and app (bundled by Vite, which resolves `.js` specifiers to `.tsx`;
+    // import-x's node resolver does not, so its cycle check cannot run there).
+    files: ['web/**'],
+    rules: { 'import-x/no-cycle': 'off' },
+  },
 );
