@@ -684,6 +684,12 @@ function App() {
   const [lang, setLang] = useState<Lang>(initialLang());
   const [token, setToken] = useState<string | undefined>(() => initialToken('app'));
   useEffect(() => saveLang(lang), [lang]);
+  // The service worker makes the app installable and works offline; push uses it too.
+  useEffect(() => {
+    if ('serviceWorker' in navigator) {
+      navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => undefined);
+    }
+  }, []);
   const t = (k: string) => T[k]?.[lang] ?? k;
   return (
     <LangContext.Provider value={lang}>
