@@ -11,6 +11,10 @@ import {
 } from '../fx-notify/fake-push-service.js';
 import { tempDir } from '../util/tmp.js';
 
+/** A JSON answer, read loosely: the assertions check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
@@ -81,7 +85,7 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
       },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    return (await res.json()) as Record<string, any>;
+    return (await res.json()) as Json;
   };
   const corriente = (args: string[]) =>
     spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'main.js'), ...args], {
@@ -182,6 +186,10 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
 
   it('Lake: a dropped CSV appears with its row count, a quarantined file with its reason', async () => {
     await page.goto(`${base}/`);
+    await page.getByLabel('Token de acceso').fill('no-es-un-token');
+    await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toBe('El token no es válido.');
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Token de acceso').fill(ADMIN);
     await page.getByRole('button', { name: 'Iniciar sesión' }).click();
     const rowsOf = async (entity: string) =>
@@ -211,6 +219,16 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'consola-lago.png'), fullPage: true });
   }, 90_000);
+
+  it('speaks English when asked, and Spanish again', async () => {
+    await page.getByLabel('Idioma').selectOption('en');
+    await expect
+      .poll(() => page.getByRole('navigation').innerText())
+      .toMatch(/Lake\s+Catalog\s+Jobs/);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.getByLabel('Language').selectOption('es');
+    await expect.poll(() => page.getByRole('navigation').innerText()).toMatch(/Lago\s+Catálogo/);
+  });
 
   it('Catalog and Jobs: tables with columns, partitions and schema versions; runs with a chart', async () => {
     await page.getByRole('link', { name: 'Catálogo' }).click();
@@ -251,7 +269,10 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
     await page.keyboard.type(' energy_processed_db.provee');
     await page.keyboard.press('Control+Space');
     await page.waitForSelector('.cm-tooltip-autocomplete');
-    expect(await page.locator('.cm-tooltip-autocomplete').innerText()).toContain('proveedores');
+    // The popup follows the typing; it settles on the tables of the typed database.
+    await expect
+      .poll(() => page.locator('.cm-tooltip-autocomplete').innerText())
+      .toContain('proveedores');
     await page.keyboard.press('Escape');
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'consola-sql.png'), fullPage: true });
@@ -287,6 +308,8 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
     })) as { id: string; token: string };
     const phone = await browser.newPage({ viewport: { width: 375, height: 812 } });
     await phone.goto(`${base}/app/`);
+    await phone.waitForSelector('form');
+    expect(await axeViolations(phone)).toEqual([]);
     await phone.getByLabel('Token de cliente').fill(customer.token);
     await phone.getByRole('button', { name: 'Entrar' }).click();
     await expect.poll(() => phone.getByTestId('usd').innerText()).toBe('0,00');

@@ -15,6 +15,10 @@ import {
 import { startReceiver } from '../fx-notify/receiver.js';
 import { registration } from '../ml/registry/fixtures.js';
 
+/** A JSON answer, read loosely: the assertions check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 const ADMIN = 'adm_test-fx-ops';
 const G = 'fx-recomendaciones';
 
@@ -66,7 +70,7 @@ async function open(adminToken: string | null = ADMIN) {
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Json };
   };
   return { call, reg };
 }

@@ -13,6 +13,10 @@ import type { QueryService } from '../../src/query/query-service.js';
 import { SqliteTransformState } from '../../src/transform/sqlite/sqlite-transform-state.js';
 import { createQueryLake, TEST_GOVERNANCE, TOKENS, type QueryLake } from '../query/lake-fixture.js';
 
+/** A JSON answer, read loosely: the assertions check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 const PREFIX = '/api/lake/v1';
 const ADMIN_TOKEN = 'adm_test-console-admin-token';
 
@@ -99,7 +103,7 @@ describe('lake operations routes over HTTP (catalog, ingestion, quarantine, jobs
     const res = await fetch(`${base}${PREFIX}${url}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Json };
   };
   const post = async (url: string, body: unknown, token?: string) => {
     const res = await fetch(`${base}${PREFIX}${url}`, {
@@ -110,7 +114,7 @@ describe('lake operations routes over HTTP (catalog, ingestion, quarantine, jobs
       },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Json };
   };
 
   it('answers 401 without a token and accepts the admin token on the query API too', async () => {
