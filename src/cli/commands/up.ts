@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Cron } from 'croner';
@@ -5,7 +6,6 @@ import { z } from 'zod';
 import { acquireLock } from '../../app/lock.js';
 import { crawl } from '../../crawler/index.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
-import { randomBytes } from 'node:crypto';
 import { buildHttpServer } from '../../http/server.js';
 import { hasWebAssets, webAssets } from '../../http/web-assets.js';
 import { lakeOpsRoutes } from '../../platform/http/lake-ops-routes.js';
@@ -74,7 +74,7 @@ export function registerUp(program: Command): void {
       // The console signs in with the admin token; without one in the environment, this run
       // makes one and prints it in the console's address (never stored).
       const adminToken =
-        process.env.CORRIENTE_ADMIN_TOKEN ?? `adm_${randomBytes(24).toString('base64url')}`;
+        process.env.CORRIENTE_ADMIN_TOKEN || `adm_${randomBytes(24).toString('base64url')}`;
       const fx = await FxPlatform.start({
         config,
         stores,
