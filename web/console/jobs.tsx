@@ -15,7 +15,7 @@ interface Runs {
     rowsOut: number;
     rejected: number;
     duplicates: number;
-    partitions: { tests: { status: string }[] }[];
+    partitions: { loadDate: string; tests: { name: string; status: string; message?: string }[] }[];
     error?: string;
   }[];
 }
@@ -97,6 +97,18 @@ export function JobsView(props: { session: Session }) {
                       <td class="num">{fmt(lang, r.duplicates)}</td>
                       <td>
                         {passed}/{tests.length}
+                        {r.partitions.flatMap((p) =>
+                          p.tests
+                            .filter((x) => x.status !== 'pass')
+                            .map((x) => (
+                              <div class="muted">
+                                <span class={`badge ${x.status === 'fail' ? 'bad' : 'wait'}`}>
+                                  {x.status}
+                                </span>{' '}
+                                {p.loadDate} {x.name}: {x.message}
+                              </div>
+                            )),
+                        )}
                       </td>
                       <td class="num">
                         {r.durationMs !== undefined ? fmt(lang, r.durationMs / 1000, 1) : '—'}
