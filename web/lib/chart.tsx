@@ -45,6 +45,7 @@ export function Chart(props: {
           label: s.label,
           stroke: s.color ?? PALETTE[i % PALETTE.length],
           width: 2,
+          spanGaps: true,
           ...(bars ? { paths: bars, fill: `${s.color ?? PALETTE[i % PALETTE.length]}99` } : {}),
         })),
       ],
