@@ -155,6 +155,7 @@ export function LakeView(props: { session: Session }) {
       </section>
       <section class="card" aria-labelledby="cuarentena">
         <h2 id="cuarentena">{t('quarantine')}</h2>
+        {props.session.admin && <p class="muted">{t('reingestHelp')}</p>}
         {message && (
           <p class={message.ok ? 'ok' : 'alert'} role="status">
             {message.text}

@@ -39,6 +39,10 @@ export const T: Dict = {
     es: '{file} volvió a la zona de aterrizaje y se ingiere de nuevo.',
     en: '{file} went back to landing and is being ingested again.',
   },
+  reingestHelp: {
+    es: 'Corrija el archivo en quarantine/files/<fecha>/ del lago y pulse «Reingestar»: vuelve a la zona de aterrizaje y se ingiere de nuevo.',
+    en: 'Fix the file under quarantine/files/<date>/ in the lake and press “Re-ingest”: it goes back to landing and is ingested again.',
+  },
   refresh: { es: 'Actualizar', en: 'Refresh' },
   databases: { es: 'Bases de datos', en: 'Databases' },
   table: { es: 'Tabla', en: 'Table' },
