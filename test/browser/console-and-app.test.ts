@@ -301,6 +301,32 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
     await page.screenshot({ path: path.join(SHOTS, 'consola-fx.png'), fullPage: true });
   }, 90_000);
 
+  it('Console at 375 px: every screen fits the width and stays axe-clean', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    try {
+      await narrow.goto(`${base}/#token=${ADMIN}`);
+      await narrow.waitForSelector('#tabla-lago');
+      for (const [tab, ready] of [
+        ['lago', '#tabla-lago'],
+        ['catalogo', '#bases'],
+        ['trabajos', '#tabla-trabajos'],
+        ['sql', '.cm-content'],
+        ['fx', '#tabla-modelos tbody tr'],
+      ] as const) {
+        await narrow.goto(`${base}/#/${tab}`);
+        await narrow.waitForSelector(ready);
+        await narrow.waitForTimeout(500);
+        expect(
+          await narrow.evaluate('document.documentElement.scrollWidth'),
+          tab,
+        ).toBeLessThanOrEqual(375);
+        expect(await axeViolations(narrow), tab).toEqual([]);
+      }
+    } finally {
+      await narrow.close();
+    }
+  }, 60_000);
+
   it('App: a customer buys 100 USD, sees the 409 above the balance, and a recommendation over SSE', async () => {
     customer = (await admin('POST', '/api/fx/v1/admin/users', {
       name: 'Lucía Navegador',
