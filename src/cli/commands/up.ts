@@ -1,4 +1,6 @@
 import { homeLayout } from '../../deploy/home-layout.js';
+import { randomBytes } from 'node:crypto';
+import { adminTokenFromEnv } from '../../deploy/environment.js';
 import type { Command } from 'commander';
 import { Cron } from 'croner';
 import { z } from 'zod';
@@ -13,6 +15,9 @@ import { Platform } from '../../energy/ingest/ingest-loop.js';
 import { prepareDemo } from '../../deploy/local/demo.js';
 import { lakeRoutes } from '../../core/query/http/lake-routes.js';
 import { openQueryService } from '../../deploy/open-query-service.js';
+import { hasWebAssets, webAssets } from '../../core/http/web-assets.js';
+import { lakeOpsRoutes } from '../../energy/http/lake-ops-routes.js';
+import { openTransformState } from '../../deploy/adapters.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
@@ -67,20 +72,47 @@ export function registerUp(program: Command): void {
         ],
       });
 
+      // The console signs in with the admin token; without one in the environment, this run
+      // makes one and prints it in the console's address (never stored).
+      const adminToken = adminTokenFromEnv() ?? `adm_${randomBytes(24).toString('base64url')}`;
       const fx = await FxPlatform.start({
         config,
         stores,
         catalog: chain.catalog,
         log,
         demo: args.demo,
+        adminToken,
       });
       const query = openQueryService(config);
+      const transformState = openTransformState(config);
+      const web = hasWebAssets();
       const http = await buildHttpServer({
         log,
-        plugins: [{ prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query }) }, ...fx.routes],
+        plugins: [
+          { prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query, adminToken }) },
+          {
+            prefix: '/api/lake/v1',
+            plugin: lakeOpsRoutes({
+              service: query,
+              catalog: chain.catalog,
+              datalake: stores.datalake,
+              source: stores.source,
+              transformState,
+              freshnessHours: config.lake.freshnessHours,
+              adminToken,
+              onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
+            }),
+          },
+          ...fx.routes,
+          ...(web ? [{ prefix: '/', plugin: webAssets() }] : []),
+        ],
       });
+      if (!web) log.warn('the web console is not built (npm run build): GET / answers 404');
       const address = await http.listen({ port: config.http.port, host: config.http.host });
-      if (demo) await fx.startDemoCustomers(address, log);
+      const customers = demo ? await fx.startDemoCustomers(address, log) : [];
+      const tokenNote = adminTokenFromEnv()
+        ? '#token=<CORRIENTE_ADMIN_TOKEN>'
+        : `#token=${adminToken}`;
 
       // The scheduled crawl (Glue crawler schedule): picks up anything written outside the chain.
       const crawlJob = new Cron(config.lake.crawlSchedule, { protect: true }, async () => {
@@ -102,6 +134,12 @@ export function registerUp(program: Command): void {
           `  landing store   ${stores.source.url}   ← drop clientes/proveedores/transacciones CSV exports here`,
           `  datalake store  ${stores.datalake.url}   (raw/, processed/, quarantine/)`,
           `  HTTP            ${address}`,
+          ...(web
+            ? [
+                `    console       ${address}/${tokenNote}   (signs in with the admin token, or a lake principal's)`,
+                `    app           ${address}/app/${customers[0] ? `#token=${customers[0].token}   (as ${customers[0].name}; or any customer's token)` : '   (sign in with a customer token)'}`,
+              ]
+            : []),
           `    lake          POST /api/lake/v1/query · GET /api/lake/v1/tables (bearer token: corriente lake token)`,
           `    FX            /api/fx/v1 (POST /transactions, GET /portfolio, GET /prices/latest) · OpenAPI at /api/docs`,
           `                  a customer: npx corriente fx users create --name "Ana" --cop 5000000 (with CORRIENTE_ADMIN_TOKEN while up runs)`,
@@ -142,6 +180,7 @@ export function registerUp(program: Command): void {
       await http.close();
       await fx.stop();
       await query.close();
+      transformState.close();
       await chain.close();
       releaseUp();
       out('corriente stopped');

@@ -153,6 +153,15 @@ export class FxDecisions {
     return d;
   }
 
+  /** The served model and the orchestrator's counters, for the console's overview. */
+  overview(): Record<string, unknown> {
+    const served = this.handle.current();
+    return {
+      servedModel: served ? { group: served.group, version: served.version } : null,
+      orchestrator: this.orchestrator?.stats() ?? null,
+    };
+  }
+
   /** A one-line status: the served model and the orchestrator's counters. */
   status(): string {
     const served = this.handle.current();

@@ -23,6 +23,7 @@ import { startStreamProcessor } from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
 import { FxDecisions } from './fx-decisions.js';
+import { fxOpsRoutes } from '../../fx/http/fx-ops-routes.js';
 
 export interface FxPlatformOptions {
   config: Config;
@@ -31,6 +32,8 @@ export interface FxPlatformOptions {
   log: Logger;
   /** Demo mode: prices every `fx.prices.demoIntervalSeconds` instead of the cron schedule. */
   demo: boolean;
+  /** The admin token of the admin and operations routes. @default process.env.CORRIENTE_ADMIN_TOKEN */
+  adminToken?: string;
 }
 
 /**
@@ -67,6 +70,7 @@ export class FxPlatform {
       onPriceTick: (t) => priceBook.record(t),
     });
     const users = new FxUsers(db);
+    const adminToken = o.adminToken ?? process.env.CORRIENTE_ADMIN_TOKEN;
     const portfolios = openPortfolioStore(config);
     const routes = [
       {
@@ -78,9 +82,7 @@ export class FxPlatform {
           staleAfterSeconds: config.fx.prices.staleAfterSeconds,
           rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
           bodyLimitBytes: config.fx.api.bodyLimitBytes,
-          ...(process.env.CORRIENTE_ADMIN_TOKEN
-            ? { adminToken: process.env.CORRIENTE_ADMIN_TOKEN }
-            : {}),
+          ...(adminToken ? { adminToken } : {}),
         }),
       },
       { prefix: '/api', plugin: fxDocsRoutes() },
@@ -120,6 +122,32 @@ export class FxPlatform {
       demo: o.demo,
     });
     fx.routes.push(...decisions.routes);
+    let lastReconcile: Awaited<ReturnType<typeof reconcile>> | undefined;
+    let lastReconcileError: string | undefined;
+    fx.routes.push({
+      prefix: '/api/fx/v1/ops',
+      plugin: fxOpsRoutes({
+        ...(adminToken ? { adminToken } : {}),
+        registry: decisions.registry,
+        notifications: decisions.notifications,
+        overview: () => ({
+          now: new Date().toISOString(),
+          latestPrice: priceBook.latest() ?? null,
+          processor: processor.stats(),
+          ...decisions.overview(),
+          reconcile: lastReconcile
+            ? {
+                ok: lastReconcile.ok,
+                checkedAt: lastReconcile.checkedAt,
+                usersCompared: lastReconcile.usersCompared,
+                differences: lastReconcile.differences.length,
+              }
+            : null,
+          reconcileError: lastReconcileError ?? null,
+          reconcileSchedule: config.fx.reconcileSchedule,
+        }),
+      }),
+    });
     const query = new DuckDbQueryEngine({
       catalog: o.catalog,
       tempDirectory: homeLayout(config.home).tmp('duckdb-reconcile'),
@@ -134,9 +162,12 @@ export class FxPlatform {
           portfolios,
           logger: log,
         });
+        lastReconcile = report;
+        lastReconcileError = undefined;
         if (report.ok) log.info('fx reconcile: no differences');
         else log.warn(formatReconcileReport(report));
       } catch (err) {
+        lastReconcileError = err instanceof Error ? err.message : String(err);
         log.error({ err }, 'fx reconcile failed');
       }
     });
@@ -184,8 +215,12 @@ export class FxPlatform {
   /**
    * Demo customers trading through the real HTTP API (as a phone app would): creates a few users
    * once, then each posts a BUY or SELL every few seconds. Stops with `stop()`.
+   * @returns the customers' names and API tokens (for the app's sign-in link)
    */
-  async startDemoCustomers(baseUrl: string, log: Logger): Promise<void> {
+  async startDemoCustomers(
+    baseUrl: string,
+    log: Logger,
+  ): Promise<{ name: string; token: string }[]> {
     const names = ['Camila Rojas', 'Andrés Gómez', 'Valentina Ospina'];
     const customers: { token: string; name: string }[] = [];
     for (const name of names) {
@@ -218,6 +253,7 @@ export class FxPlatform {
         .catch((err: unknown) => log.warn({ err }, 'demo customer request failed'));
     }, 1500);
     this.stops.unshift(async () => clearInterval(timer));
+    return customers;
   }
 
   /** A one-line live status for the console. */

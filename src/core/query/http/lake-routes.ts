@@ -1,11 +1,18 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { adminTokenMatcher, bearerToken } from '../../http/bearer.js';
 import { HttpProblem } from '../../http/problem.js';
+import { ADMIN_PRINCIPAL, type Principal } from '../../governance/governance.js';
 import { QueryError, type QueryErrorCode } from '../query-engine.js';
 import type { QueryService } from '../query-service.js';
 
 export interface LakeRoutesDeps {
   service: QueryService;
+  /**
+   * The operator's admin token (`CORRIENTE_ADMIN_TOKEN`): it authenticates as the principal
+   * `admin`. @default none (only principals' tokens)
+   */
+  adminToken?: string;
 }
 
 const STATUS: Record<QueryErrorCode, { status: number; title: string }> = {
@@ -25,11 +32,31 @@ export function problemOf(err: QueryError): HttpProblem {
   return new HttpProblem(status, title, err.message, err.details, err.code);
 }
 
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  if (!h) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m?.[1];
+/**
+ * The `onRequest` hook of the lake's routes: a principal's token, or the admin token as
+ * `admin`, sets `req.lakePrincipal`; anything else is a 401 problem.
+ */
+export function lakeAuthHook(service: QueryService, adminToken?: string) {
+  const isAdmin = adminTokenMatcher(adminToken);
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const token = bearerToken(req);
+    const principal: Principal | undefined =
+      service.authenticate(token) ??
+      (isAdmin(token) ? service.governance.principal(ADMIN_PRINCIPAL) : undefined);
+    if (!principal) {
+      void reply.header('WWW-Authenticate', 'Bearer realm="corriente-lake"');
+      throw new HttpProblem(
+        401,
+        'Unauthorized',
+        token === undefined
+          ? 'an API token is required: Authorization: Bearer <token> (see corriente lake token)'
+          : 'the API token is not valid',
+        {},
+        'unauthenticated',
+      );
+    }
+    req.lakePrincipal = principal.name;
+  };
 }
 
 declare module 'fastify' {
@@ -48,8 +75,8 @@ declare module 'fastify' {
  * - `GET /tables` → `{ tables: [{ database, table, columns, location, format }] }`, only what
  *   the caller may read.
  *
- * Every route needs `Authorization: Bearer <token>` of a configured principal (no token, no
- * data: 401). Errors are problem+json: 400 SQL errors and refused statements, 403 denied
+ * Every route needs `Authorization: Bearer <token>` of a configured principal, or the admin
+ * token (`CORRIENTE_ADMIN_TOKEN`, as the principal `admin`); no token, no data: 401. Errors are problem+json: 400 SQL errors and refused statements, 403 denied
  * tables or columns, 404 unknown saved queries.
  */
 export function lakeRoutes(deps: LakeRoutesDeps): FastifyPluginAsync {
@@ -66,23 +93,7 @@ export function lakeRoutes(deps: LakeRoutesDeps): FastifyPluginAsync {
     });
 
   return async (app) => {
-    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      const token = bearer(req);
-      const principal = service.authenticate(token);
-      if (!principal) {
-        void reply.header('WWW-Authenticate', 'Bearer realm="corriente-lake"');
-        throw new HttpProblem(
-          401,
-          'Unauthorized',
-          token === undefined
-            ? 'an API token is required: Authorization: Bearer <token> (see corriente lake token)'
-            : 'the API token is not valid',
-          {},
-          'unauthenticated',
-        );
-      }
-      req.lakePrincipal = principal.name;
-    });
+    app.addHook('onRequest', lakeAuthHook(service, deps.adminToken));
 
     app.post('/query', async (req) => {
       const parsed = bodySchema.safeParse(req.body ?? {});
