@@ -92,6 +92,8 @@ export function registerUp(program: Command): void {
         } catch (err) {
           log.error({ err }, 'scheduled crawl failed');
         }
+        // Raw partitions a crash left behind (or that arrived outside the landing store).
+        platform.requestChain();
       });
 
       out(
