@@ -243,6 +243,12 @@ describe('quarantine', () => {
       'tipo_identificacion;identificacion;nombre\nCC;1;A\n',
       'missing_columns',
     ],
+    // One data line past the default ingest.maxRecordBytes (1 MiB).
+    [
+      'clientes_linea_larga.csv',
+      `tipo_identificacion;identificacion;nombre;ciudad\nCC;1;A;Cali\nCC;2;${'x'.repeat(1024 * 1024 + 1)};Cali\nCC;3;B;Cali\n`,
+      'record_too_long',
+    ],
   ];
   for (const [name, content, code] of cases) {
     it(`quarantines ${name} (${code}) with a readable reason, and loads the rest`, async () => {
@@ -261,6 +267,19 @@ describe('quarantine', () => {
       expect(await keys(source)).toEqual([]);
     });
   }
+
+  it('measures records against maxRecordBytes, quoted line breaks included', async () => {
+    const line = (n: number): string => `CC;1;"${'x'.repeat(n)}\n${'y'.repeat(n)}";Cali`;
+    const header = 'tipo_identificacion;identificacion;nombre;ciudad';
+    drop('clientes_ok.csv', `${header}\n${line(400)}\n`);
+    drop('clientes_largo.csv', `${header}\r\n${line(600)}\r\nCC;2;B;Cali\r\n`);
+    const r = await ingestOnce({ ...deps, maxRecordBytes: 1024 });
+    expect(r.files.find((f) => f.sourceKey === 'clientes_ok.csv')?.status).toBe('loaded');
+    const long = r.files.find((f) => f.sourceKey === 'clientes_largo.csv')!;
+    expect(long.status).toBe('quarantined');
+    expect(long.reason?.code).toBe('record_too_long');
+    expect(long.reason?.message).toMatch(/line 2 is 1213 bytes long, more than the 1024/);
+  });
 
   it('names the missing columns', async () => {
     drop('clientes_sin_ciudad.csv', 'tipo_identificacion;identificacion;nombre\nCC;1;A\n');

@@ -40,7 +40,12 @@ export function registerIngest(program: Command): void {
       const release = acquireLock(path.join(ctx.config.home, 'locks', 'ingest.lock'));
       try {
         const report = await ingestOnce(
-          { ...ctx.stores, log: ctx.log, timezone: ctx.config.timezone },
+          {
+            ...ctx.stores,
+            log: ctx.log,
+            timezone: ctx.config.timezone,
+            maxRecordBytes: ctx.config.ingest.maxRecordBytes,
+          },
           args.loadDate ? { loadDate: args.loadDate } : {},
         );
         process.stdout.write(

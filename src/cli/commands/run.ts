@@ -46,7 +46,12 @@ export function registerRun(program: Command): void {
       const chain = openLakeChain(config, stores, log);
       try {
         const ingest = await ingestOnce(
-          { ...stores, log, timezone: config.timezone },
+          {
+            ...stores,
+            log,
+            timezone: config.timezone,
+            maxRecordBytes: config.ingest.maxRecordBytes,
+          },
           args.loadDate ? { loadDate: args.loadDate } : {},
         );
         const rest = await runLakeChain(chain);

@@ -34,6 +34,8 @@ export interface IngestDeps {
   timezone?: string;
   /** Clock, for tests. @default () => new Date() */
   now?: () => Date;
+  /** Longest record a file may have (`ingest.maxRecordBytes`). @default 1 MiB */
+  maxRecordBytes?: number;
 }
 
 export interface IngestOptions {
@@ -172,7 +174,14 @@ export async function ingestKey(
     : undefined;
   try {
     const [inspection] = await Promise.all([
-      deps.source.getStream(sourceKey).then(inspectStream),
+      deps.source
+        .getStream(sourceKey)
+        .then((stream) =>
+          inspectStream(
+            stream,
+            deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {},
+          ),
+        ),
       staging ? copyBetween(deps.source, sourceKey, deps.datalake, staging) : undefined,
     ]);
     const fileName = path.basename(sourceKey);
