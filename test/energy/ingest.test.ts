@@ -1,4 +1,14 @@
-import { existsSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestOnce, entityFromName, type IngestDeps } from '../../src/energy/ingest/ingest.js';
@@ -151,12 +161,47 @@ describe('accepted files', () => {
     expect(r.files[0]?.rawKey).toBe('raw/clientes/year=2025/month=12/day=31/clientes.csv');
   });
 
-  it('ignores hidden files and uploads in progress', async () => {
+  it('ignores hidden files, files in hidden folders and uploads in progress', async () => {
     drop('.DS_Store', 'x');
     drop('clientes.csv.part', CLIENTES);
+    drop('.hidden/clientes.csv', CLIENTES);
+    drop('sub/.oculta/proveedores.csv', PROVEEDORES);
     const r = await ingestOnce(deps);
     expect(r.files).toEqual([]);
-    expect(await keys(source)).toEqual(['.DS_Store', 'clientes.csv.part']);
+    expect(await keys(source)).toEqual([
+      '.DS_Store',
+      '.hidden/clientes.csv',
+      'clientes.csv.part',
+      'sub/.oculta/proveedores.csv',
+    ]);
+  });
+
+  it('never follows a symlink, a FIFO or a folder named *.csv: reported not_a_regular_file and moved to quarantine', async () => {
+    const outside = path.join(t.dir, 'secreto.csv');
+    writeFileSync(outside, CLIENTES);
+    mkdirSync(source.root, { recursive: true });
+    symlinkSync(outside, path.join(source.root, 'clientes_enlace.csv'));
+    execFileSync('mkfifo', [path.join(source.root, 'transacciones_fifo.csv')]);
+    mkdirSync(path.join(source.root, 'proveedores.csv'));
+    drop('clientes.csv', CLIENTES);
+    const r = await ingestOnce(deps);
+    expect(r.totals).toMatchObject({ loaded: 1, quarantined: 3, failed: 0 });
+    const odd = r.files.filter((f) => f.status === 'quarantined');
+    expect(odd.map((f) => [f.sourceKey, f.reason?.code])).toEqual([
+      ['clientes_enlace.csv', 'not_a_regular_file'],
+      ['proveedores.csv', 'not_a_regular_file'],
+      ['transacciones_fifo.csv', 'not_a_regular_file'],
+    ]);
+    // Nothing is left in landing; the link itself was moved, its target neither read nor moved.
+    expect(readdirSync(source.root)).toEqual([]);
+    expect(readFileSync(outside, 'utf8')).toBe(CLIENTES);
+    const link = odd[0]!.quarantineKey!;
+    expect(lstatSync(datalake.pathOf(link)).isSymbolicLink()).toBe(true);
+    expect(lstatSync(datalake.pathOf(odd[2]!.quarantineKey!)).isFIFO()).toBe(true);
+    const doc = await errorDoc(link);
+    expect(doc).toMatchObject({ code: 'not_a_regular_file', kind: 'symlink' });
+    expect(String(doc.mensaje)).toMatch(/enlace simbólico/);
+    expect(await keys(datalake, 'raw/')).toEqual([`raw/clientes/${DAY}/clientes.csv`]);
   });
 
   it('defers files younger than minFileAgeMs', async () => {

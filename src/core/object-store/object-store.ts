@@ -64,6 +64,18 @@ export interface ObjectStore {
    * replace an existing `toKey`. Only stores that can do this cheaply (a local folder) have it.
    */
   rename?(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * Optional, stores kept in a local folder: entries `list` never shows because they are not
+   * regular files (symbolic links, FIFOs, sockets, devices, and empty folders named like a file,
+   * e.g. `clientes.csv/`). Nothing is followed or opened.
+   */
+  listIrregular?(): Promise<IrregularEntry[]>;
+}
+
+/** An entry of a folder-backed store that is not a regular file. */
+export interface IrregularEntry {
+  key: string;
+  kind: 'symlink' | 'fifo' | 'socket' | 'device' | 'folder';
 }
 
 /**
