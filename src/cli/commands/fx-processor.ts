@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ import { simulateHistory } from '../../fx/simulate/index.js';
 import { simulateLive } from '../../fx/simulate/live.js';
 import { isIsoDate } from '../../energy/ingest/load-date.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
+import { defaultFxDatabasePath, openFxDatabase } from '../../fx/api/fx-database.js';
+import { readLedgerSnapshot } from '../../fx/api/ledger-tables.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
@@ -92,7 +95,10 @@ export function registerFxProcessorCommands(fx: Command): void {
         catalog,
         tempDirectory: path.join(ctx.config.home, 'tmp', 'duckdb-query'),
       });
+      const ledgerFile = defaultFxDatabasePath(ctx.config.home);
+      const ledgerDb = existsSync(ledgerFile) ? openFxDatabase(ledgerFile) : undefined;
       try {
+        const snapshot = ledgerDb ? readLedgerSnapshot(ledgerDb) : undefined;
         const report = await reconcile({
           log,
           datalake: ctx.stores.datalake,
@@ -100,11 +106,20 @@ export function registerFxProcessorCommands(fx: Command): void {
           query,
           portfolios,
           logger: ctx.log,
+          ...(snapshot
+            ? {
+                ledger: {
+                  portfolios: () => snapshot.portfolios,
+                  checkpoint: () => snapshot.checkpoint,
+                },
+              }
+            : {}),
         });
         const text = opts.json ? JSON.stringify(report, null, 2) : formatReconcileReport(report);
         process.stdout.write(`${text}\n`);
         if (!report.ok) process.exitCode = 1;
       } finally {
+        ledgerDb?.close();
         await query.close();
         await catalog.close();
         await portfolios.close();

@@ -14,6 +14,7 @@ import type { PriceBook } from '../prices/price-book.js';
 import { createFxUser } from './create-user.js';
 import {
   IdempotencyConflictError,
+  InvalidLedgerEventError,
   LedgerUnavailableError,
   requestHashOf,
   type FxLedger,
@@ -156,6 +157,8 @@ function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply): vo
       { idempotencyKey: err.idempotencyKey },
       'idempotency-conflict',
     );
+  } else if (err instanceof InvalidLedgerEventError) {
+    problem = new HttpProblem(400, 'Bad Request', err.message, {}, 'invalid-request');
   } else if (err instanceof LedgerUnavailableError) {
     req.log.error({ err }, 'ledger unavailable');
     problem = new HttpProblem(503, 'Service Unavailable', err.message, {}, 'ledger-unavailable');

@@ -207,3 +207,31 @@ function fromRow(r: TxRow): TransactionRecord {
     requestHash: r.request_hash,
   };
 }
+
+/**
+ * The API ledger's portfolios and checkpoint, read from an FX database file without creating
+ * anything (for `fx reconcile`, beside a running `up`). Undefined when the file or its tables do
+ * not exist yet.
+ */
+export function readLedgerSnapshot(
+  db: FxDatabase,
+): { portfolios: Portfolio[]; checkpoint: Position | undefined } | undefined {
+  const exists = db
+    .prepare<[], number>(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('ledger_accounts', 'ledger_meta')",
+    )
+    .pluck()
+    .get();
+  if (exists !== 2) return undefined;
+  return db.transaction(() => ({
+    portfolios: db
+      .prepare<[], string>('SELECT portfolio FROM ledger_accounts ORDER BY user_id')
+      .pluck()
+      .all()
+      .map((p) => JSON.parse(p) as Portfolio),
+    checkpoint: db
+      .prepare<[], string>("SELECT value FROM ledger_meta WHERE key = 'checkpoint'")
+      .pluck()
+      .get(),
+  }))();
+}

@@ -71,6 +71,14 @@ export class LedgerUnavailableError extends Error {
   }
 }
 
+/** An event the ledger refused to append because it breaks its schema (HTTP 400). */
+export class InvalidLedgerEventError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`the event breaks its schema: ${issues.join('; ')}`);
+    this.name = 'InvalidLedgerEventError';
+  }
+}
+
 const requestHashes = new Map<string, string>();
 
 /**
@@ -317,6 +325,13 @@ export class FxLedger {
         executedAt: nowIso,
         ingestedAt: nowIso,
       };
+      // What the stream processor would quarantine never enters the log (nor the ledger).
+      const valid = fxEventSchema.safeParse(event);
+      if (!valid.success) {
+        throw new InvalidLedgerEventError(
+          valid.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
+        );
+      }
       // Throws InsufficientFundsError / AccountNotOpenError before anything is written.
       const portfolio = applyPortfolioEvent(this.account(input.userId)?.portfolio, event);
       const transaction = toRecord(event);
