@@ -261,6 +261,9 @@ export function registerFxServeModel(fx: Command): Command {
       }
       const app = await buildHttpServer({
         log: ctx.log,
+        requestTimeoutSeconds: ctx.config.http.requestTimeoutSeconds,
+        connectionTimeoutSeconds: ctx.config.http.connectionTimeoutSeconds,
+        keepAliveTimeoutSeconds: ctx.config.http.keepAliveTimeoutSeconds,
         plugins: [{ prefix: '', plugin: inferenceRoutes({ handle }) }],
       });
       const stop = new AbortController();

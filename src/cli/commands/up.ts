@@ -76,6 +76,10 @@ export function registerUp(program: Command): void {
       const query = openQueryService(config);
       const http = await buildHttpServer({
         log,
+        requestTimeoutSeconds: config.http.requestTimeoutSeconds,
+        connectionTimeoutSeconds: config.http.connectionTimeoutSeconds,
+        keepAliveTimeoutSeconds: config.http.keepAliveTimeoutSeconds,
+        maxRequestsPerSocket: config.http.maxRequestsPerSocket,
         plugins: [{ prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query }) }, ...fx.routes],
       });
       const address = await http.listen({ port: config.http.port, host: config.http.host });

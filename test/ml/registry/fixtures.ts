@@ -7,7 +7,7 @@ export type FixtureName = 'multi-a' | 'multi-b' | 'binary';
 
 export const FEATURES = ['compras_7d', 'ventas_7d', 'retorno_24h', 'saldo_usd', 'fraccion_usd'];
 
-const dir = fileURLToPath(new URL('./fixtures', import.meta.url));
+const dir = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 /** The model file's text, as XGBoost saved it. */
 export function modelText(name: FixtureName): string {

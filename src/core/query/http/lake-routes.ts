@@ -1,11 +1,14 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { principalRateLimit } from '../../http/rate-limit.js';
 import { HttpProblem } from '../../http/problem.js';
 import { QueryError, type QueryErrorCode } from '../query-engine.js';
 import type { QueryService } from '../query-service.js';
 
 export interface LakeRoutesDeps {
   service: QueryService;
+  /** Requests per principal per minute. @default 600 */
+  rateLimitPerMinute?: number;
 }
 
 const STATUS: Record<QueryErrorCode, { status: number; title: string }> = {
@@ -82,6 +85,11 @@ export function lakeRoutes(deps: LakeRoutesDeps): FastifyPluginAsync {
         );
       }
       req.lakePrincipal = principal.name;
+    });
+    // Route hooks run after the authentication above: the key is the principal.
+    await principalRateLimit(app, {
+      max: deps.rateLimitPerMinute ?? 600,
+      principal: (req) => req.lakePrincipal,
     });
 
     app.post('/query', async (req) => {
