@@ -8,11 +8,21 @@ import { DynamoDbPortfolioStore } from '../fx/portfolio/dynamodb/dynamodb-portfo
 import type { PortfolioStore } from '../fx/portfolio/portfolio-store.js';
 import { SqlitePortfolioStore } from '../fx/portfolio/sqlite/sqlite-portfolio-store.js';
 
-/** The FX event log the configuration names (`fx.eventLog`). */
-export async function openFxEventLog(config: Config): Promise<EventLog> {
+/**
+ * The FX event log the configuration names (`fx.eventLog`). `readOnly` opens a disk log without
+ * its writer lock, so a reading command works beside a running `corriente up`.
+ */
+export async function openFxEventLog(
+  config: Config,
+  options: { readOnly?: boolean } = {},
+): Promise<EventLog> {
   const c = config.fx.eventLog;
   if (c.type === 'disk') {
-    return DiskEventLog.open({ dir: localStorePath(config, c), stream: c.stream });
+    return DiskEventLog.open({
+      dir: localStorePath(config, c),
+      stream: c.stream,
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
   }
   return new KinesisEventLog({
     streamName: c.streamName,

@@ -19,6 +19,7 @@ import { openModelRegistry } from '../../deploy/ml-adapters.js';
 import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 const date = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' });
 
@@ -39,12 +40,10 @@ const backtestArgs = z
 
 /** Parses `fx backtest` options. @throws UsageError naming the bad flag. */
 export function parseBacktestArgs(opts: Record<string, unknown>): z.infer<typeof backtestArgs> {
-  const parsed = backtestArgs.safeParse(opts);
-  if (!parsed.success) throw UsageError.fromZod(parsed.error);
-  return parsed.data;
+  return parseFlags(backtestArgs, opts);
 }
 
-const outcomesArgs = z.object({ json: z.boolean().default(false) });
+const outcomesArgs = z.strictObject({ json: z.boolean().default(false) });
 
 function pct(c: BacktestCount): string {
   return c.precision === null ? '—' : `${(c.precision * 100).toFixed(1)} %`;
@@ -84,8 +83,7 @@ export function registerFxOrchestrator(fx: Command): void {
     .description('conversion rate of recommendations per model version and per reason (lake)')
     .option('--json', 'print { byModel, byReason } rows as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = outcomesArgs.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
+      const args = parseFlags(outcomesArgs, opts);
       const ctx = cliContext(cmd);
       const catalog = openCatalog(ctx.config);
       const query = new DuckDbQueryEngine({
@@ -99,7 +97,7 @@ export function registerFxOrchestrator(fx: Command): void {
           query,
           logger: ctx.log,
         });
-        if (parsed.data.json) {
+        if (args.json) {
           process.stdout.write(
             `${JSON.stringify({ byModel: report.byModel.rows, byReason: report.byReason.rows })}\n`,
           );

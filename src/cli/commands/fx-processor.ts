@@ -16,8 +16,10 @@ import { isIsoDate } from '../../energy/ingest/load-date.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
 import { defaultFxDatabasePath, openFxDatabase } from '../../fx/api/fx-database.js';
 import { readLedgerSnapshot } from '../../fx/api/ledger-tables.js';
+import { runningUpUrl } from './fx.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 /** Kept for callers that imported them from here; they live in `src/deploy/fx-adapters.ts`. */
 export { openFxEventLog, openPortfolioStore } from '../../deploy/fx-adapters.js';
@@ -39,7 +41,7 @@ const simulateArgs = z.object({
 
 /** Parses `fx simulate` options. @throws UsageError */
 export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof simulateArgs> {
-  const parsed = simulateArgs
+  const schema = simulateArgs
     .refine((a) => a.live || a.days !== undefined, {
       path: ['days'],
       message: 'is required (the number of days of history), unless --live',
@@ -47,10 +49,8 @@ export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof
     .refine((a) => !a.live || a.duration !== undefined, {
       path: ['duration'],
       message: 'is required with --live (seconds to trade)',
-    })
-    .safeParse(opts);
-  if (!parsed.success) throw UsageError.fromZod(parsed.error);
-  return parsed.data;
+    });
+  return parseFlags(schema, opts);
 }
 
 /**
@@ -88,7 +88,8 @@ export function registerFxProcessorCommands(fx: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
-      const log = await openFxEventLog(ctx.config);
+      // Only reads the log (lag after checkpoints): works beside a running `up`.
+      const log = await openFxEventLog(ctx.config, { readOnly: true });
       const portfolios = openPortfolioStore(ctx.config);
       const catalog = openCatalog(ctx.config);
       const query = new DuckDbQueryEngine({
@@ -152,7 +153,7 @@ export function registerFxProcessorCommands(fx: Command): void {
           );
         }
         const live = await simulateLive({
-          baseUrl: args.url ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`,
+          baseUrl: runningUpUrl(ctx.config, args.url),
           adminToken,
           users: args.users,
           durationSeconds: args.duration!,

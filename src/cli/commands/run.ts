@@ -10,7 +10,7 @@ import { openLakeChain, runLakeChain } from '../../energy/lake-chain.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { cliContext } from '../context.js';
 import { formatWarehouseReport } from './warehouse.js';
-import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 const runArgsSchema = z.object({
   once: z.literal(true, { error: 'only `--once` is supported; `corriente up` runs continuously' }),
@@ -35,12 +35,10 @@ export function registerRun(program: Command): void {
     .option('--load-date <YYYY-MM-DD>', 'partition date of this ingestion')
     .option('--json', 'print every step report as one JSON object')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = runArgsSchema.safeParse({
+      const args = parseFlags(runArgsSchema, {
         ...opts,
         once: opts.once === true ? true : undefined,
       });
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
       const { config, stores, log } = cliContext(cmd);
       const release = acquireLock(path.join(config.home, 'locks', 'ingest.lock'));
       const chain = openLakeChain(config, stores, log);
@@ -68,7 +66,11 @@ export function registerRun(program: Command): void {
             ].join('\n\n') + '\n',
           );
         }
-        if (ingest.totals.failed > 0 || rest.transform.status === 'failed') process.exitCode = 1;
+        if (
+          ingest.totals.failed + ingest.totals.quarantined > 0 ||
+          rest.transform.status === 'failed'
+        )
+          process.exitCode = 1;
       } finally {
         await chain.close();
         release();

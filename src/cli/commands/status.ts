@@ -11,6 +11,9 @@ import {
 } from '../../core/object-store/object-store.js';
 import { cliContext } from '../context.js';
 import { transformStatePath } from './transform.js';
+import { z } from 'zod';
+import { parseFlags } from '../parse-flags.js';
+import { flag } from '../flag-schemas.js';
 
 export interface StatusReport {
   freshness: FreshnessEntry[];
@@ -89,8 +92,9 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('freshness of the source entities and the last transform runs')
-    .option('--json', 'print JSON', false)
-    .action(async (opts: { json: boolean }, cmd: Command) => {
+    .option('--json', 'print JSON')
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const opts = parseFlags(z.strictObject({ json: flag }), raw);
       const ctx = cliContext(cmd);
       const state = new SqliteTransformState(transformStatePath(ctx.config.home));
       try {

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Cron } from 'croner';
@@ -12,8 +14,11 @@ import { Platform } from '../../energy/ingest/ingest-loop.js';
 import { prepareDemo } from '../../deploy/local/demo.js';
 import { lakeRoutes } from '../../core/query/http/lake-routes.js';
 import { openQueryService } from '../../deploy/open-query-service.js';
+import { removeUpRecord, writeUpRecord } from '../../deploy/up-record.js';
+import { localStorePath } from '../../deploy/config.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 const upArgsSchema = z.object({
   demo: z.boolean().default(true),
@@ -31,9 +36,7 @@ export function registerUp(program: Command): void {
     .option('--port <port>', 'HTTP port (default 8080, or $PORT)')
     .option('--poll-interval <seconds>', 'seconds between polls of the landing store (default 10)')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = upArgsSchema.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
+      const args = parseFlags(upArgsSchema, opts);
       const ctx = cliContext(cmd, {
         'http.port': args.port,
         'ingest.pollIntervalSeconds': args.pollInterval,
@@ -41,6 +44,17 @@ export function registerUp(program: Command): void {
       const { config, stores, log } = ctx;
       const releaseUp = acquireLock(path.join(config.home, 'locks', 'up.lock'));
       const out = (s: string): boolean => process.stdout.write(`${s}\n`);
+      // Before anything is written (a demo day, databases): a taken port is a usage error.
+      try {
+        await assertPortFree(config.http.host, config.http.port);
+      } catch (err) {
+        releaseUp();
+        throw err;
+      }
+      // The landing folder the banner tells users to drop files into exists from the start.
+      if (config.stores.source.type === 'local') {
+        mkdirSync(localStorePath(config, config.stores.source), { recursive: true });
+      }
 
       const demo = args.demo ? await prepareDemo({ config, stores, log }) : undefined;
       const chain = openLakeChain(config, stores, log);
@@ -83,6 +97,12 @@ export function registerUp(program: Command): void {
         plugins: [{ prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query }) }, ...fx.routes],
       });
       const address = await http.listen({ port: config.http.port, host: config.http.host });
+      // Commands that talk to this server (fx users create, fx simulate --live) find it here.
+      writeUpRecord(config.home, {
+        url: address,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      });
       if (demo) await fx.startDemoCustomers(address, log);
 
       // The scheduled crawl (Glue crawler schedule): picks up anything written outside the chain.
@@ -148,7 +168,26 @@ export function registerUp(program: Command): void {
       await fx.stop();
       await query.close();
       await chain.close();
+      removeUpRecord(config.home);
       releaseUp();
       out('corriente stopped');
     });
+}
+
+/** @throws UsageError naming the port when another process listens on it. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new UsageError(
+              `port ${port} on ${host} is ${err.code === 'EACCES' ? 'not allowed' : 'already in use'}; choose another with --port or $PORT`,
+            )
+          : err,
+      );
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
