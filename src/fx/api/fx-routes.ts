@@ -362,6 +362,24 @@ export function fxRoutes(deps: FxRoutesDeps): FastifyPluginAsync {
       };
     });
 
+    // Where POST /transactions's Location points.
+    app.get('/transactions/:id', user, async (req) => {
+      const { id } = req.params as { id: string };
+      const tx = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)
+        ? await deps.ledger.transaction(req.fxUser!.id, id)
+        : undefined;
+      if (!tx) {
+        throw new HttpProblem(
+          404,
+          'Not Found',
+          `no transaction ${id} of this user`,
+          {},
+          'not-found',
+        );
+      }
+      return transactionJson(tx);
+    });
+
     app.get('/portfolio', user, async (req) => {
       const p = deps.ledger.portfolio(req.fxUser!.id);
       if (!p)

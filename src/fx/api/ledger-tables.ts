@@ -141,6 +141,9 @@ export class LedgerTables {
       page: db.prepare<[string, string, number], TxRow>(
         `SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
       ),
+      byId: db.prepare<[string, string], TxRow>(
+        `SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE user_id = ? AND id = ?`,
+      ),
       getMeta: db.prepare<[string], string>('SELECT value FROM ledger_meta WHERE key = ?').pluck(),
       allAccounts: db.prepare<[], { user_id: string; portfolio: string }>(
         'SELECT user_id, portfolio FROM ledger_accounts ORDER BY user_id',
@@ -176,6 +179,12 @@ export class LedgerTables {
   /** The recorded transaction of a user's Idempotency-Key. */
   byKey(userId: string, idempotencyKey: string): TransactionRecord | undefined {
     const row = this.stmt.byKey.get(userId, idempotencyKey);
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** One of the user's transactions by id. */
+  byId(userId: string, id: string): TransactionRecord | undefined {
+    const row = this.stmt.byId.get(userId, id);
     return row ? fromRow(row) : undefined;
   }
 

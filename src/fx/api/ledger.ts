@@ -385,6 +385,12 @@ export class FxLedger {
       : { transactions };
   }
 
+  /** One of the user's transactions (another user's id is not found). */
+  async transaction(userId: string, id: string): Promise<TransactionRecord | undefined> {
+    await this.settle();
+    return this.tables.byId(userId, id);
+  }
+
   /** Every account's portfolio, in user id order (for checks and tools). */
   async allPortfolios(): Promise<Portfolio[]> {
     await this.settle();

@@ -199,6 +199,28 @@ describe('POST /transactions', () => {
   });
 });
 
+describe('GET /transactions/:id', () => {
+  it("serves POST's Location to its owner only; 404 otherwise", async () => {
+    h.tick(4000, 4010);
+    const ana = await h.user(1_000_000);
+    const luis = await h.user(1_000_000, 0, 'Luis');
+    const post = await postTx(h.app, ana.token, 'loc-1', { side: 'BUY', amountUsd: 10 });
+    expect(post.statusCode).toBe(201);
+    const location = post.headers.location as string;
+    expect(location).toBe(`/api/fx/v1/transactions/${post.json().id}`);
+    const get = (token: string, url = location) =>
+      h.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    const mine = await get(ana.token);
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json()).toEqual(post.json());
+    expect((await get(luis.token)).statusCode).toBe(404);
+    expect((await get(ana.token, '/api/fx/v1/transactions/nope')).json().type).toBe(
+      'urn:corriente:problem:not-found',
+    );
+    expect((await h.app.inject({ method: 'GET', url: location })).statusCode).toBe(401);
+  });
+});
+
 describe('the ledger checks every event before appending it', () => {
   it('refuses an event that breaks its schema: nothing reaches the log or the ledger', async () => {
     h.tick(4000, 4010);
