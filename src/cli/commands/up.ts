@@ -16,6 +16,7 @@ import { lakeRoutes } from '../../core/query/http/lake-routes.js';
 import { openQueryService } from '../../deploy/open-query-service.js';
 import { removeUpRecord, writeUpRecord } from '../../deploy/up-record.js';
 import { localStorePath } from '../../deploy/config.js';
+import { clockTime } from '../../core/log/logger.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 import { parseFlags } from '../parse-flags.js';
@@ -143,9 +144,7 @@ export function registerUp(program: Command): void {
       platform.start();
       // A short live status every 30 s.
       const statusTimer = setInterval(() => {
-        out(
-          `[${new Date().toLocaleTimeString('es-CO', { timeZone: config.timezone })}] ${fx.status()}`,
-        );
+        out(`[${clockTime()}] ${fx.status()}`);
       }, 30_000);
 
       await new Promise<void>((resolve) => {
