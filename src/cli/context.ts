@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createStores, type Stores } from '../deploy/adapters.js';
 import { loadConfig, type Config } from '../deploy/config.js';
 import { createLogger, type Logger } from '../core/log/logger.js';
+import { prepareHome } from '../deploy/home.js';
 
 export interface CliContext {
   config: Config;
@@ -10,7 +11,10 @@ export interface CliContext {
   stores: Stores;
 }
 
-/** Loads config (global flags `--config`, `--home` win) and builds stores and the logger. */
+/**
+ * Loads config (global flags `--config`, `--home` win), makes the home private and usable
+ * (`prepareHome`), and builds stores and the logger.
+ */
 export function cliContext(cmd: Command, overrides: Record<string, unknown> = {}): CliContext {
   const globals = cmd.optsWithGlobals<{ config?: string; home?: string }>();
   const config = loadConfig({
@@ -18,5 +22,6 @@ export function cliContext(cmd: Command, overrides: Record<string, unknown> = {}
     overrides: { home: globals.home, ...overrides },
   });
   const log = createLogger(config.log.level, 'corriente', logFormatFromEnv());
+  prepareHome(config.home, log);
   return { config, log, stores: createStores(config) };
 }

@@ -6,6 +6,11 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerFx } from './commands/fx.js';
 import { registerFxModels, registerFxServeModel } from './commands/fx-models.js';
+import { registerFxNotifications } from './commands/fx-notifications.js';
+import { registerCompletion } from './commands/completion.js';
+import { WriterLockedError } from '../core/event-log/event-log.js';
+import { logLevelFromEnv } from '../deploy/environment.js';
+import { currentCodeVersion } from '../ml/registry/code-version.js';
 import { registerFxOrchestrator } from './commands/fx-orchestrator.js';
 import { registerFxTrain } from './commands/fx-train.js';
 import { registerFxProcessorCommands } from './commands/fx-processor.js';
@@ -29,8 +34,21 @@ const program = new Command()
     'config file (default: corriente.config.{json,yaml} or $CORRIENTE_CONFIG)',
   )
   .option('--home <dir>', 'data folder (default: $CORRIENTE_HOME or ./corriente-data)')
-  .showHelpAfterError()
+  .option('--debug', 'print stack traces of errors (also with CORRIENTE_LOG_LEVEL=debug)')
+  .option('-V, --version', 'print the version and the git commit')
+  .showSuggestionAfterError()
   .exitOverride();
+
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug') || logLevelFromEnv() === 'debug';
+const firstCommand = argv.find((a) => !a.startsWith('-'));
+if (firstCommand === undefined && (argv.includes('--version') || argv.includes('-V'))) {
+  const v = currentCodeVersion();
+  process.stdout.write(
+    `corriente ${v.packageVersion}${v.gitCommit ? ` (${v.gitCommit.slice(0, 12)})` : ''}\n`,
+  );
+  process.exit(0);
+}
 
 registerUp(program);
 registerGenerate(program);
@@ -50,23 +68,47 @@ registerFxTrain(fx);
 registerFxModels(fx);
 registerFxServeModel(fx);
 registerFxOrchestrator(fx);
+registerFxNotifications(fx);
+registerCompletion(program);
 
+/** Help and version are not errors; every other commander refusal is a bad command line. */
+const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+// Exit codes (README "Commands"): 0 ok, 1 failed work, 2 bad arguments or configuration,
+// 3 another process holds the lock. Errors are one line; stacks only with --debug.
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode;
-  } else if (err instanceof UsageError) {
-    process.stderr.write(`corriente: ${err.message}\n(see corriente --help)\n`);
+    // commander printed its one-line message already.
+    process.exitCode = COMMANDER_OK.has(err.code) ? err.exitCode : 2;
+  } else if (err instanceof UsageError || err instanceof ConfigError) {
+    const hint = err instanceof UsageError ? ' (see corriente --help)' : '';
+    process.stderr.write(`corriente: ${err.message.replace(/\n\s*/g, ' ')}${hint}\n`);
     process.exitCode = 2;
-  } else if (err instanceof LockBusyError) {
-    process.stderr.write(`corriente: ${err.message}\n`);
+  } else if (err instanceof LockBusyError || err instanceof WriterLockedError) {
+    process.stderr.write(`corriente: ${lockMessage(err)}\n`);
     process.exitCode = 3;
-  } else if (err instanceof ConfigError) {
-    process.stderr.write(`corriente: ${err.message}\n`);
-    process.exitCode = 2;
   } else {
-    process.stderr.write(`corriente: ${(err as Error).stack ?? String(err)}\n`);
+    const e = err as Error;
+    process.stderr.write(`corriente: ${debug ? (e.stack ?? String(e)) : oneLine(e)}\n`);
     process.exitCode = 1;
   }
+  // With --debug, the stack of a refusal too (failed work printed it above).
+  if (debug && process.exitCode !== 1 && !(err instanceof CommanderError)) {
+    process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+  }
+}
+
+function oneLine(e: Error): string {
+  const message = (e?.message ?? String(e)).split('\n')[0];
+  return `${message} (run with --debug for details)`;
+}
+
+function lockMessage(err: LockBusyError | WriterLockedError): string {
+  if (err instanceof WriterLockedError) {
+    const h = err.holder;
+    return `the FX event log is held by another process (pid ${h.pid} on ${h.host} since ${h.since}, e.g. corriente up); stop it or run this command while it is not running`;
+  }
+  return err.message;
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 
-/** A bad command line: printed without a stack trace, exit code 2. */
+/** A bad command line: one line without a stack trace, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -17,7 +17,7 @@ export class UsageError extends Error {
             : 'arguments';
           return `${flag}: ${i.message}`;
         })
-        .join('\n'),
+        .join('; '),
     );
   }
 }

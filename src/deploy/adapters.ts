@@ -100,11 +100,21 @@ export function openLocalFolder(dir: string): ObjectStore {
   return new LocalFsObjectStore(dir);
 }
 
-/** The FX event log the configuration names (`fx.eventLog`). */
-export async function openFxEventLog(config: Config): Promise<EventLog> {
+/**
+ * The FX event log the configuration names (`fx.eventLog`). `readOnly` opens a disk log without
+ * its writer lock, so a reading command works beside a running `corriente up`.
+ */
+export async function openFxEventLog(
+  config: Config,
+  options: { readOnly?: boolean } = {},
+): Promise<EventLog> {
   const c = config.fx.eventLog;
   if (c.type === 'disk') {
-    return DiskEventLog.open({ dir: localStorePath(config, c), stream: c.stream });
+    return DiskEventLog.open({
+      dir: localStorePath(config, c),
+      stream: c.stream,
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
   }
   return new KinesisEventLog({
     streamName: c.streamName,

@@ -41,6 +41,17 @@ export const configSchema = z.strictObject({
     .strictObject({
       port: z.number().int().min(0).max(65_535).default(8080),
       host: z.string().default('127.0.0.1'),
+      /**
+       * Time for a whole request (headers and body) to arrive; past it the server answers 408 and
+       * closes the socket, so slow bodies cannot hold connections. @default 30
+       */
+      requestTimeoutSeconds: z.number().positive().max(3600).default(30),
+      /** A socket idle this long is closed (event streams send heartbeats). @default 120 */
+      connectionTimeoutSeconds: z.number().positive().max(86_400).default(120),
+      /** An idle keep-alive connection is closed after this long. @default 5 */
+      keepAliveTimeoutSeconds: z.number().positive().max(600).default(5),
+      /** Requests served on one keep-alive connection before it is closed. @default 1000 */
+      maxRequestsPerSocket: z.number().int().min(0).default(1000),
     })
     .prefault({}),
   query: z

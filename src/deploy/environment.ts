@@ -15,6 +15,11 @@ export function logFormatFromEnv(env: NodeJS.ProcessEnv = process.env): string |
   return env.CORRIENTE_LOG_FORMAT || undefined;
 }
 
+/** `CORRIENTE_LOG_LEVEL`, if set (the config reads it too; the CLI needs it before the config). */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.CORRIENTE_LOG_LEVEL || undefined;
+}
+
 /** Who runs a command, for audit records: `$USER`, else the OS user. */
 export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
   return env.USER || userInfo().username;

@@ -15,6 +15,16 @@ export const ingestConfigSchema = z
      * file still being written is never taken half-way (local landing folders only). @default 2
      */
     minFileAgeSeconds: z.number().min(0).max(3600).default(2),
+    /**
+     * A landing file with a record (line) longer than this many bytes is quarantined with code
+     * `record_too_long`: the transform's CSV reader could not read it. @default 1048576 (1 MiB)
+     */
+    maxRecordBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(1024 * 1024),
   })
   .prefault({});
 

@@ -1,4 +1,14 @@
-import { existsSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestOnce, entityFromName, type IngestDeps } from '../../src/energy/ingest/ingest.js';
@@ -151,12 +161,47 @@ describe('accepted files', () => {
     expect(r.files[0]?.rawKey).toBe('raw/clientes/year=2025/month=12/day=31/clientes.csv');
   });
 
-  it('ignores hidden files and uploads in progress', async () => {
+  it('ignores hidden files, files in hidden folders and uploads in progress', async () => {
     drop('.DS_Store', 'x');
     drop('clientes.csv.part', CLIENTES);
+    drop('.hidden/clientes.csv', CLIENTES);
+    drop('sub/.oculta/proveedores.csv', PROVEEDORES);
     const r = await ingestOnce(deps);
     expect(r.files).toEqual([]);
-    expect(await keys(source)).toEqual(['.DS_Store', 'clientes.csv.part']);
+    expect(await keys(source)).toEqual([
+      '.DS_Store',
+      '.hidden/clientes.csv',
+      'clientes.csv.part',
+      'sub/.oculta/proveedores.csv',
+    ]);
+  });
+
+  it('never follows a symlink, a FIFO or a folder named *.csv: reported not_a_regular_file and moved to quarantine', async () => {
+    const outside = path.join(t.dir, 'secreto.csv');
+    writeFileSync(outside, CLIENTES);
+    mkdirSync(source.root, { recursive: true });
+    symlinkSync(outside, path.join(source.root, 'clientes_enlace.csv'));
+    execFileSync('mkfifo', [path.join(source.root, 'transacciones_fifo.csv')]);
+    mkdirSync(path.join(source.root, 'proveedores.csv'));
+    drop('clientes.csv', CLIENTES);
+    const r = await ingestOnce(deps);
+    expect(r.totals).toMatchObject({ loaded: 1, quarantined: 3, failed: 0 });
+    const odd = r.files.filter((f) => f.status === 'quarantined');
+    expect(odd.map((f) => [f.sourceKey, f.reason?.code])).toEqual([
+      ['clientes_enlace.csv', 'not_a_regular_file'],
+      ['proveedores.csv', 'not_a_regular_file'],
+      ['transacciones_fifo.csv', 'not_a_regular_file'],
+    ]);
+    // Nothing is left in landing; the link itself was moved, its target neither read nor moved.
+    expect(readdirSync(source.root)).toEqual([]);
+    expect(readFileSync(outside, 'utf8')).toBe(CLIENTES);
+    const link = odd[0]!.quarantineKey!;
+    expect(lstatSync(datalake.pathOf(link)).isSymbolicLink()).toBe(true);
+    expect(lstatSync(datalake.pathOf(odd[2]!.quarantineKey!)).isFIFO()).toBe(true);
+    const doc = await errorDoc(link);
+    expect(doc).toMatchObject({ code: 'not_a_regular_file', kind: 'symlink' });
+    expect(String(doc.mensaje)).toMatch(/enlace simbólico/);
+    expect(await keys(datalake, 'raw/')).toEqual([`raw/clientes/${DAY}/clientes.csv`]);
   });
 
   it('defers files younger than minFileAgeMs', async () => {
@@ -243,6 +288,12 @@ describe('quarantine', () => {
       'tipo_identificacion;identificacion;nombre\nCC;1;A\n',
       'missing_columns',
     ],
+    // One data line past the default ingest.maxRecordBytes (1 MiB).
+    [
+      'clientes_linea_larga.csv',
+      `tipo_identificacion;identificacion;nombre;ciudad\nCC;1;A;Cali\nCC;2;${'x'.repeat(1024 * 1024 + 1)};Cali\nCC;3;B;Cali\n`,
+      'record_too_long',
+    ],
   ];
   for (const [name, content, code] of cases) {
     it(`quarantines ${name} (${code}) with a readable reason, and loads the rest`, async () => {
@@ -261,6 +312,19 @@ describe('quarantine', () => {
       expect(await keys(source)).toEqual([]);
     });
   }
+
+  it('measures records against maxRecordBytes, quoted line breaks included', async () => {
+    const line = (n: number): string => `CC;1;"${'x'.repeat(n)}\n${'y'.repeat(n)}";Cali`;
+    const header = 'tipo_identificacion;identificacion;nombre;ciudad';
+    drop('clientes_ok.csv', `${header}\n${line(400)}\n`);
+    drop('clientes_largo.csv', `${header}\r\n${line(600)}\r\nCC;2;B;Cali\r\n`);
+    const r = await ingestOnce({ ...deps, maxRecordBytes: 1024 });
+    expect(r.files.find((f) => f.sourceKey === 'clientes_ok.csv')?.status).toBe('loaded');
+    const long = r.files.find((f) => f.sourceKey === 'clientes_largo.csv')!;
+    expect(long.status).toBe('quarantined');
+    expect(long.reason?.code).toBe('record_too_long');
+    expect(long.reason?.message).toMatch(/line 2 is 1213 bytes long, more than the 1024/);
+  });
 
   it('names the missing columns', async () => {
     drop('clientes_sin_ciudad.csv', 'tipo_identificacion;identificacion;nombre\nCC;1;A\n');

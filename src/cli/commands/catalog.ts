@@ -9,6 +9,9 @@ import type {
 import { openCatalog } from '../../deploy/adapters.js';
 import { formatCrawlReport } from '../../core/crawler/report-text.js';
 import { cliContext } from '../context.js';
+import { z } from 'zod';
+import { parseFlags } from '../parse-flags.js';
+import { flag, positiveInt } from '../flag-schemas.js';
 
 /** Kept for callers that imported it from here; it lives in `src/deploy/adapters.ts`. */
 export { openCatalog } from '../../deploy/adapters.js';
@@ -178,13 +181,14 @@ export function registerCatalog(program: Command): void {
   catalogCmd
     .command('crawls')
     .description('show past crawl reports, newest first')
-    .option('--limit <n>', 'how many reports', (v) => Number.parseInt(v, 10), 10)
+    .option('--limit <n>', 'how many reports (default 10)')
     .option('--json', 'print JSON')
-    .action(async (opts: { limit: number }, cmd: Command) => {
-      const json = Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json);
-      if (!Number.isInteger(opts.limit) || opts.limit < 1) {
-        cmd.error('corriente: --limit must be a positive integer', { exitCode: 2 });
-      }
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const opts = parseFlags(
+        z.strictObject({ limit: positiveInt.max(10_000).default(10), json: flag }),
+        raw,
+      );
+      const json = opts.json === true || Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json);
       const reports: CrawlReport[] = await withCatalog(cmd, (c) => c.listCrawls(opts.limit));
       if (json) write(JSON.stringify(reports, null, 2));
       else write(reports.length ? reports.map(formatCrawlReport).join('\n\n') : 'No crawls yet.');

@@ -1,25 +1,29 @@
-import { Option, type Command } from 'commander';
-import type { CrawlZone } from '../../core/catalog/catalog.js';
+import type { Command } from 'commander';
 import { crawl } from '../../core/crawler/crawler.js';
 import { formatCrawlReport } from '../../core/crawler/report-text.js';
 import { cliContext } from '../context.js';
 import { openCatalog } from './catalog.js';
+import { z } from 'zod';
+import { parseFlags } from '../parse-flags.js';
+import { flag } from '../flag-schemas.js';
 
 /**
  * Registers `corriente crawl [--zone raw|processed|all] [--json]`: catalogs new files of the
  * datalake and prints the crawl report (text, or JSON on stdout).
  */
+const crawlArgs = z.strictObject({
+  zone: z.enum(['raw', 'processed', 'all']).default('all'),
+  json: flag,
+});
+
 export function registerCrawl(program: Command): void {
   program
     .command('crawl')
     .description('catalog new files and partitions of the datalake (the Glue crawler)')
-    .addOption(
-      new Option('--zone <zone>', 'which zone to crawl')
-        .choices(['raw', 'processed', 'all'])
-        .default('all'),
-    )
+    .option('--zone <zone>', 'which zone to crawl: raw, processed or all (default all)')
     .option('--json', 'print the crawl report as JSON')
-    .action(async (opts: { zone: CrawlZone; json?: boolean }, cmd: Command) => {
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const opts = parseFlags(crawlArgs, raw);
       const ctx = cliContext(cmd);
       const catalog = openCatalog(ctx.config);
       try {

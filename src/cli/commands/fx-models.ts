@@ -14,6 +14,7 @@ import { inferenceRoutes, ModelHandle } from '../../ml/serve/index.js';
 import { openModelRegistry } from '../../deploy/adapters.js';
 import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
+import { parseFlags } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
 
 export { FX_MODEL_GROUP };
@@ -238,9 +239,7 @@ export function registerFxServeModel(fx: Command): Command {
     .option('--port <n>', 'TCP port (default 8080, as SageMaker)')
     .option('--host <host>', 'interface (default 127.0.0.1; 0.0.0.0 inside a container)')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = serveArgs.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
+      const args = parseFlags(serveArgs, opts);
       const ctx = cliContext(cmd);
       let registry: ModelRegistry | undefined;
       let handle: ModelHandle;
@@ -261,6 +260,9 @@ export function registerFxServeModel(fx: Command): Command {
       }
       const app = await buildHttpServer({
         log: ctx.log,
+        requestTimeoutSeconds: ctx.config.http.requestTimeoutSeconds,
+        connectionTimeoutSeconds: ctx.config.http.connectionTimeoutSeconds,
+        keepAliveTimeoutSeconds: ctx.config.http.keepAliveTimeoutSeconds,
         plugins: [{ prefix: '', plugin: inferenceRoutes({ handle }) }],
       });
       const stop = new AbortController();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { openEmbeddedNotifications } from '../../deploy/local/notifications.js';
 import type { DeliveryRecord } from '../../fx/decisions/notify/notification-store.js';
 import { cliContext } from '../context.js';
+import { parseFlags } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
 
 const deliveriesArgs = z.strictObject({
@@ -43,9 +44,7 @@ export function registerFxNotifications(fx: Command): Command {
     .option('--limit <n>', 'at most this many (default 50)')
     .option('--json', 'print a JSON array')
     .action((opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = deliveriesArgs.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
+      const args = parseFlags(deliveriesArgs, opts);
       withStore(cmd, (n) => {
         const rows: DeliveryRecord[] = [];
         let cursor: string | undefined;
@@ -85,9 +84,7 @@ export function registerFxNotifications(fx: Command): Command {
     .option('--id <id...>', 'only these delivery ids')
     .option('--json', 'print the resulting deliveries as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = replayArgs.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
+      const args = parseFlags(replayArgs, opts);
       await withStoreAsync(cmd, async (n) => {
         const deadIds = new Set(n.store.deadLetters().map((d) => d.id));
         const wanted = args.id ?? [...deadIds];

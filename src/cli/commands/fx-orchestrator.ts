@@ -21,6 +21,7 @@ import { openModelRegistry } from '../../deploy/adapters.js';
 import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 const date = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' });
 
@@ -42,12 +43,10 @@ const backtestArgs = z
 
 /** Parses `fx backtest` options. @throws UsageError naming the bad flag. */
 export function parseBacktestArgs(opts: Record<string, unknown>): z.infer<typeof backtestArgs> {
-  const parsed = backtestArgs.safeParse(opts);
-  if (!parsed.success) throw UsageError.fromZod(parsed.error);
-  return parsed.data;
+  return parseFlags(backtestArgs, opts);
 }
 
-const outcomesArgs = z.object({ json: z.boolean().default(false) });
+const outcomesArgs = z.strictObject({ json: z.boolean().default(false) });
 
 function pct(c: BacktestCount): string {
   return c.precision === null ? '—' : `${(c.precision * 100).toFixed(1)} %`;
@@ -96,8 +95,7 @@ export function registerFxOrchestrator(fx: Command): void {
     )
     .option('--json', 'print { byModel, byReason, liftByModel, liftByReason, price } rows as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = outcomesArgs.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
+      const args = parseFlags(outcomesArgs, opts);
       const ctx = cliContext(cmd);
       const catalog = openCatalog(ctx.config);
       const query = new DuckDbQueryEngine({
@@ -111,7 +109,7 @@ export function registerFxOrchestrator(fx: Command): void {
           query,
           logger: ctx.log,
         });
-        if (parsed.data.json) {
+        if (args.json) {
           process.stdout.write(
             `${JSON.stringify({
               byModel: report.byModel.rows,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { homeLayout } from '../../deploy/home-layout.js';
 import { adminTokenFromEnv } from '../../deploy/environment.js';
@@ -18,8 +19,12 @@ import { GbdtModel } from '../../ml/gbdt/index.js';
 import { simulateLive } from '../../fx/simulate/live.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
+import { openFxDatabase } from '../../fx/api/fx-database.js';
+import { readLedgerSnapshot } from '../../fx/api/ledger-tables.js';
+import { runningUpUrl } from './fx.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 /** Kept for callers that imported them from here; they live in `src/deploy/fx-adapters.ts`. */
 export { openFxEventLog, openPortfolioStore } from '../../deploy/adapters.js';
@@ -45,7 +50,7 @@ const simulateArgs = z.object({
 
 /** Parses `fx simulate` options. @throws UsageError */
 export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof simulateArgs> {
-  const parsed = simulateArgs
+  const schema = simulateArgs
     .refine((a) => a.live || a.days !== undefined, {
       path: ['days'],
       message: 'is required (the number of days of history), unless --live',
@@ -57,10 +62,8 @@ export function parseSimulateArgs(opts: Record<string, unknown>): z.infer<typeof
     .refine((a) => a.respond || a.modelFile === undefined, {
       path: ['modelFile'],
       message: 'needs --respond (it is the model that suggests during the simulation)',
-    })
-    .safeParse(opts);
-  if (!parsed.success) throw UsageError.fromZod(parsed.error);
-  return parsed.data;
+    });
+  return parseFlags(schema, opts);
 }
 
 /**
@@ -100,14 +103,18 @@ export function registerFxProcessorCommands(fx: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
-      const log = await openFxEventLog(ctx.config);
+      // Only reads the log (lag after checkpoints): works beside a running `up`.
+      const log = await openFxEventLog(ctx.config, { readOnly: true });
       const portfolios = openPortfolioStore(ctx.config);
       const catalog = openCatalog(ctx.config);
       const query = new DuckDbQueryEngine({
         catalog,
         tempDirectory: homeLayout(ctx.config.home).tmp('duckdb-query'),
       });
+      const ledgerFile = homeLayout(ctx.config.home).fxLedgerDb;
+      const ledgerDb = existsSync(ledgerFile) ? openFxDatabase(ledgerFile) : undefined;
       try {
+        const snapshot = ledgerDb ? readLedgerSnapshot(ledgerDb) : undefined;
         const report = await reconcile({
           log,
           datalake: ctx.stores.datalake,
@@ -115,11 +122,20 @@ export function registerFxProcessorCommands(fx: Command): void {
           query,
           portfolios,
           logger: ctx.log,
+          ...(snapshot
+            ? {
+                ledger: {
+                  portfolios: () => snapshot.portfolios,
+                  checkpoint: () => snapshot.checkpoint,
+                },
+              }
+            : {}),
         });
         const text = opts.json ? JSON.stringify(report, null, 2) : formatReconcileReport(report);
         process.stdout.write(`${text}\n`);
         if (!report.ok) process.exitCode = 1;
       } finally {
+        ledgerDb?.close();
         await query.close();
         await catalog.close();
         await portfolios.close();
@@ -163,7 +179,7 @@ export function registerFxProcessorCommands(fx: Command): void {
           );
         }
         const live = await simulateLive({
-          baseUrl: args.url ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`,
+          baseUrl: runningUpUrl(ctx.config, args.url),
           adminToken,
           users: args.users,
           durationSeconds: args.duration!,

@@ -15,6 +15,7 @@ import type { ModelVersion } from '../../ml/registry/index.js';
 import { registerTrainedModel } from '../../fx/decisions/training/train-and-register.js';
 import { cliContext } from '../context.js';
 import { currentActor } from './fx-models.js';
+import { parseFlags } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
 
 /** Where `fx train` writes each trained model (until the registry takes them). */
@@ -78,9 +79,7 @@ export function parseTrainArgs(
   opts: Record<string, unknown>,
   timeZone = 'America/Bogota',
 ): FxTrainArgs {
-  const parsed = trainArgs.safeParse(opts);
-  if (!parsed.success) throw UsageError.fromZod(parsed.error);
-  const a = parsed.data;
+  const a = parseFlags(trainArgs, opts);
   const from = a.from ? argInstant(a.from, timeZone) : undefined;
   const to = a.to ? argInstant(a.to, timeZone) : undefined;
   if (from && to && !(from < to)) {

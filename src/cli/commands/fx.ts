@@ -9,14 +9,18 @@ import { FxLedger } from '../../fx/api/ledger.js';
 import { FxUsers } from '../../fx/api/users.js';
 import { WriterLockedError, type EventLog } from '../../core/event-log/event-log.js';
 import { openFxEventLog } from '../../deploy/adapters.js';
+import { readUpRecord } from '../../deploy/up-record.js';
 import { cliContext } from '../context.js';
+import { parseFlags } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
+import { flag, positiveInt } from '../flag-schemas.js';
 
-const createArgs = z.object({
+const createArgs = z.strictObject({
   name: z.string().trim().min(1, 'is required').max(100),
   cop: z.string().optional(),
   usd: z.string().optional(),
   json: z.boolean().optional(),
+  url: z.url().optional(),
 });
 
 interface CreatedOutput {
@@ -44,10 +48,9 @@ export function registerFx(program: Command): Command {
     .option('--cop <amount>', 'opening COP balance (default 0)')
     .option('--usd <amount>', 'opening USD balance (default 0)')
     .option('--json', 'print { id, name, createdAt, token, cop, usd } as JSON')
+    .option('--url <url>', 'the running server (default: the one `up` recorded in the home)')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = createArgs.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
+      const args = parseFlags(createArgs, opts);
       let copCents: number;
       let usdCents: number;
       try {
@@ -57,7 +60,13 @@ export function registerFx(program: Command): Command {
         throw new UsageError((err as Error).message);
       }
       const { config } = cliContext(cmd);
-      const created = await createLocallyOrViaServer(config, args.name, copCents, usdCents);
+      const created = await createLocallyOrViaServer(
+        config,
+        args.name,
+        copCents,
+        usdCents,
+        args.url,
+      );
       if (args.json) process.stdout.write(`${JSON.stringify(created)}\n`);
       else {
         process.stdout.write(
@@ -76,11 +85,9 @@ export function registerFx(program: Command): Command {
     .description('list users (id, name, created at)')
     .option('--limit <n>', 'at most this many (default all)')
     .option('--json', 'print a JSON array')
-    .action((opts: { limit?: string; json?: boolean }, cmd: Command) => {
-      const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
-      if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) {
-        throw new UsageError('--limit: must be a positive integer');
-      }
+    .action((raw: Record<string, unknown>, cmd: Command) => {
+      const opts = parseFlags(z.strictObject({ limit: positiveInt.optional(), json: flag }), raw);
+      const limit = opts.limit ?? Infinity;
       const { config } = cliContext(cmd);
       // Reading needs no writer lock: SQLite WAL readers run beside a running `corriente up`.
       const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
@@ -112,10 +119,11 @@ async function createLocallyOrViaServer(
   name: string,
   copCents: number,
   usdCents: number,
+  overrideUrl?: string,
 ): Promise<CreatedOutput> {
   const logConfig = config.fx.eventLog;
   if (logConfig.type !== 'disk') {
-    return viaServer(config, name, copCents, usdCents, 'the event log is Kinesis');
+    return viaServer(config, name, copCents, usdCents, 'the event log is Kinesis', overrideUrl);
   }
   let log: EventLog;
   try {
@@ -128,6 +136,7 @@ async function createLocallyOrViaServer(
         copCents,
         usdCents,
         `the event log is held by pid ${err.holder.pid} (corriente up)`,
+        overrideUrl,
       );
     }
     throw err;
@@ -159,6 +168,7 @@ async function viaServer(
   copCents: number,
   usdCents: number,
   why: string,
+  overrideUrl?: string,
 ): Promise<CreatedOutput> {
   const token = adminTokenFromEnv();
   if (!token) {
@@ -167,8 +177,7 @@ async function viaServer(
         `(the same value \`corriente up\` was started with), or stop \`corriente up\` and run this again`,
     );
   }
-  const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/api/fx/v1/admin/users`;
+  const url = `${runningUpUrl(config, overrideUrl)}/api/fx/v1/admin/users`;
   let res: Response;
   try {
     res = await fetch(url, {
@@ -190,4 +199,16 @@ async function viaServer(
     );
   }
   return body as unknown as CreatedOutput;
+}
+
+/**
+ * The base URL of the running `up`: `--url`, else the one `up` recorded in the home
+ * (`run/up.json`), else the configured host and port.
+ */
+export function runningUpUrl(config: Config, overrideUrl?: string): string {
+  if (overrideUrl) return overrideUrl.replace(/\/+$/, '');
+  const recorded = readUpRecord(config.home);
+  if (recorded) return recorded.url.replace(/\/+$/, '');
+  const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
 }

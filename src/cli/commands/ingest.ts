@@ -6,7 +6,7 @@ import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
 import { cliContext } from '../context.js';
-import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 export const ingestArgsSchema = z.object({
   once: z.literal(true, {
@@ -30,23 +30,27 @@ export function registerIngest(program: Command): void {
     )
     .option('--json', 'print the run report as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = ingestArgsSchema.safeParse({
+      const args = parseFlags(ingestArgsSchema, {
         ...opts,
         once: opts.once === true ? true : undefined,
       });
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
       const ctx = cliContext(cmd);
       const release = acquireLock(homeLayout(ctx.config.home).ingestLock);
       try {
         const report = await ingestOnce(
-          { ...ctx.stores, log: ctx.log, timezone: ctx.config.timezone },
+          {
+            ...ctx.stores,
+            log: ctx.log,
+            timezone: ctx.config.timezone,
+            maxRecordBytes: ctx.config.ingest.maxRecordBytes,
+          },
           args.loadDate ? { loadDate: args.loadDate } : {},
         );
         process.stdout.write(
           args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatIngestReport(report)}\n`,
         );
-        if (report.totals.failed > 0) process.exitCode = 1;
+        // A file not accepted (failed or quarantined) is failed work: exit code 1.
+        if (report.totals.failed + report.totals.quarantined > 0) process.exitCode = 1;
       } finally {
         release();
       }

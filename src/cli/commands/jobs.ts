@@ -1,8 +1,11 @@
-import { Option, type Command } from 'commander';
-import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ENERGY_ENTITIES } from '../../energy/entities.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import type { JobRun } from '../../energy/transform/transform-state.js';
 import { cliContext } from '../context.js';
+import { parseFlags } from '../parse-flags.js';
+import { flag, positiveInt } from '../flag-schemas.js';
 
 /** One line per run, then its failing or warning data tests. */
 export function formatRuns(runs: readonly JobRun[]): string {
@@ -50,21 +53,28 @@ export function formatRuns(runs: readonly JobRun[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+const jobsArgs = z.strictObject({
+  entity: z.enum(ENERGY_ENTITIES).optional(),
+  limit: positiveInt.max(10_000).default(20),
+  json: flag,
+});
+
 /** `corriente jobs [--entity E] [--limit N] [--json]`: transform runs, newest first. */
 export function registerJobs(program: Command): void {
   program
     .command('jobs')
     .description('list transform job runs: status, rows in/out/rejected/duplicates, data tests')
-    .addOption(new Option('-e, --entity <entity>', 'only this job').choices([...ENERGY_ENTITIES]))
-    .option('-n, --limit <n>', 'how many runs', (v) => Number(v), 20)
-    .option('--json', 'print JSON', false)
-    .action((opts: { entity?: EnergyEntity; limit: number; json: boolean }, cmd: Command) => {
+    .option('-e, --entity <entity>', 'only this job: clientes, proveedores or transacciones')
+    .option('-n, --limit <n>', 'how many runs (default 20)')
+    .option('--json', 'print JSON')
+    .action((raw: Record<string, unknown>, cmd: Command) => {
+      const opts = parseFlags(jobsArgs, raw);
       const ctx = cliContext(cmd);
       const state = openTransformState(ctx.config);
       try {
         const runs = state.listRuns({
           ...(opts.entity ? { entity: opts.entity } : {}),
-          limit: Number.isFinite(opts.limit) && opts.limit > 0 ? opts.limit : 20,
+          limit: opts.limit,
         });
         process.stdout.write(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRuns(runs));
       } finally {

@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
 import { hashToken, newToken } from '../../core/governance/governance.js';
 import { cliContext } from '../context.js';
-import { UsageError } from '../usage-error.js';
+import { z } from 'zod';
+import { parseFlags } from '../parse-flags.js';
+import { flag } from '../flag-schemas.js';
+
+const tokenArgs = z.strictObject({
+  principal: z
+    .string()
+    .regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits and _ . @ - only (1–64 characters)'),
+  json: flag,
+});
 
 /**
  * Registers `corriente lake token --principal NAME`: prints a new random API token for the lake
@@ -15,10 +24,8 @@ export function registerLake(program: Command): void {
     .description('create an API token for a principal (prints the token and its config hash)')
     .requiredOption('--principal <name>', 'the principal the token authenticates')
     .option('--json', 'print { principal, token, tokenSha256 } as JSON')
-    .action((opts: { principal: string; json?: boolean }, cmd: Command) => {
-      if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(opts.principal)) {
-        throw new UsageError('--principal: letters, digits and _ . @ - only (1–64 characters)');
-      }
+    .action((raw: Record<string, unknown>, cmd: Command) => {
+      const opts = parseFlags(tokenArgs, raw);
       const { config } = cliContext(cmd);
       const token = newToken();
       const tokenSha256 = hashToken(token);

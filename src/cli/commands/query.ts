@@ -7,6 +7,7 @@ import { openQueryService } from '../../deploy/open-query-service.js';
 import { QueryError } from '../../core/query/query-engine.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 const argsSchema = z
   .strictObject({
@@ -35,9 +36,7 @@ export type QueryArgs = z.infer<typeof argsSchema>;
  * @throws UsageError naming the bad flag
  */
 export function parseQueryArgs(sql: string | undefined, opts: Record<string, unknown>): QueryArgs {
-  const result = argsSchema.safeParse({ ...opts, ...(sql !== undefined ? { sql } : {}) });
-  if (!result.success) throw UsageError.fromZod(result.error);
-  return result.data;
+  return parseFlags(argsSchema, { ...opts, ...(sql !== undefined ? { sql } : {}) });
 }
 
 /**

@@ -11,7 +11,7 @@ import { runLakeChain } from '../../energy/lake-chain.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { cliContext } from '../context.js';
 import { formatWarehouseReport } from './warehouse.js';
-import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 const runArgsSchema = z.object({
   once: z.literal(true, { error: 'only `--once` is supported; `corriente up` runs continuously' }),
@@ -36,18 +36,21 @@ export function registerRun(program: Command): void {
     .option('--load-date <YYYY-MM-DD>', 'partition date of this ingestion')
     .option('--json', 'print every step report as one JSON object')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = runArgsSchema.safeParse({
+      const args = parseFlags(runArgsSchema, {
         ...opts,
         once: opts.once === true ? true : undefined,
       });
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
       const { config, stores, log } = cliContext(cmd);
       const release = acquireLock(homeLayout(config.home).ingestLock);
       const chain = openLakeChain(config, stores, log);
       try {
         const ingest = await ingestOnce(
-          { ...stores, log, timezone: config.timezone },
+          {
+            ...stores,
+            log,
+            timezone: config.timezone,
+            maxRecordBytes: config.ingest.maxRecordBytes,
+          },
           args.loadDate ? { loadDate: args.loadDate } : {},
         );
         const rest = await runLakeChain(chain);
@@ -64,7 +67,11 @@ export function registerRun(program: Command): void {
             ].join('\n\n') + '\n',
           );
         }
-        if (ingest.totals.failed > 0 || rest.transform.status === 'failed') process.exitCode = 1;
+        if (
+          ingest.totals.failed + ingest.totals.quarantined > 0 ||
+          rest.transform.status === 'failed'
+        )
+          process.exitCode = 1;
       } finally {
         await chain.close();
         release();

@@ -1,9 +1,12 @@
-import { Option, type Command } from 'commander';
-import { ENERGY_ENTITIES, type EnergyEntity } from '../../energy/entities.js';
+import type { Command } from 'commander';
+import { ENERGY_ENTITIES } from '../../energy/entities.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { runTransforms } from '../../energy/transform/runner.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import { cliContext } from '../context.js';
+import { z } from 'zod';
+import { parseFlags } from '../parse-flags.js';
+import { flag, memorySize, positiveInt } from '../flag-schemas.js';
 
 /** Kept for callers that imported it from here; it lives in `src/deploy/adapters.ts`. */
 export { transformStatePath } from '../../deploy/adapters.js';
@@ -13,60 +16,49 @@ export { transformStatePath } from '../../deploy/adapters.js';
  * transform jobs on raw partitions new or changed since the last successful run. Prints the
  * report as JSON on stdout; exit code 1 when a run failed.
  */
+const transformArgs = z.strictObject({
+  entity: z.enum(ENERGY_ENTITIES).optional(),
+  full: flag,
+  json: flag,
+  memoryLimit: memorySize.optional(),
+  threads: positiveInt.max(1024).optional(),
+});
+
 export function registerTransform(program: Command): void {
   program
     .command('transform')
     .description(
       'clean raw partitions into processed Parquet (only new or changed ones unless --full)',
     )
-    .addOption(
-      new Option('-e, --entity <entity>', 'only this entity').choices([...ENERGY_ENTITIES]),
-    )
-    .option('--full', 'reprocess every raw partition, ignoring bookmarks', false)
+    .option('-e, --entity <entity>', 'only this entity: clientes, proveedores or transacciones')
+    .option('--full', 'reprocess every raw partition, ignoring bookmarks')
     .option('--json', 'print the report as JSON')
-    .option('--memory-limit <size>', 'DuckDB memory limit before spilling to disk', '1GB')
-    .option('--threads <n>', 'DuckDB threads (default: all cores)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1)
-        throw new Error(`--threads must be a positive integer, got ${v}`);
-      return n;
-    })
-    .action(
-      async (
-        opts: {
-          entity?: EnergyEntity;
-          full: boolean;
-          json?: boolean;
-          memoryLimit: string;
-          threads?: number;
-        },
-        cmd: Command,
-      ) => {
-        const ctx = cliContext(cmd);
-        const state = openTransformState(ctx.config);
-        try {
-          const report = await runTransforms(
-            {
-              datalake: ctx.stores.datalake,
-              state,
-              log: ctx.log,
-              home: ctx.config.home,
-              duckdb: {
-                memoryLimit: opts.memoryLimit,
-                ...(opts.threads ? { threads: opts.threads } : {}),
-              },
+    .option('--memory-limit <size>', 'DuckDB memory limit before spilling to disk (default 1GB)')
+    .option('--threads <n>', 'DuckDB threads (default: all cores)')
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const opts = parseFlags(transformArgs, raw);
+      const ctx = cliContext(cmd);
+      const state = openTransformState(ctx.config);
+      try {
+        const report = await runTransforms(
+          {
+            datalake: ctx.stores.datalake,
+            state,
+            log: ctx.log,
+            home: ctx.config.home,
+            duckdb: {
+              memoryLimit: opts.memoryLimit ?? ctx.config.lake.transformMemoryLimit,
+              ...(opts.threads ? { threads: opts.threads } : {}),
             },
-            { ...(opts.entity ? { entities: [opts.entity] } : {}), full: opts.full },
-          );
-          process.stdout.write(
-            opts.json
-              ? `${JSON.stringify(report, null, 2)}\n`
-              : `${formatTransformReport(report)}\n`,
-          );
-          if (report.status === 'failed') process.exitCode = 1;
-        } finally {
-          state.close();
-        }
-      },
-    );
+          },
+          { ...(opts.entity ? { entities: [opts.entity] } : {}), full: opts.full === true },
+        );
+        process.stdout.write(
+          opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTransformReport(report)}\n`,
+        );
+        if (report.status === 'failed') process.exitCode = 1;
+      } finally {
+        state.close();
+      }
+    });
 }

@@ -1,6 +1,8 @@
 import { homeLayout } from '../../deploy/home-layout.js';
 import { randomBytes } from 'node:crypto';
 import { adminTokenFromEnv } from '../../deploy/environment.js';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Command } from 'commander';
 import { Cron } from 'croner';
 import { z } from 'zod';
@@ -18,8 +20,12 @@ import { openQueryService } from '../../deploy/open-query-service.js';
 import { hasWebAssets, webAssets } from '../../core/http/web-assets.js';
 import { lakeOpsRoutes } from '../../energy/http/lake-ops-routes.js';
 import { openTransformState } from '../../deploy/adapters.js';
+import { removeUpRecord, writeUpRecord } from '../../deploy/up-record.js';
+import { localStorePath } from '../../deploy/config.js';
+import { clockTime } from '../../core/log/logger.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
+import { parseFlags } from '../parse-flags.js';
 
 const upArgsSchema = z.object({
   demo: z.boolean().default(true),
@@ -37,9 +43,7 @@ export function registerUp(program: Command): void {
     .option('--port <port>', 'HTTP port (default 8080, or $PORT)')
     .option('--poll-interval <seconds>', 'seconds between polls of the landing store (default 10)')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const parsed = upArgsSchema.safeParse(opts);
-      if (!parsed.success) throw UsageError.fromZod(parsed.error);
-      const args = parsed.data;
+      const args = parseFlags(upArgsSchema, opts);
       const ctx = cliContext(cmd, {
         'http.port': args.port,
         'ingest.pollIntervalSeconds': args.pollInterval,
@@ -47,6 +51,17 @@ export function registerUp(program: Command): void {
       const { config, stores, log } = ctx;
       const releaseUp = acquireLock(homeLayout(config.home).upLock);
       const out = (s: string): boolean => process.stdout.write(`${s}\n`);
+      // Before anything is written (a demo day, databases): a taken port is a usage error.
+      try {
+        await assertPortFree(config.http.host, config.http.port);
+      } catch (err) {
+        releaseUp();
+        throw err;
+      }
+      // The landing folder the banner tells users to drop files into exists from the start.
+      if (config.stores.source.type === 'local') {
+        mkdirSync(localStorePath(config, config.stores.source), { recursive: true });
+      }
 
       const demo = args.demo ? await prepareDemo({ config, stores, log }) : undefined;
       const chain = openLakeChain(config, stores, log);
@@ -88,6 +103,10 @@ export function registerUp(program: Command): void {
       const web = hasWebAssets();
       const http = await buildHttpServer({
         log,
+        requestTimeoutSeconds: config.http.requestTimeoutSeconds,
+        connectionTimeoutSeconds: config.http.connectionTimeoutSeconds,
+        keepAliveTimeoutSeconds: config.http.keepAliveTimeoutSeconds,
+        maxRequestsPerSocket: config.http.maxRequestsPerSocket,
         plugins: [
           { prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query, adminToken }) },
           {
@@ -109,6 +128,12 @@ export function registerUp(program: Command): void {
       });
       if (!web) log.warn('the web console is not built (npm run build): GET / answers 404');
       const address = await http.listen({ port: config.http.port, host: config.http.host });
+      // Commands that talk to this server (fx users create, fx simulate --live) find it here.
+      writeUpRecord(config.home, {
+        url: address,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      });
       const customers = demo ? await fx.startDemoCustomers(address, log) : [];
       const tokenNote = adminTokenFromEnv()
         ? '#token=<CORRIENTE_ADMIN_TOKEN>'
@@ -125,6 +150,8 @@ export function registerUp(program: Command): void {
         } catch (err) {
           log.error({ err }, 'scheduled crawl failed');
         }
+        // Raw partitions a crash left behind (or that arrived outside the landing store).
+        platform.requestChain();
       });
 
       out(
@@ -156,9 +183,7 @@ export function registerUp(program: Command): void {
       platform.start();
       // A short live status every 30 s.
       const statusTimer = setInterval(() => {
-        out(
-          `[${new Date().toLocaleTimeString('es-CO', { timeZone: config.timezone })}] ${fx.status()}`,
-        );
+        out(`[${clockTime()}] ${fx.status()}`);
       }, 30_000);
 
       await new Promise<void>((resolve) => {
@@ -182,7 +207,26 @@ export function registerUp(program: Command): void {
       await query.close();
       transformState.close();
       await chain.close();
+      removeUpRecord(config.home);
       releaseUp();
       out('corriente stopped');
     });
+}
+
+/** @throws UsageError naming the port when another process listens on it. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new UsageError(
+              `port ${port} on ${host} is ${err.code === 'EACCES' ? 'not allowed' : 'already in use'}; choose another with --port or $PORT`,
+            )
+          : err,
+      );
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -12,6 +12,14 @@ export interface HttpServerOptions {
   plugins: { prefix: string; plugin: FastifyPluginAsync }[];
   /** Request body limit in bytes. @default 64 KiB */
   bodyLimit?: number;
+  /** Time for a whole request to arrive; then 408 and the socket closes. @default 30 */
+  requestTimeoutSeconds?: number;
+  /** An idle socket is closed after this long. @default 120 */
+  connectionTimeoutSeconds?: number;
+  /** An idle keep-alive connection is closed after this long. @default 5 */
+  keepAliveTimeoutSeconds?: number;
+  /** Requests on one keep-alive connection (0: no limit). @default 1000 */
+  maxRequestsPerSocket?: number;
 }
 
 /**
@@ -19,6 +27,7 @@ export interface HttpServerOptions {
  * `application/problem+json`; unknown routes are 404 problems.
  */
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const requestTimeoutMs = (options.requestTimeoutSeconds ?? 30) * 1000;
   const app = Fastify({
     // Request logs are info-level: keep them out of the platform's log unless asked for.
     loggerInstance: options.log.child(
@@ -26,6 +35,17 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
       { level: 'warn' },
     ) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: (options.connectionTimeoutSeconds ?? 120) * 1000,
+    keepAliveTimeout: (options.keepAliveTimeoutSeconds ?? 5) * 1000,
+    maxRequestsPerSocket: options.maxRequestsPerSocket ?? 1000,
+    // Node only enforces a request deadline given when the server is created (setting it later
+    // has no effect), and checks deadlines every `connectionsCheckingInterval` (default 30 s):
+    // check often enough that a slow body is cut close to its deadline.
+    http: {
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeoutMs / 4)),
+    },
   });
   app.setErrorHandler((err: unknown, req, reply) => {
     let problem: HttpProblem;

@@ -71,6 +71,18 @@ export interface ObjectStore {
    * `olderThanMs` that a crash left behind; resolves to how many were removed.
    */
   sweepTempFiles?(olderThanMs: number): Promise<number>;
+  /**
+   * Optional, stores kept in a local folder: entries `list` never shows because they are not
+   * regular files (symbolic links, FIFOs, sockets, devices, and empty folders named like a file,
+   * e.g. `clientes.csv/`). Nothing is followed or opened.
+   */
+  listIrregular?(): Promise<IrregularEntry[]>;
+}
+
+/** An entry of a folder-backed store that is not a regular file. */
+export interface IrregularEntry {
+  key: string;
+  kind: 'symlink' | 'fifo' | 'socket' | 'device' | 'folder';
 }
 
 /**

@@ -40,6 +40,8 @@ export interface S3IngestionHandlerDeps {
   timezone: string;
   log: Logger;
   now?: () => Date;
+  /** `ingest.maxRecordBytes`. @default 1 MiB */
+  maxRecordBytes?: number;
 }
 
 /**
@@ -79,6 +81,7 @@ export function createS3IngestionHandler(deps: S3IngestionHandlerDeps) {
             log: deps.log,
             timezone: deps.timezone,
             ...(deps.now ? { now: deps.now } : {}),
+            ...(deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {}),
           },
           key,
           ctx,
@@ -108,6 +111,7 @@ export async function handler(event: unknown): Promise<S3IngestionResult> {
       sourceBucket: source.bucket,
       sourcePrefix: source.prefix,
       timezone: config.timezone,
+      maxRecordBytes: config.ingest.maxRecordBytes,
       log: createLogger(config.log.level),
     });
   }

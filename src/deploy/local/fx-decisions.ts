@@ -1,4 +1,5 @@
 import { homeLayout } from '../home-layout.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
@@ -58,10 +59,26 @@ export class FxDecisions {
     readonly notifications: EmbeddedNotifications,
     private orchestrator: Orchestrator | undefined,
     users: FxUsers,
+    config: Config,
   ) {
+    const serving = config.fx.model.serving;
+    const adminToken = process.env.CORRIENTE_ADMIN_TOKEN;
     this.routes = [
-      { prefix: '/api/fx/v1/notifications', plugin: notifications.routes(users) },
-      { prefix: '/api/ml/v1', plugin: mlRoutes({ handles: new Map([[FX_MODEL_GROUP, handle]]) }) },
+      {
+        prefix: '/api/fx/v1/notifications',
+        plugin: notifications.routes(users, config.fx.api.rateLimitPerMinute),
+      },
+      {
+        prefix: '/api/ml/v1',
+        plugin: mlRoutes({
+          handles: new Map([[FX_MODEL_GROUP, handle]]),
+          maxRows: serving.maxRowsPerRequest,
+          rateLimitPerMinute: serving.rateLimitPerMinute,
+          ...(serving.requireToken
+            ? { authenticate: (token) => modelPrincipal(token, users, adminToken) }
+            : {}),
+        }),
+      },
     ];
   }
 
@@ -135,7 +152,7 @@ export class FxDecisions {
         });
       }
     }
-    const d = new FxDecisions(registry, handle, notifications, orchestrator, o.users);
+    const d = new FxDecisions(registry, handle, notifications, orchestrator, o.users, config);
     d.stops.push(
       async () => {
         await d.orchestrator?.stop();
@@ -212,4 +229,21 @@ function awsNotifier(config: Config, embedded: EmbeddedNotifications): Notifier 
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
   });
   return new FanOutNotifier([embedded.notifier, new SnsNotifier(client, aws.snsTopicArn)]);
+}
+
+/** Who may call the model endpoint: an FX user (by id) or the admin. */
+function modelPrincipal(
+  token: string | undefined,
+  users: FxUsers,
+  adminToken: string | undefined,
+): string | undefined {
+  if (token === undefined) return undefined;
+  if (adminToken && safeEqual(token, adminToken)) return 'admin';
+  return users.authenticate(token)?.id;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
 }

@@ -56,7 +56,7 @@ export interface EmbeddedNotifications {
   notifier: EmbeddedNotifier;
   dispatcher: DeliveryDispatcher;
   /** The Fastify plugin for `/api/fx/v1/notifications`. */
-  routes(users: NotificationRoutesDeps['users']): FastifyPluginAsync;
+  routes(users: NotificationRoutesDeps['users'], rateLimitPerMinute?: number): FastifyPluginAsync;
   /** Starts delivering and the hourly retention sweep. */
   start(): void;
   /** Stops delivering (waits for attempts in flight), closes streams and the database. */
@@ -132,9 +132,10 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
     vapid,
     notifier,
     dispatcher,
-    routes: (users) =>
+    routes: (users, rateLimitPerMinute) =>
       notificationRoutes({
         users,
+        ...(rateLimitPerMinute !== undefined ? { rateLimitPerMinute } : {}),
         store,
         hub,
         guard,

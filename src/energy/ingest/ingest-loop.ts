@@ -16,7 +16,10 @@ export interface PlatformOptions {
   config: EnergyConfig;
   stores: { source: ObjectStore; datalake: ObjectStore };
   log: Logger;
-  /** Steps run, in order, after each ingestion that loaded files (crawl, transform, …). */
+  /**
+   * Steps run, in order, after each ingestion that loaded files (crawl, transform, …), at start
+   * and after `requestChain()`.
+   */
   chain?: ChainStep[];
   /** Called with each ingestion report that did something. */
   onIngest?: (report: IngestReport) => void;
@@ -37,6 +40,13 @@ export class Platform {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /**
+   * The chain is due without a new load: at start (a crash may have cut the previous chain short
+   * after its ingestion committed) and on every schedule tick (`requestChain`). Each step is
+   * incremental, so it processes exactly the raw partitions newer than their processed and
+   * warehouse state, and does nothing when there are none.
+   */
+  private chainDue = true;
   cycles = 0;
 
   constructor(private readonly options: PlatformOptions) {}
@@ -67,6 +77,12 @@ export class Platform {
     }
     this.schedule(0);
     log.debug({ pollIntervalSeconds: config.ingest.pollIntervalSeconds }, 'ingestion loop started');
+  }
+
+  /** Runs the chain at the next cycle even if nothing new is loaded (the schedule's tick). */
+  requestChain(): void {
+    this.chainDue = true;
+    this.trigger();
   }
 
   /** Runs one cycle now (or right after the running one). */
@@ -114,20 +130,29 @@ export class Platform {
     let report: IngestReport | undefined;
     try {
       report = await ingestOnce(
-        { ...stores, log, timezone: config.timezone },
+        {
+          ...stores,
+          log,
+          timezone: config.timezone,
+          maxRecordBytes: config.ingest.maxRecordBytes,
+        },
         { minFileAgeMs: config.ingest.minFileAgeSeconds * 1000, signal: this.abort.signal },
       );
       const t = report.totals;
       if (t.deferred > 0) this.again = true;
       if (t.loaded + t.duplicate + t.quarantined + t.failed > 0) this.options.onIngest?.(report);
-      if (t.loaded > 0) {
+      if (t.loaded > 0 || this.chainDue) {
+        this.chainDue = false;
         for (const step of this.options.chain ?? []) {
           if (this.abort.signal.aborted) break;
           try {
             const summary = await step.run(this.abort.signal);
             if (summary) log.info(`${step.name}: ${summary}`);
           } catch (err) {
-            log.error({ err }, `${step.name} failed; it will run again after the next load`);
+            log.error(
+              { err },
+              `${step.name} failed; it will run again after the next load or schedule tick`,
+            );
             break;
           }
         }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, rename } from 'node:fs/promises';
 import * as path from 'node:path/posix';
 import type { Logger } from 'pino';
 import {
   copyBetween,
   listAll,
+  type IrregularEntry,
   type ObjectInfo,
   type ObjectStore,
 } from '../../core/object-store/object-store.js';
@@ -34,6 +36,8 @@ export interface IngestDeps {
   timezone?: string;
   /** Clock, for tests. @default () => new Date() */
   now?: () => Date;
+  /** Longest record a file may have (`ingest.maxRecordBytes`). @default 1 MiB */
+  maxRecordBytes?: number;
 }
 
 export interface IngestOptions {
@@ -78,11 +82,19 @@ const RUNS_PREFIX = `${MANIFEST_PREFIX}ingest-runs/`;
 const STAGING_PREFIX = '_staging/ingest/';
 const STALE_STAGING_MS = 10 * 60 * 1000;
 
-/** Landing names that are never taken: hidden files and in-progress uploads. */
+/** Landing names that are never taken: hidden entries (files or folders) and in-progress uploads. */
 export function isIgnoredLandingKey(key: string): boolean {
   const base = path.basename(key);
-  return base.startsWith('.') || /\.(part|tmp|filepart|crdownload|partial)$/i.test(base);
+  return isHiddenKey(key) || /\.(part|tmp|filepart|crdownload|partial)$/i.test(base);
 }
+
+/** A key with a hidden segment: `.DS_Store`, `.hidden/clientes.csv`. */
+function isHiddenKey(key: string): boolean {
+  return key.split('/').some((segment) => segment.startsWith('.'));
+}
+
+/** Hidden landing keys already logged by this process (each is said once). */
+const reportedHidden = new Set<string>();
 
 /** A sortable, unique run id: `20261127T201500123Z-1a2b3c`. */
 export function newRunId(now: Date): string {
@@ -119,6 +131,10 @@ export async function ingestOnce(
   const keys: ObjectInfo[] = [];
   for await (const info of listAll(deps.source, '')) {
     if (!isIgnoredLandingKey(info.key)) keys.push(info);
+    else if (isHiddenKey(info.key) && !reportedHidden.has(info.key)) {
+      reportedHidden.add(info.key);
+      deps.log.info({ sourceKey: info.key }, 'hidden landing entry ignored');
+    }
   }
   for (const info of keys) {
     if (options.signal?.aborted) break;
@@ -128,6 +144,11 @@ export async function ingestOnce(
       continue;
     }
     files.push(await ingestKey(deps, info.key, { runId, loadDate }));
+  }
+  for (const entry of (await deps.source.listIrregular?.()) ?? []) {
+    if (options.signal?.aborted) break;
+    if (isIgnoredLandingKey(entry.key)) continue;
+    files.push(await quarantineIrregular(deps, entry, { runId, loadDate }));
   }
   const report = summarize(runId, loadDate, started, now(), files);
   if (files.some((f) => f.status !== 'deferred')) {
@@ -172,7 +193,14 @@ export async function ingestKey(
     : undefined;
   try {
     const [inspection] = await Promise.all([
-      deps.source.getStream(sourceKey).then(inspectStream),
+      deps.source
+        .getStream(sourceKey)
+        .then((stream) =>
+          inspectStream(
+            stream,
+            deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {},
+          ),
+        ),
       staging ? copyBetween(deps.source, sourceKey, deps.datalake, staging) : undefined,
     ]);
     const fileName = path.basename(sourceKey);
@@ -372,6 +400,74 @@ async function quarantine(
     quarantineKey: target,
     reason,
   };
+}
+
+const IRREGULAR_WHAT: Record<IrregularEntry['kind'], string> = {
+  symlink: 'a symbolic link',
+  fifo: 'a FIFO (named pipe)',
+  socket: 'a socket',
+  device: 'a device file',
+  folder: 'an empty folder named like a data file',
+};
+
+/**
+ * A landing entry that is not a regular file is never opened or followed. It is reported as
+ * `not_a_regular_file` and, where both stores are local folders on one file system, moved
+ * itself (not what it points to) into `quarantine/files/<date>/`; elsewhere it stays in landing
+ * and is reported on every run.
+ */
+async function quarantineIrregular(
+  deps: IngestDeps,
+  entry: IrregularEntry,
+  ctx: IngestKeyContext,
+): Promise<FileOutcome> {
+  const reason = rejection(
+    'not_a_regular_file',
+    `${entry.key} is ${IRREGULAR_WHAT[entry.kind]}, not a regular file; it is not read`,
+  );
+  const log = deps.log.child({ sourceKey: entry.key });
+  const outcome: FileOutcome = {
+    sourceKey: entry.key,
+    status: 'quarantined',
+    bytes: 0,
+    reason,
+  };
+  if (!deps.source.localPath || !deps.datalake.localPath) {
+    log.warn({ reason: reason.code }, `left in landing: ${reason.message}`);
+    return outcome;
+  }
+  const folder = `quarantine/files/${ctx.loadDate}`;
+  const target = await chooseFreeKey(
+    deps.datalake,
+    folder,
+    path.basename(entry.key),
+    randomBytes(6).toString('hex'),
+  );
+  const to = deps.datalake.localPath(target);
+  try {
+    await mkdir(path.dirname(to), { recursive: true });
+    await rename(deps.source.localPath(entry.key), to);
+  } catch (err) {
+    log.warn({ err, reason: reason.code }, `left in landing: ${reason.message}`);
+    return outcome;
+  }
+  await deps.datalake.put(
+    `${target}.error.json`,
+    JSON.stringify(
+      {
+        sourceKey: entry.key,
+        quarantineKey: target,
+        ...reason,
+        kind: entry.kind,
+        quarantinedAt: (deps.now ?? (() => new Date()))().toISOString(),
+        runId: ctx.runId,
+      },
+      null,
+      2,
+    ),
+  );
+  log.warn({ quarantineKey: target, reason: reason.code }, `quarantined: ${reason.message}`);
+  return { ...outcome, quarantineKey: target };
 }
 
 /** Deletes staged copies left by killed runs (older than 10 minutes). */

@@ -15,15 +15,29 @@ export interface Inspection {
   lineEnding: 'lf' | 'crlf';
   /** Header cells, decoded and trimmed. */
   header: string[];
+  /** Bytes of the longest record (line ends excluded; quoted line breaks included). */
+  longestRecordBytes: number;
   /** Why the file cannot be read as a delimited text file, if it cannot. */
   problem?: InspectionProblem;
 }
+
+export interface InspectOptions {
+  /**
+   * A record (header included) longer than this makes the file `record_too_long`: the CSV
+   * readers downstream cannot take it. @default 1 MiB
+   */
+  maxRecordBytes?: number;
+}
+
+/** @see InspectOptions.maxRecordBytes */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
 export type InspectionProblem =
   | { code: 'empty'; detail: string }
   | { code: 'not_text'; detail: string }
   | { code: 'undecodable'; detail: string }
-  | { code: 'no_delimiter'; detail: string };
+  | { code: 'no_delimiter'; detail: string }
+  | { code: 'record_too_long'; detail: string };
 
 const HEAD_LIMIT = 256 * 1024;
 const SAMPLE_LINES = 50;
@@ -38,7 +52,11 @@ const FIELD_START = new Set([-1, LF, CR, 0x3b, 0x2c, 0x09, 0x7c]);
  * Reads a stream once: hashes it, counts records (quote-aware), checks the encoding, and detects
  * the delimiter and header from the first lines. Memory use is bounded (a 256 KiB head sample).
  */
-export async function inspectStream(stream: Readable): Promise<Inspection> {
+export async function inspectStream(
+  stream: Readable,
+  options: InspectOptions = {},
+): Promise<Inspection> {
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const hash = createHash('sha256');
   let bytes = 0;
   const headParts: Buffer[] = [];
@@ -55,10 +73,16 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
   let lf = 0;
   let prevByte = -1;
   let quoteAtChunkEnd = false;
+  // Record lengths: offsets in the whole stream of the current record's start.
+  let recordStart = 0;
+  let longest = 0;
+  let longestRecord = 0; // 1-based record number (the header is record 1)
+  let recordNo = 0;
 
   for await (const c of stream) {
     const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
     hash.update(chunk);
+    const chunkStart = bytes;
     bytes += chunk.length;
     if (headBytes < HEAD_LIMIT) {
       headParts.push(chunk.subarray(0, HEAD_LIMIT - headBytes));
@@ -106,6 +130,13 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
         else lf++;
         const segment = p - i - (p > i && chunk[p - 1] === CR ? 1 : 0);
         if (lineHasContent || segment > 0) records++;
+        recordNo++;
+        const length = chunkStart + p - recordStart - (before === CR ? 1 : 0);
+        if (length > longest) {
+          longest = length;
+          longestRecord = recordNo;
+        }
+        recordStart = chunkStart + p + 1;
         lineHasContent = false;
         i = p + 1;
       } else if (nextQuote !== -1) {
@@ -123,12 +154,20 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
     if (chunk.length > 0) prevByte = chunk[chunk.length - 1]!;
   }
   if (lineHasContent) records++;
+  if (bytes - recordStart > longest) {
+    longest = bytes - recordStart;
+    longestRecord = recordNo + 1;
+  }
   if (carry) utf8 = false; // ends in the middle of a multi-byte sequence
 
   const sha256 = hash.digest('hex');
-  const base: Pick<Inspection, 'sha256' | 'bytes' | 'lineEnding' | 'header'> = {
+  const base: Pick<
+    Inspection,
+    'sha256' | 'bytes' | 'lineEnding' | 'header' | 'longestRecordBytes'
+  > = {
     sha256,
     bytes,
+    longestRecordBytes: longest,
     lineEnding: crlf > lf ? 'crlf' : 'lf',
     header: [],
   };
@@ -168,6 +207,19 @@ export async function inspectStream(stream: Readable): Promise<Inspection> {
     };
   } else encoding = 'latin-1';
 
+  if (longest > maxRecordBytes) {
+    return {
+      ...base,
+      encoding,
+      rows: Math.max(0, records - 1),
+      problem: {
+        code: 'record_too_long',
+        detail:
+          `line ${longestRecord} is ${longest} bytes long, more than the ${maxRecordBytes} bytes ` +
+          'a record may have (ingest.maxRecordBytes)',
+      },
+    };
+  }
   const text = decode(head.subarray(bom ? 3 : 0), encoding);
   const lines = sampleLines(text, head.length < bytes);
   const delimiter = detectDelimiter(lines);

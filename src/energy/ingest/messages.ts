@@ -2,7 +2,14 @@ import type { EnergyEntity } from '../entities.js';
 
 /** Why a landing file was not accepted. `code` is stable; scripts may rely on it. */
 export type RejectionCode =
-  'empty' | 'not_text' | 'undecodable' | 'no_delimiter' | 'unknown_entity' | 'missing_columns';
+  | 'empty'
+  | 'not_text'
+  | 'undecodable'
+  | 'no_delimiter'
+  | 'record_too_long'
+  | 'unknown_entity'
+  | 'missing_columns'
+  | 'not_a_regular_file';
 
 export interface Rejection {
   code: RejectionCode;
@@ -25,6 +32,12 @@ const MENSAJES: Record<RejectionCode, string> = {
     'No se reconoce qué datos contiene el archivo: el nombre no empieza por clientes, proveedores ' +
     'o transacciones y el encabezado no tiene las columnas de ninguna de esas entidades.',
   missing_columns: 'Faltan columnas obligatorias en el encabezado.',
+  record_too_long:
+    'El archivo tiene una línea demasiado larga para leerla (más de 1 MiB por defecto); ' +
+    'revise que el separador de líneas y las comillas sean correctos.',
+  not_a_regular_file:
+    'No es un archivo normal (es un enlace simbólico, una carpeta, una tubería u otro tipo ' +
+    'especial) y no se procesa.',
 };
 
 export function rejection(

@@ -14,6 +14,7 @@ import type { PriceBook } from '../prices/price-book.js';
 import { createFxUser } from './create-user.js';
 import {
   IdempotencyConflictError,
+  InvalidLedgerEventError,
   LedgerUnavailableError,
   requestHashOf,
   type FxLedger,
@@ -156,6 +157,8 @@ function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply): vo
       { idempotencyKey: err.idempotencyKey },
       'idempotency-conflict',
     );
+  } else if (err instanceof InvalidLedgerEventError) {
+    problem = new HttpProblem(400, 'Bad Request', err.message, {}, 'invalid-request');
   } else if (err instanceof LedgerUnavailableError) {
     req.log.error({ err }, 'ledger unavailable');
     problem = new HttpProblem(503, 'Service Unavailable', err.message, {}, 'ledger-unavailable');
@@ -357,6 +360,24 @@ export function fxRoutes(deps: FxRoutesDeps): FastifyPluginAsync {
         transactions: page.transactions.map(transactionJson),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
       };
+    });
+
+    // Where POST /transactions's Location points.
+    app.get('/transactions/:id', user, async (req) => {
+      const { id } = req.params as { id: string };
+      const tx = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)
+        ? await deps.ledger.transaction(req.fxUser!.id, id)
+        : undefined;
+      if (!tx) {
+        throw new HttpProblem(
+          404,
+          'Not Found',
+          `no transaction ${id} of this user`,
+          {},
+          'not-found',
+        );
+      }
+      return transactionJson(tx);
     });
 
     app.get('/portfolio', user, async (req) => {

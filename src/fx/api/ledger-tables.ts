@@ -141,6 +141,9 @@ export class LedgerTables {
       page: db.prepare<[string, string, number], TxRow>(
         `SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
       ),
+      byId: db.prepare<[string, string], TxRow>(
+        `SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE user_id = ? AND id = ?`,
+      ),
       getMeta: db.prepare<[string], string>('SELECT value FROM ledger_meta WHERE key = ?').pluck(),
       allAccounts: db.prepare<[], { user_id: string; portfolio: string }>(
         'SELECT user_id, portfolio FROM ledger_accounts ORDER BY user_id',
@@ -179,6 +182,12 @@ export class LedgerTables {
     return row ? fromRow(row) : undefined;
   }
 
+  /** One of the user's transactions by id. */
+  byId(userId: string, id: string): TransactionRecord | undefined {
+    const row = this.stmt.byId.get(userId, id);
+    return row ? fromRow(row) : undefined;
+  }
+
   /** Up to `limit` of the user's transactions with ids below `beforeId`, newest first. */
   page(userId: string, beforeId: string, limit: number): TransactionRecord[] {
     return this.stmt.page.all(userId, beforeId, limit).map(fromRow);
@@ -206,4 +215,32 @@ function fromRow(r: TxRow): TransactionRecord {
     idempotencyKey: r.idempotency_key,
     requestHash: r.request_hash,
   };
+}
+
+/**
+ * The API ledger's portfolios and checkpoint, read from an FX database file without creating
+ * anything (for `fx reconcile`, beside a running `up`). Undefined when the file or its tables do
+ * not exist yet.
+ */
+export function readLedgerSnapshot(
+  db: FxDatabase,
+): { portfolios: Portfolio[]; checkpoint: Position | undefined } | undefined {
+  const exists = db
+    .prepare<[], number>(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('ledger_accounts', 'ledger_meta')",
+    )
+    .pluck()
+    .get();
+  if (exists !== 2) return undefined;
+  return db.transaction(() => ({
+    portfolios: db
+      .prepare<[], string>('SELECT portfolio FROM ledger_accounts ORDER BY user_id')
+      .pluck()
+      .all()
+      .map((p) => JSON.parse(p) as Portfolio),
+    checkpoint: db
+      .prepare<[], string>("SELECT value FROM ledger_meta WHERE key = 'checkpoint'")
+      .pluck()
+      .get(),
+  }))();
 }

@@ -71,6 +71,14 @@ export class LedgerUnavailableError extends Error {
   }
 }
 
+/** An event the ledger refused to append because it breaks its schema (HTTP 400). */
+export class InvalidLedgerEventError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`the event breaks its schema: ${issues.join('; ')}`);
+    this.name = 'InvalidLedgerEventError';
+  }
+}
+
 const requestHashes = new Map<string, string>();
 
 /**
@@ -317,6 +325,13 @@ export class FxLedger {
         executedAt: nowIso,
         ingestedAt: nowIso,
       };
+      // What the stream processor would quarantine never enters the log (nor the ledger).
+      const valid = fxEventSchema.safeParse(event);
+      if (!valid.success) {
+        throw new InvalidLedgerEventError(
+          valid.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
+        );
+      }
       // Throws InsufficientFundsError / AccountNotOpenError before anything is written.
       const portfolio = applyPortfolioEvent(this.account(input.userId)?.portfolio, event);
       const transaction = toRecord(event);
@@ -368,6 +383,12 @@ export class FxLedger {
     return rows.length > limit
       ? { transactions, nextCursor: transactions[transactions.length - 1]!.id }
       : { transactions };
+  }
+
+  /** One of the user's transactions (another user's id is not found). */
+  async transaction(userId: string, id: string): Promise<TransactionRecord | undefined> {
+    await this.settle();
+    return this.tables.byId(userId, id);
   }
 
   /** Every account's portfolio, in user id order (for checks and tools). */

@@ -113,6 +113,18 @@ export const fxOpenApiDocument = {
         },
       },
     },
+    '/transactions/{id}': {
+      get: {
+        operationId: 'getTransaction',
+        summary: "One of the caller's transactions (where POST /transactions's Location points)",
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': ok('the transaction', 'Transaction'),
+          ...common,
+          '404': problem('no such transaction of the caller (`not-found`)'),
+        },
+      },
+    },
     '/portfolio': {
       get: {
         operationId: 'getPortfolio',

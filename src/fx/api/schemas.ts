@@ -3,14 +3,18 @@ import { z } from 'zod';
 /** Largest USD amount of one transaction. */
 export const MAX_AMOUNT_USD = 1_000_000;
 
-const twoDecimals = (v: number): boolean => Math.abs(Math.round(v * 100) - v * 100) < 1e-6;
+/** Exactly a whole number of cents: 150.25 yes; 9.999999999 or 1e-9 no (refused, never rounded). */
+const twoDecimals = (v: number): boolean => Math.round(v * 100) / 100 === v;
+
+/** Smallest USD amount of one transaction: one cent. */
+export const MIN_AMOUNT_USD = 0.01;
 
 /** Body of `POST /transactions`. */
 export const transactionRequestSchema = z.strictObject({
   side: z.enum(['BUY', 'SELL']),
   amountUsd: z
     .number()
-    .positive()
+    .min(MIN_AMOUNT_USD)
     .max(MAX_AMOUNT_USD)
     .refine(twoDecimals, { message: 'must have at most two decimals' }),
 });

@@ -1,6 +1,7 @@
 export {
   reconcile,
   type FieldDifference,
+  type LedgerDifference,
   type ReconcileDeps,
   type ReconcileReport,
   type UserDifference,

@@ -27,6 +27,20 @@ export interface ReconcileDeps {
   crawl?: boolean;
   /** @default STREAM_PROCESSOR_CONSUMER */
   consumer?: string;
+  /**
+   * The API's ledger (`fx/ledger.db`): its portfolios are compared with the store and the lake
+   * too. Users with events after the ledger's own checkpoint are left out (it is catching up).
+   */
+  ledger?: { portfolios(): Portfolio[]; checkpoint(): Position | undefined };
+}
+
+/** A user on which the API's ledger and the store or the lake disagree. */
+export interface LedgerDifference {
+  userId: string;
+  against: 'store' | 'lake';
+  /** `different`: both have the user; `missing-in-ledger` / `missing-in-other`: only one does. */
+  kind: 'different' | 'missing-in-ledger' | 'missing-in-other';
+  fields: { field: keyof Portfolio; ledger: unknown; other: unknown }[];
 }
 
 /** One field on which the lake's fold and the store disagree. */
@@ -62,6 +76,8 @@ export interface ReconcileReport {
     simulatedUsersSkipped: number;
   };
   store: { portfolios: number };
+  /** The API's ledger against the store and the lake (absent when no ledger was given). */
+  ledger?: { portfolios: number; usersCompared: number; differences: LedgerDifference[] };
   /** Events in the log after the processor's checkpoint: not (all) in the lake yet. */
   lag: {
     checkpoint: Position | undefined;
@@ -202,8 +218,50 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   }
   differences.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
+  let ledger: ReconcileReport['ledger'];
+  if (deps.ledger) {
+    const ledgerBehind = await usersAfter(deps.log, deps.ledger.checkpoint());
+    const skip = (userId: string): boolean =>
+      inFlight.has(userId) || ledgerBehind.has(userId) || simulated.has(userId);
+    const storePortfolios = new Map<string, Portfolio>();
+    for await (const p of listAllPortfolios(deps.portfolios)) storePortfolios.set(p.userId, p);
+    const ledgerPortfolios = new Map(deps.ledger.portfolios().map((p) => [p.userId, p]));
+    const found: LedgerDifference[] = [];
+    const users = new Set([...ledgerPortfolios.keys(), ...storePortfolios.keys()]);
+    let compared = 0;
+    for (const userId of [...users].sort()) {
+      if (skip(userId)) continue;
+      compared++;
+      const mine = ledgerPortfolios.get(userId);
+      for (const [against, other] of [
+        ['store', storePortfolios.get(userId)],
+        ['lake', lakePortfolios.get(userId)],
+      ] as const) {
+        if (!mine || !other) {
+          if (mine || other) {
+            found.push({
+              userId,
+              against,
+              kind: mine ? 'missing-in-other' : 'missing-in-ledger',
+              fields: [],
+            });
+          }
+          continue;
+        }
+        const fields = compare(mine, other).map((f) => ({
+          field: f.field,
+          ledger: f.lake,
+          other: f.store,
+        }));
+        if (fields.length > 0) found.push({ userId, against, kind: 'different', fields });
+      }
+    }
+    ledger = { portfolios: ledgerPortfolios.size, usersCompared: compared, differences: found };
+  }
+
   const report: ReconcileReport = {
-    ok: differences.length === 0 && duplicateEvents === 0,
+    ok:
+      differences.length === 0 && duplicateEvents === 0 && (ledger?.differences.length ?? 0) === 0,
     checkedAt: new Date().toISOString(),
     usersCompared,
     differences,
@@ -216,6 +274,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       simulatedUsersSkipped,
     },
     store: { portfolios: storeCount },
+    ...(ledger ? { ledger } : {}),
     lag,
   };
   logger.info(
@@ -294,6 +353,26 @@ function compare(lake: Portfolio, store: Portfolio): FieldDifference[] {
     if (!same) out.push({ field, lake: a, store: b });
   }
   return out;
+}
+
+/** Users with events in the log after `from`. */
+async function usersAfter(log: EventLog, from: Position | undefined): Promise<Set<string>> {
+  const users = new Set<string>();
+  let cursor = from;
+  for (;;) {
+    const page = await log.read(cursor, { max: 10_000 });
+    if (page.records.length === 0) break;
+    cursor = page.next;
+    for (const r of page.records) {
+      try {
+        const e = JSON.parse(r.data.toString('utf8')) as { userId?: unknown };
+        if (typeof e.userId === 'string') users.add(e.userId);
+      } catch {
+        // not an event of a user
+      }
+    }
+  }
+  return users;
 }
 
 /** Counts the records after the consumer's checkpoint, and the users they touch. */

@@ -23,6 +23,20 @@ export function formatReconcileReport(r: ReconcileReport, maxUsers = 50): string
       );
     }
   }
+  if (r.ledger) {
+    lines.push(
+      `API ledger: ${r.ledger.portfolios} portfolios, ${r.ledger.usersCompared} users compared with the store and the lake, ` +
+        `${r.ledger.differences.length} differences`,
+    );
+    for (const d of r.ledger.differences.slice(0, maxUsers)) {
+      if (d.kind !== 'different') lines.push(`  ${d.userId}: ${d.kind} (ledger vs ${d.against})`);
+      for (const f of d.fields) {
+        lines.push(
+          `  ${d.userId}: ${f.field} ledger=${JSON.stringify(f.ledger)} ${d.against}=${JSON.stringify(f.other)}`,
+        );
+      }
+    }
+  }
   if (r.differences.length > maxUsers) {
     lines.push(`  … and ${r.differences.length - maxUsers} more users (use --json for all)`);
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../core/http/problem.js';
+import { bearerToken, principalRateLimit } from '../../core/http/rate-limit.js';
 import { InvocationInputError, parseCsvRows, parseJsonRows } from './invocation-input.js';
 import type { ModelHandle, ServedModel } from './model-handle.js';
 
@@ -17,6 +18,20 @@ export interface InferenceRoutesOptions extends InferenceLimits {
 export interface MlRoutesOptions extends InferenceLimits {
   /** One handle per model group, served under `/<group>/ping` and `/<group>/invocations`. */
   handles: ReadonlyMap<string, ModelHandle>;
+  /**
+   * Who a bearer token belongs to (undefined: not valid). When given, every request needs a
+   * valid `Authorization: Bearer <token>` (401 otherwise). @default absent: open
+   */
+  authenticate?: (token: string | undefined) => string | undefined;
+  /** Requests per principal (or per address when open) per minute. @default 600 */
+  rateLimitPerMinute?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The principal of an authenticated model request. */
+    mlPrincipal?: string;
+  }
 }
 
 type MediaType = 'text/csv' | 'application/json';
@@ -59,6 +74,30 @@ export function mlRoutes(options: MlRoutesOptions): FastifyPluginAsync {
   };
   return async (app) => {
     setUp(app, options);
+    const { authenticate } = options;
+    if (authenticate) {
+      app.addHook('onRequest', async (req, reply) => {
+        const token = bearerToken(req);
+        const who = authenticate(token);
+        if (who === undefined) {
+          void reply.header('WWW-Authenticate', 'Bearer realm="corriente-ml"');
+          throw new HttpProblem(
+            401,
+            'Unauthorized',
+            token === undefined
+              ? 'a token is required: Authorization: Bearer <an FX user token or the admin token>'
+              : 'the token is not valid',
+            {},
+            'unauthenticated',
+          );
+        }
+        req.mlPrincipal = who;
+      });
+    }
+    await principalRateLimit(app, {
+      max: options.rateLimitPerMinute ?? 600,
+      principal: (req) => req.mlPrincipal,
+    });
     app.get('/:group/ping', (req, reply) => ping(handleOf(req), reply));
     app.post('/:group/invocations', (req, reply) => invoke(handleOf(req), options, req, reply));
   };

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJson } from '../../../src/core/event-log/event-log.js';
 import { fxEventSchema } from '../../../src/fx/events.js';
+import { InvalidLedgerEventError, requestHashOf } from '../../../src/fx/api/ledger.js';
 import { ADMIN_TOKEN, openHarness, postTx, type Harness } from './harness.js';
 
 let h: Harness;
@@ -70,6 +71,11 @@ describe('POST /transactions', () => {
     [{ side: 'BUY', amountUsd: 0 }, 'amountUsd'],
     [{ side: 'BUY', amountUsd: -5 }, 'amountUsd'],
     [{ side: 'BUY', amountUsd: 1.005 }, 'amountUsd'],
+    // Below one cent, or more than two decimals however close: refused, never rounded.
+    [{ side: 'BUY', amountUsd: 1e-9 }, 'amountUsd'],
+    [{ side: 'BUY', amountUsd: 0.001 }, 'amountUsd'],
+    [{ side: 'BUY', amountUsd: 9.999999999 }, 'amountUsd'],
+    [{ side: 'BUY', amountUsd: 100.0000001 }, 'amountUsd'],
     [{ side: 'BUY', amountUsd: 2_000_000 }, 'amountUsd'],
     [{ side: 'BUY', amountUsd: '10' }, 'amountUsd'],
     [{ side: 'BUY' }, 'amountUsd'],
@@ -190,6 +196,53 @@ describe('POST /transactions', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.json().type).toBe('urn:corriente:problem:rate-limited');
     expect((await get(b.token)).statusCode).toBe(200); // another user has their own budget
+  });
+});
+
+describe('GET /transactions/:id', () => {
+  it("serves POST's Location to its owner only; 404 otherwise", async () => {
+    h.tick(4000, 4010);
+    const ana = await h.user(1_000_000);
+    const luis = await h.user(1_000_000, 0, 'Luis');
+    const post = await postTx(h.app, ana.token, 'loc-1', { side: 'BUY', amountUsd: 10 });
+    expect(post.statusCode).toBe(201);
+    const location = post.headers.location as string;
+    expect(location).toBe(`/api/fx/v1/transactions/${post.json().id}`);
+    const get = (token: string, url = location) =>
+      h.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    const mine = await get(ana.token);
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json()).toEqual(post.json());
+    expect((await get(luis.token)).statusCode).toBe(404);
+    expect((await get(ana.token, '/api/fx/v1/transactions/nope')).json().type).toBe(
+      'urn:corriente:problem:not-found',
+    );
+    expect((await h.app.inject({ method: 'GET', url: location })).statusCode).toBe(401);
+  });
+});
+
+describe('the ledger checks every event before appending it', () => {
+  it('refuses an event that breaks its schema: nothing reaches the log or the ledger', async () => {
+    h.tick(4000, 4010);
+    const u = await h.user(1000);
+    const execute = (amountUsdCents: number) =>
+      h.ledger.execute(
+        {
+          userId: u.id,
+          side: 'BUY',
+          amountUsdCents,
+          idempotencyKey: `k${amountUsdCents}`,
+          requestHash: requestHashOf('BUY', amountUsdCents),
+        },
+        () => h.priceBook.latest()!,
+      );
+    await expect(execute(0)).rejects.toThrow(InvalidLedgerEventError);
+    await expect(execute(0)).rejects.toThrow(/amountUsdCents/);
+    await expect(execute(1.5)).rejects.toThrow(InvalidLedgerEventError);
+    expect((await events()).filter((e) => e.type === 'TransactionExecuted')).toHaveLength(0);
+    expect(h.ledger.portfolio(u.id)?.buyCount).toBe(0);
+    // One cent is fine.
+    expect((await execute(1)).transaction.amountUsdCents).toBe(1);
   });
 });
 

@@ -62,7 +62,8 @@ describe('OpenAPI document', () => {
     const paths = fxOpenApiDocument.paths as Record<string, Record<string, unknown>>;
     for (const route of routes) {
       const [method, url] = route.split(' ') as [string, string];
-      const p = url.replace(/^\/api\/fx\/v1/, '');
+      // Fastify's :param is OpenAPI's {param}.
+      const p = url.replace(/^\/api\/fx\/v1/, '').replace(/:(\w+)/g, '{$1}');
       expect(paths[p], route).toBeDefined();
       expect(paths[p]![method.toLowerCase()], route).toBeDefined();
     }

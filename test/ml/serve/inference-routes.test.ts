@@ -203,3 +203,42 @@ describe('inference endpoint (SageMaker container contract, real HTTP on loopbac
     await problem(await fetch(`${base}/nada/ping`), 404, /no model group nada is served here/);
   });
 });
+
+describe('the model endpoint inside up: token, row limit, rate limit', () => {
+  it('needs a valid bearer token when authenticate is given', async () => {
+    const handles = new Map([['g', ModelHandle.of(multi, { group: 'g', version: 1 })]]);
+    const s = await listen([
+      {
+        prefix: '/api/ml/v1',
+        plugin: mlRoutes({
+          handles,
+          maxRows: 2,
+          authenticate: (t) => (t === 'good' ? 'ana' : undefined),
+          rateLimitPerMinute: 4,
+        }),
+      },
+    ]);
+    app = s.app;
+    const base = `${s.url}/api/ml/v1/g`;
+    const call = (token?: string, rows = 1) =>
+      fetch(`${base}/invocations`, {
+        method: 'POST',
+        body: csvOf(expected('multi-a').rows.slice(0, rows)),
+        headers: {
+          'content-type': 'text/csv',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      });
+    await problem(await call(), 401, /token is required/);
+    await problem(await call('bad'), 401, /not valid/);
+    expect((await call('good')).status).toBe(200);
+    // More rows than the limit per request.
+    await problem(await call('good', 3), 400, /rows/);
+    expect(
+      (await fetch(`${base}/ping`, { headers: { authorization: 'Bearer good' } })).status,
+    ).toBe(200);
+    expect((await call('good')).status).toBe(200);
+    // The fifth request of this principal in the minute is refused (401s are not counted).
+    await problem(await call('good'), 429, /rate limit of 4 requests per minute/);
+  });
+});

@@ -9,11 +9,15 @@ import {
   InvalidKeyError,
   ObjectNotFoundError,
   type Body,
+  type IrregularEntry,
   type ListOptions,
   type ObjectInfo,
   type ObjectPage,
   type ObjectStore,
 } from '../object-store.js';
+
+/** A folder named like a data file (`clientes.csv/`) is an irregular entry when empty. */
+const FILE_LIKE_NAME = /\.(csv|txt|tsv|json|parquet)$/i;
 
 /** Temp files carry this marker; listings never show them. */
 const TEMP_MARKER = '.corriente-tmp-';
@@ -180,6 +184,35 @@ export class LocalFsObjectStore implements ObjectStore {
 
   localPath(key: string): string {
     return this.pathOf(key);
+  }
+
+  async listIrregular(): Promise<IrregularEntry[]> {
+    const found: IrregularEntry[] = [];
+    const visit = async (dirKey: string): Promise<void> => {
+      const dirPath = dirKey === '' ? this.root : path.join(this.root, ...dirKey.split('/'));
+      let entries: Dirent[];
+      try {
+        entries = await fs.readdir(dirPath, { withFileTypes: true });
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      for (const e of entries) {
+        if (e.name.includes(TEMP_MARKER) || e.isFile()) continue;
+        const key = dirKey + e.name;
+        if (e.isDirectory()) {
+          const inside = await fs.readdir(path.join(dirPath, e.name)).catch(() => ['?']);
+          if (inside.length === 0 && FILE_LIKE_NAME.test(e.name)) {
+            found.push({ key, kind: 'folder' });
+          } else await visit(`${key}/`);
+        } else if (e.isSymbolicLink()) found.push({ key, kind: 'symlink' });
+        else if (e.isFIFO()) found.push({ key, kind: 'fifo' });
+        else if (e.isSocket()) found.push({ key, kind: 'socket' });
+        else found.push({ key, kind: 'device' });
+      }
+    };
+    await visit('');
+    return found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
   }
 
   /** Kernel copy (copy_file_range / reflink where the file system has it) to a temp file, fsync, rename. */

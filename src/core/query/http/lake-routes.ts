@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { adminTokenMatcher, bearerToken } from '../../http/bearer.js';
+import { principalRateLimit } from '../../http/rate-limit.js';
 import { HttpProblem } from '../../http/problem.js';
 import { ADMIN_PRINCIPAL, type Principal } from '../../governance/governance.js';
 import { QueryError, type QueryErrorCode } from '../query-engine.js';
@@ -13,6 +14,8 @@ export interface LakeRoutesDeps {
    * `admin`. @default none (only principals' tokens)
    */
   adminToken?: string;
+  /** Requests per principal per minute. @default 600 */
+  rateLimitPerMinute?: number;
 }
 
 const STATUS: Record<QueryErrorCode, { status: number; title: string }> = {
@@ -94,6 +97,11 @@ export function lakeRoutes(deps: LakeRoutesDeps): FastifyPluginAsync {
 
   return async (app) => {
     app.addHook('onRequest', lakeAuthHook(service, deps.adminToken));
+    // Route hooks run after the authentication above: the key is the principal.
+    await principalRateLimit(app, {
+      max: deps.rateLimitPerMinute ?? 600,
+      principal: (req) => req.lakePrincipal,
+    });
 
     app.post('/query', async (req) => {
       const parsed = bodySchema.safeParse(req.body ?? {});

@@ -57,6 +57,10 @@ const ENCODING: Record<ManifestEntry['encoding'], string> = {
   'latin-1': 'latin-1',
 };
 
+/** Why a record counted at ingestion is missing from what the CSV reader returned. */
+const UNREAD_REASON =
+  'fila ilegible: el lector CSV no pudo leerla (p. ej. una línea más larga que su máximo); ' +
+  'revise el archivo original';
 const BROKEN_REASON = `CASE error_type WHEN 'TOO MANY COLUMNS' THEN 'fila mal formada: más campos que el encabezado' WHEN 'MISSING COLUMNS' THEN 'fila mal formada: menos campos que el encabezado' ELSE concat('fila mal formada: ', error_message) END`;
 
 /** Column names of a file: the manifest's normalised header, blanks and repeats renamed. */
@@ -104,6 +108,7 @@ export async function transformPartitionDuckDb(
     // Row order is the file order (rowid → `_fila`, "the latest row wins").
     await run('SET preserve_insertion_order = true');
     let first = true;
+    let readSoFar = 0;
     for (const [i, f] of input.files.entries()) {
       const cols = fileColumns(f.manifest);
       const lineage = lineageLiterals(f);
@@ -154,6 +159,18 @@ export async function transformPartitionDuckDb(
       );
       await run(`DROP TABLE IF EXISTS rechazos_${i}`);
       await run(`DROP TABLE IF EXISTS escaneo_${i}`);
+      // Records DuckDB's reader skipped without a reject (a line past its maximum size, 2 MB,
+      // is dropped silently when very long): each becomes a rejected row, never a silent loss.
+      const readNow =
+        (await scalar('SELECT count(*) FROM validado_t')) +
+        (await scalar('SELECT count(*) FROM rotas'));
+      const unread = f.manifest.rows - (readNow - readSoFar);
+      if (unread > 0) {
+        await run(
+          `INSERT INTO rotas SELECT ${quoteLiteral(UNREAD_REASON)}, NULL, ${lineage} FROM range(${unread})`,
+        );
+      }
+      readSoFar = readNow + Math.max(0, unread);
     }
     if (first) throw new Error(`partition ${input.loadDate} of ${job.entity} has no files`);
     await run('CREATE OR REPLACE VIEW validado_n AS SELECT *, rowid AS _fila FROM validado_t');

@@ -74,6 +74,20 @@ export const modelConfigSchema = z
         autoApprove: autoApprovePolicySchema.optional(),
       })
       .prefault({}),
+    /** The model endpoint inside `corriente up` (`/api/ml/v1/<group>/invocations`). */
+    serving: z
+      .strictObject({
+        /**
+         * Require `Authorization: Bearer <token>`: an FX user's token or the admin token
+         * (`CORRIENTE_ADMIN_TOKEN`). @default true
+         */
+        requireToken: z.boolean().default(true),
+        /** Most rows scored in one request. @default 10000 */
+        maxRowsPerRequest: z.number().int().min(1).max(100_000).default(10_000),
+        /** Requests per principal per minute. @default 600 */
+        rateLimitPerMinute: z.number().int().positive().default(600),
+      })
+      .prefault({}),
   })
   .prefault({});
 export type ModelConfig = z.output<typeof modelConfigSchema>;

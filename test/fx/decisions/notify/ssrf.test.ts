@@ -71,6 +71,30 @@ describe('SSRF guard', () => {
     await expect(g.resolve('http://no-such-host.invalid/')).rejects.toThrow(/cannot be resolved/);
   });
 
+  it('judges IPv6 forms that embed an IPv4 address by that address; refuses ::/96', async () => {
+    const g = new SsrfGuard([]);
+    for (const a of [
+      '::127.0.0.1', // IPv4-compatible (deprecated): never reached
+      '::7f00:1',
+      '::8.8.8.8',
+      '64:ff9b::127.0.0.1', // NAT64 to loopback
+      '64:ff9b::a00:1', // NAT64 to 10.0.0.1
+      '64:ff9b::169.254.169.254',
+      '2002:7f00:1::', // 6to4 of 127.0.0.1
+      '2002:a9fe:a9fe::1', // 6to4 of 169.254.169.254
+      '2002:c0a8:0101:1::1', // 6to4 of 192.168.1.1
+      '0:0:0:0:0:ffff:7f00:1',
+    ]) {
+      expect(g.refusal(a), a).toBeDefined();
+    }
+    // Public IPv4 addresses behind NAT64 and 6to4 are fine.
+    expect(g.refusal('64:ff9b::808:808')).toBeUndefined();
+    expect(g.refusal('2002:808:808::1')).toBeUndefined();
+    await expect(g.resolve('http://[::127.0.0.1]/hook')).rejects.toThrow(/::\/96/);
+    await expect(g.resolve('http://[64:ff9b::7f00:1]/hook')).rejects.toThrow(/loopback/);
+    await expect(g.resolve('http://[2002:7f00:1::]/hook')).rejects.toThrow(/loopback/);
+  });
+
   it('checks again at delivery: a target allowed at registration but not now is not contacted', async () => {
     const r = await startReceiver();
     try {

@@ -33,18 +33,48 @@ const FORBIDDEN: [string, number, 'ipv4' | 'ipv6'][] = [
 const forbidden = new BlockList();
 for (const [net, bits, type] of FORBIDDEN) forbidden.addSubnet(net, bits, type);
 
-/** `::ffff:a.b.c.d` and `::ffff:7f00:1` are IPv4 addresses in disguise: check them as IPv4. */
-function unmapped(address: string): { address: string; family: 4 | 6 } {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return { address: dotted[1]!, family: 4 };
-  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex) {
-    const hi = parseInt(hex[1]!, 16);
-    const lo = parseInt(hex[2]!, 16);
-    return { address: `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, family: 4 };
+/** The eight 16-bit groups of an IPv6 address (any textual form, embedded dotted IPv4 too). */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const b = dotted.slice(1, 5).map(Number);
+    if (b.some((x) => x > 255)) return undefined;
+    text =
+      text.slice(0, dotted.index) +
+      `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
   }
-  return { address, family: isIP(address) === 6 ? 6 : 4 };
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (h: string): number[] => (h === '' ? [] : h.split(':').map((g) => parseInt(g, 16)));
+  const head = part(halves[0]!);
+  const tail = halves.length === 2 ? part(halves[1]!) : [];
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 1 ? head.length !== 8 : fill < 0) return undefined;
+  const groups = [...head, ...new Array<number>(Math.max(0, fill)).fill(0), ...tail];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+const v4 = (hi: number, lo: number): string => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * What an address really reaches: IPv6 forms that carry an IPv4 address are judged as that
+ * IPv4 address — mapped `::ffff:0:0/96`, NAT64 `64:ff9b::/96` and 6to4 `2002::/16` (its
+ * gateway's address in bits 16–48). The deprecated IPv4-compatible `::/96` (`[::127.0.0.1]`)
+ * is refused outright.
+ */
+function judged(address: string): { address: string; family: 4 | 6 } | 'refuse' {
+  if (isIP(address) !== 6) return { address, family: 4 };
+  const g = ipv6Groups(address);
+  if (!g) return 'refuse';
+  const zeros = (n: number): boolean => g.slice(0, n).every((x) => x === 0);
+  if (zeros(5) && g[5] === 0xffff) return { address: v4(g[6]!, g[7]!), family: 4 };
+  if (zeros(6)) return 'refuse';
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
+    return { address: v4(g[6]!, g[7]!), family: 4 };
+  }
+  if (g[0] === 0x2002) return { address: v4(g[1]!, g[2]!), family: 4 };
+  return { address, family: 6 };
 }
 
 /** Decides which IP addresses a user-controlled URL may reach. */
@@ -64,11 +94,16 @@ export class SsrfGuard {
   /** Why an address is refused, or `undefined` when it may be reached. */
   refusal(address: string): string | undefined {
     const raw = { address, type: isIP(address) === 6 ? ('ipv6' as const) : ('ipv4' as const) };
-    const u = unmapped(address);
-    const type = u.family === 6 ? 'ipv6' : 'ipv4';
-    if (this.allowed.check(raw.address, raw.type) || this.allowed.check(u.address, type)) {
-      return undefined;
+    if (this.allowed.check(raw.address, raw.type)) return undefined;
+    const u = judged(address);
+    if (u === 'refuse' && forbidden.check(raw.address, raw.type)) {
+      return `${address} is a private, loopback, link-local, multicast or reserved address`;
     }
+    if (u === 'refuse') {
+      return `${address} is an IPv4-compatible IPv6 address (::/96), which is never reached`;
+    }
+    const type = u.family === 6 ? 'ipv6' : 'ipv4';
+    if (this.allowed.check(u.address, type)) return undefined;
     if (forbidden.check(u.address, type)) {
       return `${address} is a private, loopback, link-local, multicast or reserved address`;
     }

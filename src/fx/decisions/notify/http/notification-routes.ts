@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../../../core/http/problem.js';
+import { principalRateLimit } from '../../../../core/http/rate-limit.js';
 import type { InAppHub } from '../channels/in-app-hub.js';
 import { UnsafeTargetError, type SsrfGuard } from '../channels/ssrf-guard.js';
 import type { NotifyConfig } from '../notify-config.js';
@@ -32,6 +33,8 @@ export interface NotificationRoutesDeps {
   mobilePush?: boolean;
   /** @default Date.now */
   now?: () => number;
+  /** Requests per user per minute (`fx.api.rateLimitPerMinute`). @default 6000 */
+  rateLimitPerMinute?: number;
 }
 
 function bearer(req: FastifyRequest): string | undefined {
@@ -111,6 +114,11 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
 
   return async (app) => {
     app.setErrorHandler((err, req, reply) => sendProblem(err, req, reply));
+    // Per user (stream tickets and anonymous requests: per address).
+    await principalRateLimit(app, {
+      max: deps.rateLimitPerMinute ?? 6000,
+      principal: (req) => deps.users.authenticate(bearer(req))?.id,
+    });
     // Open event streams would keep the server from closing: end them first (clients resume).
     app.addHook('preClose', (done) => {
       deps.hub.closeAll();
