@@ -117,4 +117,16 @@ const adapters = {
   },
 };
 
-export const boundaries = [layering, adapters];
+/** One logger type and factory: everything takes `Logger` from `src/core/log/logger.ts`. */
+const logging = {
+  files: ['src/**/*.ts'],
+  ignores: ['src/core/log/**'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { paths: [{ name: 'pino', message: 'Import Logger from src/core/log/logger.ts.' }] },
+    ],
+  },
+};
+
+export const boundaries = [layering, adapters, logging];

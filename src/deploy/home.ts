@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../core/log/logger.js';
 import { ConfigError } from './config.js';
 
 /** Permission bits a data folder must not grant beyond its owner. */

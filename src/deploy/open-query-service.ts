@@ -1,3 +1,4 @@
+import { awsClientConfig } from '../core/aws/client-config.js';
 import { homeLayout } from './home-layout.js';
 import { SAVED_QUERIES } from './saved-queries.js';
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -20,10 +21,12 @@ export function openQueryService(config: Config): QueryService {
   let engine: QueryEngine;
   if (q.engine === 'athena') {
     engine = new AthenaQueryEngine({
-      client: new AthenaClient({
-        region: q.athena.region,
-        ...(q.athena.endpoint ? { endpoint: q.athena.endpoint } : {}),
-      }),
+      client: new AthenaClient(
+        awsClientConfig({
+          region: q.athena.region,
+          ...(q.athena.endpoint ? { endpoint: q.athena.endpoint } : {}),
+        }),
+      ),
       workGroup: q.athena.workGroup,
       dataCatalog: q.athena.catalog,
       catalog,

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../core/log/logger.js';
 import type { Catalog, CrawlReport } from '../core/catalog/catalog.js';
 import { crawl } from '../core/crawler/index.js';
 import type { ObjectStore } from '../core/object-store/object-store.js';

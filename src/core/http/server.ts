@@ -3,7 +3,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
 } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 export interface HttpServerOptions {

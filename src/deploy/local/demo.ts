@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import type { Stores } from '../adapters.js';
 import type { Config } from '../config.js';
 import { generateExports } from '../../energy/generate/index.js';

@@ -1,8 +1,9 @@
+import { awsClientConfig } from '../../core/aws/client-config.js';
 import { homeLayout } from '../home-layout.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { openModelRegistry } from '../adapters.js';
 import type { Stores } from '../adapters.js';
 import type { Config } from '../config.js';
@@ -224,10 +225,9 @@ async function needsFirstModel(registry: ModelRegistry): Promise<boolean> {
 function awsNotifier(config: Config, embedded: EmbeddedNotifications): Notifier {
   const aws = config.fx.notifications.aws;
   if (!aws?.snsTopicArn) return embedded.notifier;
-  const client = new SNSClient({
-    region: aws.region,
-    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-  });
+  const client = new SNSClient(
+    awsClientConfig({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) }),
+  );
   return new FanOutNotifier([embedded.notifier, new SnsNotifier(client, aws.snsTopicArn)]);
 }
 

@@ -1,7 +1,7 @@
 import { homeLayout } from '../home-layout.js';
 import { Cron } from 'croner';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { openFxEventLog, openPortfolioStore } from '../adapters.js';
 import type { Stores } from '../adapters.js';
 import type { Catalog } from '../../core/catalog/catalog.js';

@@ -1,6 +1,7 @@
+import { awsClientConfig } from '../../core/aws/client-config.js';
 import * as path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { InAppHub } from '../../fx/decisions/notify/channels/in-app-hub.js';
 import { SsrfGuard } from '../../fx/decisions/notify/channels/ssrf-guard.js';
 import {
@@ -163,9 +164,8 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
 function endUserMessaging(config: NotifyConfig): EndUserMessagingPush | undefined {
   const aws = config.aws;
   if (!aws?.pushApplicationId) return undefined;
-  const client = new PinpointClient({
-    region: aws.region,
-    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-  });
+  const client = new PinpointClient(
+    awsClientConfig({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) }),
+  );
   return new EndUserMessagingPush(client, aws.pushApplicationId, config.mobilePush.ttlSeconds);
 }

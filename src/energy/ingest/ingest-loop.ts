@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { acquireLock, LockBusyError } from '../../core/lock/pid-lock.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
 import type { EnergyConfig } from '../energy-config.js';

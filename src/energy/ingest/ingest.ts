@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
 import * as path from 'node:path/posix';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import {
   copyBetween,
   listAll,

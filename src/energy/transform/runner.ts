@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { acquireLock } from '../../core/lock/pid-lock.js';
 import { openDuckDb, type DuckDbOptions } from '../../core/duckdb/duckdb.js';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../entities.js';

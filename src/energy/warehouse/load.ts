@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { acquireLock } from '../../core/lock/pid-lock.js';
 import { ENERGY_ENTITIES, type EnergyEntity } from '../entities.js';
 import { listAll, type ObjectStore } from '../../core/object-store/object-store.js';

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { SeededRandom } from '../prices/simulated/random.js';
 import { BEHAVIOURS, type Behaviour } from './behaviours.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { GbdtModel } from '../gbdt/index.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
 import { silentLogger } from '../../core/log/logger.js';

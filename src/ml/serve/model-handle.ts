@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../../core/log/logger.js';
 import { GbdtModel } from '../gbdt/index.js';
 import { silentLogger } from '../../core/log/logger.js';
 import type { ModelRegistry } from '../registry/model-registry.js';

@@ -1,3 +1,4 @@
+import { awsClientConfig } from '../../aws/client-config.js';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -11,7 +12,6 @@ import {
   ResourceInUseException,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../log/logger.js';
@@ -161,7 +161,7 @@ export class KinesisEventLog implements EventLog {
     this.ownsClient = !options.client;
     this.client =
       options.client ??
-      new KinesisClient({ requestHandler: new NodeHttpHandler(), ...options.clientConfig });
+      new KinesisClient({ ...awsClientConfig({ http1: true }), ...options.clientConfig });
     this.maxPutAttempts = options.maxPutAttempts ?? 8;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
     this.retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;

@@ -1,3 +1,4 @@
+import { awsClientConfig } from '../../aws/client-config.js';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -10,7 +11,6 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
@@ -85,13 +85,12 @@ export class S3ObjectStore implements ObjectStore {
     this.client =
       options.client ??
       new S3Client({
-        region: options.region ?? 'us-east-1',
+        ...awsClientConfig({
+          region: options.region ?? 'us-east-1',
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+        }),
         forcePathStyle: options.forcePathStyle ?? false,
-        ...(options.credentials ? { credentials: options.credentials } : {}),
-        // Emulators speak HTTP/1.1 only; pin the HTTP/1.1 handler whatever the SDK default.
-        ...(options.endpoint
-          ? { endpoint: options.endpoint, requestHandler: new NodeHttpHandler() }
-          : {}),
       });
   }
 

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../../../core/log/logger.js';
 import { backoffMs } from '../../../core/util/retry.js';
 import type { ChannelSender, SendOutcome } from './channels/channel-sender.js';
 import type { Channel } from './notifier.js';

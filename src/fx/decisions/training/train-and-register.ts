@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../../../core/log/logger.js';
 import type { FxConfig } from '../../fx-config.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { FX_MODEL_GROUP } from './model-group.js';

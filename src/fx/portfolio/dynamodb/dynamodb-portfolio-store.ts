@@ -1,3 +1,4 @@
+import { awsClientConfig } from '../../../core/aws/client-config.js';
 import { backoffMs } from '../../../core/util/retry.js';
 import {
   BatchGetItemCommand,
@@ -175,11 +176,13 @@ export class DynamoDbPortfolioStore implements PortfolioStore {
     this.ownsClient = !options.client;
     this.client =
       options.client ??
-      new DynamoDBClient({
-        ...(options.region ? { region: options.region } : {}),
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        ...(options.credentials ? { credentials: options.credentials } : {}),
-      });
+      new DynamoDBClient(
+        awsClientConfig({
+          ...(options.region ? { region: options.region } : {}),
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+        }),
+      );
   }
 
   async get(userId: string): Promise<Portfolio | undefined> {

@@ -1,3 +1,4 @@
+import { awsClientConfig } from '../../../core/aws/client-config.js';
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -95,7 +96,8 @@ export class SageMakerModelRegistry extends ModelRegistryBase {
     super(options, 30_000);
     this.ownsClient = !options.client;
     this.client =
-      options.client ?? new SageMakerClient(options.region ? { region: options.region } : {});
+      options.client ??
+      new SageMakerClient(awsClientConfig(options.region ? { region: options.region } : {}));
     this.image = options.containerImage ?? DEFAULT_XGBOOST_IMAGE;
     this.baseUrl = (options.artifactBaseUrl ?? options.store.url).replace(/\/+$/, '');
     if (!this.baseUrl.startsWith('s3://')) {
