@@ -126,10 +126,17 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
         ingest: { pollIntervalSeconds: 1, minFileAgeSeconds: 0 },
         fx: {
           orchestrator: {
+            // Everyone treated; no consent round, caps or back-off between the test's suggestions.
+            holdoutPercent: 0,
             policy: {
               thresholds: { buy: 0.0001, sell: 0.0001 },
               cooldownHours: 0,
               quietHours: null,
+              requireConsent: false,
+              maxPerWeek: 1000,
+              backoffHours: 0,
+              reversalHours: 0,
+              noSellBelowAverageCost: false,
             },
           },
           notifications: { webhooks: { allowPrivateTargets: ['127.0.0.1'] } },
@@ -369,7 +376,7 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
     // The app read the inbox once at sign-in; anything more arrived over the event stream.
     await expect.poll(shown, { timeout: 30_000 }).toBeGreaterThan(before);
     expect(await phone.locator('#lista-recomendaciones > li').first().innerText()).toMatch(
-      /Podrías (comprar|vender) [\d.,]+ USD a/,
+      /podrías (comprar|vender) [\d.,]+ USD a/i,
     );
     expect(await axeViolations(phone)).toEqual([]);
     // Usable at 375 px: nothing wider than the screen.
@@ -426,7 +433,7 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
       verifyVapid(got.headers.authorization, publicKey, push.origin);
       const payload = decryptAes128gcm(got.body, keys);
       const message = JSON.parse(payload) as { title: string; body: string };
-      expect(message.body).toMatch(/^Podrías (comprar|vender)/);
+      expect(message.body).toMatch(/^Si lo necesitas, podrías (comprar|vender)/);
 
       // The push service hands the (decrypted) message to the browser's service worker.
       const reg = await eventually(

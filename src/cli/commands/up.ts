@@ -58,12 +58,12 @@ export function registerUp(program: Command): void {
         releaseUp();
         throw err;
       }
-      // The landing folder the banner tells users to drop files into exists from the start.
+      // The demo decides on an empty home first; then the landing folder the banner tells users
+      // to drop files into exists from the start.
+      const demo = args.demo ? await prepareDemo({ config, stores, log }) : undefined;
       if (config.stores.source.type === 'local') {
         mkdirSync(localStorePath(config, config.stores.source), { recursive: true });
       }
-
-      const demo = args.demo ? await prepareDemo({ config, stores, log }) : undefined;
       const chain = openLakeChain(config, stores, log);
       const platform = new Platform({
         config,

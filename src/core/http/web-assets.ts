@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 export const WEB_ASSETS_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
+  '..',
   'web',
 );
 
