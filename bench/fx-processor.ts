@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       baselineCpu.push(cpuRate(n, cpu));
 
       const runDir = path.join(dir, `run-${run}`);
-      const datalake = new LocalFsObjectStore(path.join(runDir, 'datalake'));
+      const datalake = new LocalFsObjectStore({ root: path.join(runDir, 'datalake') });
       const portfolios = new SqlitePortfolioStore({ path: path.join(runDir, 'portfolios.db') });
       started = performance.now();
       cpu = process.cpuUsage();

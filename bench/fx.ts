@@ -69,7 +69,7 @@ async function serve(): Promise<void> {
   const dir = process.env.BENCH_FX_DIR!;
   const log = await DiskEventLog.open({ dir: path.join(dir, 'eventlog'), stream: 'fx-events' });
   const db = openFxDatabase(path.join(dir, 'fx', 'ledger.db'));
-  const priceBook = new SqlitePriceBook(db);
+  const priceBook = new SqlitePriceBook({ db: db });
   const ledger = await FxLedger.open({ db, eventLog: log });
   const users = new FxUsers(db);
   const tokens = await Promise.all(

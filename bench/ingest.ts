@@ -23,12 +23,15 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 async function prepare(): Promise<{ dir: string; bytes: number }> {
   const dir = path.join(root, `gen-${targetMb}mb`);
   const marker = path.join(dir, '.complete');
-  const sample = await generateExports(new LocalFsObjectStore(path.join(root, 'sample')), {
-    date: '2026-11-27',
-    transacciones: 20_000,
-    clientes: 20_000,
-    proveedores: 200,
-  });
+  const sample = await generateExports(
+    new LocalFsObjectStore({ root: path.join(root, 'sample') }),
+    {
+      date: '2026-11-27',
+      transacciones: 20_000,
+      clientes: 20_000,
+      proveedores: 200,
+    },
+  );
   const perRow = sample[2]!.bytes / sample[2]!.rows;
   const fixed = sample[0]!.bytes + sample[1]!.bytes;
   const transacciones = Math.max(1, Math.round((targetMb * 1e6 - fixed) / perRow));
@@ -39,7 +42,7 @@ async function prepare(): Promise<{ dir: string; bytes: number }> {
       `generating ~${targetMb} MB (${transacciones.toLocaleString()} transacciones)…\n`,
     );
     const t0 = now();
-    await generateExports(new LocalFsObjectStore(dir), {
+    await generateExports(new LocalFsObjectStore({ root: dir }), {
       date: '2026-11-27',
       transacciones,
       clientes: 20_000,

@@ -62,7 +62,7 @@ export async function benchModelQuality(opts: ModelQualityOptions): Promise<Mode
     const lakeDir = path.join(dir, 'datalake');
     let t0 = performance.now();
     const sim = await simulateHistory({
-      datalake: new LocalFsObjectStore(lakeDir),
+      datalake: new LocalFsObjectStore({ root: lakeDir }),
       users,
       days,
       seed,

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   await rm(`${catalogPath}-shm`, { force: true });
   const catalog = new SqliteCatalog({ path: catalogPath });
   await crawl(
-    { datalake: new LocalFsObjectStore(LAKE), catalog, log: silentLogger },
+    { datalake: new LocalFsObjectStore({ root: LAKE }), catalog, log: silentLogger },
     { zone: 'processed' },
   );
 

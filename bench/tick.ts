@@ -263,7 +263,7 @@ async function main(): Promise<void> {
 
     const log = await DiskEventLog.open({ dir: path.join(dir, 'log'), stream: 'fx-events' });
     const state = SqliteOrchestratorState.open(path.join(dir, 'orchestrator.db'));
-    const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+    const store = new SqliteNotificationStore({ path: path.join(dir, 'notifications.db') });
     const hub = new InAppHub(store, { heartbeatMs: 15_000, maxStreamsPerUser: 5 });
     const notifier = new EmbeddedNotifier(store, hub, undefined);
     const config = defaultOrchestratorConfig();

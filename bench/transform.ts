@@ -94,7 +94,7 @@ async function generate(file: string): Promise<{ sha256: string; bytes: number; 
 async function main(): Promise<void> {
   await fs.rm(DIR, { recursive: true, force: true });
   const home = path.join(DIR, 'home');
-  const datalake = new LocalFsObjectStore(path.join(home, 'datalake'));
+  const datalake = new LocalFsObjectStore({ root: path.join(home, 'datalake') });
   const rawKey = `raw/transacciones/${partitionPath(LOAD_DATE)}/transacciones.csv`;
   const rawFile = datalake.pathOf(rawKey);
   await fs.mkdir(path.dirname(rawFile), { recursive: true });
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   const bareMs = performance.now() - t;
   const rssAfterBare = process.resourceUsage().maxRSS;
 
-  const state = new SqliteTransformState(path.join(home, 'state', 'transform.db'));
+  const state = new SqliteTransformState({ path: path.join(home, 'state', 'transform.db') });
   t = performance.now();
   const report = await runTransforms(
     { datalake, state, log: silentLogger, home, duckdb: duck },

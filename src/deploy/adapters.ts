@@ -37,7 +37,7 @@ import { SimulatedPriceSource } from '../fx/prices/simulated/simulated-price-sou
 export function createObjectStore(config: Config, store: StoreConfig): ObjectStore {
   switch (store.type) {
     case 'local':
-      return new LocalFsObjectStore(localStorePath(config, store));
+      return new LocalFsObjectStore({ root: localStorePath(config, store) });
     case 's3':
       return new S3ObjectStore({
         bucket: store.bucket,
@@ -92,12 +92,12 @@ export function openLakeChain(config: Config, stores: Stores, log: Logger): Lake
 
 /** Transform job runs and bookmarks: SQLite at `$CORRIENTE_HOME/state/transform.db`. */
 export function openTransformState(config: { home: string }): SqliteTransformState {
-  return new SqliteTransformState(transformStatePath(config.home));
+  return new SqliteTransformState({ path: transformStatePath(config.home) });
 }
 
 /** A local folder as an ObjectStore (e.g. `corriente generate --out DIR`). */
 export function openLocalFolder(dir: string): ObjectStore {
-  return new LocalFsObjectStore(dir);
+  return new LocalFsObjectStore({ root: dir });
 }
 
 /**
@@ -118,7 +118,7 @@ export async function openFxEventLog(
   }
   return new KinesisEventLog({
     streamName: c.streamName,
-    checkpoints: new SqliteCheckpointStore(homeLayout(config.home).kinesisCheckpointsDb),
+    checkpoints: new SqliteCheckpointStore({ path: homeLayout(config.home).kinesisCheckpointsDb }),
     clientConfig: { region: c.region, ...(c.endpoint ? { endpoint: c.endpoint } : {}) },
   });
 }

@@ -97,7 +97,7 @@ const dirs: string[] = [];
 async function generate(options: GenerateOptions): Promise<Export> {
   const dir = await mkdtemp(path.join(tmpdir(), 'corriente-gen-'));
   dirs.push(dir);
-  const files = await generateExports(new LocalFsObjectStore(dir), options);
+  const files = await generateExports(new LocalFsObjectStore({ root: dir }), options);
   const bytes = {} as Record<EnergyEntity, Buffer>;
   const rows = {} as Record<EnergyEntity, string[][]>;
   for (const e of ENTITIES) {

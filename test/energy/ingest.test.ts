@@ -36,8 +36,8 @@ let deps: IngestDeps;
 
 beforeEach(() => {
   t = tempDir();
-  source = new LocalFsObjectStore(path.join(t.dir, 'source'));
-  datalake = new LocalFsObjectStore(path.join(t.dir, 'datalake'));
+  source = new LocalFsObjectStore({ root: path.join(t.dir, 'source') });
+  datalake = new LocalFsObjectStore({ root: path.join(t.dir, 'datalake') });
   deps = { source, datalake, log: silentLogger, timezone: 'America/Bogota', now: () => NOW };
 });
 afterEach(() => t.cleanup());

@@ -35,7 +35,7 @@ export function partitionKey(zone: string, entity: string, date: string, name: s
 
 export async function createTestLake(prefix = 'corriente-lake-'): Promise<TestLake> {
   const { dir, cleanup } = tempDir(prefix);
-  const store = new LocalFsObjectStore(path.join(dir, 'datalake'));
+  const store = new LocalFsObjectStore({ root: path.join(dir, 'datalake') });
   const catalog = new SqliteCatalog({ path: path.join(dir, 'catalog.db') });
   let duck: DuckDBInstance | undefined;
   return {

@@ -20,10 +20,15 @@ const SUFFIX = '.json';
  * Checkpoints as small JSON files, `<root>/<stream>/checkpoints/<consumer>.json`, each replaced
  * atomically (write a temp file, fsync, rename, fsync the folder). The disk log's default.
  *
- * @example const store = new FileCheckpointStore(path.join(home, 'eventlog'));
+ * @example const store = new FileCheckpointStore({ root: path.join(home, 'eventlog') });
  */
 export class FileCheckpointStore implements CheckpointStore {
-  constructor(readonly root: string) {}
+  readonly root: string;
+
+  /** @param options.root the folder of the checkpoint files */
+  constructor(options: { root: string }) {
+    this.root = options.root;
+  }
 
   private dir(stream: string): string {
     validateStreamName(stream);

@@ -62,7 +62,7 @@ export class FxPlatform {
     const { config, stores, log } = o;
     const eventLog = await openFxEventLog(config);
     const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
-    const priceBook = new SqlitePriceBook(db);
+    const priceBook = new SqlitePriceBook({ db: db });
     const ledger = await FxLedger.open({
       db,
       eventLog,

@@ -86,7 +86,10 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
   const secrets = new SecretBox(
     loadOrCreateSecretsKey(defaultSecretsKeyPath(o.home), o.env ?? process.env),
   );
-  const store = new SqliteNotificationStore(notificationsDbPath(o.home, config), { secrets });
+  const store = new SqliteNotificationStore({
+    path: notificationsDbPath(o.home, config),
+    ...{ secrets },
+  });
   const guard = new SsrfGuard(config.webhooks.allowPrivateTargets);
   const hub = new InAppHub(store, {
     heartbeatMs: config.inApp.heartbeatSeconds * 1000,

@@ -87,7 +87,7 @@ export function generateCsvStream(
  * store, streaming (atomic per file, as every ObjectStore `put` is). Same options → same bytes.
  *
  * @example
- * const files = await generateExports(new LocalFsObjectStore('/tmp/gen'), {
+ * const files = await generateExports(new LocalFsObjectStore({ root: '/tmp/gen' }), {
  *   date: '2026-11-27', transacciones: 1_000_000, dirty: true,
  * });
  */

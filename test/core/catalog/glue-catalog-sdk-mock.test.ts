@@ -298,7 +298,7 @@ describe('GlueCatalog request shapes (SDK mock, no Glue emulator exists)', () =>
   it('keeps crawl reports in an ObjectStore when given one', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'corriente-glue-reports-'));
     try {
-      const store = new LocalFsObjectStore(dir);
+      const store = new LocalFsObjectStore({ root: dir });
       const withStore = new GlueCatalog({ client: fake.client, reports: { store } });
       const report = {
         id: 'r1',
@@ -331,7 +331,7 @@ describe('crawler → GlueCatalog (SDK mock, no Glue emulator exists)', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'corriente-glue-crawl-'));
     const fake = createFakeGlue();
     try {
-      const local = new LocalFsObjectStore(dir);
+      const local = new LocalFsObjectStore({ root: dir });
       await local.put(
         'raw/clientes/year=2026/month=01/day=02/c.csv',
         'tipo_identificacion;identificacion;nombre;ciudad\nCC;1;Ana;Cali\n',

@@ -37,7 +37,7 @@ describe('corriente crawl / corriente catalog', () => {
   let cleanup: () => void;
   beforeEach(async () => {
     ({ dir: home, cleanup } = tempDir('corriente-cli-'));
-    const lake = new LocalFsObjectStore(path.join(home, 'datalake'));
+    const lake = new LocalFsObjectStore({ root: path.join(home, 'datalake') });
     await lake.put(
       'raw/clientes/year=2026/month=01/day=02/clientes.csv',
       'tipo_identificacion;identificacion;nombre;ciudad\r\nCC;123;Ana;Cali\r\n',

@@ -7,7 +7,7 @@ import { checkpointStoreContract } from './checkpoint-store-contract.js';
 checkpointStoreContract('FileCheckpointStore', async () => {
   const t = tempDir('corriente-checkpoints-');
   return {
-    open: async () => new FileCheckpointStore(path.join(t.dir, 'eventlog')),
+    open: async () => new FileCheckpointStore({ root: path.join(t.dir, 'eventlog') }),
     cleanup: async () => t.cleanup(),
   };
 });
@@ -15,7 +15,8 @@ checkpointStoreContract('FileCheckpointStore', async () => {
 checkpointStoreContract('SqliteCheckpointStore', async () => {
   const t = tempDir('corriente-checkpoints-');
   return {
-    open: async () => new SqliteCheckpointStore(path.join(t.dir, 'state', 'checkpoints.sqlite')),
+    open: async () =>
+      new SqliteCheckpointStore({ path: path.join(t.dir, 'state', 'checkpoints.sqlite') }),
     cleanup: async () => t.cleanup(),
   };
 });

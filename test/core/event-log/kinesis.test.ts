@@ -49,7 +49,9 @@ async function newStream(shards = 2): Promise<string> {
 
 eventLogContract('KinesisEventLog on kinesalite (2 shards)', async () => {
   const streamName = await newStream(2);
-  const checkpoints = new SqliteCheckpointStore(path.join(stateDir, `${streamName}.sqlite`));
+  const checkpoints = new SqliteCheckpointStore({
+    path: path.join(stateDir, `${streamName}.sqlite`),
+  });
   return {
     // Each instance builds its own client, as production code does.
     open: async () =>
@@ -70,7 +72,7 @@ eventLogContract('KinesisEventLog on kinesalite (2 shards)', async () => {
 
 describe('KinesisEventLog', () => {
   it('positions map shard ids to sequence numbers; the record spreads over both shards', async () => {
-    const checkpoints = new SqliteCheckpointStore(':memory:');
+    const checkpoints = new SqliteCheckpointStore({ path: ':memory:' });
     const log = new KinesisEventLog({ streamName: await newStream(2), client, checkpoints });
     const results = await log.appendBatch(
       Array.from({ length: 40 }, (_, n) => jsonRecord(`user-${n}`, { n })),
@@ -119,7 +121,7 @@ describe('KinesisEventLog', () => {
       },
       { step: 'initialize' },
     );
-    const checkpoints = new SqliteCheckpointStore(':memory:');
+    const checkpoints = new SqliteCheckpointStore({ path: ':memory:' });
     const log = new KinesisEventLog({
       streamName: await newStream(1),
       client: flaky,
@@ -165,7 +167,7 @@ describe('KinesisEventLog', () => {
       }),
       { step: 'initialize' },
     );
-    const checkpoints = new SqliteCheckpointStore(':memory:');
+    const checkpoints = new SqliteCheckpointStore({ path: ':memory:' });
     const log = new KinesisEventLog({
       streamName: 'never-reached',
       client: failing,
@@ -199,7 +201,7 @@ describe('KinesisEventLog', () => {
       },
       { step: 'initialize' },
     );
-    const checkpoints = new SqliteCheckpointStore(':memory:');
+    const checkpoints = new SqliteCheckpointStore({ path: ':memory:' });
     const log = new KinesisEventLog({
       streamName: await newStream(1),
       client: counting,
@@ -214,7 +216,7 @@ describe('KinesisEventLog', () => {
   });
 
   it('refuses a position of another adapter', async () => {
-    const checkpoints = new SqliteCheckpointStore(':memory:');
+    const checkpoints = new SqliteCheckpointStore({ path: ':memory:' });
     const log = new KinesisEventLog({ streamName: await newStream(1), client, checkpoints });
     await expect(log.read('00000000000000000001')).rejects.toThrow(/not a position of a Kinesis/);
     await log.close();
@@ -225,12 +227,12 @@ describe('KinesisEventLog', () => {
 describe('SqliteCheckpointStore', () => {
   it('keeps checkpoints per stream, durably across reopening the file', async () => {
     const file = path.join(stateDir, 'state', 'checkpoints.sqlite');
-    let store = new SqliteCheckpointStore(file);
+    let store = new SqliteCheckpointStore({ path: file });
     await store.set('a-stream', 'c1', '{"s":"1"}');
     await store.set('a-stream', 'c1', '{"s":"2"}');
     await store.set('b-stream', 'c1', '{"s":"9"}');
     await store.close();
-    store = new SqliteCheckpointStore(file);
+    store = new SqliteCheckpointStore({ path: file });
     expect(await store.get('a-stream', 'c1')).toBe('{"s":"2"}');
     expect((await store.list('b-stream')).map((c) => [c.consumer, c.position])).toEqual([
       ['c1', '{"s":"9"}'],

@@ -15,7 +15,7 @@ import { objectStoreContract } from './object-store-contract.js';
 objectStoreContract('LocalFsObjectStore', async () => {
   const { dir: root, cleanup } = tempDir('corriente-local-store-');
   return {
-    store: new LocalFsObjectStore(root),
+    store: new LocalFsObjectStore({ root: root }),
     cleanup: async () => cleanup(),
   };
 });
@@ -27,7 +27,7 @@ describe('LocalFsObjectStore', () => {
 
   beforeEach(() => {
     ({ dir: root, cleanup } = tempDir('corriente-local-store-'));
-    store = new LocalFsObjectStore(root);
+    store = new LocalFsObjectStore({ root: root });
   });
   afterEach(() => cleanup());
 
@@ -100,7 +100,9 @@ describe('LocalFsObjectStore', () => {
     expect((await fs.stat(fresh)).isFile()).toBe(true);
     expect((await store.get('raw/c/clientes.csv')).toString()).toBe('whole file');
     expect(await store.sweepTempFiles(3_600_000)).toBe(0);
-    expect(await new LocalFsObjectStore(path.join(root, 'nowhere')).sweepTempFiles(0)).toBe(0);
+    expect(
+      await new LocalFsObjectStore({ root: path.join(root, 'nowhere') }).sweepTempFiles(0),
+    ).toBe(0);
   });
 
   it('a failed put removes its temp file', async () => {

@@ -184,7 +184,11 @@ describe('DuckDbQueryEngine over a crawled lake', () => {
     }
     duck.closeSync();
     await crawl(
-      { datalake: new LocalFsObjectStore(lake.datalake), catalog: lake.catalog, log: silentLogger },
+      {
+        datalake: new LocalFsObjectStore({ root: lake.datalake }),
+        catalog: lake.catalog,
+        log: silentLogger,
+      },
       { zone: 'processed' },
     );
     const after = await engine.query(`SELECT count(*) AS n FROM ${DB}.proveedores`);

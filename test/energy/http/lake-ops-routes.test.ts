@@ -45,9 +45,9 @@ describe('lake operations routes over HTTP (catalog, ingestion, quarantine, jobs
 
   beforeAll(async () => {
     lake = await createQueryLake();
-    const datalake = new LocalFsObjectStore(lake.datalake);
+    const datalake = new LocalFsObjectStore({ root: lake.datalake });
     mkdirSync(path.join(lake.home, 'source'), { recursive: true });
-    source = new LocalFsObjectStore(path.join(lake.home, 'source'));
+    source = new LocalFsObjectStore({ root: path.join(lake.home, 'source') });
     writeFileSync(path.join(lake.home, 'source', 'clientes_2026-11-27.csv'), GOOD);
     writeFileSync(path.join(lake.home, 'source', 'clientes_incompleto.csv'), MISSING_COLUMNS);
     const report = await ingestOnce(
@@ -56,7 +56,7 @@ describe('lake operations routes over HTTP (catalog, ingestion, quarantine, jobs
     );
     expect(report.files.map((f) => f.status).sort()).toEqual(['loaded', 'quarantined']);
 
-    state = new SqliteTransformState(path.join(lake.home, 'state', 'transform.db'));
+    state = new SqliteTransformState({ path: path.join(lake.home, 'state', 'transform.db') });
     for (const entity of ['clientes', 'proveedores'] as const) {
       const runId = `run-${entity}`;
       state.startRun({ runId, entity, full: false, startedAt: '2026-11-27T10:00:00.000Z' });

@@ -20,8 +20,8 @@ import { SqliteTransformState } from ${dist('energy/transform/sqlite/sqlite-tran
 import { LocalFsObjectStore } from ${dist('core/object-store/local-fs/local-fs-object-store.js')};
 import { silentLogger } from ${dist('core/log/logger.js')};
 const home = ${JSON.stringify(home)};
-const state = new SqliteTransformState(path.join(home, 'state', 'transform.db'));
-await runTransforms({ datalake: new LocalFsObjectStore(path.join(home, 'datalake')), state, log: silentLogger, home,
+const state = new SqliteTransformState({ path: path.join(home, 'state', 'transform.db') });
+await runTransforms({ datalake: new LocalFsObjectStore({ root: path.join(home, 'datalake') }), state, log: silentLogger, home,
   duckdb: { threads: 2, memoryLimit: '512MB' } }, { full: true });
 state.close();
 process.stdout.write('finished');

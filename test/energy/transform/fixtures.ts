@@ -24,8 +24,8 @@ export interface Lake {
 
 export function newLake(): Lake {
   const { dir: home } = tempDir('corriente-transform-');
-  const datalake = new LocalFsObjectStore(path.join(home, 'datalake'));
-  const state = new SqliteTransformState(path.join(home, 'state', 'transform.db'));
+  const datalake = new LocalFsObjectStore({ root: path.join(home, 'datalake') });
+  const state = new SqliteTransformState({ path: path.join(home, 'state', 'transform.db') });
   return {
     home,
     datalake,

@@ -93,7 +93,7 @@ export interface TestLake {
 export function testLake(template: string): TestLake {
   const { dir: home, cleanup } = tempDir('corriente-wh-');
   const root = path.join(home, 'datalake');
-  const datalake = new LocalFsObjectStore(root);
+  const datalake = new LocalFsObjectStore({ root: root });
   const config = loadConfig({ env: {}, cwd: home, overrides: { home } });
   return {
     home,

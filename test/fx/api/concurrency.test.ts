@@ -142,7 +142,7 @@ describe('ledger catch-up', () => {
         ...h.deps,
         ledger,
         users: new FxUsers(db),
-        priceBook: new SqlitePriceBook(db),
+        priceBook: new SqlitePriceBook({ db: db }),
       });
       const retry = await postTx(app, u.token, 'lost-response', { side: 'BUY', amountUsd: 5 });
       expect(retry.statusCode).toBe(201);

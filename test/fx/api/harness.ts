@@ -35,7 +35,7 @@ export async function openHarness(
   const tmp = dirOverride ? { dir: dirOverride, cleanup: () => {} } : tempDir('corriente-fxapi-');
   const log = await DiskEventLog.open({ dir: path.join(tmp.dir, 'eventlog'), stream: 'fx-events' });
   const db = openFxDatabase(path.join(tmp.dir, 'fx', 'ledger.db'));
-  const priceBook = new SqlitePriceBook(db);
+  const priceBook = new SqlitePriceBook({ db: db });
   const ledger = await FxLedger.open({ db, eventLog: log });
   const users = new FxUsers(db);
   const deps: FxRoutesDeps = {

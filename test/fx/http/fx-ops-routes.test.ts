@@ -38,7 +38,7 @@ async function open(adminToken: string | null = ADMIN) {
   h = await openNotifyHarness({ config });
   const reg = new SqliteModelRegistry({
     path: path.join(h.dir, 'registry.db'),
-    store: new LocalFsObjectStore(path.join(h.dir, 'datalake')),
+    store: new LocalFsObjectStore({ root: path.join(h.dir, 'datalake') }),
   });
   registry = reg;
   await reg.createGroup(G, 'prueba');

@@ -49,7 +49,7 @@ async function ticksInLog() {
 
 describe('PriceCollector', () => {
   it('appends valid ticks and drops duplicates, out-of-order and invalid quotes', async () => {
-    const book = new SqlitePriceBook(db);
+    const book = new SqlitePriceBook({ db: db });
     const source = new ScriptedSource([
       q('2026-03-02T15:00:00Z', 400000, 401000),
       q('2026-03-02T15:00:00Z', 400000, 401000), // duplicate
@@ -80,13 +80,13 @@ describe('PriceCollector', () => {
     const again = new PriceCollector({
       source: new ScriptedSource([q('2026-03-02T15:01:00Z', 400300, 401300)]),
       eventLog: log,
-      priceBook: new SqlitePriceBook(db),
+      priceBook: new SqlitePriceBook({ db: db }),
     });
     expect((await again.collect()).status).toBe('duplicate');
   });
 
   it('runs on an interval until stopped', async () => {
-    const book = new SqlitePriceBook(db);
+    const book = new SqlitePriceBook({ db: db });
     const collector = new PriceCollector({
       source: new SimulatedPriceSource({ seed: 1 }),
       eventLog: log,
@@ -126,7 +126,7 @@ describe('PriceCollector', () => {
 
 describe('EventBridge price-collector handler', () => {
   it('runs one collection at the event time and refuses other event shapes', async () => {
-    const book = new SqlitePriceBook(db);
+    const book = new SqlitePriceBook({ db: db });
     const collector = new PriceCollector({
       source: new SimulatedPriceSource({ seed: 3 }),
       eventLog: log,

@@ -26,7 +26,7 @@ export interface Harness {
 
 export async function openHarness(dir: string): Promise<Harness> {
   const log = await DiskEventLog.open({ dir: path.join(dir, 'eventlog'), stream: 'fx-events' });
-  const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+  const datalake = new LocalFsObjectStore({ root: path.join(dir, 'datalake') });
   const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
   return {
     dir,

@@ -20,15 +20,15 @@ afterAll(() => t.cleanup());
 const opts = { users: 60, days: 45, seed: 42, end: '2026-03-31' };
 
 it('is deterministic for a seed, with visible behaviours, crawlable and queryable', async () => {
-  const a = new LocalFsObjectStore(path.join(t.dir, 'a'));
-  const b = new LocalFsObjectStore(path.join(t.dir, 'b'));
+  const a = new LocalFsObjectStore({ root: path.join(t.dir, 'a') });
+  const b = new LocalFsObjectStore({ root: path.join(t.dir, 'b') });
   const ra = await simulateHistory({ datalake: a, ...opts });
   const rb = await simulateHistory({ datalake: b, ...opts });
   expect(ra).toEqual(rb);
   expect(ra).toMatchObject({ from: '2026-02-15', to: '2026-03-31', users: 60, accounts: 60 });
   expect(ra.transactions).toBeGreaterThan(200);
   expect(await lakeHashes(a)).toEqual(await lakeHashes(b));
-  const other = new LocalFsObjectStore(path.join(t.dir, 'c'));
+  const other = new LocalFsObjectStore({ root: path.join(t.dir, 'c') });
   await simulateHistory({ datalake: other, ...opts, seed: 43 });
   expect(await lakeHashes(other)).not.toEqual(await lakeHashes(a));
 

@@ -21,7 +21,7 @@ beforeEach(async () => {
   // The datalake store of a default home is <home>/datalake.
   const r = new SqliteModelRegistry({
     path: modelRegistryPath(tmp.dir),
-    store: new LocalFsObjectStore(path.join(tmp.dir, 'datalake')),
+    store: new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') }),
   });
   await r.createGroup(G);
   await r.registerVersion(

@@ -26,7 +26,7 @@ modelRegistryContract(
   async (opts) => {
     const tmp = tempDir('corriente-sm-registry-');
     const fake = createFakeSageMaker();
-    const store = new LocalFsObjectStore(path.join(tmp.dir, 'datalake'));
+    const store = new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') });
     const make = () =>
       new SageMakerModelRegistry({
         client: fake.client,
@@ -58,7 +58,7 @@ describe('SageMakerModelRegistry request shapes (SDK mock, no SageMaker emulator
     fake = createFakeSageMaker();
     registry = new SageMakerModelRegistry({
       client: fake.client,
-      store: new LocalFsObjectStore(path.join(tmp.dir, 'datalake')),
+      store: new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') }),
       artifactBaseUrl: `${BASE}/`,
     });
     await registry.createGroup('fx-recomendaciones', 'compra/venta');
@@ -164,7 +164,7 @@ describe('SageMakerModelRegistry request shapes (SDK mock, no SageMaker emulator
   it('uses a configured container image, and refuses a store that is not in S3', async () => {
     const other = new SageMakerModelRegistry({
       client: fake.client,
-      store: new LocalFsObjectStore(path.join(tmp.dir, 'datalake')),
+      store: new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') }),
       artifactBaseUrl: BASE,
       containerImage: '111122223333.dkr.ecr.sa-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
     });
@@ -178,7 +178,7 @@ describe('SageMakerModelRegistry request shapes (SDK mock, no SageMaker emulator
       () =>
         new SageMakerModelRegistry({
           client: fake.client,
-          store: new LocalFsObjectStore(path.join(tmp.dir, 'datalake')),
+          store: new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') }),
         }),
     ).toThrow(ModelRegistryError);
   });

@@ -11,7 +11,7 @@ import { modelRegistryContract } from './model-registry-contract.js';
 
 modelRegistryContract('SqliteModelRegistry (SQLite file + local folder store)', async (opts) => {
   const tmp = tempDir('corriente-registry-');
-  const store = new LocalFsObjectStore(path.join(tmp.dir, 'datalake'));
+  const store = new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') });
   const file = path.join(tmp.dir, 'ml', 'registry.db');
   const make = () =>
     new SqliteModelRegistry({
@@ -31,7 +31,7 @@ describe('SqliteModelRegistry', () => {
   afterEach(() => tmp.cleanup());
 
   it('uses WAL mode and keeps everything across reopening', async () => {
-    const store = new LocalFsObjectStore(path.join(tmp.dir, 'datalake'));
+    const store = new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') });
     const file = path.join(tmp.dir, 'ml', 'registry.db');
     const first = new SqliteModelRegistry({ path: file, store });
     await first.createGroup('g1');
@@ -55,7 +55,7 @@ describe('SqliteModelRegistry', () => {
     const home = tmp.dir;
     const setup = new SqliteModelRegistry({
       path: path.join(home, 'registry.db'),
-      store: new LocalFsObjectStore(path.join(home, 'datalake')),
+      store: new LocalFsObjectStore({ root: path.join(home, 'datalake') }),
     });
     await setup.createGroup('g1');
     await setup.close();
@@ -74,7 +74,7 @@ describe('SqliteModelRegistry', () => {
     await Promise.all([run('p1'), run('p2')]);
     const r = new SqliteModelRegistry({
       path: path.join(home, 'registry.db'),
-      store: new LocalFsObjectStore(path.join(home, 'datalake')),
+      store: new LocalFsObjectStore({ root: path.join(home, 'datalake') }),
     });
     const versions = await r.listVersions('g1');
     expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);

@@ -168,7 +168,7 @@ describe('inference endpoint (SageMaker container contract, real HTTP on loopbac
     const tmp = tempDir('corriente-serve-');
     const registry = new SqliteModelRegistry({
       path: path.join(tmp.dir, 'registry.db'),
-      store: new LocalFsObjectStore(path.join(tmp.dir, 'datalake')),
+      store: new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') }),
     });
     try {
       await registry.createGroup('g');

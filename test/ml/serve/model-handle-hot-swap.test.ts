@@ -19,7 +19,7 @@ describe('ModelHandle following the registry', () => {
   const open = () =>
     new SqliteModelRegistry({
       path: path.join(tmp.dir, 'registry.db'),
-      store: new LocalFsObjectStore(path.join(tmp.dir, 'datalake')),
+      store: new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') }),
       pollIntervalMs: 20,
     });
   beforeEach(async () => {
@@ -99,7 +99,7 @@ describe('ModelHandle following the registry', () => {
   it('keeps serving the current model when the newly approved artifact fails its sha256 check', async () => {
     const handle = await ModelHandle.fromRegistry(registry, G);
     const v2 = (await registry.getVersion(G, 2))!;
-    const store = new LocalFsObjectStore(path.join(tmp.dir, 'datalake'));
+    const store = new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') });
     await store.put(
       v2.artifact.key,
       (await store.get(v2.artifact.key)).toString().replace('1', '2'),

@@ -173,7 +173,8 @@ export class DiskEventLog implements EventLog {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.retention = options.retention ?? {};
     this.ownsCheckpoints = !options.checkpoints;
-    this.checkpoints = options.checkpoints ?? new FileCheckpointStore(path.resolve(options.dir));
+    this.checkpoints =
+      options.checkpoints ?? new FileCheckpointStore({ root: path.resolve(options.dir) });
     this.consumerCheckpoints = new StreamCheckpoints(
       this.checkpoints,
       this.stream,

@@ -122,7 +122,7 @@ export class KinesisPutError extends Error {
  * const log = new KinesisEventLog({
  *   streamName: 'fx-events',
  *   clientConfig: { region: 'us-east-1' },
- *   checkpoints: new SqliteCheckpointStore(path.join(home, 'state', 'checkpoints.sqlite')),
+ *   checkpoints: new SqliteCheckpointStore({ path: path.join(home, 'state', 'checkpoints.sqlite') }),
  * });
  */
 export class KinesisEventLog implements EventLog {

@@ -20,13 +20,17 @@ interface Row {
  * Used by the Kinesis adapter when it runs locally; several streams share one file.
  *
  * @example
- * const checkpoints = new SqliteCheckpointStore(path.join(home, 'state', 'checkpoints.sqlite'));
+ * const checkpoints = new SqliteCheckpointStore({ path: path.join(home, 'state', 'checkpoints.sqlite') });
  */
 export class SqliteCheckpointStore implements CheckpointStore {
   private readonly db: Database.Database;
 
-  /** @param file a database file, or `:memory:` (tests) */
-  constructor(readonly file: string) {
+  readonly file: string;
+
+  /** @param options.path a database file, or `:memory:` (tests) */
+  constructor(options: { path: string }) {
+    const file = options.path;
+    this.file = file;
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');

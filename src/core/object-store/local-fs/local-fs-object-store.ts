@@ -35,8 +35,11 @@ export class LocalFsObjectStore implements ObjectStore {
   readonly url: string;
   readonly localFolder: string;
 
-  constructor(readonly root: string) {
-    this.root = path.resolve(root);
+  readonly root: string;
+
+  /** @param options.root the folder holding the objects (created on first write) */
+  constructor(options: { root: string }) {
+    this.root = path.resolve(options.root);
     this.url = this.root;
     this.localFolder = this.root;
   }

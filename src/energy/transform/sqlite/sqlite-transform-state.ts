@@ -50,12 +50,14 @@ interface RunRow {
 /**
  * Job runs and bookmarks in a SQLite file (WAL, so `corriente jobs` reads while a run writes).
  *
- * @example const state = new SqliteTransformState(path.join(home, 'state', 'transform.db'));
+ * @example const state = new SqliteTransformState({ path: path.join(home, 'state', 'transform.db') });
  */
 export class SqliteTransformState implements TransformState {
   private readonly db: Database.Database;
 
-  constructor(file: string) {
+  /** @param options.path a database file, or `:memory:` (tests) */
+  constructor(options: { path: string }) {
+    const file = options.path;
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');

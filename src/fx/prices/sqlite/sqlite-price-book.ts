@@ -10,7 +10,9 @@ export class SqlitePriceBook implements PriceBook {
   private readonly stmt;
   private newest: PriceTick | undefined;
 
-  constructor(db: BetterSqlite3.Database) {
+  /** @param options.db an open database (the API's ledger file) the price table lives in */
+  constructor(options: { db: BetterSqlite3.Database }) {
+    const db = options.db;
     db.exec(`CREATE TABLE IF NOT EXISTS prices (
       observed_ms INTEGER NOT NULL,
       id TEXT NOT NULL UNIQUE,

@@ -72,7 +72,7 @@ afterAll(() => t.cleanup());
 describe('features of a hand-written history', () => {
   it('match the values computed by hand', async () => {
     const lakeDir = path.join(t.dir, 'tiny');
-    await writeLake(new LocalFsObjectStore(lakeDir), tinyHistory());
+    await writeLake(new LocalFsObjectStore({ root: lakeDir }), tinyHistory());
     const rows = await batchRows(lakeDir, [T0 - 2 * H, T0]);
     const row = rows.get(`ana@${T0}`)!;
     const get = (n: FeatureName): number => row.features[FEATURE_INDEX[n]]!;
@@ -137,7 +137,7 @@ describe('features of a hand-written history', () => {
   it('a transaction and a tick 1 ms after t change no feature at t (only the label)', async () => {
     const lakeDir = path.join(t.dir, 'lookahead');
     const later = [tick(T0 + 1, 500000, 499000), trade(T0 + 1, 'ana', 'SELL', 7000, 499000)];
-    await writeLake(new LocalFsObjectStore(lakeDir), [...tinyHistory(), ...later]);
+    await writeLake(new LocalFsObjectStore({ root: lakeDir }), [...tinyHistory(), ...later]);
     const before = (await batchRows(path.join(t.dir, 'tiny'), [T0])).get(`ana@${T0}`)!;
     const after = (await batchRows(lakeDir, [T0])).get(`ana@${T0}`)!;
     expect(Buffer.from(after.features.buffer)).toEqual(Buffer.from(before.features.buffer));
@@ -221,7 +221,7 @@ describe('features of a hand-written history', () => {
 
   it('serves transactions by windows of time: [from, to), in (time, id) order', async () => {
     const lakeDir = path.join(t.dir, 'windows');
-    const lake = new LocalFsObjectStore(lakeDir);
+    const lake = new LocalFsObjectStore({ root: lakeDir });
     const events = [
       ...tinyHistory(),
       opened(T0 - 40 * D, 'beto', 1_000_000_000),
@@ -255,7 +255,7 @@ describe('features of a hand-written history', () => {
 
   it('refuses a raw row that cannot be an event, naming the table and the row', async () => {
     const lakeDir = path.join(t.dir, 'bad');
-    const lake = new LocalFsObjectStore(lakeDir);
+    const lake = new LocalFsObjectStore({ root: lakeDir });
     await writeLake(lake, tinyHistory());
     await lake.put(
       'raw/fx_transacciones/year=2026/month=03/day=02/malo.jsonl',

@@ -101,7 +101,7 @@ afterAll(() => t.cleanup());
 describe('habit features of a hand-written history', () => {
   it('match the values computed by hand, online and batch alike', async () => {
     const lakeDir = path.join(t.dir, 'habits');
-    await writeLake(new LocalFsObjectStore(lakeDir), history());
+    await writeLake(new LocalFsObjectStore({ root: lakeDir }), history());
     const x = await batchAt(lakeDir, T);
     const get = (n: FeatureName): number => x[FEATURE_INDEX[n]]!;
     // At the BUY: ticks 0..125 — short mean of 111..125, long of 6..125.
@@ -158,7 +158,7 @@ describe('habit features of a hand-written history', () => {
   it('a tick and a trade 1 ms after t change none of them', async () => {
     const lakeDir = path.join(t.dir, 'lookahead');
     const later = [tick(T + 1, 300000), trade(T + 1, 'ana', 'BUY', 7000, 301000)];
-    await writeLake(new LocalFsObjectStore(lakeDir), [...history(), ...later]);
+    await writeLake(new LocalFsObjectStore({ root: lakeDir }), [...history(), ...later]);
     const before = await batchAt(path.join(t.dir, 'habits'), T);
     const after = await batchAt(lakeDir, T);
     expect(Buffer.from(after.buffer)).toEqual(Buffer.from(before.buffer));

@@ -22,7 +22,7 @@ beforeAll(async () => {
   t = tempDir('corriente-ml-skew-');
   lakeDir = path.join(t.dir, 'datalake');
   await simulateHistory({
-    datalake: new LocalFsObjectStore(lakeDir),
+    datalake: new LocalFsObjectStore({ root: lakeDir }),
     users: 25,
     days: 24,
     seed: 5,

@@ -185,11 +185,11 @@ describe('preferences stored before mobile push', () => {
     const t = tempDir('corriente-prefs-');
     try {
       const file = `${t.dir}/n.db`;
-      const old = new SqliteNotificationStore(file);
+      const old = new SqliteNotificationStore({ path: file });
       const { mobilePush: _, ...channels } = { ...DEFAULT_PREFERENCES.channels, webhook: false };
       old.setPreferences('u1', { ...DEFAULT_PREFERENCES, channels } as typeof DEFAULT_PREFERENCES);
       old.close();
-      const store = new SqliteNotificationStore(file);
+      const store = new SqliteNotificationStore({ path: file });
       expect(store.preferences('u1')?.channels).toEqual({
         inApp: true,
         webPush: true,

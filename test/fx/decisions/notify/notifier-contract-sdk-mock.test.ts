@@ -14,7 +14,7 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:recomendaciones.fifo';
 /** The embedded notifier on a real SQLite store in a temp folder. */
 function embedded() {
   const t = tempDir('corriente-notifier-');
-  const store = new SqliteNotificationStore(path.join(t.dir, 'notifications.db'));
+  const store = new SqliteNotificationStore({ path: path.join(t.dir, 'notifications.db') });
   let open = true;
   return {
     notifier: new EmbeddedNotifier(store, undefined, undefined),

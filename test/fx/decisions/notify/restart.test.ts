@@ -55,7 +55,10 @@ describe('durable delivery queue', () => {
     const userId = 'u_01JTESTUSER0000000000000000';
     // The key the child's notifications will load from the same home.
     const secrets = new SecretBox(loadOrCreateSecretsKey(defaultSecretsKeyPath(tmp.dir), {}));
-    const seed = new SqliteNotificationStore(path.join(tmp.dir, config.databasePath), { secrets });
+    const seed = new SqliteNotificationStore({
+      path: path.join(tmp.dir, config.databasePath),
+      ...{ secrets },
+    });
     seed.addWebhook(userId, r.url, 'whsec_test', 5);
     seed.close();
     const count = 200;

@@ -133,7 +133,7 @@ describe('notification routes: authentication and preferences', () => {
 
   it('reads a row stored before "none" and consent existed: null quiet hours are not set', () => {
     const file = path.join(h.dir, 'legacy-notifications.db');
-    const old = new SqliteNotificationStore(file);
+    const old = new SqliteNotificationStore({ path: file });
     // What an earlier version stored for any PUT: quietHours null, no recommendations field.
     old.setPreferences('legado', {
       channels: { inApp: true, webPush: true, webhook: false, mobilePush: true },
@@ -142,7 +142,7 @@ describe('notification routes: authentication and preferences', () => {
       language: 'es',
     } as unknown as Preferences);
     old.close();
-    const store = new SqliteNotificationStore(file);
+    const store = new SqliteNotificationStore({ path: file });
     try {
       expect(store.preferences('legado')).toMatchObject({
         quietHours: null,

@@ -62,7 +62,7 @@ describe('webhook secrets at rest', () => {
     const dir = home();
     const file = path.join(dir, 'notifications.db');
     const box = new SecretBox(loadOrCreateSecretsKey(defaultSecretsKeyPath(dir), {}));
-    const store = new SqliteNotificationStore(file, { secrets: box });
+    const store = new SqliteNotificationStore({ path: file, secrets: box });
     const hook = store.addWebhook('u1', 'https://example.com/h', 'whsec_nuevo', 5);
     expect(store.webhook(hook.id)?.secret).toBe('whsec_nuevo');
     expect(store.webhooksOf('u1').map((h) => h.secret)).toEqual(['whsec_nuevo']);
@@ -74,7 +74,7 @@ describe('webhook secrets at rest', () => {
       'INSERT INTO webhooks (id, user_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)',
     ).run('wh_viejo', 'u1', 'https://example.com/v', 'whsec_viejo', 1);
     db.close();
-    const reopened = new SqliteNotificationStore(file, { secrets: box });
+    const reopened = new SqliteNotificationStore({ path: file, secrets: box });
     expect(reopened.webhook('wh_viejo')?.secret).toBe('whsec_viejo');
     reopened.close();
     const raw = new BetterSqlite3(file, { readonly: true });
@@ -87,7 +87,7 @@ describe('webhook secrets at rest', () => {
     }
 
     // Without the box: no webhook can be added, and a sealed secret is not readable.
-    const keyless = new SqliteNotificationStore(file);
+    const keyless = new SqliteNotificationStore({ path: file });
     expect(() => keyless.addWebhook('u1', 'https://example.com/x', 'whsec_x', 5)).toThrow(
       /sealed at rest/,
     );

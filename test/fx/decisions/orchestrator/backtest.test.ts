@@ -28,7 +28,7 @@ const lakeDir = (): string => path.join(home, 'datalake');
 beforeAll(async () => {
   ({ dir: home, cleanup } = tempDir('corriente-orch-bt-'));
   await simulateHistory({
-    datalake: new LocalFsObjectStore(lakeDir()),
+    datalake: new LocalFsObjectStore({ root: lakeDir() }),
     users: 40,
     days: 21,
     seed: 11,
@@ -77,9 +77,9 @@ describe('backtest over a simulated history', () => {
     }
 
     // Hits recomputed independently from the raw transactions.
-    const txs = (await lakeRows(new LocalFsObjectStore(lakeDir()), 'raw/fx_transacciones/')).map(
-      (r) => r.row as { usuario_id: string; lado: string; ejecutado_en: string },
-    );
+    const txs = (
+      await lakeRows(new LocalFsObjectStore({ root: lakeDir() }), 'raw/fx_transacciones/')
+    ).map((r) => r.row as { usuario_id: string; lado: string; ejecutado_en: string });
     for (const s of seen) {
       const hit = txs.some(
         (tx) =>

@@ -42,7 +42,7 @@ afterAll(() => t.cleanup());
 
 async function simulateAndMeasure(name: string, probability: number) {
   const lakeDir = path.join(t.dir, name, 'datalake');
-  const datalake = new LocalFsObjectStore(lakeDir);
+  const datalake = new LocalFsObjectStore({ root: lakeDir });
   const config = defaultOrchestratorConfig();
   config.holdoutPercent = 50; // a large control group: a narrow interval in a short test
   const sim: SimulateResult = await simulateHistory({

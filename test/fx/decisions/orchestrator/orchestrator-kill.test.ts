@@ -50,7 +50,7 @@ const scorer = {
 };
 const { SqliteOrchestratorState } = await import(${dist('fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js')});
 const state = SqliteOrchestratorState.open(dir + '/orchestrator.db');
-const store = new SqliteNotificationStore(dir + '/notifications.db');
+const store = new SqliteNotificationStore({ path: dir + '/notifications.db' });
 process.stdout.write('outbox ' + state.outbox().length + '\\n');
 const notifier = new EmbeddedNotifier(store, undefined, undefined);
 const slow = {
@@ -144,7 +144,7 @@ describe('orchestrator killed with SIGKILL', () => {
         Array.from({ length: users }, (_, u) => `u${String(u).padStart(3, '0')}`),
       );
       expect(new Set(recs.map((r) => r.id)).size).toBe(users);
-      const store = new SqliteNotificationStore(path.join(tmp.dir, 'notifications.db'));
+      const store = new SqliteNotificationStore({ path: path.join(tmp.dir, 'notifications.db') });
       const state = SqliteOrchestratorState.open(path.join(tmp.dir, 'orchestrator.db'));
       try {
         for (const r of recs) {

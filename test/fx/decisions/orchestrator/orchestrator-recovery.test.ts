@@ -46,7 +46,7 @@ async function withRun<T>(
   base: Omit<OrchestratorOptions, 'state' | 'notifier'>,
 ): Promise<T> {
   const state = SqliteOrchestratorState.open(path.join(dir, 'orchestrator.db'));
-  const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+  const store = new SqliteNotificationStore({ path: path.join(dir, 'notifications.db') });
   try {
     return await fn(
       { ...base, state, notifier: new EmbeddedNotifier(store, undefined, undefined) },

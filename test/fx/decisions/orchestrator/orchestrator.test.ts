@@ -41,7 +41,7 @@ async function run(
   ticks: TickOutcome[];
 }> {
   const state = SqliteOrchestratorState.open(path.join(dir, 'orchestrator.db'));
-  const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+  const store = new SqliteNotificationStore({ path: path.join(dir, 'notifications.db') });
   const notifier = new EmbeddedNotifier(store, undefined, undefined);
   const ticks: TickOutcome[] = [];
   // Everyone treated and consenting unless a test says otherwise (holdout and consent: below).
@@ -68,7 +68,7 @@ async function run(
 }
 
 function notificationsOf(userId: string) {
-  const store = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+  const store = new SqliteNotificationStore({ path: path.join(dir, 'notifications.db') });
   try {
     return store.notifications(userId, 100);
   } finally {
@@ -86,7 +86,7 @@ async function decidedOnce(): Promise<{
   features: OnlineFeatureStore;
   first: Awaited<ReturnType<typeof run>>;
 }> {
-  const prefs = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+  const prefs = new SqliteNotificationStore({ path: path.join(dir, 'notifications.db') });
   prefs.setPreferences('u-silencio', {
     ...DEFAULT_PREFERENCES,
     quietHours: { start: '11:00', end: '13:00', timezone: 'America/Bogota' },
@@ -201,7 +201,7 @@ describe('orchestrator on a real disk event log', () => {
 
   it('its Recommendations reach the raw lake through the stream processor', async () => {
     const { log } = await decidedOnce();
-    const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+    const datalake = new LocalFsObjectStore({ root: path.join(dir, 'datalake') });
     const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
     const processed = await processAvailable({ log, datalake, portfolios });
     await portfolios.close();
@@ -283,7 +283,7 @@ describe('orchestrator on a real disk event log', () => {
   });
 
   it('asks consent before the first, honours off and language, holds out users, and audits', async () => {
-    const prefs = new SqliteNotificationStore(path.join(dir, 'notifications.db'));
+    const prefs = new SqliteNotificationStore({ path: path.join(dir, 'notifications.db') });
     prefs.setPreferences('u-cop', {
       ...DEFAULT_PREFERENCES,
       recommendations: 'on',
@@ -331,7 +331,7 @@ describe('orchestrator on a real disk event log', () => {
       expect(audit.copCents).toBeGreaterThan(0);
 
       // The stream processor lands it in fx_raw_db.fx_recommendations, queryable.
-      const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+      const datalake = new LocalFsObjectStore({ root: path.join(dir, 'datalake') });
       const portfolios = new SqlitePortfolioStore({ path: path.join(dir, 'portfolios.db') });
       await processAvailable({ log, datalake, portfolios });
       await portfolios.close();

@@ -53,7 +53,7 @@ function rec(
 }
 
 async function writeLake(events: readonly FxEvent[], name: string): Promise<LocalFsObjectStore> {
-  const datalake = new LocalFsObjectStore(path.join(dir, 'datalake'));
+  const datalake = new LocalFsObjectStore({ root: path.join(dir, 'datalake') });
   const b = new RawBatchBuilder(new LoadDates('America/Bogota'));
   for (const e of events) b.add(e);
   await putRawFiles(datalake, b.files(name));

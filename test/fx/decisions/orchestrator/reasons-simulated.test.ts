@@ -73,7 +73,7 @@ let cleanup: () => void;
 beforeAll(async () => {
   ({ dir: home, cleanup } = tempDir('corriente-reasons-sim-'));
   await simulateHistory({
-    datalake: new LocalFsObjectStore(path.join(home, 'datalake')),
+    datalake: new LocalFsObjectStore({ root: path.join(home, 'datalake') }),
     users: 60,
     days: 30,
     seed: 5,

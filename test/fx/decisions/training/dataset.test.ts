@@ -24,7 +24,7 @@ beforeAll(async () => {
   t = tempDir('corriente-ml-dataset-');
   lakeDir = path.join(t.dir, 'datalake');
   await simulateHistory({
-    datalake: new LocalFsObjectStore(lakeDir),
+    datalake: new LocalFsObjectStore({ root: lakeDir }),
     users: 30,
     days: 30,
     seed: 11,

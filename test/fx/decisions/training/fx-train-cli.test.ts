@@ -76,7 +76,7 @@ describe('corriente fx train', () => {
   beforeAll(async () => {
     t = tempDir('corriente-fx-train-cli-');
     await simulateHistory({
-      datalake: new LocalFsObjectStore(path.join(t.dir, 'datalake')),
+      datalake: new LocalFsObjectStore({ root: path.join(t.dir, 'datalake') }),
       users: 40,
       days: 35,
       seed: 3,
@@ -126,7 +126,7 @@ describe('corriente fx train', () => {
     expect(model.numClass).toBe(3);
     const registry = new SqliteModelRegistry({
       path: modelRegistryPath(t.dir),
-      store: new LocalFsObjectStore(path.join(t.dir, 'datalake')),
+      store: new LocalFsObjectStore({ root: path.join(t.dir, 'datalake') }),
     });
     try {
       const v = await registry.getVersion('fx-recomendaciones', 1);

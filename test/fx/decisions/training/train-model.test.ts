@@ -17,7 +17,7 @@ beforeAll(async () => {
   t = tempDir('corriente-ml-train-');
   lakeDir = path.join(t.dir, 'datalake');
   await simulateHistory({
-    datalake: new LocalFsObjectStore(lakeDir),
+    datalake: new LocalFsObjectStore({ root: lakeDir }),
     users: 200,
     days: 60,
     seed: 7,

@@ -91,8 +91,8 @@ export class SqliteNotificationStore extends SqliteDeliveryLog implements Notifi
    * @param options.secrets seals webhook secrets at rest; needed to add webhooks and to read
    *   sealed secrets. Given one, secrets stored in plaintext by an earlier version are sealed now.
    */
-  constructor(file: string, options: { secrets?: SecretBox } = {}) {
-    super(openDatabase(file));
+  constructor(options: { path: string; secrets?: SecretBox }) {
+    super(openDatabase(options.path));
     this.secrets = options.secrets;
     const db = this.db;
     this.s = {
