@@ -130,6 +130,7 @@ async function main(): Promise<void> {
   const token = 'bench-token';
   const service = new QueryService({
     engine,
+    savedQueries: SAVED_QUERIES,
     governance: Governance.fromConfig({
       principals: [{ name: 'admin', kind: 'user', roles: [], tokenSha256: hashToken(token) }],
       roles: [],

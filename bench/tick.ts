@@ -271,6 +271,10 @@ async function main(): Promise<void> {
     // so that they do not silence everyone during the run: from 2 to 12 hours after now.
     config.policy.quietHours = quietHoursAhead(now);
     config.policy.maxPerTick = MAX_PER_TICK;
+    // Every user already consented and treated, as in a running platform after its first days:
+    // the bench measures suggestions, not the one-time consent round or the control group.
+    config.policy.requireConsent = false;
+    config.holdoutPercent = 0;
     const outcomes: TickOutcome[] = [];
     const counts: number[] = [];
     let resolveTick: (o: TickOutcome) => void = () => {};
