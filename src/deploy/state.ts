@@ -11,6 +11,8 @@ import {
 } from '../core/state/postgres/index.js';
 import { redactDatabaseUrl, type PostgresStateConfig } from '../core/state/state-config.js';
 import { ConfigError } from '../core/util/config-error.js';
+import { FX_API_MIGRATIONS } from '../fx/api/postgres/migrations.js';
+import { FX_PRICES_MIGRATIONS } from '../fx/prices/postgres/migrations.js';
 import type { Config } from './config.js';
 
 /**
@@ -18,7 +20,10 @@ import type { Config } from './config.js';
  * beside its postgres adapter; add a module's list here once, and append new migrations to that
  * module's own list (never edit or reorder an applied one).
  */
-export const STATE_MIGRATIONS: readonly PgMigration[] = [];
+export const STATE_MIGRATIONS: readonly PgMigration[] = [
+  ...FX_API_MIGRATIONS,
+  ...FX_PRICES_MIGRATIONS,
+];
 
 /** The postgres state configuration, or a ConfigError naming the key when state is not postgres. */
 export function postgresState(config: Config): PostgresStateConfig {
