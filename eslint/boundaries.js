@@ -70,7 +70,10 @@ function adapterRoot(file) {
   return undefined;
 }
 
-/** Only the composition root constructs adapters: nothing else imports an adapter folder. */
+/**
+ * Only the composition root constructs adapters: nothing else imports an adapter folder, except
+ * an adapter folder of the same technology.
+ */
 const noAdapterImports = {
   meta: {
     type: 'problem',
@@ -85,6 +88,9 @@ const noAdapterImports = {
       const target = path.resolve(path.dirname(file), spec);
       const root = adapterRoot(target);
       if (root === undefined || (own !== undefined && target.startsWith(own))) return;
+      // An adapter may use the shared plumbing of its own technology (a postgres adapter takes
+      // its pool and transactions from core/state/postgres/).
+      if (own !== undefined && path.basename(own) === path.basename(root)) return;
       context.report({
         node,
         message: `'${spec}' is an adapter (${path.basename(root)}/): only src/deploy/ chooses and constructs adapters; depend on the port instead.`,

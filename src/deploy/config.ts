@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { governanceConfigSchema } from '../core/governance/governance-config.js';
 import { storeConfigSchema } from '../core/object-store/store-config.js';
+import { stateConfigSchema } from '../core/state/state-config.js';
 import { isValidTimeZone } from '../core/util/config-checks.js';
 import { ConfigError } from '../core/util/config-error.js';
 import {
@@ -14,6 +15,11 @@ import {
 import { fxConfigSchema } from '../fx/fx-config.js';
 
 export { storeConfigSchema, type StoreConfig } from '../core/object-store/store-config.js';
+export {
+  stateConfigSchema,
+  type PostgresStateConfig,
+  type StateConfig,
+} from '../core/state/state-config.js';
 
 export const configSchema = z.strictObject({
   /** Root of every local store and state file. @default ./corriente-data */
@@ -36,6 +42,12 @@ export const configSchema = z.strictObject({
       datalake: storeConfigSchema.default({ type: 'local', path: 'datalake' }),
     })
     .prefault({}),
+  /**
+   * Where the state of every role lives: `{type: sqlite}` (files under home, one machine) or
+   * `{type: postgres, url, poolSize?}` (one database shared by many processes).
+   * `CORRIENTE_DATABASE_URL` sets the latter. @default { type: 'sqlite' }
+   */
+  state: stateConfigSchema,
   ingest: ingestConfigSchema,
   http: z
     .strictObject({
@@ -106,7 +118,8 @@ const CONFIG_NAMES = ['corriente.config.json', 'corriente.config.yaml', 'corrien
  * Loads the configuration: embedded defaults ← config file ← environment ← flags.
  *
  * Environment variables: `CORRIENTE_HOME`, `CORRIENTE_TZ`, `CORRIENTE_LOG_LEVEL`, `PORT`,
- * `CORRIENTE_POLL_INTERVAL_SECONDS`.
+ * `CORRIENTE_POLL_INTERVAL_SECONDS`, `CORRIENTE_WAREHOUSE_URL`, `CORRIENTE_DATABASE_URL` (sets
+ * `state` to `{type: postgres, url}`, keeping a configured `poolSize`).
  *
  * @throws ConfigError naming the key and what is wrong.
  */
@@ -157,6 +170,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   };
   if (env.CORRIENTE_HOME) setIn(['home'], env.CORRIENTE_HOME);
   if (env.CORRIENTE_WAREHOUSE_URL) setIn(['warehouse', 'postgresUrl'], env.CORRIENTE_WAREHOUSE_URL);
+  if (env.CORRIENTE_DATABASE_URL) {
+    setIn(['state', 'type'], 'postgres');
+    setIn(['state', 'url'], env.CORRIENTE_DATABASE_URL);
+  }
   if (env.CORRIENTE_TZ) setIn(['timezone'], env.CORRIENTE_TZ);
   if (env.CORRIENTE_LOG_LEVEL) setIn(['log', 'level'], env.CORRIENTE_LOG_LEVEL);
   if (env.PORT) setIn(['http', 'port'], num('PORT', env.PORT));

@@ -87,6 +87,18 @@ describe('lint boundaries', () => {
     ).toEqual([]);
     expect(
       await ruleIds(
+        'src/fx/api/postgres/probe.ts',
+        "import { withTransaction } from '../../../core/state/postgres/transaction.js';\nexport const x = withTransaction;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await ruleIds(
+        'src/fx/api/sqlite/probe.ts',
+        "import { withTransaction } from '../../../core/state/postgres/transaction.js';\nexport const x = withTransaction;\n",
+      ),
+    ).toEqual([expect.stringContaining(ADAPTER)]);
+    expect(
+      await ruleIds(
         'src/fx/probe.ts',
         "import type { ObjectStore } from '../core/object-store/object-store.js';\nexport type X = ObjectStore;\n",
       ),

@@ -96,4 +96,51 @@ describe('lake, warehouse and fx sections', () => {
       /lake\.crawlSchedule: is not a valid cron expression[\s\S]*lake\.transformMemoryLimit: must be a size/,
     );
   });
+
+  it('keep state in SQLite by default, in PostgreSQL from CORRIENTE_DATABASE_URL or the file', () => {
+    expect(loadConfig({ env: {}, cwd: t.dir }).state).toEqual({ type: 'sqlite' });
+    const fromEnv = loadConfig({
+      env: { CORRIENTE_DATABASE_URL: 'postgres://corriente@127.0.0.1:5432/estado' },
+      cwd: t.dir,
+    });
+    expect(fromEnv.state).toEqual({
+      type: 'postgres',
+      url: 'postgres://corriente@127.0.0.1:5432/estado',
+      poolSize: 10,
+    });
+    writeFileSync(
+      path.join(t.dir, 'c.json'),
+      JSON.stringify({ state: { type: 'postgres', url: 'postgres://a@h/x', poolSize: 4 } }),
+    );
+    const fromFile = loadConfig({
+      env: { CORRIENTE_DATABASE_URL: 'postgres://b@h/y' },
+      cwd: t.dir,
+      file: 'c.json',
+    });
+    expect(fromFile.state).toEqual({ type: 'postgres', url: 'postgres://b@h/y', poolSize: 4 });
+  });
+
+  it('name the state key that is wrong', () => {
+    const bad = (state: unknown): string => {
+      writeFileSync(path.join(t.dir, 'c.json'), JSON.stringify({ state }));
+      try {
+        loadConfig({ env: {}, cwd: t.dir, file: 'c.json' });
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(bad({ type: 'postgres' })).toMatch(/state\.url:/);
+    expect(bad({ type: 'postgres', url: 'mysql://x@h/y' })).toMatch(
+      /state\.url: is not a postgres/,
+    );
+    expect(bad({ type: 'postgres', url: 'postgres://h/y', poolSize: 0 })).toMatch(
+      /state\.poolSize/,
+    );
+    expect(bad({ type: 'redis' })).toMatch(/state\.type/);
+    expect(() =>
+      loadConfig({ env: { CORRIENTE_DATABASE_URL: 'no es una url' }, cwd: t.dir }),
+    ).toThrow(/state\.url: is not a postgres/);
+  });
 });

@@ -1,0 +1,13 @@
+export {
+  createPgPool,
+  type PgClient,
+  type PgPool,
+  type PgPoolOptions,
+  type PgQueryable,
+} from './pg-pool.js';
+export {
+  isRetryableTransactionError,
+  withTransaction,
+  type TransactionOptions,
+} from './transaction.js';
+export { migratePostgres, type MigrateOptions, type PgMigration } from './migrate.js';
