@@ -2,6 +2,8 @@
  * The state store of the many-process mode (`state.type = postgres`): one pool per process and
  * the one list of every module's migrations, applied at start under an advisory lock.
  */
+import { CHECKPOINT_MIGRATIONS } from '../core/event-log/postgres/index.js';
+import { LEASE_MIGRATIONS } from '../core/lease/postgres/index.js';
 import type { Logger } from '../core/log/logger.js';
 import {
   createPgPool,
@@ -18,7 +20,10 @@ import type { Config } from './config.js';
  * beside its postgres adapter; add a module's list here once, and append new migrations to that
  * module's own list (never edit or reorder an applied one).
  */
-export const STATE_MIGRATIONS: readonly PgMigration[] = [];
+export const STATE_MIGRATIONS: readonly PgMigration[] = [
+  ...LEASE_MIGRATIONS,
+  ...CHECKPOINT_MIGRATIONS,
+];
 
 /** The postgres state configuration, or a ConfigError naming the key when state is not postgres. */
 export function postgresState(config: Config): PostgresStateConfig {
