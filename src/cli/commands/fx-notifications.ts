@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { openEmbeddedNotifications } from '../../deploy/local/notifications.js';
 import type { DeliveryRecord } from '../../fx/decisions/notify/notification-store.js';
+import { processEnv } from '../../deploy/environment.js';
+import { sharedSecretsEnv } from '../../deploy/secrets.js';
 import { cliContext } from '../context.js';
 import { parseFlags } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
@@ -116,7 +118,12 @@ type Opened = ReturnType<typeof openEmbeddedNotifications>;
 
 function open(cmd: Command): Opened {
   const { config, log } = cliContext(cmd);
-  return openEmbeddedNotifications({ home: config.home, config: config.fx.notifications, log });
+  return openEmbeddedNotifications({
+    home: config.home,
+    config: config.fx.notifications,
+    log,
+    env: sharedSecretsEnv(config, processEnv()),
+  });
 }
 
 function withStore(cmd: Command, f: (n: Opened) => void): void {

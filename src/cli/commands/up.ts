@@ -1,6 +1,7 @@
 import { homeLayout } from '../../deploy/home-layout.js';
 import { randomBytes } from 'node:crypto';
-import { adminTokenFromEnv } from '../../deploy/environment.js';
+import { adminTokenFromEnv, processEnv } from '../../deploy/environment.js';
+import { sharedSecretsEnv } from '../../deploy/secrets.js';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Command } from 'commander';
@@ -49,6 +50,8 @@ export function registerUp(program: Command): void {
         'ingest.pollIntervalSeconds': args.pollInterval,
       });
       const { config, stores, log } = ctx;
+      // Secrets shared by every instance (postgres state: all required, one line naming the missing).
+      const secretsEnv = sharedSecretsEnv(config, processEnv());
       const releaseUp = acquireLock(homeLayout(config.home).upLock);
       const out = (s: string): boolean => process.stdout.write(`${s}\n`);
       // Before anything is written (a demo day, databases): a taken port is a usage error.
@@ -89,7 +92,8 @@ export function registerUp(program: Command): void {
 
       // The console signs in with the admin token; without one in the environment, this run
       // makes one and prints it in the console's address (never stored).
-      const adminToken = adminTokenFromEnv() ?? `adm_${randomBytes(24).toString('base64url')}`;
+      const adminToken =
+        adminTokenFromEnv(secretsEnv) ?? `adm_${randomBytes(24).toString('base64url')}`;
       const fx = await FxPlatform.start({
         config,
         stores,
@@ -97,6 +101,7 @@ export function registerUp(program: Command): void {
         log,
         demo: args.demo,
         adminToken,
+        env: secretsEnv,
       });
       const query = openQueryService(config);
       const transformState = openTransformState(config);
@@ -135,7 +140,7 @@ export function registerUp(program: Command): void {
         startedAt: new Date().toISOString(),
       });
       const customers = demo ? await fx.startDemoCustomers(address, log) : [];
-      const tokenNote = adminTokenFromEnv()
+      const tokenNote = adminTokenFromEnv(secretsEnv)
         ? '#token=<CORRIENTE_ADMIN_TOKEN>'
         : `#token=${adminToken}`;
 

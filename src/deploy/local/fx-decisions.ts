@@ -42,6 +42,8 @@ export interface FxDecisionsOptions {
   users: FxUsers;
   /** Demo mode: train and approve a first model when the group has none. */
   demo: boolean;
+  /** Where the shared secrets (admin token, VAPID keys, webhook key) are read from. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -61,9 +63,10 @@ export class FxDecisions {
     private orchestrator: Orchestrator | undefined,
     users: FxUsers,
     config: Config,
+    env: NodeJS.ProcessEnv = process.env,
   ) {
     const serving = config.fx.model.serving;
-    const adminToken = process.env.CORRIENTE_ADMIN_TOKEN;
+    const adminToken = env.CORRIENTE_ADMIN_TOKEN;
     this.routes = [
       {
         prefix: '/api/fx/v1/notifications',
@@ -120,6 +123,7 @@ export class FxDecisions {
       home: config.home,
       config: config.fx.notifications,
       log,
+      ...(o.env ? { env: o.env } : {}),
     });
     notifications.start();
 
@@ -153,7 +157,15 @@ export class FxDecisions {
         });
       }
     }
-    const d = new FxDecisions(registry, handle, notifications, orchestrator, o.users, config);
+    const d = new FxDecisions(
+      registry,
+      handle,
+      notifications,
+      orchestrator,
+      o.users,
+      config,
+      o.env,
+    );
     d.stops.push(
       async () => {
         await d.orchestrator?.stop();

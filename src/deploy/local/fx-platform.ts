@@ -34,6 +34,8 @@ export interface FxPlatformOptions {
   demo: boolean;
   /** The admin token of the admin and operations routes. @default process.env.CORRIENTE_ADMIN_TOKEN */
   adminToken?: string;
+  /** Where the shared secrets (VAPID keys, webhook key) are read from. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -70,7 +72,7 @@ export class FxPlatform {
       onPriceTick: (t) => priceBook.record(t),
     });
     const users = new FxUsers(db);
-    const adminToken = o.adminToken ?? process.env.CORRIENTE_ADMIN_TOKEN;
+    const adminToken = o.adminToken ?? (o.env ?? process.env).CORRIENTE_ADMIN_TOKEN;
     const portfolios = openPortfolioStore(config);
     const routes = [
       {
@@ -120,6 +122,7 @@ export class FxPlatform {
       portfolios,
       users,
       demo: o.demo,
+      ...(o.env ? { env: o.env } : {}),
     });
     fx.routes.push(...decisions.routes);
     let lastReconcile: Awaited<ReturnType<typeof reconcile>> | undefined;
