@@ -13,6 +13,8 @@ import {
 } from '../core/state/postgres/index.js';
 import { redactDatabaseUrl, type PostgresStateConfig } from '../core/state/state-config.js';
 import { ConfigError } from '../core/util/config-error.js';
+import { FX_API_MIGRATIONS } from '../fx/api/postgres/migrations.js';
+import { FX_PRICES_MIGRATIONS } from '../fx/prices/postgres/migrations.js';
 import type { Config } from './config.js';
 
 /**
@@ -21,6 +23,8 @@ import type { Config } from './config.js';
  * module's own list (never edit or reorder an applied one).
  */
 export const STATE_MIGRATIONS: readonly PgMigration[] = [
+  ...FX_API_MIGRATIONS,
+  ...FX_PRICES_MIGRATIONS,
   ...LEASE_MIGRATIONS,
   ...CHECKPOINT_MIGRATIONS,
 ];

@@ -1,4 +1,5 @@
-import type { FxLedger } from './ledger.js';
+import { hashToken } from '../../core/governance/governance.js';
+import type { FxLedgerPort, FxUsersPort } from './ledger-port.js';
 import { FxUsers, USER_NAME_RE, type FxUser } from './users.js';
 
 export interface CreateFxUserInput {
@@ -24,7 +25,7 @@ export interface CreatedFxUser {
  * @throws RangeError for a bad name or balance.
  */
 export async function createFxUser(
-  deps: { ledger: FxLedger; users: FxUsers },
+  deps: { ledger: FxLedgerPort; users: FxUsersPort },
   input: CreateFxUserInput,
 ): Promise<CreatedFxUser> {
   const name = input.name.trim();
@@ -40,10 +41,13 @@ export async function createFxUser(
     }
   }
   const { id, token } = FxUsers.newIdentity();
-  const event = await deps.ledger.openAccount({ userId: id, copCents, usdCents }, () =>
-    deps.users.insert({ id, name, createdAt: new Date().toISOString() }, token),
+  const createdAt = new Date().toISOString();
+  const event = await deps.ledger.openUserAccount(
+    { id, name, createdAt, tokenSha256: hashToken(token) },
+    { copCents, usdCents },
   );
-  return { user: deps.users.get(id)!, token, copCents: event.copCents, usdCents: event.usdCents };
+  const user = (await deps.users.get(id)) ?? { id, name, createdAt };
+  return { user, token, copCents: event.copCents, usdCents: event.usdCents };
 }
 
 /** `"1500000.50"` or `1500000.5` → centavos; 0 allowed. @throws RangeError naming `what`. */

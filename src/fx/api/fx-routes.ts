@@ -17,9 +17,9 @@ import {
   InvalidLedgerEventError,
   LedgerUnavailableError,
   requestHashOf,
-  type FxLedger,
   type TransactionRecord,
 } from './ledger.js';
+import type { FxLedgerPort, FxUsersPort } from './ledger-port.js';
 import {
   createUserRequestSchema,
   idempotencyKeySchema,
@@ -29,11 +29,11 @@ import {
   transactionsQuerySchema,
   usersQuerySchema,
 } from './schemas.js';
-import type { FxUser, FxUsers } from './users.js';
+import type { FxUser } from './users.js';
 
 export interface FxRoutesDeps {
-  ledger: FxLedger;
-  users: FxUsers;
+  ledger: FxLedgerPort;
+  users: FxUsersPort;
   priceBook: PriceBook;
   /** A price older than this cannot be traded on: `config.fx.prices.staleAfterSeconds`. */
   staleAfterSeconds: number;
@@ -272,7 +272,7 @@ export function fxRoutes(deps: FxRoutesDeps): FastifyPluginAsync {
       if (!level) return; // unknown route: 404
       const token = bearer(req);
       if (token !== undefined) {
-        if (level !== 'admin') req.fxUser = deps.users.authenticate(token);
+        if (level !== 'admin') req.fxUser = await deps.users.authenticate(token);
         if (!req.fxUser && level !== 'user') req.fxAdmin = isAdmin(token);
         if (req.fxUser || req.fxAdmin) return;
       }
@@ -381,7 +381,7 @@ export function fxRoutes(deps: FxRoutesDeps): FastifyPluginAsync {
     });
 
     app.get('/portfolio', user, async (req) => {
-      const p = deps.ledger.portfolio(req.fxUser!.id);
+      const p = await deps.ledger.portfolio(req.fxUser!.id);
       if (!p)
         throw new HttpProblem(404, 'Not Found', 'the user has no account', {}, 'account-not-open');
       const tick = deps.priceBook.latest();
@@ -431,7 +431,7 @@ export function fxRoutes(deps: FxRoutesDeps): FastifyPluginAsync {
           'invalid-request',
         );
       }
-      const page = deps.priceBook.history({
+      const page = await deps.priceBook.history({
         fromMs,
         toMs,
         limit: q.limit,

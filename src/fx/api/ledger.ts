@@ -24,7 +24,9 @@ import {
   type PortfolioEvent,
 } from '../portfolio/portfolio.js';
 import type { FxDatabase } from './fx-database.js';
+import type { FxLedgerPort, NewFxUser } from './ledger-port.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { FxUsers } from './users.js';
 import { LedgerRecorder } from './ledger-recorder.js';
 import {
   LedgerTables,
@@ -158,7 +160,7 @@ interface Account {
  * const ledger = await FxLedger.open({ db: openFxDatabase(file), eventLog });
  * const { transaction } = await ledger.execute(input, () => priceBook.latest()!);
  */
-export class FxLedger {
+export class FxLedger implements FxLedgerPort {
   private readonly tables: LedgerTables;
   private readonly log: EventLog;
   private readonly logger: Logger;
@@ -171,6 +173,7 @@ export class FxLedger {
   private idle: (() => void)[] = [];
   private failure: Error | undefined;
   private closed = false;
+  private userRows: FxUsers | undefined;
 
   private constructor(private readonly options: FxLedgerOptions) {
     this.tables = new LedgerTables(options.db);
@@ -285,6 +288,15 @@ export class FxLedger {
       await this.appendAndRecord(event, portfolio, undefined, alsoInTransaction ?? noop);
       return event;
     });
+  }
+
+  /** {@link FxLedgerPort.openUserAccount}: the user row is inserted in the account's transaction. */
+  async openUserAccount(
+    user: NewFxUser,
+    balances: { copCents: number; usdCents: number },
+  ): Promise<AccountOpened> {
+    const rows = (this.userRows ??= new FxUsers(this.options.db));
+    return this.openAccount({ userId: user.id, ...balances }, () => rows.insertHashed(user));
   }
 
   /**

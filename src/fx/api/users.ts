@@ -1,6 +1,7 @@
 import { monotonicFactory } from 'ulid';
 import { hashToken, newToken } from '../../core/governance/governance.js';
 import type { FxDatabase } from './fx-database.js';
+import type { FxUsersPort, NewFxUser } from './ledger-port.js';
 
 /** A customer of the FX API. */
 export interface FxUser {
@@ -35,7 +36,7 @@ interface UserRow {
  */
 const userUlid = monotonicFactory();
 
-export class FxUsers {
+export class FxUsers implements FxUsersPort {
   private readonly stmt;
   private readonly byToken = new Map<string, FxUser>();
 
@@ -74,6 +75,13 @@ export class FxUsers {
     if (!USER_NAME_RE.test(user.name))
       throw new RangeError('name must be 1–100 printable characters');
     this.stmt.insert.run(user.id, user.name, hashToken(token), user.createdAt);
+  }
+
+  /** Stores a user whose token is already hashed. Call inside the ledger's transaction. */
+  insertHashed(user: NewFxUser): void {
+    if (!USER_NAME_RE.test(user.name))
+      throw new RangeError('name must be 1–100 printable characters');
+    this.stmt.insert.run(user.id, user.name, user.tokenSha256, user.createdAt);
   }
 
   /**

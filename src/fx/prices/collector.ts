@@ -100,7 +100,7 @@ export class PriceCollector {
     }
     const tick = parsed.data;
     await eventLog.append(jsonRecord(tick.source, tick));
-    priceBook.record(tick);
+    await priceBook.record(tick);
     return { status: 'appended', tick };
   }
 }

@@ -11,3 +11,4 @@ export {
   type TransactionOptions,
 } from './transaction.js';
 export { migratePostgres, type MigrateOptions, type PgMigration } from './migrate.js';
+export { OutboxRelay, outboxTableSql, type OutboxRelayOptions } from './outbox-relay.js';

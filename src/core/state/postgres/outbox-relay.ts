@@ -1,0 +1,151 @@
+import type { AppendInput, EventLog } from '../../event-log/event-log.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import { backoffMs, sleep } from '../../util/retry.js';
+import type { PgPool } from './pg-pool.js';
+import { withTransaction } from './transaction.js';
+
+/** The columns an outbox table has (see {@link outboxTableSql}). */
+export function outboxTableSql(table: string): string {
+  assertName(table);
+  return `CREATE TABLE ${table} (
+    seq bigserial PRIMARY KEY,
+    partition_key text NOT NULL,
+    payload text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`;
+}
+
+function assertName(table: string): void {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`bad outbox table name ${table}`);
+}
+
+export interface OutboxRelayOptions {
+  pool: PgPool;
+  /** The outbox table (created by a migration with {@link outboxTableSql}). */
+  table: string;
+  eventLog: EventLog;
+  /** Advisory lock key: one relay of this outbox runs at a time across all processes. */
+  lockKey: number;
+  /** Records appended per round. @default 500 */
+  batch?: number;
+  /** Look for rows at least this often without a kick (rows of dead processes). @default 200 */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Carries rows of a transactional outbox to the event log at least once: in one transaction
+ * holding an advisory lock (so one relay runs at a time, and records reach the log in outbox
+ * order), it reads the oldest rows, appends them to the log, and deletes them. A crash after the
+ * append and before the commit appends them again later: consumers drop repeats by event id.
+ * Writers of one partition key serialize on their own row lock, so each key's records are
+ * appended in commit order.
+ *
+ * @example
+ * const relay = new OutboxRelay({ pool, table: 'fx_outbox', eventLog, lockKey: 0x6678 });
+ * relay.start(); // …after each write: relay.kick()
+ */
+export class OutboxRelay {
+  private readonly batch: number;
+  private readonly pollMs: number;
+  private readonly logger: Logger;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private kicked = false;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    assertName(options.table);
+    this.batch = options.batch ?? 500;
+    this.pollMs = options.pollMs ?? 200;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * One round: appends up to `batch` rows and deletes them.
+   * @returns rows relayed, or -1 when another process holds the relay lock.
+   */
+  async relayOnce(): Promise<number> {
+    const { table } = this.options;
+    return withTransaction(this.options.pool, async (c) => {
+      const lock = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+        this.options.lockKey,
+      ]);
+      if (!lock.rows[0]?.ok) return -1;
+      const rows = await c.query<{ seq: string; partition_key: string; payload: string }>(
+        `SELECT seq, partition_key, payload FROM ${table} ORDER BY seq LIMIT $1`,
+        [this.batch],
+      );
+      if (rows.rows.length === 0) return 0;
+      const records: AppendInput[] = rows.rows.map((r) => ({
+        partitionKey: r.partition_key,
+        data: Buffer.from(r.payload, 'utf8'),
+      }));
+      await this.options.eventLog.appendBatch(records);
+      await c.query(`DELETE FROM ${table} WHERE seq = ANY($1::bigint[])`, [
+        rows.rows.map((r) => r.seq),
+      ]);
+      return rows.rows.length;
+    });
+  }
+
+  /** Rows still waiting in the outbox. */
+  async pending(): Promise<number> {
+    const r = await this.options.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.options.table}`,
+    );
+    return Number(r.rows[0]!.n);
+  }
+
+  /** Asks the running loop to look now (after a write). */
+  kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  /** Starts relaying in the background until `stop()`. */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      let n: number;
+      try {
+        this.kicked = false;
+        n = await this.relayOnce();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.logger.warn({ err }, 'outbox relay: round failed; retrying');
+        await sleep(backoffMs(failures, { baseMs: 50, capMs: 2000 }));
+        continue;
+      }
+      if (n === this.batch || (n > 0 && this.kicked)) continue;
+      // Nothing left (or another process relays): wait for a kick or the poll.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, n === -1 ? Math.min(20, this.pollMs) : this.pollMs);
+        function done(): void {
+          clearTimeout(t);
+          resolve();
+        }
+        this.wake = done;
+        if (this.kicked || this.stopped) done();
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** Stops after the running round; then relays what is left once (best effort). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+    try {
+      while ((await this.relayOnce()) > 0);
+    } catch (err) {
+      this.logger.warn({ err }, 'outbox relay: rows left for another process');
+    }
+  }
+}
