@@ -301,6 +301,10 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       child.once('exit', (code, signal) =>
         reject(new Error(`${name} exited (${code ?? signal}) while starting:\n${inst.output}`)),
       );
+      setTimeout(
+        () => reject(new Error(`${name} did not start in 120 s:\n${inst.output}`)),
+        120_000,
+      ).unref();
     });
   };
 

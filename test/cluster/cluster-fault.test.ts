@@ -29,6 +29,7 @@ const CLI = path.resolve('dist/cli/main.js');
 const LEASE_SECONDS = 3;
 const LEASE_MS = LEASE_SECONDS * 1000;
 /** A lease expires within LEASE_MS; a standby looks every third of it; plus a noisy machine. */
+const progress = (s: string): void => console.log(`[cluster fault] ${s}`);
 const TAKEOVER_BOUND_MS = LEASE_MS + LEASE_MS / 3 + 2500;
 
 describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)', () => {
@@ -115,6 +116,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
         const victimPid = [...held.values()][random.int(0, held.size - 1)]!;
         const victim = instanceOfPid(victimPid);
         const names = [...held].filter(([, pid]) => pid === victimPid).map(([n]) => n);
+        progress(`round ${round}: SIGKILL ${victim} (${role}, holding ${names.join(' ')})`);
         await cluster.kill(victim, 'SIGKILL');
         const killedAt = performance.now();
         await eventually(
@@ -125,11 +127,14 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
           { timeoutMs: 30_000, intervalMs: 50, message: () => `${role} not taken over` },
         );
         takeovers.push({ role, ms: Math.round(performance.now() - killedAt) });
+        progress(`${role} taken over in ${takeovers.at(-1)!.ms} ms; restarting ${victim}`);
         await cluster.start(victim);
       }
     }
+    progress(`kills done; ${acknowledged.length} events acknowledged so far`);
     await load;
     stopLoad = true;
+    progress(`load done: ${acknowledged.length} events`);
     console.log(`[cluster fault] seed ${random.seed}; takeovers (ms):`, JSON.stringify(takeovers));
     for (const { ms } of takeovers) expect(ms).toBeLessThan(TAKEOVER_BOUND_MS);
 

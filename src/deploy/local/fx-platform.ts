@@ -67,7 +67,8 @@ export class FxPlatform {
 
   private constructor(
     readonly eventLog: EventLog,
-    readonly ledger: FxLedger,
+    /** The API's ledger: only where the `api` role runs. */
+    readonly ledger: FxLedger | undefined,
     readonly users: FxUsers,
     readonly portfolios: PortfolioStore,
     routes: { prefix: string; plugin: FastifyPluginAsync }[],
@@ -86,30 +87,35 @@ export class FxPlatform {
     const eventLog = await openFxEventLog(config, o.statePool ? { statePool: o.statePool } : {});
     const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
     const priceBook = new SqlitePriceBook({ db: db });
-    const ledger = await FxLedger.open({
-      db,
-      eventLog,
-      logger: log,
-      onPriceTick: (t) => priceBook.record(t),
-    });
+    // Only the api role keeps a ledger: opening one catches up with the whole log.
+    const ledger = roles.has('api')
+      ? await FxLedger.open({
+          db,
+          eventLog,
+          logger: log,
+          onPriceTick: (t) => priceBook.record(t),
+        })
+      : undefined;
     const users = new FxUsers(db);
     const adminToken = o.adminToken ?? (o.env ?? process.env).CORRIENTE_ADMIN_TOKEN;
     const portfolios = openPortfolioStore(config);
-    const routes = [
-      {
-        prefix: '/api/fx/v1',
-        plugin: fxRoutes({
-          ledger,
-          users,
-          priceBook,
-          staleAfterSeconds: config.fx.prices.staleAfterSeconds,
-          rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
-          bodyLimitBytes: config.fx.api.bodyLimitBytes,
-          ...(adminToken ? { adminToken } : {}),
-        }),
-      },
-      { prefix: '/api', plugin: fxDocsRoutes() },
-    ];
+    const routes = !ledger
+      ? []
+      : [
+          {
+            prefix: '/api/fx/v1',
+            plugin: fxRoutes({
+              ledger,
+              users,
+              priceBook,
+              staleAfterSeconds: config.fx.prices.staleAfterSeconds,
+              rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
+              bodyLimitBytes: config.fx.api.bodyLimitBytes,
+              ...(adminToken ? { adminToken } : {}),
+            }),
+          },
+          { prefix: '/api', plugin: fxDocsRoutes() },
+        ];
     const fx = new FxPlatform(eventLog, ledger, users, portfolios, routes);
     fx.log = log;
 
@@ -262,7 +268,7 @@ export class FxPlatform {
         await query.close();
       },
       async () => {
-        await ledger.close();
+        await ledger?.close();
         db.close();
       },
       async () => {
@@ -289,7 +295,7 @@ export class FxPlatform {
     const customers: { token: string; name: string }[] = [];
     for (const name of names) {
       const created = await createFxUser(
-        { ledger: this.ledger, users: this.users },
+        { ledger: this.ledgerOrThrow(), users: this.users },
         { name, copCents: 20_000_000_00, usdCents: 2_000_00 },
       );
       customers.push({ token: created.token, name });
@@ -318,6 +324,11 @@ export class FxPlatform {
     }, 1500);
     this.stops.unshift(async () => clearInterval(timer));
     return customers;
+  }
+
+  private ledgerOrThrow(): FxLedger {
+    if (!this.ledger) throw new Error('the demo customers need the api role');
+    return this.ledger;
   }
 
   /** A one-line live status for the console. */
