@@ -17,6 +17,11 @@ import { DiskEventLog } from '../core/event-log/disk/disk-event-log.js';
 import type { EventLog } from '../core/event-log/event-log.js';
 import { KinesisEventLog } from '../core/event-log/kinesis/kinesis-event-log.js';
 import { SqliteCheckpointStore } from '../core/event-log/sqlite/sqlite-checkpoint-store.js';
+import { PostgresCheckpointStore } from '../core/event-log/postgres/postgres-checkpoint-store.js';
+import type { LeaseStore } from '../core/lease/lease.js';
+import { PostgresLeaseStore } from '../core/lease/postgres/postgres-lease-store.js';
+import { SqliteLeaseStore } from '../core/lease/sqlite/sqlite-lease-store.js';
+import type { PgPool } from '../core/state/postgres/index.js';
 import { DynamoDbPortfolioStore } from '../fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
 import type { PortfolioStore } from '../fx/portfolio/portfolio-store.js';
 import { SqlitePortfolioStore } from '../fx/portfolio/sqlite/sqlite-portfolio-store.js';
@@ -106,7 +111,14 @@ export function openLocalFolder(dir: string): ObjectStore {
  */
 export async function openFxEventLog(
   config: Config,
-  options: { readOnly?: boolean } = {},
+  options: {
+    readOnly?: boolean;
+    /**
+     * The PostgreSQL state store (`state.type = postgres`): Kinesis consumers checkpoint there,
+     * so an instance on another machine continues where a dead one stopped.
+     */
+    statePool?: PgPool;
+  } = {},
 ): Promise<EventLog> {
   const c = config.fx.eventLog;
   if (c.type === 'disk') {
@@ -118,7 +130,9 @@ export async function openFxEventLog(
   }
   return new KinesisEventLog({
     streamName: c.streamName,
-    checkpoints: new SqliteCheckpointStore({ path: homeLayout(config.home).kinesisCheckpointsDb }),
+    checkpoints: options.statePool
+      ? new PostgresCheckpointStore({ pool: options.statePool })
+      : new SqliteCheckpointStore({ path: homeLayout(config.home).kinesisCheckpointsDb }),
     clientConfig: { region: c.region, ...(c.endpoint ? { endpoint: c.endpoint } : {}) },
   });
 }
@@ -204,4 +218,14 @@ export async function createPriceSource(config: Config): Promise<PriceSource> {
         retries: prices.http.retries,
       });
   }
+}
+
+/**
+ * The leases of the roles shared by many processes: in the PostgreSQL state store when one is
+ * given (`state.type = postgres`), else SQLite at `$CORRIENTE_HOME/state/leases.db` (processes of
+ * one machine sharing a home).
+ */
+export function openLeaseStore(config: Config, statePool?: PgPool): LeaseStore {
+  if (statePool) return new PostgresLeaseStore({ pool: statePool });
+  return new SqliteLeaseStore({ path: homeLayout(config.home).leasesDb });
 }

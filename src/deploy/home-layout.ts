@@ -9,6 +9,7 @@
  * | `source/`, `datalake/` | the landing and lake stores (`stores.*.path`) |
  * | `catalog.db` | the SQLite catalog (Glue Data Catalog's role) |
  * | `state/transform.db` | transform job runs and bookmarks |
+ * | `state/leases.db` | leases of roles run as separate processes (`up --roles`) on this home |
  * | `state/transform.lock`, `state/warehouse.lock` | one transform / warehouse load at a time |
  * | `locks/ingest.lock`, `locks/up.lock` | one ingestion / one `corriente up` per home |
  * | `warehouse/warehouse.duckdb` | the DuckDB warehouse |
@@ -29,6 +30,7 @@ export function homeLayout(home: string) {
     home,
     catalogDb: at('catalog.db'),
     transformStateDb: at('state', 'transform.db'),
+    leasesDb: at('state', 'leases.db'),
     fxLedgerDb: at('fx', 'ledger.db'),
     kinesisCheckpointsDb: at('fx', 'checkpoints.db'),
     modelRegistryDb: at('ml', 'registry.db'),

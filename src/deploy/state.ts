@@ -2,6 +2,8 @@
  * The state store of the many-process mode (`state.type = postgres`): one pool per process and
  * the one list of every module's migrations, applied at start under an advisory lock.
  */
+import { CHECKPOINT_MIGRATIONS } from '../core/event-log/postgres/index.js';
+import { LEASE_MIGRATIONS } from '../core/lease/postgres/index.js';
 import type { Logger } from '../core/log/logger.js';
 import {
   createPgPool,
@@ -25,6 +27,8 @@ export const STATE_MIGRATIONS: readonly PgMigration[] = [
   ...FX_API_MIGRATIONS,
   ...FX_PRICES_MIGRATIONS,
   ...RATE_LIMIT_MIGRATIONS,
+  ...LEASE_MIGRATIONS,
+  ...CHECKPOINT_MIGRATIONS,
 ];
 
 /** The postgres state configuration, or a ConfigError naming the key when state is not postgres. */

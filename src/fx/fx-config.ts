@@ -86,6 +86,12 @@ export const fxConfigSchema = z
         batchMaxDelayMs: z.number().int().positive().default(5000),
       })
       .prefault({}),
+    /**
+     * Lease time of the roles shared by many processes (processor shards, the collector and
+     * orchestrator leaders): a dead instance's work is taken over within about this long.
+     * @default 15
+     */
+    leaseSeconds: z.number().min(1).max(3600).default(15),
     /** Cron of the scheduled reconciliation inside `corriente up`. @default every 15 minutes */
     reconcileSchedule: z
       .string()

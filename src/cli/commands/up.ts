@@ -27,11 +27,14 @@ import { clockTime } from '../../core/log/logger.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../usage-error.js';
 import { parseFlags } from '../parse-flags.js';
+import { ALL_ROLES, isAllRoles, ROLES, rolesSchema } from '../../deploy/roles.js';
+import { openPostgresState } from '../../deploy/state.js';
 
 const upArgsSchema = z.object({
   demo: z.boolean().default(true),
   port: z.coerce.number().int().min(0).max(65_535).optional(),
   pollInterval: z.coerce.number().positive().max(86_400).optional(),
+  roles: rolesSchema.optional(),
 });
 
 export function registerUp(program: Command): void {
@@ -43,6 +46,10 @@ export function registerUp(program: Command): void {
     .option('--no-demo', 'start the bare platform: no sample data')
     .option('--port <port>', 'HTTP port (default 8080, or $PORT)')
     .option('--poll-interval <seconds>', 'seconds between polls of the landing store (default 10)')
+    .option(
+      '--roles <list>',
+      `run only these roles, comma-separated: ${ROLES.join(',')} (default: all; a subset starts no demo)`,
+    )
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const args = parseFlags(upArgsSchema, opts);
       const ctx = cliContext(cmd, {
@@ -50,20 +57,25 @@ export function registerUp(program: Command): void {
         'ingest.pollIntervalSeconds': args.pollInterval,
       });
       const { config, stores, log } = ctx;
+      const roles = args.roles ?? ALL_ROLES;
+      const allRoles = isAllRoles(roles);
+      const serves = roles.has('api') || roles.has('lake');
+      const lakeRole = roles.has('lake');
       // Secrets shared by every instance (postgres state: all required, one line naming the missing).
       const secretsEnv = sharedSecretsEnv(config, processEnv());
       const releaseUp = acquireLock(homeLayout(config.home).upLock);
       const out = (s: string): boolean => process.stdout.write(`${s}\n`);
       // Before anything is written (a demo day, databases): a taken port is a usage error.
       try {
-        await assertPortFree(config.http.host, config.http.port);
+        if (serves) await assertPortFree(config.http.host, config.http.port);
       } catch (err) {
         releaseUp();
         throw err;
       }
       // The demo decides on an empty home first; then the landing folder the banner tells users
       // to drop files into exists from the start.
-      const demo = args.demo ? await prepareDemo({ config, stores, log }) : undefined;
+      const demoOn = args.demo && allRoles;
+      const demo = demoOn ? await prepareDemo({ config, stores, log }) : undefined;
       if (config.stores.source.type === 'local') {
         mkdirSync(localStorePath(config, config.stores.source), { recursive: true });
       }
@@ -94,98 +106,127 @@ export function registerUp(program: Command): void {
       // makes one and prints it in the console's address (never stored).
       const adminToken =
         adminTokenFromEnv(secretsEnv) ?? `adm_${randomBytes(24).toString('base64url')}`;
+      // The PostgreSQL state store, migrated (processes starting together take turns).
+      const statePool =
+        config.state.type === 'postgres' ? await openPostgresState(config, { log }) : undefined;
       const fx = await FxPlatform.start({
         config,
         stores,
         catalog: chain.catalog,
         log,
-        demo: args.demo,
+        demo: demoOn,
+        roles,
+        ...(statePool ? { statePool } : {}),
         adminToken,
         env: secretsEnv,
       });
       const query = openQueryService(config);
       const transformState = openTransformState(config);
       const web = hasWebAssets();
-      const http = await buildHttpServer({
-        log,
-        requestTimeoutSeconds: config.http.requestTimeoutSeconds,
-        connectionTimeoutSeconds: config.http.connectionTimeoutSeconds,
-        keepAliveTimeoutSeconds: config.http.keepAliveTimeoutSeconds,
-        maxRequestsPerSocket: config.http.maxRequestsPerSocket,
-        plugins: [
-          { prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query, adminToken }) },
-          {
-            prefix: '/api/lake/v1',
-            plugin: lakeOpsRoutes({
-              service: query,
-              catalog: chain.catalog,
-              datalake: stores.datalake,
-              source: stores.source,
-              transformState,
-              freshnessHours: config.lake.freshnessHours,
-              adminToken,
-              onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
-            }),
-          },
-          ...fx.routes,
-          ...(web ? [{ prefix: '/', plugin: webAssets() }] : []),
-        ],
-      });
-      if (!web) log.warn('the web console is not built (npm run build): GET / answers 404');
-      const address = await http.listen({ port: config.http.port, host: config.http.host });
+      const lakePlugins = [
+        { prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query, adminToken }) },
+        {
+          prefix: '/api/lake/v1',
+          plugin: lakeOpsRoutes({
+            service: query,
+            catalog: chain.catalog,
+            datalake: stores.datalake,
+            source: stores.source,
+            transformState,
+            freshnessHours: config.lake.freshnessHours,
+            adminToken,
+            onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
+          }),
+        },
+      ];
+      const http = serves
+        ? await buildHttpServer({
+            log,
+            requestTimeoutSeconds: config.http.requestTimeoutSeconds,
+            connectionTimeoutSeconds: config.http.connectionTimeoutSeconds,
+            keepAliveTimeoutSeconds: config.http.keepAliveTimeoutSeconds,
+            maxRequestsPerSocket: config.http.maxRequestsPerSocket,
+            plugins: [
+              ...(lakeRole ? lakePlugins : []),
+              ...(roles.has('api') ? fx.routes : []),
+              ...(web && roles.has('api') ? [{ prefix: '/', plugin: webAssets() }] : []),
+            ],
+          })
+        : undefined;
+      if (!web && http) log.warn('the web console is not built (npm run build): GET / answers 404');
+      const address = http
+        ? await http.listen({ port: config.http.port, host: config.http.host })
+        : '(no HTTP: neither the api nor the lake role runs here)';
       // Commands that talk to this server (fx users create, fx simulate --live) find it here.
-      writeUpRecord(config.home, {
-        url: address,
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-      });
+      if (http) {
+        writeUpRecord(config.home, {
+          url: address,
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+        });
+      }
       const customers = demo ? await fx.startDemoCustomers(address, log) : [];
       const tokenNote = adminTokenFromEnv(secretsEnv)
         ? '#token=<CORRIENTE_ADMIN_TOKEN>'
         : `#token=${adminToken}`;
 
       // The scheduled crawl (Glue crawler schedule): picks up anything written outside the chain.
-      const crawlJob = new Cron(config.lake.crawlSchedule, { protect: true }, async () => {
-        try {
-          const report = await crawl(
-            { datalake: stores.datalake, catalog: chain.catalog, log },
-            { zone: 'all' },
-          );
-          log.info({ partitionsAdded: report.partitionsAdded }, 'scheduled crawl done');
-        } catch (err) {
-          log.error({ err }, 'scheduled crawl failed');
-        }
-        // Raw partitions a crash left behind (or that arrived outside the landing store).
-        platform.requestChain();
-      });
-
-      out(
-        [
-          'corriente is up',
-          `  data folder     ${config.home}`,
-          `  landing store   ${stores.source.url}   ← drop clientes/proveedores/transacciones CSV exports here`,
-          `  datalake store  ${stores.datalake.url}   (raw/, processed/, quarantine/)`,
-          `  HTTP            ${address}`,
-          ...(web
-            ? [
-                `    console       ${address}/${tokenNote}   (signs in with the admin token, or a lake principal's)`,
-                `    app           ${address}/app/${customers[0] ? `#token=${customers[0].token}   (as ${customers[0].name}; or any customer's token)` : '   (sign in with a customer token)'}`,
-              ]
-            : []),
-          `    lake          POST /api/lake/v1/query · GET /api/lake/v1/tables (bearer token: corriente lake token)`,
-          `    FX            /api/fx/v1 (POST /transactions, GET /portfolio, GET /prices/latest) · OpenAPI at /api/docs`,
-          `                  a customer: npx corriente fx users create --name "Ana" --cop 5000000 (with CORRIENTE_ADMIN_TOKEN while up runs)`,
-          `    notifications /api/fx/v1/notifications (GET /stream SSE, /preferences, /webhooks, /webpush/*, /deliveries)`,
-          `    model         POST /api/ml/v1/fx-recomendaciones/invocations (text/csv or JSON; SageMaker's contract) · npx corriente fx models list`,
-          `  FX prices       ${config.fx.prices.source}, ${args.demo ? `every ${config.fx.prices.demoIntervalSeconds} s (demo)` : `cron "${config.fx.prices.schedule}"`}; stream processor → raw/fx_*/ and portfolios; orchestrator → recommendations → notifications`,
-          `  query           npx corriente query --database energy_processed_db "SELECT * FROM transacciones LIMIT 5"`,
-          `                  npx corriente query --list   ·   npx corriente catalog   ·   npx corriente jobs`,
-          `  polling every   ${config.ingest.pollIntervalSeconds} s (and on every new file); crawl schedule "${config.lake.crawlSchedule}"`,
-          demo ? `  demo            ${demo}` : '  demo            off',
-          'Stop with Ctrl+C: work in progress is finished first.',
-        ].join('\n'),
+      const crawlJob = new Cron(
+        config.lake.crawlSchedule,
+        { protect: true, paused: !lakeRole },
+        async () => {
+          try {
+            const report = await crawl(
+              { datalake: stores.datalake, catalog: chain.catalog, log },
+              { zone: 'all' },
+            );
+            log.info({ partitionsAdded: report.partitionsAdded }, 'scheduled crawl done');
+          } catch (err) {
+            log.error({ err }, 'scheduled crawl failed');
+          }
+          // Raw partitions a crash left behind (or that arrived outside the landing store).
+          platform.requestChain();
+        },
       );
-      platform.start();
+
+      if (!allRoles) {
+        out(
+          [
+            `corriente is up with the roles ${[...roles].join(', ')} (pid ${process.pid})`,
+            `  data folder     ${config.home}`,
+            `  state           ${config.state.type}`,
+            `  HTTP            ${address}`,
+            'Stop with Ctrl+C: work in progress is finished first.',
+          ].join('\n'),
+        );
+      } else
+        out(
+          [
+            'corriente is up',
+            `  data folder     ${config.home}`,
+            `  landing store   ${stores.source.url}   ← drop clientes/proveedores/transacciones CSV exports here`,
+            `  datalake store  ${stores.datalake.url}   (raw/, processed/, quarantine/)`,
+            `  HTTP            ${address}`,
+            ...(web
+              ? [
+                  `    console       ${address}/${tokenNote}   (signs in with the admin token, or a lake principal's)`,
+                  `    app           ${address}/app/${customers[0] ? `#token=${customers[0].token}   (as ${customers[0].name}; or any customer's token)` : '   (sign in with a customer token)'}`,
+                ]
+              : []),
+            `    lake          POST /api/lake/v1/query · GET /api/lake/v1/tables (bearer token: corriente lake token)`,
+            `    FX            /api/fx/v1 (POST /transactions, GET /portfolio, GET /prices/latest) · OpenAPI at /api/docs`,
+            `                  a customer: npx corriente fx users create --name "Ana" --cop 5000000 (with CORRIENTE_ADMIN_TOKEN while up runs)`,
+            `    notifications /api/fx/v1/notifications (GET /stream SSE, /preferences, /webhooks, /webpush/*, /deliveries)`,
+            `    model         POST /api/ml/v1/fx-recomendaciones/invocations (text/csv or JSON; SageMaker's contract) · npx corriente fx models list`,
+            `  FX prices       ${config.fx.prices.source}, ${args.demo ? `every ${config.fx.prices.demoIntervalSeconds} s (demo)` : `cron "${config.fx.prices.schedule}"`}; stream processor → raw/fx_*/ and portfolios; orchestrator → recommendations → notifications`,
+            `  query           npx corriente query --database energy_processed_db "SELECT * FROM transacciones LIMIT 5"`,
+            `                  npx corriente query --list   ·   npx corriente catalog   ·   npx corriente jobs`,
+            `  polling every   ${config.ingest.pollIntervalSeconds} s (and on every new file); crawl schedule "${config.lake.crawlSchedule}"`,
+            demo ? `  demo            ${demo}` : '  demo            off',
+            'Stop with Ctrl+C: work in progress is finished first.',
+          ].join('\n'),
+        );
+      if (lakeRole) platform.start();
       // A short live status every 30 s.
       const statusTimer = setInterval(() => {
         out(`[${clockTime()}] ${fx.status()}`);
@@ -207,12 +248,13 @@ export function registerUp(program: Command): void {
       });
       clearInterval(statusTimer);
       crawlJob.stop();
-      await http.close();
+      await http?.close();
       await fx.stop();
+      await statePool?.end();
       await query.close();
       transformState.close();
       await chain.close();
-      removeUpRecord(config.home);
+      if (http) removeUpRecord(config.home);
       releaseUp();
       out('corriente stopped');
     });

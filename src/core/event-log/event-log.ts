@@ -124,9 +124,23 @@ export interface EventLog {
   listCheckpoints(): Promise<ConsumerCheckpoint[]>;
   /** Forgets a consumer (so it no longer holds back retention, on adapters where it does). */
   deleteCheckpoint(consumer: string): Promise<void>;
+  /**
+   * The stream's shards, for consumers that share it by lease (one reader per shard). A
+   * single-sequence log (the disk log) has one shard, {@link SINGLE_SHARD}.
+   */
+  shardIds(): Promise<string[]>;
+  /**
+   * A view that reads only `shardId` (appends still go to the whole stream). Its checkpoints are
+   * kept per shard, and the whole log's `getCheckpoint` sees them: the position of a consumer is
+   * the union of its shards' checkpoints. Closing the view does not close the log.
+   */
+  shard(shardId: string): EventLog;
   /** Waits for in-flight appends, then releases files, locks and connections. */
   close(): Promise<void>;
 }
+
+/** The one shard of a single-sequence log. */
+export const SINGLE_SHARD = 'all';
 
 /** Thrown for records or arguments the log refuses; nothing was written. */
 export class EventLogValidationError extends Error {

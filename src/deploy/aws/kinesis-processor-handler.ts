@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { createObjectStore } from '../adapters.js';
-import { loadConfig } from '../config.js';
+import { createObjectStore, openPortfolioStore } from '../adapters.js';
+import { loadConfig, type Config } from '../config.js';
+import { ConfigError } from '../../core/util/config-error.js';
 import type { EventRecord } from '../../core/event-log/event-log.js';
-import { DynamoDbPortfolioStore } from '../../fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
-import { SqlitePortfolioStore } from '../../fx/portfolio/sqlite/sqlite-portfolio-store.js';
 import { batchFileName, processBatch, readPlan, writePlan } from '../../fx/processor/batch.js';
 import { LoadDates } from '../../fx/processor/raw-writer.js';
 import { createLogger, type Logger } from '../../core/log/logger.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
-import { localStorePath } from '../config.js';
 
 /** The part of a Kinesis event source mapping's event the handler reads (validated at the edge). */
 const kinesisEventSchema = z.object({
@@ -130,25 +128,39 @@ export function createKinesisProcessorHandler(deps: KinesisProcessorHandlerDeps)
 
 let cached: ReturnType<typeof createKinesisProcessorHandler> | undefined;
 
+/**
+ * The handler's adapters, from the configuration. With `state.type = postgres` (many containers,
+ * each with its own `/tmp`) it refuses stores that would live in one container: the portfolios
+ * must be shared (`fx.portfolioStore.type = dynamodb`) and the lake must be on S3.
+ * @throws ConfigError naming the key.
+ */
+export function processorHandlerDeps(config: Config): KinesisProcessorHandlerDeps {
+  if (config.state.type === 'postgres') {
+    if (config.fx.portfolioStore.type === 'sqlite') {
+      throw new ConfigError(
+        'fx.portfolioStore: a SQLite file lives in one Lambda container; with state.type postgres use {type: dynamodb}',
+      );
+    }
+    if (config.stores.datalake.type === 'local') {
+      throw new ConfigError(
+        'stores.datalake: a local folder lives in one Lambda container; with state.type postgres use {type: s3}',
+      );
+    }
+  }
+  const portfolios: PortfolioStore = openPortfolioStore(config);
+  return {
+    datalake: createObjectStore(config, config.stores.datalake),
+    portfolios,
+    timezone: config.timezone,
+    log: createLogger(config.log.level),
+  };
+}
+
 /** Lambda entry point; configuration from the environment (`CORRIENTE_CONFIG`, …). */
 export async function handler(event: unknown): Promise<KinesisBatchResponse> {
   if (!cached) {
     const config = loadConfig();
-    const ps = config.fx.portfolioStore;
-    const portfolios: PortfolioStore =
-      ps.type === 'dynamodb'
-        ? new DynamoDbPortfolioStore({
-            tableName: ps.tableName,
-            region: ps.region,
-            ...(ps.endpoint ? { endpoint: ps.endpoint } : {}),
-          })
-        : new SqlitePortfolioStore({ path: localStorePath(config, ps) });
-    cached = createKinesisProcessorHandler({
-      datalake: createObjectStore(config, config.stores.datalake),
-      portfolios,
-      timezone: config.timezone,
-      log: createLogger(config.log.level),
-    });
+    cached = createKinesisProcessorHandler(processorHandlerDeps(config));
   }
   return cached(event);
 }

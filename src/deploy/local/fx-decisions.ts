@@ -32,6 +32,9 @@ import {
 import { ModelRegistryError, type ModelRegistry } from '../../ml/registry/index.js';
 import { mlRoutes, ModelHandle } from '../../ml/serve/index.js';
 import { withLocalLake } from '../../fx/decisions/training/lake-folder.js';
+import type { LeaseStore } from '../../core/lease/lease.js';
+import { startLeadership, type LeaderWork } from '../../core/lease/leadership.js';
+import { ALL_ROLES, instanceId, type Role } from '../roles.js';
 
 export interface FxDecisionsOptions {
   config: Config;
@@ -44,6 +47,10 @@ export interface FxDecisionsOptions {
   demo: boolean;
   /** Where the shared secrets (admin token, VAPID keys, webhook key) are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The roles this process runs: `orchestrator` and `dispatcher` matter here. @default every role */
+  roles?: ReadonlySet<Role>;
+  /** When given, the orchestrator is a singleton elected by this lease store, with standbys. */
+  leases?: { store: LeaseStore; ttlMs: number };
 }
 
 /**
@@ -125,12 +132,13 @@ export class FxDecisions {
       log,
       ...(o.env ? { env: o.env } : {}),
     });
-    notifications.start();
+    const roles = o.roles ?? ALL_ROLES;
+    // The dispatcher role works the delivery queue; other roles only enqueue into it.
+    if (roles.has('dispatcher')) notifications.start();
 
-    let orchestrator: Orchestrator | undefined;
-    let state: SqliteOrchestratorState | undefined;
+    const d = new FxDecisions(registry, handle, notifications, undefined, o.users, config, o.env);
     const cfg = config.fx.orchestrator;
-    if (cfg.enabled) {
+    const lead = async (): Promise<LeaderWork> => {
       const features = await withLocalLake(stores.datalake, tmp, async (lakeDir) => {
         const history = await LakeHistory.open({ lakeDir });
         try {
@@ -143,8 +151,9 @@ export class FxDecisions {
           history.close();
         }
       });
-      {
-        state = SqliteOrchestratorState.open(path.resolve(config.home, cfg.statePath));
+      const state = SqliteOrchestratorState.open(path.resolve(config.home, cfg.statePath));
+      let orchestrator: Orchestrator;
+      try {
         orchestrator = await startOrchestrator({
           log: o.eventLog,
           features,
@@ -155,23 +164,37 @@ export class FxDecisions {
           config: cfg,
           logger: log,
         });
+      } catch (err) {
+        state.close();
+        throw err;
+      }
+      d.orchestrator = orchestrator;
+      return {
+        stop: async () => {
+          await orchestrator.stop();
+          if (d.orchestrator === orchestrator) d.orchestrator = undefined;
+          state.close();
+        },
+      };
+    };
+    if (cfg.enabled && roles.has('orchestrator')) {
+      if (o.leases) {
+        // A singleton: the instance holding the lease decides; the others stand by.
+        const leadership = startLeadership({
+          store: o.leases.store,
+          name: `fx-orchestrator/${o.eventLog.stream}`,
+          owner: instanceId('orchestrator'),
+          ttlMs: o.leases.ttlMs,
+          logger: log,
+          lead,
+        });
+        d.stops.push(() => leadership.stop());
+      } else {
+        const work = await lead();
+        d.stops.push(() => work.stop());
       }
     }
-    const d = new FxDecisions(
-      registry,
-      handle,
-      notifications,
-      orchestrator,
-      o.users,
-      config,
-      o.env,
-    );
     d.stops.push(
-      async () => {
-        await d.orchestrator?.stop();
-        d.orchestrator = undefined;
-        state?.close();
-      },
       async () => {
         await notifications.close();
       },

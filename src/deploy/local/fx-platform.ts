@@ -2,7 +2,11 @@ import { homeLayout } from '../home-layout.js';
 import { Cron } from 'croner';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../../core/log/logger.js';
-import { openFxEventLog, openPortfolioStore } from '../adapters.js';
+import { openFxEventLog, openLeaseStore, openPortfolioStore } from '../adapters.js';
+import { startLeadership } from '../../core/lease/leadership.js';
+import type { LeaseStore } from '../../core/lease/lease.js';
+import type { PgPool } from '../../core/state/postgres/index.js';
+import { ALL_ROLES, instanceId, isAllRoles, type Role } from '../roles.js';
 import type { Stores } from '../adapters.js';
 import type { Catalog } from '../../core/catalog/catalog.js';
 import type { Config } from '../config.js';
@@ -19,7 +23,11 @@ import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import { PriceCollector, startPriceCollector } from '../../fx/prices/index.js';
 import { createPriceSource } from '../adapters.js';
 import { SqlitePriceBook } from '../../fx/prices/sqlite/sqlite-price-book.js';
-import { startStreamProcessor } from '../../fx/processor/index.js';
+import {
+  startSharedStreamProcessor,
+  startStreamProcessor,
+  type StreamProcessorStats,
+} from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
 import { FxDecisions } from './fx-decisions.js';
@@ -36,6 +44,13 @@ export interface FxPlatformOptions {
   adminToken?: string;
   /** Where the shared secrets (VAPID keys, webhook key) are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The roles this process runs (`up --roles`). @default every role */
+  roles?: ReadonlySet<Role>;
+  /**
+   * The PostgreSQL state store (`state.type = postgres`): leases and Kinesis checkpoints live
+   * there. Without it they are SQLite files under the home.
+   */
+  statePool?: PgPool;
 }
 
 /**
@@ -52,7 +67,8 @@ export class FxPlatform {
 
   private constructor(
     readonly eventLog: EventLog,
-    readonly ledger: FxLedger,
+    /** The API's ledger: only where the `api` role runs. */
+    readonly ledger: FxLedger | undefined,
     readonly users: FxUsers,
     readonly portfolios: PortfolioStore,
     routes: { prefix: string; plugin: FastifyPluginAsync }[],
@@ -62,50 +78,77 @@ export class FxPlatform {
 
   static async start(o: FxPlatformOptions): Promise<FxPlatform> {
     const { config, stores, log } = o;
-    const eventLog = await openFxEventLog(config);
+    const roles = o.roles ?? ALL_ROLES;
+    // Leases only where other processes may share the work: a PostgreSQL state store, or a
+    // subset of the roles. One process running every role on its home (up.lock) needs none.
+    const leases: LeaseStore | undefined =
+      o.statePool || !isAllRoles(roles) ? openLeaseStore(config, o.statePool) : undefined;
+    const leaseMs = config.fx.leaseSeconds * 1000;
+    const eventLog = await openFxEventLog(config, o.statePool ? { statePool: o.statePool } : {});
     const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
     const priceBook = new SqlitePriceBook({ db: db });
-    const ledger = await FxLedger.open({
-      db,
-      eventLog,
-      logger: log,
-      onPriceTick: (t) => priceBook.record(t),
-    });
+    // Only the api role keeps a ledger: opening one catches up with the whole log.
+    const ledger = roles.has('api')
+      ? await FxLedger.open({
+          db,
+          eventLog,
+          logger: log,
+          onPriceTick: (t) => priceBook.record(t),
+        })
+      : undefined;
     const users = new FxUsers(db);
     const adminToken = o.adminToken ?? (o.env ?? process.env).CORRIENTE_ADMIN_TOKEN;
     const portfolios = openPortfolioStore(config);
-    const routes = [
-      {
-        prefix: '/api/fx/v1',
-        plugin: fxRoutes({
-          ledger,
-          users,
-          priceBook,
-          staleAfterSeconds: config.fx.prices.staleAfterSeconds,
-          rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
-          bodyLimitBytes: config.fx.api.bodyLimitBytes,
-          ...(adminToken ? { adminToken } : {}),
-        }),
-      },
-      { prefix: '/api', plugin: fxDocsRoutes() },
-    ];
+    const routes = !ledger
+      ? []
+      : [
+          {
+            prefix: '/api/fx/v1',
+            plugin: fxRoutes({
+              ledger,
+              users,
+              priceBook,
+              staleAfterSeconds: config.fx.prices.staleAfterSeconds,
+              rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
+              bodyLimitBytes: config.fx.api.bodyLimitBytes,
+              ...(adminToken ? { adminToken } : {}),
+            }),
+          },
+          { prefix: '/api', plugin: fxDocsRoutes() },
+        ];
     const fx = new FxPlatform(eventLog, ledger, users, portfolios, routes);
     fx.log = log;
 
-    const collector = new PriceCollector({
-      source: await createPriceSource(config),
-      eventLog,
-      priceBook,
-      logger: log,
-    });
-    const stopPrices = startPriceCollector({
-      collector,
-      schedule: config.fx.prices.schedule,
-      ...(o.demo ? { intervalMs: config.fx.prices.demoIntervalSeconds * 1000 } : {}),
-      timezone: config.timezone,
-      logger: log,
-    });
-    const processor = await startStreamProcessor({
+    let stopPrices = async (): Promise<void> => {};
+    if (roles.has('collector')) {
+      const collector = new PriceCollector({
+        source: await createPriceSource(config),
+        eventLog,
+        priceBook,
+        logger: log,
+      });
+      const collect = (): (() => Promise<void>) =>
+        startPriceCollector({
+          collector,
+          schedule: config.fx.prices.schedule,
+          ...(o.demo ? { intervalMs: config.fx.prices.demoIntervalSeconds * 1000 } : {}),
+          timezone: config.timezone,
+          logger: log,
+        });
+      if (leases) {
+        // A singleton: the instance holding the lease collects; the others stand by.
+        const leadership = startLeadership({
+          store: leases,
+          name: `fx-collector/${eventLog.stream}`,
+          owner: instanceId('collector'),
+          ttlMs: leaseMs,
+          logger: log,
+          lead: async () => ({ stop: collect() }),
+        });
+        stopPrices = () => leadership.stop();
+      } else stopPrices = collect();
+    }
+    const processorOptions = {
       log: eventLog,
       datalake: stores.datalake,
       portfolios,
@@ -113,8 +156,21 @@ export class FxPlatform {
       batchMaxEvents: config.fx.processor.batchMaxEvents,
       batchMaxDelayMs: config.fx.processor.batchMaxDelayMs,
       logger: log,
-    });
+    };
+    let processor: { stats(): StreamProcessorStats; stop(): Promise<void> } | undefined;
+    if (roles.has('processor')) {
+      processor = leases
+        ? startSharedStreamProcessor({
+            ...processorOptions,
+            leases,
+            owner: instanceId('processor'),
+            leaseMs,
+          })
+        : await startStreamProcessor(processorOptions);
+    }
     const decisions = await FxDecisions.start({
+      roles,
+      ...(leases ? { leases: { store: leases, ttlMs: leaseMs } } : {}),
       config,
       stores,
       log,
@@ -136,7 +192,7 @@ export class FxPlatform {
         overview: () => ({
           now: new Date().toISOString(),
           latestPrice: priceBook.latest() ?? null,
-          processor: processor.stats(),
+          processor: processor?.stats() ?? null,
           ...decisions.overview(),
           reconcile: lastReconcile
             ? {
@@ -155,28 +211,38 @@ export class FxPlatform {
       catalog: o.catalog,
       tempDirectory: homeLayout(config.home).tmp('duckdb-reconcile'),
     });
-    const reconcileJob = new Cron(config.fx.reconcileSchedule, { protect: true }, async () => {
-      try {
-        const report = await reconcile({
-          log: eventLog,
-          datalake: stores.datalake,
-          catalog: o.catalog,
-          query,
-          portfolios,
-          logger: log,
-        });
-        lastReconcile = report;
-        lastReconcileError = undefined;
-        if (report.ok) log.info('fx reconcile: no differences');
-        else log.warn(formatReconcileReport(report));
-      } catch (err) {
-        lastReconcileError = err instanceof Error ? err.message : String(err);
-        log.error({ err }, 'fx reconcile failed');
-      }
-    });
+    // Reconciliation needs the catalog of the lake this home keeps: the lake role's.
+    const reconcileJob = new Cron(
+      config.fx.reconcileSchedule,
+      { protect: true, paused: !roles.has('lake') },
+      async () => {
+        try {
+          const report = await reconcile({
+            log: eventLog,
+            datalake: stores.datalake,
+            catalog: o.catalog,
+            query,
+            portfolios,
+            logger: log,
+          });
+          lastReconcile = report;
+          lastReconcileError = undefined;
+          if (report.ok) log.info('fx reconcile: no differences');
+          else log.warn(formatReconcileReport(report));
+        } catch (err) {
+          lastReconcileError = err instanceof Error ? err.message : String(err);
+          log.error({ err }, 'fx reconcile failed');
+        }
+      },
+    );
     fx.statusOf = () => {
       const tick = priceBook.latest();
-      const st = processor.stats();
+      const st = processor?.stats() ?? {
+        transactions: 0,
+        ticks: 0,
+        files: 0,
+        lastError: undefined,
+      };
       const price = tick
         ? `bid ${(tick.bidCopCents / 100).toFixed(2)} / ask ${(tick.askCopCents / 100).toFixed(2)} COP`
         : 'no price yet';
@@ -196,13 +262,13 @@ export class FxPlatform {
         await decisions.stop();
       },
       async () => {
-        await processor.stop();
+        await processor?.stop();
       },
       async () => {
         await query.close();
       },
       async () => {
-        await ledger.close();
+        await ledger?.close();
         db.close();
       },
       async () => {
@@ -210,6 +276,7 @@ export class FxPlatform {
       },
       async () => {
         await eventLog.close();
+        await leases?.close();
       },
     );
     return fx;
@@ -228,7 +295,7 @@ export class FxPlatform {
     const customers: { token: string; name: string }[] = [];
     for (const name of names) {
       const created = await createFxUser(
-        { ledger: this.ledger, users: this.users },
+        { ledger: this.ledgerOrThrow(), users: this.users },
         { name, copCents: 20_000_000_00, usdCents: 2_000_00 },
       );
       customers.push({ token: created.token, name });
@@ -257,6 +324,11 @@ export class FxPlatform {
     }, 1500);
     this.stops.unshift(async () => clearInterval(timer));
     return customers;
+  }
+
+  private ledgerOrThrow(): FxLedger {
+    if (!this.ledger) throw new Error('the demo customers need the api role');
+    return this.ledger;
   }
 
   /** A one-line live status for the console. */

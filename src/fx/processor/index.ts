@@ -28,3 +28,9 @@ export {
   type RawFile,
 } from './raw-writer.js';
 export * from './raw-rows.js';
+export { ShardLeaseLostError } from './stream-processor.js';
+export {
+  startSharedStreamProcessor,
+  type SharedStreamProcessor,
+  type SharedStreamProcessorOptions,
+} from './shared-processor.js';

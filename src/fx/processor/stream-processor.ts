@@ -37,6 +37,20 @@ export interface StreamProcessorOptions {
   retryDelayMs?: number;
   /** Called after each committed batch (status displays, tests). */
   onBatch?: (result: BatchResult) => void;
+  /**
+   * Asked before a batch's plan is written and before its checkpoint moves: `false` (a shard
+   * lease no longer safely held) fails the step, so nothing more is committed by this instance.
+   * @default always true
+   */
+  leaseHeld?: () => boolean;
+}
+
+/** Thrown when a batch would be committed without the lease on its shard. */
+export class ShardLeaseLostError extends Error {
+  constructor() {
+    super('the lease on this shard is no longer held; another instance takes it over');
+    this.name = 'ShardLeaseLostError';
+  }
 }
 
 /** Counters since start. */
@@ -61,6 +75,11 @@ export interface StreamProcessorStats {
 export interface StreamProcessor {
   /** Flushes the buffered batch, checkpoints it and stops. Rejects if that last flush fails. */
   stop(): Promise<void>;
+  /**
+   * Stops without committing the buffered batch (its lease was lost): the next holder starts
+   * from the checkpoint and re-cuts any planned batch exactly.
+   */
+  abandon(): Promise<void>;
   stats(): StreamProcessorStats;
 }
 
@@ -104,7 +123,12 @@ class Batcher {
         StreamProcessorOptions,
         'log' | 'datalake' | 'portfolios' | 'batchMaxEvents' | 'consumer'
       >
-    > & { logger: Logger; timezone: string; onBatch?: (r: BatchResult) => void },
+    > & {
+      logger: Logger;
+      timezone: string;
+      onBatch?: (r: BatchResult) => void;
+      leaseHeld?: () => boolean;
+    },
   ) {
     this.dates = new LoadDates(o.timezone);
   }
@@ -159,12 +183,25 @@ class Batcher {
     return taken.length;
   }
 
+  /** Forgets the buffered records (and their plan): the next read starts at the checkpoint. */
+  discard(): void {
+    this.buffer = [];
+    this.plan = undefined;
+    this.target = 0;
+    this.readCursor = this.stats.checkpoint;
+  }
+
+  private assertLease(): void {
+    if (this.o.leaseHeld && !this.o.leaseHeld()) throw new ShardLeaseLostError();
+  }
+
   /** Writes the plan (if new), the lake files and the portfolios, then the checkpoint. */
   async commit(cut: CutReason): Promise<void> {
     const records = this.buffer;
     const first = records[0];
     const last = records.at(-1);
     if (!first || !last || this.readCursor === undefined) return;
+    this.assertLease();
     if (this.plan) {
       if (records.length !== this.plan.count || last.position !== this.plan.last) {
         throw new Error(
@@ -195,6 +232,7 @@ class Batcher {
       batchFileName(first.position, last.position),
     );
     // Only now, with the lake files and the portfolios durable, may the checkpoint move.
+    this.assertLease();
     await this.o.log.setCheckpoint(this.o.consumer, this.readCursor);
     this.buffer = [];
     this.plan = undefined;
@@ -232,6 +270,7 @@ function batcherFor(options: StreamProcessorOptions): Batcher {
     timezone: options.timezone ?? 'America/Bogota',
     logger: options.logger ?? silentLogger,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    ...(options.leaseHeld ? { leaseHeld: options.leaseHeld } : {}),
   });
 }
 
@@ -312,6 +351,13 @@ export async function startStreamProcessor(
   let stopped: Promise<void> | undefined;
   return {
     stats: () => ({ ...b.stats }),
+    abandon: () => {
+      stopped ??= (async () => {
+        await loop.stop();
+        b.discard();
+      })();
+      return stopped;
+    },
     stop: () => {
       stopped ??= (async () => {
         await loop.stop();

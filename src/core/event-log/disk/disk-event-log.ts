@@ -12,6 +12,7 @@ import {
   EventLogClosedError,
   EventLogCorruptionError,
   EventLogValidationError,
+  SINGLE_SHARD,
   type EventRecord,
   type Position,
   type ReadOptions,
@@ -551,6 +552,21 @@ export class DiskEventLog implements EventLog {
   async trimHorizon(): Promise<Position> {
     if (this.readOnly) await this.refreshSegments();
     return diskPosition(Math.max(0, (this.segments[0]?.firstSeq ?? 1) - 1));
+  }
+
+  /** One sequence: one shard. */
+  async shardIds(): Promise<string[]> {
+    return [SINGLE_SHARD];
+  }
+
+  /** The log itself: it has one shard. */
+  shard(shardId: string): EventLog {
+    if (shardId !== SINGLE_SHARD) {
+      throw new EventLogValidationError(
+        `the disk log has one shard, ${JSON.stringify(SINGLE_SHARD)}; no shard ${JSON.stringify(shardId)}`,
+      );
+    }
+    return this;
   }
 
   getCheckpoint(consumer: string): Promise<Position | undefined> {

@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
-import { StreamCheckpoints, type CheckpointStore } from '../checkpoint-store.js';
+import type { CheckpointStore } from '../checkpoint-store.js';
 import {
   type AppendInput,
   type AppendResult,
@@ -36,6 +36,8 @@ import {
   parseKinesisPosition,
   type ShardPositions,
 } from './kinesis-position.js';
+import { KinesisCheckpoints } from './kinesis-checkpoints.js';
+import { KinesisShardView } from './kinesis-shard-view.js';
 
 const MiB = 1024 * 1024;
 /** PutRecords limits: 500 records and 5 MiB (data + partition keys) per request. */
@@ -130,7 +132,8 @@ export class KinesisEventLog implements EventLog {
   readonly client: KinesisClient;
   private readonly ownsClient: boolean;
   private readonly checkpoints: CheckpointStore;
-  private readonly consumerCheckpoints: StreamCheckpoints;
+  /** @internal the shard views share them */
+  readonly consumerCheckpoints: KinesisCheckpoints;
   private readonly maxPutAttempts: number;
   private readonly retryBaseDelayMs: number;
   private readonly retryMaxDelayMs: number;
@@ -153,11 +156,7 @@ export class KinesisEventLog implements EventLog {
     validateStreamName(options.streamName);
     this.stream = options.streamName;
     this.checkpoints = options.checkpoints;
-    this.consumerCheckpoints = new StreamCheckpoints(
-      this.checkpoints,
-      this.stream,
-      parseKinesisPosition,
-    );
+    this.consumerCheckpoints = new KinesisCheckpoints(this.checkpoints, this.stream);
     this.ownsClient = !options.client;
     this.client =
       options.client ??
@@ -349,7 +348,19 @@ export class KinesisEventLog implements EventLog {
     return out.ShardIterator;
   }
 
-  async read(from?: Position, options: ReadOptions = {}): Promise<ReadResult> {
+  read(from?: Position, options: ReadOptions = {}): Promise<ReadResult> {
+    return this.readShards(from, options, undefined);
+  }
+
+  /**
+   * `read`, limited to one shard when `only` is given (a {@link KinesisShardView}'s read).
+   * @internal
+   */
+  async readShards(
+    from: Position | undefined,
+    options: ReadOptions,
+    only: string | undefined,
+  ): Promise<ReadResult> {
     this.assertOpen();
     const max = options.max ?? 1000;
     if (!Number.isInteger(max) || max < 1)
@@ -362,9 +373,17 @@ export class KinesisEventLog implements EventLog {
     for (let k = 0; k < shards.length && records.length < max; k++) {
       const shard = shards[(start + k) % shards.length]!;
       const shardId = shard.ShardId!;
+      if (only !== undefined && shardId !== only) continue;
       const parent = shard.ParentShardId;
-      // Keep a key's order across a reshard: a child waits until its parent is read to the end.
-      if (parent && ids.has(parent) && !this.isExhausted(parent, cursor[parent])) continue;
+      // Keep a key's order across a reshard: a child waits until its parent is read to the end
+      // (a one-shard view cannot see its parent's cursor: see KinesisShardView).
+      if (
+        only === undefined &&
+        parent &&
+        ids.has(parent) &&
+        !this.isExhausted(parent, cursor[parent])
+      )
+        continue;
       if (this.isExhausted(shardId, cursor[shardId])) continue;
       await this.readShard(shardId, cursor, max - records.length, records);
     }
@@ -442,6 +461,17 @@ export class KinesisEventLog implements EventLog {
   /** Every shard from its trim horizon: `{}`. */
   async trimHorizon(): Promise<Position> {
     return formatKinesisPosition({});
+  }
+
+  /** The stream's shard ids, sorted (closed parents of a reshard included). */
+  async shardIds(): Promise<string[]> {
+    this.assertOpen();
+    return (await this.listShards()).map((s) => s.ShardId!);
+  }
+
+  /** A view reading one shard, with per-shard checkpoints (see {@link KinesisShardView}). */
+  shard(shardId: string): EventLog {
+    return new KinesisShardView(this, shardId);
   }
 
   getCheckpoint(consumer: string): Promise<Position | undefined> {

@@ -1,0 +1,1 @@
+export { SqliteLeaseStore } from './sqlite-lease-store.js';
