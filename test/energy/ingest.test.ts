@@ -1,3 +1,4 @@
+import { SqliteIngestClaims } from '../../src/energy/ingest/sqlite/sqlite-ingest-claims.js';
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -38,7 +39,14 @@ beforeEach(() => {
   t = tempDir();
   source = new LocalFsObjectStore({ root: path.join(t.dir, 'source') });
   datalake = new LocalFsObjectStore({ root: path.join(t.dir, 'datalake') });
-  deps = { source, datalake, log: silentLogger, timezone: 'America/Bogota', now: () => NOW };
+  deps = {
+    source,
+    datalake,
+    claims: new SqliteIngestClaims({ path: path.join(t.dir, 'state', 'ingest-claims.db') }),
+    log: silentLogger,
+    timezone: 'America/Bogota',
+    now: () => NOW,
+  };
 });
 afterEach(() => t.cleanup());
 

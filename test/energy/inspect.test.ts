@@ -50,7 +50,11 @@ describe('inspectStream', () => {
     const bytewise = (b: Buffer) => inspectChunks([...b].map((x) => Buffer.from([x])));
     expect((await bytewise(good)).encoding).toBe('utf-8');
     // A lead byte followed by ASCII, and a sequence cut off at the end: not UTF-8 (Latin-1).
-    const badSeam = Buffer.concat([Buffer.from('a;b\n1;'), Buffer.from([0xe2, 0x41]), Buffer.from(';x\n')]);
+    const badSeam = Buffer.concat([
+      Buffer.from('a;b\n1;'),
+      Buffer.from([0xe2, 0x41]),
+      Buffer.from(';x\n'),
+    ]);
     expect((await bytewise(badSeam)).encoding).toBe('latin-1');
     const cutAtEnd = Buffer.concat([Buffer.from('a;b\n1;'), Buffer.from([0xf0, 0x9d, 0x84])]);
     expect((await bytewise(cutAtEnd)).encoding).toBe('latin-1');
@@ -90,9 +94,11 @@ describe('inspectingTransform', () => {
         this.destroy(new Error('disco desconectado'));
       },
     });
-    await expect(pipeline(failing, tap, async (s: AsyncIterable<Buffer>) => {
-      for await (const _ of s) void _;
-    })).rejects.toThrow('disco desconectado');
+    await expect(
+      pipeline(failing, tap, async (s: AsyncIterable<Buffer>) => {
+        for await (const _ of s) void _;
+      }),
+    ).rejects.toThrow('disco desconectado');
     await expect(tap.inspection).rejects.toThrow();
   });
 });

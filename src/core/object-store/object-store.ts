@@ -77,7 +77,8 @@ export interface ObjectStore {
   putFile?(key: string, filePath: string): Promise<void>;
   /**
    * Optional: renames `fromKey` to `toKey` atomically, without copying bytes, and refuses to
-   * replace an existing `toKey`. Only stores that can do this cheaply (a local folder) have it.
+   * replace an existing `toKey` (`ObjectExistsError`). Only stores that can do this cheaply (a
+   * local folder) have it.
    */
   rename?(fromKey: string, toKey: string): Promise<void>;
   /**
@@ -121,6 +122,17 @@ export class ObjectNotFoundError extends Error {
   ) {
     super(`object not found: ${key} (in ${storeUrl})`);
     this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** Thrown by `rename` when the target key exists (it is never replaced). */
+export class ObjectExistsError extends Error {
+  constructor(
+    readonly key: string,
+    readonly storeUrl: string,
+  ) {
+    super(`object exists: ${key} (in ${storeUrl})`);
+    this.name = 'ObjectExistsError';
   }
 }
 

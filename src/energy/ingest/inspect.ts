@@ -57,7 +57,8 @@ export async function inspectStream(
   options: InspectOptions = {},
 ): Promise<Inspection> {
   const inspector = new Inspector(options);
-  for await (const c of stream) inspector.update(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
+  for await (const c of stream)
+    inspector.update(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
   return inspector.finish();
 }
 
@@ -289,7 +290,11 @@ export class Inspector {
     const magic = binaryMagic(head);
     if (magic || hasNul) {
       const what = magic ?? 'it contains NUL bytes (binary data, or UTF-16 text)';
-      return { ...base, rows: 0, problem: { code: 'not_text', detail: `not a text file: ${what}` } };
+      return {
+        ...base,
+        rows: 0,
+        problem: { code: 'not_text', detail: `not a text file: ${what}` },
+      };
     }
     let encoding: Encoding;
     if (utf8) encoding = bom ? 'utf-8-bom' : 'utf-8';

@@ -452,7 +452,9 @@ export function objectStoreContract(
       it('of 6 racing putIfAbsent calls on one key exactly one wins, and its body stays', async () => {
         const bodies = Array.from({ length: 6 }, () => randomBytes(64 * 1024));
         const results = await Promise.all(
-          bodies.map((b, i) => store.putIfAbsent('raw/race-once.bin', i % 2 ? b : chunked(b, 8192))),
+          bodies.map((b, i) =>
+            store.putIfAbsent('raw/race-once.bin', i % 2 ? b : chunked(b, 8192)),
+          ),
         );
         const got = sha256(await store.get('raw/race-once.bin'));
         if (limitations.conditionalWrite) {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   assertValidKey,
   InvalidKeyError,
+  ObjectExistsError,
   ObjectNotFoundError,
   type Body,
   type IrregularEntry,
@@ -169,12 +170,7 @@ export class LocalFsObjectStore implements ObjectStore {
       await fs.link(from, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(
-          `cannot rename ${fromKey} to ${toKey}: the target exists (in ${this.url})`,
-          {
-            cause: err,
-          },
-        );
+        throw new ObjectExistsError(toKey, this.url);
       }
       throw this.mapNotFound(err, fromKey);
     }

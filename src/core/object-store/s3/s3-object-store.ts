@@ -124,7 +124,13 @@ export class S3ObjectStore implements ObjectStore {
     const condition = ifAbsent ? { IfNoneMatch: '*' } : {};
     if (!(body instanceof Readable)) {
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ...contentType, ...condition }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: body,
+          ...contentType,
+          ...condition,
+        }),
       );
       return;
     }
