@@ -24,9 +24,8 @@ interface Landing {
 }
 
 /**
- * ~90 files: unique ones, the same name in three folders with three contents (raw names collide),
- * the same content under several names (duplicates), and a few that must be quarantined. Large
- * enough (~25 MB) that three workers started together overlap.
+ * 35 files (~40 MB): one name in eight folders with eight contents (raw names collide), one
+ * content under four names (duplicates), small unique files, and a few that must be quarantined.
  */
 function makeLanding(): Landing {
   const files = new Map<string, Buffer>();
@@ -44,24 +43,22 @@ function makeLanding(): Landing {
     for (let r = 0; r < rows; r++) body += `Venta;Cliente ${seed}-${r};${r % 997};812,5;Solar\n`;
     return Buffer.from(body);
   };
-  for (let i = 0; i < 45; i++) {
-    const body = i % 2 ? clientes(i, 4000) : transacciones(i, 4000);
+  // One name in eight folders with eight contents (~3 MB each): all want
+  // raw/clientes/<day>/clientes.csv, and they are big enough that the workers, which skip a file
+  // another one holds, are on different ones of them at the same time.
+  for (let f = 0; f < 8; f++) {
+    const body = clientes(1000 + f, 45_000);
+    files.set(`sucursal_${f}/clientes.csv`, body);
+    good.add(sha(body));
+  }
+  // The same content under four names (and one raw name): one load, three duplicates.
+  const copy = transacciones(2000, 45_000);
+  good.add(sha(copy));
+  for (let c = 0; c < 4; c++) files.set(`copias/copia_${c}/transacciones.csv`, copy);
+  for (let i = 0; i < 20; i++) {
+    const body = i % 2 ? clientes(i, 2000) : transacciones(i, 2000);
     files.set(`${i % 2 ? 'clientes' : 'transacciones'}_${String(i).padStart(3, '0')}.csv`, body);
     good.add(sha(body));
-  }
-  // One name, three folders, three contents: all three want raw/clientes/<day>/clientes.csv.
-  for (let f = 0; f < 3; f++) {
-    for (let k = 0; k < 8; k++) {
-      const body = clientes(1000 + f * 10 + k, 3000);
-      files.set(`sucursal_${f}/lote_${k}/clientes.csv`, body);
-      good.add(sha(body));
-    }
-  }
-  // The same content under several names: one load, the rest duplicates.
-  for (let k = 0; k < 6; k++) {
-    const body = transacciones(2000 + k, 3000);
-    good.add(sha(body));
-    for (let c = 0; c < 3; c++) files.set(`copias/copia_${c}/transacciones_${k}.csv`, body);
   }
   for (let k = 0; k < 3; k++) {
     const key = `desconocido_${k}.csv`;
@@ -133,6 +130,10 @@ async function runScenario(opts: {
   // Every landing file is accounted for exactly once, and nothing failed.
   expect(await keysOf(opts.source, '')).toEqual([]);
   expect(outcomes.filter((o) => o.outcome.status === 'failed')).toEqual([]);
+  // No worker ever worked on a file another one held: the only deferrals are copies whose
+  // content another worker was loading from another landing file at that moment.
+  const deferred = outcomes.filter((o) => o.outcome.status === 'deferred');
+  expect(deferred.filter((o) => !o.outcome.sourceKey.startsWith('copias/'))).toEqual([]);
   const final = outcomes.filter((o) => o.outcome.status !== 'deferred');
   const keys = final.map((o) => o.outcome.sourceKey).sort();
   expect(keys).toEqual([...landing.files.keys()].sort());
@@ -163,9 +164,12 @@ async function runScenario(opts: {
     expect(manifest.sourceKey).toBe(o.outcome.sourceKey);
   }
   // The colliding names got distinct keys: one plain, the others content-suffixed.
-  const collided = rawKeys.filter((k) => /\/clientes(__[0-9a-f]{12})?\.csv$/.test(k));
-  expect(collided.length).toBe(24);
-  expect(collided.filter((k) => k.endsWith('/clientes.csv')).length).toBe(1);
+  const collided = loaded
+    .filter((o) => o.outcome.sourceKey.startsWith('sucursal_'))
+    .map((o) => path.posix.basename(o.outcome.rawKey!));
+  expect(collided.length).toBe(8);
+  expect(collided.filter((name) => name === 'clientes.csv').length).toBe(1);
+  expect(collided.filter((name) => /^clientes__[0-9a-f]{12}\.csv$/.test(name)).length).toBe(7);
   expect(await keysOf(opts.datalake, '_manifests/pending/')).toEqual([]);
   expect(await keysOf(opts.datalake, '_staging/')).toEqual([]);
 }
