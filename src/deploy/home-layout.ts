@@ -9,6 +9,7 @@
  * | `source/`, `datalake/` | the landing and lake stores (`stores.*.path`) |
  * | `catalog.db` | the SQLite catalog (Glue Data Catalog's role) |
  * | `state/transform.db` | transform job runs and bookmarks |
+ * | `state/ingest-claims.db` | ingestion claims: landing files and raw keys (`ingest.claims.path`) |
  * | `state/transform.lock`, `state/warehouse.lock` | one transform / warehouse load at a time |
  * | `locks/ingest.lock`, `locks/up.lock` | one ingestion / one `corriente up` per home |
  * | `warehouse/warehouse.duckdb` | the DuckDB warehouse |
