@@ -2,7 +2,7 @@
  * Child process of `bench:ingest`: one ingestion run over $CORRIENTE_HOME, then prints
  * `{ report totals, durationMs, maxRssBytes }` as JSON. Kept apart so its peak RSS is its own.
  */
-import { createStores } from '../src/deploy/adapters.js';
+import { createStores, openIngestClaims } from '../src/deploy/adapters.js';
 import { loadConfig } from '../src/deploy/config.js';
 import { ingestOnce } from '../src/energy/ingest/ingest.js';
 import { silentLogger } from '../src/core/log/logger.js';
@@ -11,6 +11,7 @@ const config = loadConfig();
 const started = process.hrtime.bigint();
 const report = await ingestOnce({
   ...createStores(config),
+  claims: openIngestClaims(config),
   log: silentLogger,
   timezone: config.timezone,
 });

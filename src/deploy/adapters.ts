@@ -11,6 +11,8 @@ import { LocalFsObjectStore } from '../core/object-store/local-fs/local-fs-objec
 import type { ObjectStore } from '../core/object-store/object-store.js';
 import type { Logger } from '../core/log/logger.js';
 import type { LakeChain } from '../energy/lake-chain.js';
+import type { IngestClaims } from '../energy/ingest/ingest-claims.js';
+import { SqliteIngestClaims } from '../energy/ingest/sqlite/sqlite-ingest-claims.js';
 import { SqliteTransformState } from '../energy/transform/sqlite/sqlite-transform-state.js';
 import { S3ObjectStore } from '../core/object-store/s3/s3-object-store.js';
 import { DiskEventLog } from '../core/event-log/disk/disk-event-log.js';
@@ -65,6 +67,16 @@ export function createStores(config: Config): Stores {
     source: createObjectStore(config, config.stores.source),
     datalake: createObjectStore(config, config.stores.datalake),
   };
+}
+
+/**
+ * The ingestion claims (`ingest.claims`): a SQLite file under the home, shared by the ingestion
+ * processes of one host. Callers close it.
+ */
+export function openIngestClaims(config: Config): IngestClaims {
+  return new SqliteIngestClaims({
+    path: homeLayout(config.home).resolve(config.ingest.claims.path),
+  });
 }
 
 /** The catalog (Glue Data Catalog's role): a SQLite file at `$CORRIENTE_HOME/catalog.db`. */

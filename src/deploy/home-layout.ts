@@ -10,6 +10,7 @@
  * | `catalog.db` | the SQLite catalog (Glue Data Catalog's role) |
  * | `state/transform.db` | transform job runs and bookmarks |
  * | `state/leases.db` | leases of roles run as separate processes (`up --roles`) on this home |
+ * | `state/ingest-claims.db` | ingestion claims: landing files and raw keys (`ingest.claims.path`) |
  * | `state/transform.lock`, `state/warehouse.lock` | one transform / warehouse load at a time |
  * | `locks/ingest.lock`, `locks/up.lock` | one ingestion / one `corriente up` per home |
  * | `warehouse/warehouse.duckdb` | the DuckDB warehouse |

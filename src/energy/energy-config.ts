@@ -25,6 +25,25 @@ export const ingestConfigSchema = z
       .min(1024)
       .max(1024 * 1024 * 1024)
       .default(1024 * 1024),
+    /**
+     * Where the ingestion claims live (one worker per landing file, one content per raw key),
+     * shared by every ingestion worker of a landing store. `sqlite`: a file (relative to home),
+     * shared by the processes of one host. @default { type: 'sqlite', path: 'state/ingest-claims.db' }
+     */
+    claims: z
+      .discriminatedUnion('type', [
+        z.strictObject({
+          type: z.literal('sqlite'),
+          path: z.string().min(1).default('state/ingest-claims.db'),
+        }),
+      ])
+      .default({ type: 'sqlite', path: 'state/ingest-claims.db' }),
+    /**
+     * A claim held by a process on another host is taken over after this many seconds (that
+     * worker is presumed dead); claims of this host are taken over as soon as their process is
+     * gone. Keep it above the longest single-file ingestion. @default 900
+     */
+    claimTtlSeconds: z.number().int().min(10).max(86_400).default(900),
   })
   .prefault({});
 

@@ -39,3 +39,14 @@ it('treats a corrupt lock file as stale', () => {
   expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
   release();
 });
+
+it('never breaks a lock recorded by another host, even when that pid is not alive here', () => {
+  const lock = path.join(t.dir, 'ingest.lock');
+  const dead = spawnSync(process.execPath, ['-e', 'process.kill(process.pid, "SIGKILL")']);
+  const holder = { pid: dead.pid, host: `${hostname()}-otro-nodo`, since: 'x' };
+  writeFileSync(lock, JSON.stringify(holder));
+  expect(() => acquireLock(lock)).toThrow(LockBusyError);
+  expect(() => acquireLock(lock)).toThrow(/a lock of another host is never broken/);
+  // Still the other host's lock, untouched.
+  expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual(holder);
+});

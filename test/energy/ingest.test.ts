@@ -1,4 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { SqliteIngestClaims } from '../../src/energy/ingest/sqlite/sqlite-ingest-claims.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   existsSync,
   lstatSync,
@@ -38,7 +41,14 @@ beforeEach(() => {
   t = tempDir();
   source = new LocalFsObjectStore({ root: path.join(t.dir, 'source') });
   datalake = new LocalFsObjectStore({ root: path.join(t.dir, 'datalake') });
-  deps = { source, datalake, log: silentLogger, timezone: 'America/Bogota', now: () => NOW };
+  deps = {
+    source,
+    datalake,
+    claims: new SqliteIngestClaims({ path: path.join(t.dir, 'state', 'ingest-claims.db') }),
+    log: silentLogger,
+    timezone: 'America/Bogota',
+    now: () => NOW,
+  };
 });
 afterEach(() => t.cleanup());
 
@@ -242,6 +252,84 @@ describe('idempotency', () => {
     const other = raw.find((k) => k !== `raw/clientes/${DAY}/clientes.csv`)!;
     expect(other).toMatch(/clientes__[0-9a-f]{12}\.csv$/);
     expect((await datalake.get(other)).toString()).toBe(second);
+  });
+
+  describe('claims shared with other workers', () => {
+    const shaOf = (text: string): string => createHash('sha256').update(text).digest('hex');
+    // Our parent process: alive, on this host, and not us.
+    const liveOther = { host: hostname(), pid: process.ppid, runId: 'otro-run' };
+    const deadOther = (): { host: string; pid: number; runId: string } => {
+      const dead = spawnSync(process.execPath, ['-e', 'process.kill(process.pid, "SIGKILL")']);
+      return { host: hostname(), pid: dead.pid!, runId: 'muerto-run' };
+    };
+    const at = NOW.toISOString();
+
+    it('leaves a landing file another live worker holds, and takes one from a dead worker', async () => {
+      drop('clientes.csv', CLIENTES);
+      drop('proveedores.csv', PROVEEDORES);
+      await deps.claims.claimLanding({
+        sourceKey: 'clientes.csv',
+        etag: 'x',
+        owner: liveOther,
+        claimedAt: at,
+      });
+      await deps.claims.claimLanding({
+        sourceKey: 'proveedores.csv',
+        etag: 'x',
+        owner: deadOther(),
+        claimedAt: at,
+      });
+      const r = await ingestOnce(deps);
+      // Not this worker's file: not in its report, still in landing.
+      expect(r.files.map((f) => [f.sourceKey, f.status])).toEqual([['proveedores.csv', 'loaded']]);
+      expect(await keys(source, '')).toEqual(['clientes.csv']);
+      // A claim of another host is not taken over before its time-to-live…
+      await deps.claims.releaseLanding('clientes.csv', liveOther);
+      const remote = { host: 'otro-nodo', pid: 1, runId: 'r' };
+      await deps.claims.claimLanding({
+        sourceKey: 'clientes.csv',
+        etag: 'x',
+        owner: remote,
+        claimedAt: at,
+      });
+      expect((await ingestOnce(deps)).files).toEqual([]);
+      // …and is after it.
+      const later = await ingestOnce({ ...deps, now: () => new Date(NOW.getTime() + 16 * 60_000) });
+      expect(later.files.map((f) => f.status)).toEqual(['loaded']);
+    });
+
+    it('defers a file whose content a live worker is loading from another landing file', async () => {
+      drop('clientes_copia.csv', CLIENTES);
+      await deps.claims.claimRawKey({
+        sha256: shaOf(CLIENTES),
+        rawKey: `raw/clientes/${DAY}/clientes.csv`,
+        sourceKey: 'clientes.csv',
+        owner: liveOther,
+        claimedAt: at,
+      });
+      const r = await ingestOnce(deps);
+      expect(r.files.map((f) => f.status)).toEqual(['deferred']);
+      expect(await keys(datalake, 'raw/')).toEqual([]);
+      expect(await keys(source, '')).toEqual(['clientes_copia.csv']);
+    });
+
+    it('never takes a raw key claimed by other content, even while no object is there yet', async () => {
+      drop('clientes.csv', CLIENTES);
+      // Another worker claimed the plain name for another content and has not written it yet.
+      await deps.claims.claimRawKey({
+        sha256: shaOf('otro contenido'),
+        rawKey: `raw/clientes/${DAY}/clientes.csv`,
+        sourceKey: 'otra/clientes.csv',
+        owner: liveOther,
+        claimedAt: at,
+      });
+      const r = await ingestOnce(deps);
+      expect(r.files[0]!.status).toBe('loaded');
+      expect(r.files[0]!.rawKey).toBe(
+        `raw/clientes/${DAY}/clientes__${shaOf(CLIENTES).slice(0, 12)}.csv`,
+      );
+      expect((await deps.claims.rawKeyOf(shaOf(CLIENTES)))?.rawKey).toBe(r.files[0]!.rawKey);
+    });
   });
 
   it('completes a file whose previous run died after the copy, without a second copy', async () => {

@@ -1,6 +1,13 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, inspectStream, splitLine } from '../../src/energy/ingest/inspect.js';
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import {
+  detectDelimiter,
+  inspectingTransform,
+  inspectStream,
+  splitLine,
+} from '../../src/energy/ingest/inspect.js';
 
 const inspectChunks = (chunks: Buffer[]) => inspectStream(Readable.from(chunks));
 
@@ -38,11 +45,61 @@ describe('inspectStream', () => {
     expect(latin.encoding).toBe('latin-1');
   });
 
+  it('judges UTF-8 the same with one-byte chunks (4-byte characters split over 4 chunks)', async () => {
+    const good = Buffer.from('nombre;nota\nJosé;⚡ 𝄞 ok\n');
+    const bytewise = (b: Buffer) => inspectChunks([...b].map((x) => Buffer.from([x])));
+    expect((await bytewise(good)).encoding).toBe('utf-8');
+    // A lead byte followed by ASCII, and a sequence cut off at the end: not UTF-8 (Latin-1).
+    const badSeam = Buffer.concat([
+      Buffer.from('a;b\n1;'),
+      Buffer.from([0xe2, 0x41]),
+      Buffer.from(';x\n'),
+    ]);
+    expect((await bytewise(badSeam)).encoding).toBe('latin-1');
+    const cutAtEnd = Buffer.concat([Buffer.from('a;b\n1;'), Buffer.from([0xf0, 0x9d, 0x84])]);
+    expect((await bytewise(cutAtEnd)).encoding).toBe('latin-1');
+    expect((await inspectChunks([cutAtEnd])).encoding).toBe('latin-1');
+  });
+
   it('reports the sha256 and byte count of exactly what it read', async () => {
     const r = await inspectChunks([Buffer.from('a;b\n'), Buffer.from('1;2\n')]);
     expect(r.bytes).toBe(8);
-    const { createHash } = await import('node:crypto');
     expect(r.sha256).toBe(createHash('sha256').update('a;b\n1;2\n').digest('hex'));
+  });
+});
+
+describe('inspectingTransform', () => {
+  it('passes every byte through unchanged and inspects them as inspectStream does', async () => {
+    const text = 'tipo_identificacion;identificacion;nombre;ciudad\r\n';
+    const body = Buffer.from(text + 'CC;1;"Ana\r\nMaría";Bogotá\r\n'.repeat(50_000));
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < body.length; at += 65_537) chunks.push(body.subarray(at, at + 65_537));
+    const tap = inspectingTransform();
+    const out: Buffer[] = [];
+    await pipeline(Readable.from(chunks), tap, async (source: AsyncIterable<Buffer>) => {
+      for await (const c of source) out.push(c);
+    });
+    expect(Buffer.concat(out).equals(body)).toBe(true);
+    const seen = await tap.inspection;
+    expect(seen).toEqual(await inspectChunks([body]));
+    expect(seen.rows).toBe(50_000);
+    expect(seen.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(seen.header).toEqual(['tipo_identificacion', 'identificacion', 'nombre', 'ciudad']);
+  });
+
+  it('rejects its inspection when the source fails', async () => {
+    const tap = inspectingTransform();
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error('disco desconectado'));
+      },
+    });
+    await expect(
+      pipeline(failing, tap, async (s: AsyncIterable<Buffer>) => {
+        for await (const _ of s) void _;
+      }),
+    ).rejects.toThrow('disco desconectado');
+    await expect(tap.inspection).rejects.toThrow();
   });
 });
 

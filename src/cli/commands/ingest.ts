@@ -2,6 +2,7 @@ import { homeLayout } from '../../deploy/home-layout.js';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { acquireLock } from '../../core/lock/pid-lock.js';
+import { openIngestClaims } from '../../deploy/adapters.js';
 import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
@@ -36,10 +37,13 @@ export function registerIngest(program: Command): void {
       });
       const ctx = cliContext(cmd);
       const release = acquireLock(homeLayout(ctx.config.home).ingestLock);
+      const claims = openIngestClaims(ctx.config);
       try {
         const report = await ingestOnce(
           {
             ...ctx.stores,
+            claims,
+            claimTtlMs: ctx.config.ingest.claimTtlSeconds * 1000,
             log: ctx.log,
             timezone: ctx.config.timezone,
             maxRecordBytes: ctx.config.ingest.maxRecordBytes,
@@ -52,6 +56,7 @@ export function registerIngest(program: Command): void {
         // A file not accepted (failed or quarantined) is failed work: exit code 1.
         if (report.totals.failed + report.totals.quarantined > 0) process.exitCode = 1;
       } finally {
+        await claims.close();
         release();
       }
     });

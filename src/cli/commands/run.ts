@@ -6,7 +6,7 @@ import { formatCrawlReport } from '../../core/crawler/index.js';
 import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
-import { openLakeChain } from '../../deploy/adapters.js';
+import { openIngestClaims, openLakeChain } from '../../deploy/adapters.js';
 import { runLakeChain } from '../../energy/lake-chain.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { cliContext } from '../context.js';
@@ -43,10 +43,13 @@ export function registerRun(program: Command): void {
       const { config, stores, log } = cliContext(cmd);
       const release = acquireLock(homeLayout(config.home).ingestLock);
       const chain = openLakeChain(config, stores, log);
+      const claims = openIngestClaims(config);
       try {
         const ingest = await ingestOnce(
           {
             ...stores,
+            claims,
+            claimTtlMs: config.ingest.claimTtlSeconds * 1000,
             log,
             timezone: config.timezone,
             maxRecordBytes: config.ingest.maxRecordBytes,
@@ -74,6 +77,7 @@ export function registerRun(program: Command): void {
           process.exitCode = 1;
       } finally {
         await chain.close();
+        await claims.close();
         release();
       }
     });

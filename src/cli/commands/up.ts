@@ -11,7 +11,7 @@ import { acquireLock } from '../../core/lock/pid-lock.js';
 import { crawl } from '../../core/crawler/index.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
 import { buildHttpServer } from '../../core/http/server.js';
-import { openLakeChain } from '../../deploy/adapters.js';
+import { openIngestClaims, openLakeChain } from '../../deploy/adapters.js';
 import { runLakeChain } from '../../energy/lake-chain.js';
 import { FxPlatform } from '../../deploy/local/fx-platform.js';
 import { Platform } from '../../energy/ingest/ingest-loop.js';
@@ -83,6 +83,7 @@ export function registerUp(program: Command): void {
       const platform = new Platform({
         config,
         stores,
+        claims: openIngestClaims(config),
         log,
         onIngest: (report) => out(formatIngestReport(report)),
         chain: [

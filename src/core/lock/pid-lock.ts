@@ -19,16 +19,20 @@ export class LockBusyError extends Error {
   ) {
     super(
       `${path.basename(lockPath, '.lock')} is already running (pid ${holder.pid} on ${holder.host} since ${holder.since}); ` +
-        `wait for it or stop it`,
+        (holder.host === hostname()
+          ? `wait for it or stop it`
+          : `wait for it or stop it; a lock of another host is never broken here: if ${holder.host} is gone for good, delete ${lockPath}`),
     );
     this.name = 'LockBusyError';
   }
 }
 
 /**
- * An exclusive, process-scoped lock file (`O_EXCL`) holding the owner's pid. A lock left by a
- * process that died (even by SIGKILL) is taken over at once: the pid is checked, not a timeout.
- * Only meaningful for processes on one host sharing `CORRIENTE_HOME`.
+ * An exclusive, process-scoped lock file (`O_EXCL`) holding the owner's pid and host. A lock left
+ * by a process of this host that died (even by SIGKILL) is taken over at once: the pid is
+ * checked, not a timeout. A lock recorded by another host (a `CORRIENTE_HOME` on a shared file
+ * system) is never broken: its pid means nothing here, so it stays busy until that host releases
+ * it or a person deletes it.
  *
  * @returns a release function.
  */
@@ -52,8 +56,11 @@ export function acquireLock(lockPath: string): () => void {
         if (released) return;
         released = true;
         try {
-          const holder = JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number };
-          if (holder.pid === process.pid) unlinkSync(lockPath);
+          const holder = JSON.parse(readFileSync(lockPath, 'utf8')) as {
+            pid: number;
+            host: string;
+          };
+          if (holder.pid === process.pid && holder.host === hostname()) unlinkSync(lockPath);
         } catch {
           // already gone
         }
@@ -66,12 +73,8 @@ export function acquireLock(lockPath: string): () => void {
       } catch {
         holder = undefined; // corrupt: treat as stale
       }
-      if (
-        holder &&
-        holder.host === hostname() &&
-        holder.pid !== process.pid &&
-        isProcessAlive(holder.pid)
-      ) {
+      const otherHost = holder !== undefined && holder.host !== hostname();
+      if (holder && (otherHost || (holder.pid !== process.pid && isProcessAlive(holder.pid)))) {
         throw new LockBusyError(lockPath, holder);
       }
       try {

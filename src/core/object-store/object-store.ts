@@ -41,12 +41,26 @@ export interface ObjectStore {
   /** A human-readable location, e.g. `/home/me/corriente-data/datalake` or `s3://bucket/prefix`. */
   readonly url: string;
   put(key: string, body: Body, options?: { contentType?: string }): Promise<void>;
+  /**
+   * Writes `key` only if no object has that key: S3's `PutObject` with `If-None-Match: *` (and
+   * `CompleteMultipartUpload` with it for streamed bodies), `link(2)` of a fsynced temp file on a
+   * local folder. Same atomicity and durability as `put`; of several racing writers exactly one
+   * wins, on stores that honour the condition.
+   * @returns `true` when this call wrote the object, `false` when the key already existed (the
+   *   existing object is left untouched)
+   */
+  putIfAbsent(key: string, body: Body, options?: { contentType?: string }): Promise<boolean>;
   get(key: string): Promise<Buffer>;
   getStream(key: string): Promise<Readable>;
   /** Metadata, or `undefined` when the key does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
   list(prefix: string, options?: ListOptions): Promise<ObjectPage>;
   copy(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * `copy` that never replaces an existing `toKey` (S3 `CopyObject` with `If-None-Match: *`).
+   * @returns `true` when copied, `false` when `toKey` already existed
+   */
+  copyIfAbsent(fromKey: string, toKey: string): Promise<boolean>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** The folder holding the objects, for stores kept in a local folder (e.g. to watch it). */
@@ -63,7 +77,8 @@ export interface ObjectStore {
   putFile?(key: string, filePath: string): Promise<void>;
   /**
    * Optional: renames `fromKey` to `toKey` atomically, without copying bytes, and refuses to
-   * replace an existing `toKey`. Only stores that can do this cheaply (a local folder) have it.
+   * replace an existing `toKey` (`ObjectExistsError`). Only stores that can do this cheaply (a
+   * local folder) have it.
    */
   rename?(fromKey: string, toKey: string): Promise<void>;
   /**
@@ -107,6 +122,17 @@ export class ObjectNotFoundError extends Error {
   ) {
     super(`object not found: ${key} (in ${storeUrl})`);
     this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** Thrown by `rename` when the target key exists (it is never replaced). */
+export class ObjectExistsError extends Error {
+  constructor(
+    readonly key: string,
+    readonly storeUrl: string,
+  ) {
+    super(`object exists: ${key} (in ${storeUrl})`);
+    this.name = 'ObjectExistsError';
   }
 }
 

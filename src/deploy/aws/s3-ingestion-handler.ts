@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { createStores, type Stores } from '../adapters.js';
+import { createStores, openIngestClaims, type Stores } from '../adapters.js';
+import type { IngestClaims } from '../../energy/ingest/ingest-claims.js';
 import { loadConfig } from '../config.js';
 import {
   ingestKey,
@@ -34,6 +35,14 @@ export interface S3IngestionResult {
 
 export interface S3IngestionHandlerDeps {
   stores: Stores;
+  /**
+   * The ingestion claims. Invocations on many hosts share them only through a shared state
+   * store; with the SQLite one each instance has its own, and S3's conditional writes alone
+   * keep raw objects from being overwritten.
+   */
+  claims: IngestClaims;
+  /** `ingest.claimTtlSeconds` in ms. @default 15 minutes */
+  claimTtlMs?: number;
   /** The source bucket's name and key prefix, to map event keys onto store keys. */
   sourceBucket: string;
   sourcePrefix: string;
@@ -74,19 +83,21 @@ export function createS3IngestionHandler(deps: S3IngestionHandlerDeps) {
       }
       const key = fullKey.slice(deps.sourcePrefix.length);
       if (isIgnoredLandingKey(key)) continue;
-      files.push(
-        await ingestKey(
-          {
-            ...deps.stores,
-            log: deps.log,
-            timezone: deps.timezone,
-            ...(deps.now ? { now: deps.now } : {}),
-            ...(deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {}),
-          },
-          key,
-          ctx,
-        ),
+      const outcome = await ingestKey(
+        {
+          ...deps.stores,
+          claims: deps.claims,
+          ...(deps.claimTtlMs !== undefined ? { claimTtlMs: deps.claimTtlMs } : {}),
+          log: deps.log,
+          timezone: deps.timezone,
+          ...(deps.now ? { now: deps.now } : {}),
+          ...(deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {}),
+        },
+        key,
+        ctx,
       );
+      // Undefined: another invocation holds or already took the file (S3 may deliver twice).
+      if (outcome) files.push(outcome);
     }
     const failed = files.filter((f) => f.status === 'failed');
     if (failed.length > 0) {
@@ -108,6 +119,8 @@ export async function handler(event: unknown): Promise<S3IngestionResult> {
     if (source.type !== 's3') throw new Error('stores.source must be of type s3 in the Lambda');
     cached = createS3IngestionHandler({
       stores: createStores(config),
+      claims: openIngestClaims(config),
+      claimTtlMs: config.ingest.claimTtlSeconds * 1000,
       sourceBucket: source.bucket,
       sourcePrefix: source.prefix,
       timezone: config.timezone,

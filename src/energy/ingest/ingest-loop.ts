@@ -4,6 +4,7 @@ import type { Logger } from '../../core/log/logger.js';
 import { acquireLock, LockBusyError } from '../../core/lock/pid-lock.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
 import type { EnergyConfig } from '../energy-config.js';
+import type { IngestClaims } from './ingest-claims.js';
 import { ingestOnce, type IngestReport } from './ingest.js';
 
 /** A step of the automatic chain that runs after an ingestion that loaded something. */
@@ -15,6 +16,8 @@ export interface ChainStep {
 export interface PlatformOptions {
   config: EnergyConfig;
   stores: { source: ObjectStore; datalake: ObjectStore };
+  /** The ingestion claims shared with every other ingestion worker of these stores. */
+  claims: IngestClaims;
   log: Logger;
   /**
    * Steps run, in order, after each ingestion that loaded files (crawl, transform, …), at start
@@ -132,6 +135,8 @@ export class Platform {
       report = await ingestOnce(
         {
           ...stores,
+          claims: this.options.claims,
+          claimTtlMs: config.ingest.claimTtlSeconds * 1000,
           log,
           timezone: config.timezone,
           maxRecordBytes: config.ingest.maxRecordBytes,

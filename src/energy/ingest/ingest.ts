@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import * as path from 'node:path/posix';
 import type { Logger } from '../../core/log/logger.js';
 import {
   copyBetween,
   listAll,
+  ObjectExistsError,
+  ObjectNotFoundError,
   type IrregularEntry,
   type ObjectInfo,
   type ObjectStore,
@@ -16,7 +19,15 @@ import {
   normalizeColumnName,
   type EnergyEntity,
 } from '../entities.js';
-import { inspectStream, type Inspection } from './inspect.js';
+import { inspectingTransform, type Inspection } from './inspect.js';
+import {
+  sameOwnerProcess,
+  type ClaimOwner,
+  type IngestClaims,
+  type LandingClaim,
+  type RawKeyClaim,
+} from './ingest-claims.js';
+import { isProcessAlive } from '../../core/util/process.js';
 import { loadDateOf } from '../../core/util/time-zone.js';
 import {
   MANIFEST_PREFIX,
@@ -38,7 +49,20 @@ export interface IngestDeps {
   now?: () => Date;
   /** Longest record a file may have (`ingest.maxRecordBytes`). @default 1 MiB */
   maxRecordBytes?: number;
+  /**
+   * Claims shared by every worker on this landing store and lake (the state store): one worker
+   * per landing file, one content per raw key.
+   */
+  claims: IngestClaims;
+  /**
+   * A claim of a process on another host older than this may be taken over (that worker is
+   * presumed dead); a claim of this host is taken over as soon as its process is gone.
+   * @default 15 minutes
+   */
+  claimTtlMs?: number;
 }
+
+const DEFAULT_CLAIM_TTL_MS = 15 * 60 * 1000;
 
 export interface IngestOptions {
   /** Partition date `YYYY-MM-DD`; default: today in the time zone. */
@@ -143,7 +167,8 @@ export async function ingestOnce(
       files.push({ sourceKey: info.key, status: 'deferred', bytes: info.size });
       continue;
     }
-    files.push(await ingestKey(deps, info.key, { runId, loadDate }));
+    const outcome = await ingestKey(deps, info.key, { runId, loadDate });
+    if (outcome) files.push(outcome);
   }
   for (const entry of (await deps.source.listIrregular?.()) ?? []) {
     if (options.signal?.aborted) break;
@@ -166,43 +191,58 @@ export interface IngestKeyContext {
 }
 
 /**
- * Ingests one landing file. Safe to re-run after a crash at any point: the steps are
- * (1) inspect, (2) record an intent naming the raw key, (3) copy to raw, (4) write the
- * manifest (the sha256 entry is the commit point), (5) delete the landing file and the intent.
- * A re-run finds the intent or the manifest and completes the same file exactly once.
+ * Ingests one landing file. Safe to re-run after a crash at any point, and to run in several
+ * workers at once on one landing store: the steps are (1) claim the landing file, (2) copy it
+ * once into a staging object while inspecting it (sha256, records, encoding, delimiter; durable
+ * before anything else happens), (3) claim a raw key for its content, (4) record an intent naming
+ * the raw key, (5) put the staged copy at the raw key without ever replacing an object, (6) write
+ * the manifest (the sha256 entry is the commit point), (7) delete the landing file and the
+ * intent. A re-run finds the claims, the intent or the manifest and completes the same file
+ * exactly once.
+ *
+ * @returns the outcome, or `undefined` when the file is not this worker's: another live worker
+ *   holds it, or it was taken and deleted by one before this worker could read it.
  */
 export async function ingestKey(
   deps: IngestDeps,
   sourceKey: string,
   ctx: IngestKeyContext,
-): Promise<FileOutcome> {
+): Promise<FileOutcome | undefined> {
   const log = deps.log.child({ sourceKey });
   const before = await deps.source.head(sourceKey);
-  if (!before)
-    return {
-      sourceKey,
-      status: 'failed',
-      bytes: 0,
-      error: 'the file disappeared before it was read',
-    };
-  // Where the datalake can rename (a local folder), the file is copied into a staging object
-  // while it is inspected, so the kernel copy and the JS scan run in parallel; the staged copy
-  // is then renamed into place. Elsewhere the copy runs after the inspection.
-  const staging = deps.datalake.rename
-    ? `${STAGING_PREFIX}${ctx.runId}/${randomBytes(8).toString('hex')}`
-    : undefined;
+  if (!before) {
+    log.debug('the landing file is gone (taken by another worker)');
+    return undefined;
+  }
+  const now = deps.now ?? (() => new Date());
+  const me: ClaimOwner = { host: hostname(), pid: process.pid, runId: ctx.runId };
+  const ttl = deps.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+  const landing = await claimLanding(deps.claims, sourceKey, before.etag ?? '', me, now, ttl);
+  if (!landing) {
+    log.debug('another worker holds this landing file');
+    return undefined;
+  }
+  const staging = `${STAGING_PREFIX}${ctx.runId}/${randomBytes(8).toString('hex')}`;
   try {
-    const [inspection] = await Promise.all([
-      deps.source
-        .getStream(sourceKey)
-        .then((stream) =>
-          inspectStream(
-            stream,
-            deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {},
-          ),
-        ),
-      staging ? copyBetween(deps.source, sourceKey, deps.datalake, staging) : undefined,
-    ]);
+    // One read: the landing file streams through the inspector into a staging object of the lake
+    // (a fsynced local file, or a multipart upload), so it is hashed, inspected and copied at once.
+    let inspection: Inspection;
+    try {
+      const tap = inspectingTransform(
+        deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {},
+      );
+      const stream = await deps.source.getStream(sourceKey);
+      // `pipe` does not forward errors: a failing read must fail the write too.
+      stream.once('error', (err) => tap.destroy(err));
+      await deps.datalake.put(staging, stream.pipe(tap));
+      inspection = await tap.inspection;
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError && err.key === sourceKey) {
+        log.debug('the landing file is gone (taken by another worker)');
+        return undefined;
+      }
+      throw err;
+    }
     const fileName = path.basename(sourceKey);
     const verdict = classify(fileName, inspection);
     if ('rejection' in verdict) {
@@ -231,36 +271,46 @@ export async function ingestKey(
     const pending = (await readJson(deps.datalake, pendingKey)) as
       { rawKey: string; loadDate: string } | undefined;
     const loadDate = pending?.loadDate ?? ctx.loadDate;
-    const rawKey =
-      pending?.rawKey ??
-      (await chooseFreeKey(
-        deps.datalake,
-        `raw/${entity}/${partitionPath(loadDate)}`,
-        fileName,
-        inspection.sha256,
-      ));
+    const claim = await claimRawKey(deps, {
+      sha256: inspection.sha256,
+      sourceKey,
+      owner: me,
+      now,
+      ttl,
+      resumed: pending !== undefined,
+      // After a crash the intent names the key already chosen; else the first free name.
+      candidates: pending
+        ? [pending.rawKey]
+        : candidateKeys(`raw/${entity}/${partitionPath(loadDate)}`, fileName, inspection.sha256),
+    });
+    if (claim === 'busy') {
+      log.info('the same content is being loaded by another worker from another landing file');
+      return { sourceKey, status: 'deferred', bytes: before.size };
+    }
+    const rawKey = claim.rawKey;
     if (!pending) {
       await deps.datalake.put(
         pendingKey,
         JSON.stringify({ rawKey, loadDate, sourceKey, runId: ctx.runId }),
       );
     }
-    const existing = await deps.datalake.head(rawKey);
-    if (!existing) {
-      if (staging) await deps.datalake.rename!(staging, rawKey);
-      else await copyBetween(deps.source, sourceKey, deps.datalake, rawKey);
-    }
+    // Never replace a raw object: the claim gives this key to this content alone, and the
+    // conditional write refuses an existing object besides (where the store honours it).
+    const placed =
+      !(await deps.datalake.head(rawKey)) && (await placeStaged(deps.datalake, staging, rawKey));
     const after = await deps.source.head(sourceKey);
     const rawNow = await deps.datalake.head(rawKey);
     if (
       !after ||
       after.size !== before.size ||
       after.etag !== before.etag ||
+      inspection.bytes !== before.size ||
       rawNow?.size !== before.size
     ) {
       // The landing file changed while it was copied: undo our copy, take it on the next run.
-      if (!existing) await deps.datalake.delete(rawKey);
+      if (placed) await deps.datalake.delete(rawKey);
       await deps.datalake.delete(pendingKey);
+      await deps.claims.releaseRawKey(inspection.sha256, me);
       log.warn('landing file changed while it was being copied; it will be taken on the next run');
       return { sourceKey, status: 'deferred', bytes: before.size };
     }
@@ -279,7 +329,7 @@ export async function ingestKey(
       header: inspection.header,
       columns,
       loadDate,
-      loadedAt: (deps.now ?? (() => new Date()))().toISOString(),
+      loadedAt: now().toISOString(),
       runId: ctx.runId,
     };
     const body = JSON.stringify(entry, null, 2);
@@ -296,8 +346,103 @@ export async function ingestKey(
     return { sourceKey, status: 'failed', bytes: before.size, error: (err as Error).message };
   } finally {
     // Gone already when it was renamed into place; a no-op then.
-    if (staging) await deps.datalake.delete(staging).catch(() => undefined);
+    await deps.datalake.delete(staging).catch(() => undefined);
+    await deps.claims.releaseLanding(sourceKey, me).catch(() => undefined);
   }
+}
+
+/** A claim may be taken over: its process is gone (this host), or it is older than `ttl`. */
+function isStale(
+  owner: ClaimOwner,
+  claimedAt: string,
+  me: ClaimOwner,
+  now: Date,
+  ttl: number,
+): boolean {
+  if (owner.host === me.host) return owner.pid === me.pid || !isProcessAlive(owner.pid);
+  return now.getTime() - Date.parse(claimedAt) > ttl;
+}
+
+/** Takes the landing file for `me`, or resolves `undefined` when another live worker holds it. */
+async function claimLanding(
+  claims: IngestClaims,
+  sourceKey: string,
+  etag: string,
+  me: ClaimOwner,
+  now: () => Date,
+  ttl: number,
+): Promise<LandingClaim | undefined> {
+  const mine: LandingClaim = { sourceKey, etag, owner: me, claimedAt: now().toISOString() };
+  const held = await claims.claimLanding(mine);
+  if (held.owner.runId === me.runId && sameOwnerProcess(held.owner, me)) return held;
+  if (!isStale(held.owner, held.claimedAt, me, now(), ttl)) return undefined;
+  return (await claims.replaceLanding(held, mine)) ? mine : undefined;
+}
+
+/**
+ * Gives the content a raw key: the key its earlier claim names (taken over when that worker is
+ * gone), else the first candidate that is neither an object nor claimed by other content.
+ * `'busy'` when a live worker is loading the same content from another landing file.
+ */
+async function claimRawKey(
+  deps: IngestDeps,
+  request: {
+    sha256: string;
+    sourceKey: string;
+    owner: ClaimOwner;
+    now: () => Date;
+    ttl: number;
+    /** The single candidate is the key an intent of an earlier run named. */
+    resumed: boolean;
+    candidates: string[];
+  },
+): Promise<RawKeyClaim | 'busy'> {
+  const { sha256, sourceKey, owner: me, now, ttl } = request;
+  const takeOver = async (held: RawKeyClaim): Promise<RawKeyClaim | 'busy'> => {
+    if (held.owner.runId === me.runId && sameOwnerProcess(held.owner, me)) return held;
+    if (!isStale(held.owner, held.claimedAt, me, now(), ttl)) return 'busy';
+    const next = { ...held, sourceKey, owner: me, claimedAt: now().toISOString() };
+    return (await deps.claims.replaceRawKey(held, next)) ? next : 'busy';
+  };
+  const earlier = await deps.claims.rawKeyOf(sha256);
+  if (earlier) return takeOver(earlier);
+  const resumed = request.resumed;
+  for (const rawKey of request.candidates) {
+    // An object already there (written before claims existed) rules a fresh name out.
+    if (!resumed && (await deps.datalake.head(rawKey))) continue;
+    const claim: RawKeyClaim = {
+      sha256,
+      rawKey,
+      sourceKey,
+      owner: me,
+      claimedAt: now().toISOString(),
+    };
+    const held = await deps.claims.claimRawKey(claim);
+    if (held === 'key-taken') continue;
+    return held === claim ? claim : takeOver(held);
+  }
+  throw new Error(`no free raw key for ${sourceKey} (tried ${request.candidates.length} names)`);
+}
+
+/** Moves (local folder) or copies (S3) the staged object to `rawKey`; `false` if it exists. */
+async function placeStaged(store: ObjectStore, staging: string, rawKey: string): Promise<boolean> {
+  if (!store.rename) return store.copyIfAbsent(staging, rawKey);
+  try {
+    await store.rename(staging, rawKey);
+    return true;
+  } catch (err) {
+    if (err instanceof ObjectExistsError) return false;
+    throw err;
+  }
+}
+
+/** `<name>`, then `<stem>__<sha12><ext>`, then with a counter: distinct contents, stable names. */
+function candidateKeys(folder: string, fileName: string, sha256: string): string[] {
+  const ext = path.extname(fileName);
+  const stem = fileName.slice(0, fileName.length - ext.length);
+  const names = [fileName, `${stem}__${sha256.slice(0, 12)}${ext}`];
+  for (let i = 2; i < 1000; i++) names.push(`${stem}__${sha256.slice(0, 12)}_${i}${ext}`);
+  return names.map((name) => `${folder}/${name}`);
 }
 
 type Verdict = { entity: EnergyEntity; columns: string[] } | { rejection: Rejection };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { Encoding } from './manifest.js';
 
 /** What one streaming read of a landing file tells about it. */
@@ -56,63 +56,155 @@ export async function inspectStream(
   stream: Readable,
   options: InspectOptions = {},
 ): Promise<Inspection> {
-  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const headParts: Buffer[] = [];
-  let headBytes = 0;
-  let hasNul = false;
-  let utf8 = true;
-  let carry: Buffer | undefined; // incomplete UTF-8 sequence at a chunk end
-  let hasC1 = false; // bytes 0x80-0x9F: control codes in Latin-1 (likely Windows-1252)
+  const inspector = new Inspector(options);
+  for await (const c of stream)
+    inspector.update(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
+  return inspector.finish();
+}
+
+/**
+ * A `Transform` that passes the bytes through unchanged while it inspects them, so one read of a
+ * landing file both copies and inspects it. `inspection` resolves when the stream ends (and
+ * rejects if it fails).
+ *
+ * @example
+ * const tap = inspectingTransform();
+ * await store.put(stagingKey, source.pipe(tap));
+ * const inspection = await tap.inspection;
+ */
+export function inspectingTransform(
+  options: InspectOptions = {},
+): Transform & { inspection: Promise<Inspection> } {
+  const inspector = new Inspector(options);
+  let settle!: { resolve: (i: Inspection) => void; reject: (e: unknown) => void };
+  const inspection = new Promise<Inspection>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Whoever awaits the write sees the error; this promise must not count as unhandled too.
+  inspection.catch(() => undefined);
+  const transform = new Transform({
+    // Pass the source's 1 MiB chunks on as they are: no re-buffering into 16 KiB pieces.
+    readableHighWaterMark: 1 << 20,
+    writableHighWaterMark: 1 << 20,
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        inspector.update(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+      } catch (err) {
+        callback(err as Error);
+        return;
+      }
+      callback(null, chunk);
+    },
+    flush(callback) {
+      try {
+        settle.resolve(inspector.finish());
+        callback();
+      } catch (err) {
+        callback(err as Error);
+      }
+    },
+  });
+  transform.on('error', (err) => settle.reject(err));
+  transform.on('close', () => settle.reject(new Error('the stream closed before its end')));
+  return Object.assign(transform, { inspection });
+}
+
+/** Incremental inspection: `update` with every chunk in order, then `finish` once. */
+export class Inspector {
+  private readonly maxRecordBytes: number;
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+  private readonly headParts: Buffer[] = [];
+  private headBytes = 0;
+  private hasNul = false;
+  private utf8 = true;
+  private carry: Buffer | undefined; // incomplete UTF-8 sequence at a chunk end
+  private hasC1 = false; // bytes 0x80-0x9F: control codes in Latin-1 (likely Windows-1252)
   // Record counting state
-  let inQuote = false;
-  let lineHasContent = false;
-  let records = 0;
-  let crlf = 0;
-  let lf = 0;
-  let prevByte = -1;
-  let quoteAtChunkEnd = false;
+  private inQuote = false;
+  private lineHasContent = false;
+  private records = 0;
+  private crlf = 0;
+  private lf = 0;
+  private prevByte = -1;
+  private quoteAtChunkEnd = false;
   // Record lengths: offsets in the whole stream of the current record's start.
-  let recordStart = 0;
-  let longest = 0;
-  let longestRecord = 0; // 1-based record number (the header is record 1)
-  let recordNo = 0;
+  private recordStart = 0;
+  private longest = 0;
+  private longestRecord = 0; // 1-based record number (the header is record 1)
+  private recordNo = 0;
 
-  for await (const c of stream) {
-    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
-    hash.update(chunk);
-    const chunkStart = bytes;
-    bytes += chunk.length;
-    if (headBytes < HEAD_LIMIT) {
-      headParts.push(chunk.subarray(0, HEAD_LIMIT - headBytes));
-      headBytes += Math.min(chunk.length, HEAD_LIMIT - headBytes);
-    }
-    if (!hasNul && chunk.indexOf(0) !== -1) hasNul = true;
-    if (utf8) {
-      const joined = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const cut = completeUtf8Length(joined);
-      if (!isUtf8(joined.subarray(0, cut))) utf8 = false;
-      carry = cut < joined.length ? Buffer.from(joined.subarray(cut)) : undefined;
-    }
-    if (!utf8 && !hasC1) hasC1 = hasC1Byte(chunk);
+  constructor(options: InspectOptions = {}) {
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
 
-    // Count records, quote-aware as RFC 4180 and DuckDB read them: a quote opens a quoted field
-    // only at the start of a field; inside one, `""` is an escaped quote. It jumps between
-    // quotes and line feeds with indexOf (native memchr) rather than visiting every byte.
+  update(chunk: Buffer): void {
+    this.hash.update(chunk);
+    const chunkStart = this.bytes;
+    this.bytes += chunk.length;
+    if (this.headBytes < HEAD_LIMIT) {
+      // A copy: the caller may reuse or release the chunk's memory once it is written.
+      this.headParts.push(Buffer.from(chunk.subarray(0, HEAD_LIMIT - this.headBytes)));
+      this.headBytes += Math.min(chunk.length, HEAD_LIMIT - this.headBytes);
+    }
+    if (!this.hasNul && chunk.indexOf(0) !== -1) this.hasNul = true;
+    if (this.utf8) {
+      // A sequence cut by the previous chunk's end is completed from this chunk's first bytes:
+      // only those few bytes are joined, never the whole chunk.
+      let from = 0;
+      let pending = false;
+      if (this.carry) {
+        const need = utf8SequenceLength(this.carry[0]!) - this.carry.length;
+        if (chunk.length < need) {
+          this.carry = Buffer.concat([this.carry, chunk]);
+          pending = true;
+        } else {
+          if (!isUtf8(Buffer.concat([this.carry, chunk.subarray(0, need)]))) this.utf8 = false;
+          this.carry = undefined;
+          from = need;
+        }
+      }
+      if (this.utf8 && !pending) {
+        const rest = chunk.subarray(from);
+        const cut = completeUtf8Length(rest);
+        if (!isUtf8(rest.subarray(0, cut))) this.utf8 = false;
+        this.carry = cut < rest.length ? Buffer.from(rest.subarray(cut)) : undefined;
+      }
+    }
+    if (!this.utf8 && !this.hasC1) this.hasC1 = hasC1Byte(chunk);
+    this.countRecords(chunk, chunkStart);
+  }
+
+  /**
+   * Counts records, quote-aware as RFC 4180 and DuckDB read them: a quote opens a quoted field
+   * only at the start of a field; inside one, `""` is an escaped quote. It jumps between quotes
+   * and line feeds with indexOf (native memchr) rather than visiting every byte.
+   */
+  private countRecords(chunk: Buffer, chunkStart: number): void {
+    let inQuote = this.inQuote;
+    let lineHasContent = this.lineHasContent;
+    let records = this.records;
+    let crlf = this.crlf;
+    let lf = this.lf;
+    let recordStart = this.recordStart;
+    let longest = this.longest;
+    let longestRecord = this.longestRecord;
+    let recordNo = this.recordNo;
+    const prevByte = this.prevByte;
     let i = 0;
-    if (quoteAtChunkEnd) {
+    if (this.quoteAtChunkEnd) {
       // The previous chunk ended on a quote inside a quoted field: `""` or a closing quote?
-      quoteAtChunkEnd = false;
+      this.quoteAtChunkEnd = false;
       if (chunk[0] === QUOTE) i = 1;
       else inQuote = false;
     }
     let nextQuote = chunk.indexOf(QUOTE, i);
-    while (i < chunk.length) {
+    const n = chunk.length;
+    while (i < n) {
       if (inQuote) {
         if (nextQuote === -1) break;
-        if (nextQuote === chunk.length - 1) {
-          quoteAtChunkEnd = true;
+        if (nextQuote === n - 1) {
+          this.quoteAtChunkEnd = true;
           break;
         }
         if (chunk[nextQuote + 1] === QUOTE) i = nextQuote + 2;
@@ -126,12 +218,12 @@ export async function inspectStream(
       const p = chunk.indexOf(LF, i);
       if (p !== -1 && (nextQuote === -1 || p < nextQuote)) {
         const before = p > 0 ? chunk[p - 1]! : prevByte;
-        if (before === CR) crlf++;
-        else lf++;
-        const segment = p - i - (p > i && chunk[p - 1] === CR ? 1 : 0);
-        if (lineHasContent || segment > 0) records++;
+        const cr = before === CR ? 1 : 0;
+        crlf += cr;
+        lf += 1 - cr;
+        if (lineHasContent || p - i - (p > i ? cr : 0) > 0) records++;
         recordNo++;
-        const length = chunkStart + p - recordStart - (before === CR ? 1 : 0);
+        const length = chunkStart + p - recordStart - cr;
         if (length > longest) {
           longest = length;
           longestRecord = recordNo;
@@ -146,96 +238,124 @@ export async function inspectStream(
         i = nextQuote + 1;
         nextQuote = chunk.indexOf(QUOTE, i);
       } else {
-        const tail = chunk.length - i;
+        const tail = n - i;
         if (tail > 1 || chunk[i] !== CR) lineHasContent = true;
-        i = chunk.length;
+        i = n;
       }
     }
-    if (chunk.length > 0) prevByte = chunk[chunk.length - 1]!;
+    if (n > 0) this.prevByte = chunk[n - 1]!;
+    this.inQuote = inQuote;
+    this.lineHasContent = lineHasContent;
+    this.records = records;
+    this.crlf = crlf;
+    this.lf = lf;
+    this.recordStart = recordStart;
+    this.longest = longest;
+    this.longestRecord = longestRecord;
+    this.recordNo = recordNo;
   }
-  if (lineHasContent) records++;
-  if (bytes - recordStart > longest) {
-    longest = bytes - recordStart;
-    longestRecord = recordNo + 1;
-  }
-  if (carry) utf8 = false; // ends in the middle of a multi-byte sequence
 
-  const sha256 = hash.digest('hex');
-  const base: Pick<
-    Inspection,
-    'sha256' | 'bytes' | 'lineEnding' | 'header' | 'longestRecordBytes'
-  > = {
-    sha256,
-    bytes,
-    longestRecordBytes: longest,
-    lineEnding: crlf > lf ? 'crlf' : 'lf',
-    header: [],
-  };
-  const head = Buffer.concat(headParts);
-  const bom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  finish(): Inspection {
+    const { bytes, maxRecordBytes } = this;
+    let { records, longest, longestRecord, utf8 } = this;
+    if (this.lineHasContent) records++;
+    if (bytes - this.recordStart > longest) {
+      longest = bytes - this.recordStart;
+      longestRecord = this.recordNo + 1;
+    }
+    if (this.carry) utf8 = false; // ends in the middle of a multi-byte sequence
+    const hasNul = this.hasNul;
+    const hasC1 = this.hasC1;
+    const crlf = this.crlf;
+    const lf = this.lf;
+    const headParts = this.headParts;
 
-  if (bytes === 0 || head.toString('latin1').trim() === '' || (bom && head.length === 3)) {
-    return { ...base, rows: 0, problem: { code: 'empty', detail: 'the file is empty' } };
-  }
-  const magic = binaryMagic(head);
-  if (magic || hasNul) {
-    const what = magic ?? 'it contains NUL bytes (binary data, or UTF-16 text)';
-    return { ...base, rows: 0, problem: { code: 'not_text', detail: `not a text file: ${what}` } };
-  }
-  let encoding: Encoding;
-  if (utf8) encoding = bom ? 'utf-8-bom' : 'utf-8';
-  else if (bom) {
-    return {
-      ...base,
-      rows: 0,
-      problem: {
-        code: 'undecodable',
-        detail:
-          'it starts with a UTF-8 byte-order mark but contains bytes that are not valid UTF-8',
-      },
+    const sha256 = this.hash.digest('hex');
+    const base: Pick<
+      Inspection,
+      'sha256' | 'bytes' | 'lineEnding' | 'header' | 'longestRecordBytes'
+    > = {
+      sha256,
+      bytes,
+      longestRecordBytes: longest,
+      lineEnding: crlf > lf ? 'crlf' : 'lf',
+      header: [],
     };
-  } else if (hasC1) {
-    return {
-      ...base,
-      rows: 0,
-      problem: {
-        code: 'undecodable',
-        detail:
-          'it is neither UTF-8 nor Latin-1 text: it has bytes 0x80–0x9F (perhaps Windows-1252); ' +
-          'export it as UTF-8',
-      },
-    };
-  } else encoding = 'latin-1';
+    const head = Buffer.concat(headParts);
+    const bom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
 
-  if (longest > maxRecordBytes) {
-    return {
-      ...base,
-      encoding,
-      rows: Math.max(0, records - 1),
-      problem: {
-        code: 'record_too_long',
-        detail:
-          `line ${longestRecord} is ${longest} bytes long, more than the ${maxRecordBytes} bytes ` +
-          'a record may have (ingest.maxRecordBytes)',
-      },
-    };
+    if (bytes === 0 || head.toString('latin1').trim() === '' || (bom && head.length === 3)) {
+      return { ...base, rows: 0, problem: { code: 'empty', detail: 'the file is empty' } };
+    }
+    const magic = binaryMagic(head);
+    if (magic || hasNul) {
+      const what = magic ?? 'it contains NUL bytes (binary data, or UTF-16 text)';
+      return {
+        ...base,
+        rows: 0,
+        problem: { code: 'not_text', detail: `not a text file: ${what}` },
+      };
+    }
+    let encoding: Encoding;
+    if (utf8) encoding = bom ? 'utf-8-bom' : 'utf-8';
+    else if (bom) {
+      return {
+        ...base,
+        rows: 0,
+        problem: {
+          code: 'undecodable',
+          detail:
+            'it starts with a UTF-8 byte-order mark but contains bytes that are not valid UTF-8',
+        },
+      };
+    } else if (hasC1) {
+      return {
+        ...base,
+        rows: 0,
+        problem: {
+          code: 'undecodable',
+          detail:
+            'it is neither UTF-8 nor Latin-1 text: it has bytes 0x80–0x9F (perhaps Windows-1252); ' +
+            'export it as UTF-8',
+        },
+      };
+    } else encoding = 'latin-1';
+
+    if (longest > maxRecordBytes) {
+      return {
+        ...base,
+        encoding,
+        rows: Math.max(0, records - 1),
+        problem: {
+          code: 'record_too_long',
+          detail:
+            `line ${longestRecord} is ${longest} bytes long, more than the ${maxRecordBytes} bytes ` +
+            'a record may have (ingest.maxRecordBytes)',
+        },
+      };
+    }
+    const text = decode(head.subarray(bom ? 3 : 0), encoding);
+    const lines = sampleLines(text, head.length < bytes);
+    const delimiter = detectDelimiter(lines);
+    if (!delimiter) {
+      return {
+        ...base,
+        encoding,
+        rows: Math.max(0, records - 1),
+        problem: {
+          code: 'no_delimiter',
+          detail: `no field delimiter found in the first lines (tried ${DELIMITERS.map((d) => JSON.stringify(d)).join(', ')})`,
+        },
+      };
+    }
+    const header = splitLine(lines[0] ?? '', delimiter).map((h) => h.trim());
+    return { ...base, encoding, delimiter, header, rows: Math.max(0, records - 1) };
   }
-  const text = decode(head.subarray(bom ? 3 : 0), encoding);
-  const lines = sampleLines(text, head.length < bytes);
-  const delimiter = detectDelimiter(lines);
-  if (!delimiter) {
-    return {
-      ...base,
-      encoding,
-      rows: Math.max(0, records - 1),
-      problem: {
-        code: 'no_delimiter',
-        detail: `no field delimiter found in the first lines (tried ${DELIMITERS.map((d) => JSON.stringify(d)).join(', ')})`,
-      },
-    };
-  }
-  const header = splitLine(lines[0] ?? '', delimiter).map((h) => h.trim());
-  return { ...base, encoding, delimiter, header, rows: Math.max(0, records - 1) };
+}
+
+/** Bytes of the UTF-8 sequence a lead byte starts (1 for anything that is not a lead byte). */
+function utf8SequenceLength(lead: number): number {
+  return (lead & 0xe0) === 0xc0 ? 2 : (lead & 0xf0) === 0xe0 ? 3 : (lead & 0xf8) === 0xf0 ? 4 : 1;
 }
 
 /** Length of the prefix of `buf` that does not end inside a UTF-8 multi-byte sequence. */

@@ -345,6 +345,8 @@ describe('crawler → GlueCatalog (SDK mock, no Glue emulator exists)', () => {
         head: local.head.bind(local),
         list: local.list.bind(local),
         copy: local.copy.bind(local),
+        putIfAbsent: local.putIfAbsent.bind(local),
+        copyIfAbsent: local.copyIfAbsent.bind(local),
         delete: local.delete.bind(local),
       };
       const catalog = new GlueCatalog({ client: fake.client });

@@ -255,6 +255,8 @@ describe('crawler', () => {
       head: (k) => local.head(k),
       list: (p, o) => local.list(p, o),
       copy: (a, b) => local.copy(a, b),
+      putIfAbsent: (k, b) => local.putIfAbsent(k, b),
+      copyIfAbsent: (a, b) => local.copyIfAbsent(a, b),
       delete: (k) => local.delete(k),
     };
     await crawl({ ...lake.deps, datalake: remote, tempDir: lake.dir });

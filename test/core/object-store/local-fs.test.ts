@@ -135,7 +135,7 @@ describe('LocalFsObjectStore', () => {
     expect(store.localPath('raw/a/one.csv')).toBe(path.join(root, 'raw', 'a', 'one.csv'));
     await store.put('raw/a/two.csv', 'other');
     await expect(store.rename('raw/a/one.csv', 'raw/a/two.csv')).rejects.toThrow(
-      /the target exists/,
+      /object exists: raw\/a\/two\.csv/,
     );
     expect((await store.get('raw/a/two.csv')).toString()).toBe('other');
     await store.rename('raw/a/one.csv', 'raw/b/one.csv');

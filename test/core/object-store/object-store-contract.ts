@@ -25,6 +25,12 @@ export interface ObjectStoreContractOptions {
     listOrder?: string;
     /** The emulator writes a finished upload into place non-atomically. */
     atomicCommit?: string;
+    /**
+     * The emulator ignores `If-None-Match: *` on writes, so `putIfAbsent`/`copyIfAbsent`
+     * overwrite. The suite checks that this is still so (and fails when the emulator starts
+     * honouring the condition, so the note never outlives the limitation).
+     */
+    conditionalWrite?: string;
   };
 }
 
@@ -372,6 +378,93 @@ export function objectStoreContract(
         await store.delete(special);
         expect(await store.head(special)).toBeUndefined();
         expect(await store.head(copied)).toBeDefined();
+      });
+    });
+
+    describe('put-if-absent', () => {
+      /**
+       * Runs `write` on a key that exists. A store that honours the condition returns `false`
+       * and keeps the object; one named as ignoring it must (still) have overwritten it.
+       */
+      async function expectRefused(
+        write: () => Promise<boolean>,
+        key: string,
+        original: Buffer,
+      ): Promise<void> {
+        const wrote = await write();
+        const now = await store.get(key);
+        if (limitations.conditionalWrite) {
+          // Detected, not assumed: the emulator really did ignore the condition.
+          expect(wrote).toBe(true);
+          expect(now.equals(original)).toBe(false);
+          console.warn(
+            `ObjectStore contract (${name}): put-if-absent is not enforced: ${limitations.conditionalWrite}`,
+          );
+          return;
+        }
+        expect(wrote).toBe(false);
+        expect(now.equals(original)).toBe(true);
+      }
+
+      it('putIfAbsent writes a missing key, then refuses to replace it (Buffer and stream)', async () => {
+        const first = Buffer.from('primera versión');
+        expect(await store.putIfAbsent('raw/once.csv', first)).toBe(true);
+        expect((await store.get('raw/once.csv')).equals(first)).toBe(true);
+        await expectRefused(
+          () => store.putIfAbsent('raw/once.csv', 'segunda versión'),
+          'raw/once.csv',
+          first,
+        );
+        await store.put('raw/once-stream.csv', first);
+        await expectRefused(
+          () => store.putIfAbsent('raw/once-stream.csv', Readable.from([Buffer.from('otra')])),
+          'raw/once-stream.csv',
+          first,
+        );
+      });
+
+      it(`putIfAbsent of a ${largeBytes / MiB} MiB stream (multipart) is conditional too`, async () => {
+        const body = randomBytes(largeBytes);
+        expect(await store.putIfAbsent('raw/big-once.bin', chunked(body, MiB))).toBe(true);
+        expect(sha256(await store.get('raw/big-once.bin'))).toBe(sha256(body));
+        await expectRefused(
+          () => store.putIfAbsent('raw/big-once.bin', chunked(randomBytes(largeBytes), MiB)),
+          'raw/big-once.bin',
+          body,
+        );
+      });
+
+      it('copyIfAbsent copies to a missing key and never replaces an existing one', async () => {
+        await store.put('raw/from.csv', 'origen');
+        expect(await store.copyIfAbsent('raw/from.csv', 'raw/to.csv')).toBe(true);
+        expect((await store.get('raw/to.csv')).toString()).toBe('origen');
+        await store.put('raw/other.csv', 'otro origen');
+        await expectRefused(
+          () => store.copyIfAbsent('raw/other.csv', 'raw/to.csv'),
+          'raw/to.csv',
+          Buffer.from('origen'),
+        );
+        await expect(store.copyIfAbsent('raw/missing.csv', 'raw/x.csv')).rejects.toBeInstanceOf(
+          ObjectNotFoundError,
+        );
+      });
+
+      it('of 6 racing putIfAbsent calls on one key exactly one wins, and its body stays', async () => {
+        const bodies = Array.from({ length: 6 }, () => randomBytes(64 * 1024));
+        const results = await Promise.all(
+          bodies.map((b, i) =>
+            store.putIfAbsent('raw/race-once.bin', i % 2 ? b : chunked(b, 8192)),
+          ),
+        );
+        const got = sha256(await store.get('raw/race-once.bin'));
+        if (limitations.conditionalWrite) {
+          console.warn(
+            `ObjectStore contract (${name}): racing put-if-absent not checked: ${limitations.conditionalWrite}`,
+          );
+          return;
+        }
+        expect(results.filter(Boolean).length).toBe(1);
+        expect(got).toBe(sha256(bodies[results.indexOf(true)]!));
       });
     });
 

@@ -67,6 +67,10 @@ objectStoreContract(
       atomicCommit:
         's3rver writes a PutObject body, and a completed multipart upload, straight into the ' +
         'final file (FilesystemStore.putObject), so readers can see it partial',
+      conditionalWrite:
+        's3rver ignores If-None-Match on PutObject, CompleteMultipartUpload and CopyObject ' +
+        '(it reads the header only on GetObject/HeadObject); ingestion gets its guarantee from ' +
+        'the raw-key claims in the state store there',
     },
   },
 );
@@ -141,6 +145,47 @@ describe('S3ObjectStore', () => {
       commands.length = 0;
       await store.put('small.bin', Readable.from([Buffer.from('small')]));
       expect(commands).toEqual(['PutObjectCommand']);
+    } finally {
+      recording.destroy();
+    }
+  });
+
+  it('sends If-None-Match: * on PutObject, CompleteMultipartUpload and CopyObject of the *IfAbsent calls only', async () => {
+    const seen: string[] = [];
+    const recording = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+      requestHandler: new NodeHttpHandler(),
+    });
+    recording.middlewareStack.add(
+      (next, context) => (args) => {
+        const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+        seen.push(`${context.commandName ?? '?'} ${headers['if-none-match'] ?? '-'}`);
+        return next(args);
+      },
+      { step: 'finalizeRequest' },
+    );
+    try {
+      const store = storeWith(`conditional-${randomUUID()}/`, { client: recording });
+      await store.putIfAbsent('a.csv', 'uno');
+      await store.putIfAbsent('big.bin', Readable.from([randomBytes(6e6), randomBytes(6e6)]));
+      await store.copyIfAbsent('a.csv', 'b.csv');
+      await store.put('c.csv', 'tres');
+      await store.copy('a.csv', 'd.csv');
+      const conditional = seen.filter((s) => !s.startsWith('HeadObject'));
+      expect(conditional).toEqual([
+        'PutObjectCommand *',
+        'CreateMultipartUploadCommand -',
+        'UploadPartCommand -', // 12 MB in 5 MiB parts: three parts
+        'UploadPartCommand -',
+        'UploadPartCommand -',
+        'CompleteMultipartUploadCommand *',
+        'CopyObjectCommand *',
+        'PutObjectCommand -',
+        'CopyObjectCommand -',
+      ]);
     } finally {
       recording.destroy();
     }

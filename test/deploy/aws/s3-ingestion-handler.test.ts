@@ -1,3 +1,4 @@
+import { SqliteIngestClaims } from '../../../src/energy/ingest/sqlite/sqlite-ingest-claims.js';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,8 @@ describe('energy-data-ingestion Lambda handler on s3rver', () => {
     source = new S3ObjectStore({ bucket: SOURCE, prefix: 'landing/', client });
     datalake = new S3ObjectStore({ bucket: LAKE, client });
   });
+  // One claim store for every invocation of this file's tests, as one shared state store.
+  const claims = new SqliteIngestClaims({ path: ':memory:' });
   afterAll(async () => {
     client?.destroy();
     await s3rver?.stop();
@@ -72,6 +75,7 @@ describe('energy-data-ingestion Lambda handler on s3rver', () => {
   const handler = () =>
     createS3IngestionHandler({
       stores: { source, datalake },
+      claims,
       sourceBucket: SOURCE,
       sourcePrefix: 'landing/',
       timezone: 'America/Bogota',
@@ -131,8 +135,23 @@ describe('energy-data-ingestion Lambda handler on s3rver', () => {
     await expect(handler()({})).rejects.toThrow(/Records/);
   });
 
-  it('throws (so Lambda retries the event) when the object cannot be read', async () => {
-    const r = handler()(s3Event(SOURCE, 'landing/transacciones_que_no_existe.csv', 10));
-    await expect(r).rejects.toThrow(/ingestion failed for transacciones_que_no_existe\.csv/);
+  it('skips an event whose object is gone (a repeated delivery another invocation took)', async () => {
+    const r = await handler()(s3Event(SOURCE, 'landing/transacciones_que_no_existe.csv', 10));
+    expect(r.files).toEqual([]);
+  });
+
+  it('throws (so Lambda retries the event) when the file cannot be copied into the lake', async () => {
+    await source.put('transacciones_sin_lago.csv', 'tipo_transaccion;x\nVenta;1\n');
+    const broken = createS3IngestionHandler({
+      stores: { source, datalake: new S3ObjectStore({ bucket: 'no-existe-este-lago', client }) },
+      claims,
+      sourceBucket: SOURCE,
+      sourcePrefix: 'landing/',
+      timezone: 'America/Bogota',
+      log: silentLogger,
+    });
+    const r = broken(s3Event(SOURCE, 'landing/transacciones_sin_lago.csv', 10));
+    await expect(r).rejects.toThrow(/ingestion failed for transacciones_sin_lago\.csv/);
+    expect(await source.head('transacciones_sin_lago.csv')).toBeDefined();
   });
 });

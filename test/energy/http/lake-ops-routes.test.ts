@@ -1,3 +1,4 @@
+import { SqliteIngestClaims } from '../../../src/energy/ingest/sqlite/sqlite-ingest-claims.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -51,7 +52,12 @@ describe('lake operations routes over HTTP (catalog, ingestion, quarantine, jobs
     writeFileSync(path.join(lake.home, 'source', 'clientes_2026-11-27.csv'), GOOD);
     writeFileSync(path.join(lake.home, 'source', 'clientes_incompleto.csv'), MISSING_COLUMNS);
     const report = await ingestOnce(
-      { source, datalake, log: silentLogger },
+      {
+        source,
+        datalake,
+        claims: new SqliteIngestClaims({ path: path.join(lake.home, 'state', 'ingest-claims.db') }),
+        log: silentLogger,
+      },
       { loadDate: '2026-11-27' },
     );
     expect(report.files.map((f) => f.status).sort()).toEqual(['loaded', 'quarantined']);

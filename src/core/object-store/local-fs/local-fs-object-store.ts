@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   assertValidKey,
   InvalidKeyError,
+  ObjectExistsError,
   ObjectNotFoundError,
   type Body,
   type IrregularEntry,
@@ -86,23 +87,12 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Body): Promise<void> {
-    const target = this.pathOf(key);
-    const dir = path.dirname(target);
-    await fs.mkdir(dir, { recursive: true });
-    const tmp = path.join(dir, `${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
-    try {
-      if (body instanceof Readable) {
-        await pipeline(body, createWriteStream(tmp, { highWaterMark: STREAM_CHUNK }));
-      } else {
-        await fs.writeFile(tmp, body);
-      }
-      await fsyncPath(tmp);
-      await fs.rename(tmp, target);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
-    await fsyncDir(dir);
+    await this.writeVia(key, (tmp) => writeBody(tmp, body), false);
+  }
+
+  /** A fsynced temp file linked into place: `link(2)` refuses an existing target (EEXIST). */
+  async putIfAbsent(key: string, body: Body): Promise<boolean> {
+    return this.writeVia(key, (tmp) => writeBody(tmp, body), true);
   }
 
   async get(key: string): Promise<Buffer> {
@@ -161,6 +151,15 @@ export class LocalFsObjectStore implements ObjectStore {
     }
   }
 
+  async copyIfAbsent(fromKey: string, toKey: string): Promise<boolean> {
+    const from = this.pathOf(fromKey);
+    try {
+      return await this.writeVia(toKey, (tmp) => kernelCopy(from, tmp), true);
+    } catch (err) {
+      throw this.mapNotFound(err, fromKey);
+    }
+  }
+
   /** `link` then `unlink`: atomic, and it never replaces an existing `toKey` (EEXIST). */
   async rename(fromKey: string, toKey: string): Promise<void> {
     const from = this.pathOf(fromKey);
@@ -171,12 +170,7 @@ export class LocalFsObjectStore implements ObjectStore {
       await fs.link(from, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(
-          `cannot rename ${fromKey} to ${toKey}: the target exists (in ${this.url})`,
-          {
-            cause: err,
-          },
-        );
+        throw new ObjectExistsError(toKey, this.url);
       }
       throw this.mapNotFound(err, fromKey);
     }
@@ -220,19 +214,44 @@ export class LocalFsObjectStore implements ObjectStore {
 
   /** Kernel copy (copy_file_range / reflink where the file system has it) to a temp file, fsync, rename. */
   async putFile(key: string, filePath: string): Promise<void> {
+    await this.writeVia(key, (tmp) => kernelCopy(filePath, tmp), false);
+  }
+
+  /**
+   * Writes a temp file beside `key` with `write`, fsyncs it, then puts it into place and fsyncs
+   * the folder: `rename(2)` (replacing), or with `ifAbsent` `link(2)` + `unlink(2)` (never
+   * replacing).
+   * @returns whether the object was written (always `true` without `ifAbsent`)
+   */
+  private async writeVia(
+    key: string,
+    write: (tmp: string) => Promise<void>,
+    ifAbsent: boolean,
+  ): Promise<boolean> {
     const target = this.pathOf(key);
     const dir = path.dirname(target);
     await fs.mkdir(dir, { recursive: true });
     const tmp = path.join(dir, `${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
+    let written = true;
     try {
-      await fs.copyFile(filePath, tmp, fsConstants.COPYFILE_FICLONE);
+      await write(tmp);
       await fsyncPath(tmp);
-      await fs.rename(tmp, target);
+      if (!ifAbsent) await fs.rename(tmp, target);
+      else {
+        try {
+          await fs.link(tmp, target);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          written = false;
+        }
+        await fs.unlink(tmp);
+      }
     } catch (err) {
       await fs.rm(tmp, { force: true });
       throw err;
     }
-    await fsyncDir(dir);
+    if (written) await fsyncDir(dir);
+    return written;
   }
 
   async delete(key: string): Promise<void> {
@@ -303,6 +322,18 @@ export class LocalFsObjectStore implements ObjectStore {
 function isNotFound(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+async function writeBody(file: string, body: Body): Promise<void> {
+  if (body instanceof Readable) {
+    await pipeline(body, createWriteStream(file, { highWaterMark: STREAM_CHUNK }));
+  } else {
+    await fs.writeFile(file, body);
+  }
+}
+
+function kernelCopy(from: string, to: string): Promise<void> {
+  return fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE);
 }
 
 async function fsyncPath(p: string): Promise<void> {

@@ -38,7 +38,8 @@ export function copySourceOf(bucket: string, key: string): string {
 
 /**
  * Copies `source` to `target` inside `bucket` as a multipart upload of UploadPartCopy ranges.
- * The target appears only when the upload completes; on failure the upload is aborted.
+ * The target appears only when the upload completes; on failure the upload is aborted. With
+ * `ifAbsent`, the completion carries `If-None-Match: *` (S3 answers 412 if the target exists).
  */
 export async function multipartCopy(
   client: S3Client,
@@ -46,6 +47,7 @@ export async function multipartCopy(
   source: string,
   target: string,
   size: number,
+  options: { ifAbsent?: boolean } = {},
 ): Promise<void> {
   const partBytes = Math.max(COPY_PART_BYTES, Math.ceil(size / MAX_PARTS));
   const sourceHead = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: source }));
@@ -98,6 +100,8 @@ export async function multipartCopy(
         Key: target,
         UploadId: uploadId,
         MultipartUpload: { Parts: parts },
+        // Conditional on the commit: the target appears only if no object took the key meanwhile.
+        ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
       }),
     );
   } catch (err) {

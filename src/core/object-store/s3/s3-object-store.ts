@@ -95,11 +95,42 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Body, options: { contentType?: string } = {}): Promise<void> {
+    await this.write(key, body, options.contentType, false);
+  }
+
+  /**
+   * `PutObject` with `If-None-Match: *`; streamed bodies larger than a part send it on
+   * `CompleteMultipartUpload`. S3 answers 412 when the key exists (→ `false`) and 409 when a
+   * concurrent conditional write is in flight (retried, as S3 asks).
+   */
+  async putIfAbsent(
+    key: string,
+    body: Body,
+    options: { contentType?: string } = {},
+  ): Promise<boolean> {
+    // A stream can be read once: a 409 on a streamed body cannot be retried here.
+    const attempts = body instanceof Readable ? 1 : CONDITIONAL_ATTEMPTS;
+    return conditional(attempts, () => this.write(key, body, options.contentType, true));
+  }
+
+  private async write(
+    key: string,
+    body: Body,
+    contentTypeValue: string | undefined,
+    ifAbsent: boolean,
+  ): Promise<void> {
     const Key = this.fullKey(key);
-    const contentType = options.contentType ? { ContentType: options.contentType } : {};
+    const contentType = contentTypeValue ? { ContentType: contentTypeValue } : {};
+    const condition = ifAbsent ? { IfNoneMatch: '*' } : {};
     if (!(body instanceof Readable)) {
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ...contentType }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: body,
+          ...contentType,
+          ...condition,
+        }),
       );
       return;
     }
@@ -107,7 +138,8 @@ export class S3ObjectStore implements ObjectStore {
     // part, otherwise a multipart upload that S3 shows only once completed.
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key, Body: body, ...contentType },
+      // lib-storage passes the params on to CompleteMultipartUpload too, condition included.
+      params: { Bucket: this.bucket, Key, Body: body, ...contentType, ...condition },
       partSize: this.partBytes,
       queueSize: UPLOAD_QUEUE_SIZE,
       leavePartsOnError: false,
@@ -216,6 +248,16 @@ export class S3ObjectStore implements ObjectStore {
    * multipart upload of UploadPartCopy ranges, which S3 also shows only once complete.
    */
   async copy(fromKey: string, toKey: string): Promise<void> {
+    await this.copyObject(fromKey, toKey, false);
+  }
+
+  /** `CopyObject` (or the multipart copy's completion) with `If-None-Match: *`. */
+  async copyIfAbsent(fromKey: string, toKey: string): Promise<boolean> {
+    if (this.fullKey(fromKey) === this.fullKey(toKey)) return false;
+    return conditional(CONDITIONAL_ATTEMPTS, () => this.copyObject(fromKey, toKey, true));
+  }
+
+  private async copyObject(fromKey: string, toKey: string, ifAbsent: boolean): Promise<void> {
     const source = this.fullKey(fromKey);
     const target = this.fullKey(toKey);
     const info = await this.head(fromKey);
@@ -224,13 +266,14 @@ export class S3ObjectStore implements ObjectStore {
     if (source === target) return;
     try {
       if (info.size > MAX_COPY_OBJECT_BYTES) {
-        await multipartCopy(this.client, this.bucket, source, target, info.size);
+        await multipartCopy(this.client, this.bucket, source, target, info.size, { ifAbsent });
       } else {
         await this.client.send(
           new CopyObjectCommand({
             Bucket: this.bucket,
             Key: target,
             CopySource: copySourceOf(this.bucket, source),
+            ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
           }),
         );
       }
@@ -262,6 +305,30 @@ export class S3ObjectStore implements ObjectStore {
 
   private mapNotFound(err: unknown, key: string): unknown {
     return isNotFound(err) ? new ObjectNotFoundError(key, this.url) : err;
+  }
+}
+
+/** Tries of a conditional write S3 answered with 409 ConditionalRequestConflict. */
+const CONDITIONAL_ATTEMPTS = 5;
+
+/**
+ * Runs a conditional write: `true` when it succeeded, `false` on 412 PreconditionFailed (the key
+ * exists); 409 ConditionalRequestConflict (another conditional write in flight) is retried.
+ */
+async function conditional(attempts: number, write: () => Promise<void>): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+      if (status === 412 || (err as Error).name === 'PreconditionFailed') return false;
+      if (status === 409 && attempt < attempts) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        continue;
+      }
+      throw err;
+    }
   }
 }
 
