@@ -1,5 +1,11 @@
 import { WHITESPACE, WHITESPACE_CLASS, type SqlDialect } from './dialect.js';
 import type { ColumnSpec, JobDefinition } from './definitions.js';
+import {
+  DECIMAL_FORMATS,
+  type DateFormat,
+  type DecimalFormat,
+  type TextStep,
+} from '../contracts/contract-schema.js';
 
 /**
  * A job rendered for one engine: three views over `src` (the raw rows, every column text, plus
@@ -153,10 +159,14 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
   const rule = spec.rule;
   switch (rule.kind) {
     case 'text':
-      out.l1.push([`_v_${c}`, cleanText(raw, d)]);
+      out.l1.push([`_v_${c}`, normalizeText(raw, rule.normalize, d)]);
       break;
-    case 'keep':
-      out.l1.push([`_v_${c}`, trimmed]);
+    case 'date':
+      out.l1.push([`_v_${c}`, parseDate(trimmed, rule.formats, d)]);
+      out.checks.push([
+        `${trimmed} IS NOT NULL AND ${v} IS NULL`,
+        reason('no es una fecha válida'),
+      ]);
       break;
     case 'code': {
       const folded = d.regexpReplaceAll(`upper(${d.foldAccents(raw)})`, '[^A-Z0-9]', '');
@@ -169,7 +179,7 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
     }
     case 'decimal': {
       const type = d.decimal(rule.precision, rule.scale);
-      out.l1.push([`_v_${c}`, parseDecimal(trimmed, type, d)]);
+      out.l1.push([`_v_${c}`, parseDecimal(trimmed, type, d, rule.formats)]);
       out.checks.push([`${trimmed} IS NOT NULL AND ${v} IS NULL`, reason('no numérico')]);
       if (rule.positive) out.checks.push([`${v} <= 0`, reason('debe ser mayor que cero')]);
       break;
@@ -224,14 +234,56 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
 
 const WS = WHITESPACE_CLASS;
 
-/** Trim, collapse inner whitespace (NBSP included) to one space, fold accents, upper case; empty → NULL. */
-export function cleanText(expr: string, d: SqlDialect): string {
+/**
+ * A text column's normalisation: the listed steps, always in the order collapse inner whitespace,
+ * trim, fold accents, upper case; empty → NULL. Every step set yields the same text in both
+ * engines; the full set is {@link cleanText}, `['trim']` only trims.
+ */
+export function normalizeText(expr: string, steps: readonly TextStep[], d: SqlDialect): string {
+  const has = (s: TextStep): boolean => steps.includes(s);
+  let e = expr;
+  if (has('collapse_spaces')) e = collapseSpaces(e, d);
+  if (has('trim')) e = d.trimWs(e);
+  if (has('fold_accents')) e = d.foldAccents(e);
+  if (has('upper')) e = `upper(${e})`;
+  return `nullif(${e}, '')`;
+}
+
+/** Inner whitespace (NBSP included) collapsed to one space. */
+function collapseSpaces(expr: string, d: SqlDialect): string {
   // The regex only runs on values that have something to collapse (it is the costly step).
   const needsCollapse = ['  ', ...[...WHITESPACE].filter((ch) => ch !== ' ')]
     .map((ch) => d.contains(expr, ch))
     .join(' OR ');
-  const collapsed = `CASE WHEN ${needsCollapse} THEN ${d.regexpReplaceAll(expr, `${WS}+`, ' ')} ELSE ${expr} END`;
-  return `nullif(upper(${d.foldAccents(d.trimWs(collapsed))}), '')`;
+  return `CASE WHEN ${needsCollapse} THEN ${d.regexpReplaceAll(expr, `${WS}+`, ' ')} ELSE ${expr} END`;
+}
+
+/** Trim, collapse inner whitespace (NBSP included) to one space, fold accents, upper case; empty → NULL. */
+export function cleanText(expr: string, d: SqlDialect): string {
+  return normalizeText(expr, ['trim', 'collapse_spaces', 'fold_accents', 'upper'], d);
+}
+
+/** Where year, month and day sit in each accepted date format (1-based, for `substring`). */
+const DATE_LAYOUTS: Record<DateFormat, { pattern: string; y: number; m: number; d: number }> = {
+  'YYYY-MM-DD': { pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', y: 1, m: 6, d: 9 },
+  'YYYY/MM/DD': { pattern: '[0-9]{4}/[0-9]{2}/[0-9]{2}', y: 1, m: 6, d: 9 },
+  'DD/MM/YYYY': { pattern: '[0-9]{2}/[0-9]{2}/[0-9]{4}', y: 7, m: 4, d: 1 },
+  'DD-MM-YYYY': { pattern: '[0-9]{2}-[0-9]{2}-[0-9]{4}', y: 7, m: 4, d: 1 },
+  YYYYMMDD: { pattern: '[0-9]{8}', y: 1, m: 5, d: 7 },
+};
+
+/**
+ * Dates in the accepted formats: the text that matched a format is rearranged into ISO
+ * `YYYY-MM-DD` and cast (`try_cast`, NULL for impossible dates such as `2026-02-30`) in both
+ * engines, so neither engine's own date parser (which differ in leniency) decides.
+ */
+export function parseDate(trimmed: string, formats: readonly DateFormat[], d: SqlDialect): string {
+  const whens = formats.map((f) => {
+    const l = DATE_LAYOUTS[f];
+    const iso = `concat(substring(${trimmed}, ${l.y}, 4), '-', substring(${trimmed}, ${l.m}, 2), '-', substring(${trimmed}, ${l.d}, 2))`;
+    return `WHEN ${d.regexpFullMatch(trimmed, l.pattern)} THEN ${d.tryCast(iso, d.date)}`;
+  });
+  return `CASE ${whens.join(' ')} END`;
 }
 
 /**
@@ -253,13 +305,34 @@ export function parseInteger(trimmed: string, d: SqlDialect): string {
  * (exponents, `NaN`, spaces inside) is NULL, and the row is rejected: only text that matched a
  * pattern reaches the cast, so both engines cast the same plain decimal text.
  */
-export function parseDecimal(trimmed: string, type: string, d: SqlDialect): string {
-  return (
-    `CASE WHEN ${d.contains(trimmed, ',')} THEN ` +
-    `CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+')} ` +
-    `THEN ${d.tryCast(`replace(replace(${trimmed}, '.', ''), ',', '.')`, type)} END ` +
-    `WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')} THEN ${d.tryCast(trimmed, type)} ` +
-    `WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,}')} ` +
-    `THEN ${d.tryCast(`replace(${trimmed}, '.', '')`, type)} END`
-  );
+export function parseDecimal(
+  trimmed: string,
+  type: string,
+  d: SqlDialect,
+  formats: readonly DecimalFormat[] = DECIMAL_FORMATS,
+): string {
+  const whens: string[] = [];
+  if (formats.includes('coma_decimal')) {
+    whens.push(
+      `WHEN ${d.contains(trimmed, ',')} THEN ` +
+        `CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+')} ` +
+        `THEN ${d.tryCast(`replace(replace(${trimmed}, '.', ''), ',', '.')`, type)} END`,
+    );
+  }
+  if (formats.includes('punto_decimal')) {
+    whens.push(
+      `WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')} THEN ${d.tryCast(trimmed, type)}`,
+    );
+  } else {
+    whens.push(
+      `WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]+')} THEN ${d.tryCast(trimmed, type)}`,
+    );
+  }
+  if (formats.includes('miles_con_punto')) {
+    whens.push(
+      `WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,}')} ` +
+        `THEN ${d.tryCast(`replace(${trimmed}, '.', '')`, type)}`,
+    );
+  }
+  return `CASE ${whens.join(' ')} END`;
 }

@@ -6,7 +6,8 @@ import { openDuckDb, quoteLiteral, withConnection } from '../../../src/core/duck
 import type { EnergyEntity } from '../../../src/energy/entities.js';
 import type { ManifestEntry } from '../../../src/energy/ingest/manifest.js';
 import { renderDataTestSql } from '../../../src/energy/transform/data-tests.js';
-import { jobFor, JOBS, type JobDefinition } from '../../../src/energy/transform/definitions.js';
+import { jobFor as jobIn, type JobDefinition } from '../../../src/energy/transform/definitions.js';
+import { builtinJobs } from '../../../src/energy/contracts/load-contracts.js';
 import { duckDbDialect, sparkDialect } from '../../../src/energy/transform/dialect.js';
 import {
   fileColumns,
@@ -23,6 +24,9 @@ import {
 } from '../../../src/energy/transform/spark/spark-functions.js';
 import { DEFAULT_ROWS, HEADER_CASES, RULE_CASES, TERCILE_CASES } from './edge-cases.js';
 import { readParquet } from '../../util/lake.js';
+
+const JOBS = builtinJobs();
+const jobFor = (entity: string): JobDefinition => jobIn(entity, JOBS);
 
 const ENTITIES: EnergyEntity[] = ['clientes', 'proveedores', 'transacciones'];
 const LINEAGE = `'raw/x.csv' AS _archivo_origen, DATE '2026-11-27' AS _fecha_carga, TIMESTAMP '2026-11-27 12:00:00' AS _ingestado_en`;
