@@ -8,6 +8,7 @@ export {
   builtinContracts,
   builtinJobs,
   ContractError,
+  energyContracts,
   entityNames,
   jobsOf,
   loadContracts,

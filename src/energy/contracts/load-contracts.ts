@@ -245,6 +245,22 @@ export function loadContracts(
 }
 
 let builtin: ContractSet | undefined;
+const configured = new Map<string, ContractSet>();
+
+/**
+ * The contracts of a configuration (the shipped one plus config `contracts`), loaded once per
+ * list of files. @throws ContractError
+ */
+export function energyContracts(config: { contracts: readonly string[] }): ContractSet {
+  if (config.contracts.length === 0) return builtinContracts();
+  const key = JSON.stringify(config.contracts);
+  let set = configured.get(key);
+  if (!set) {
+    set = loadContracts(config.contracts);
+    configured.set(key, set);
+  }
+  return set;
+}
 
 /** The shipped contract alone (loaded once): the three built-in entities. */
 export function builtinContracts(): ContractSet {
