@@ -150,5 +150,13 @@ export type EntityContract = z.output<typeof entityContractSchema>;
 /** The file's top level; entities are validated one by one so errors can name them. */
 export const contractFileSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only contract format version)' }),
-  entities: z.array(z.unknown()).min(1),
+  entities: z.array(z.unknown()).default([]),
+  /**
+   * More source spellings for columns of entities declared in any contract file (the shipped
+   * ones included): entity → column → aliases.
+   */
+  aliases: z
+    .record(identifier, z.record(identifier, z.array(z.string().min(1)).min(1)))
+    .default({}),
 });
+export type ExtraAliases = z.output<typeof contractFileSchema>['aliases'];

@@ -8,6 +8,7 @@ import {
   contractFileSchema,
   entityContractSchema,
   type EntityContract,
+  type ExtraAliases,
 } from './contract-schema.js';
 import type { JobDefinition } from '../transform/definitions.js';
 
@@ -75,8 +76,14 @@ function issuesText(file: string, where: string, error: z.ZodError, prefix = '')
     .join('\n');
 }
 
+/** What one contract file declares. */
+export interface ContractFile {
+  entities: EntityContract[];
+  aliases: ExtraAliases;
+}
+
 /** Reads and validates one contract file (no cross-file checks). @throws ContractError */
-export function readContractFile(file: string): EntityContract[] {
+export function readContractFile(file: string): ContractFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -108,8 +115,11 @@ export function readContractFile(file: string): EntityContract[] {
     problems.push(...inner.map((m) => `${file}: ${where}${m}`));
     out.push(parsed.data);
   }
+  if (top.data.entities.length === 0 && Object.keys(top.data.aliases).length === 0) {
+    problems.push(`${file}: entities: declares no entity and no aliases`);
+  }
   if (problems.length) throw new ContractError(problems.join('\n'));
-  return out;
+  return { entities: out, aliases: top.data.aliases };
 }
 
 /** Checks the names an entity uses refer to its own columns. */
@@ -193,10 +203,13 @@ export function loadContracts(
 ): ContractSet {
   const files = [shipped, ...extra.map((f) => path.resolve(f))];
   const all: { file: string; contract: EntityContract }[] = [];
+  const extraAliases: { file: string; aliases: ExtraAliases }[] = [];
   const problems: string[] = [];
   for (const file of files) {
     try {
-      for (const contract of readContractFile(file)) all.push({ file, contract });
+      const read = readContractFile(file);
+      for (const contract of read.entities) all.push({ file, contract });
+      extraAliases.push({ file, aliases: read.aliases });
     } catch (err) {
       if (!(err instanceof ContractError)) throw err;
       problems.push(err.message);
@@ -219,6 +232,26 @@ export function loadContracts(
       if (!target) problems.push(`${where}: no entity "${r.entity}" is declared`);
       else if (!target.contract.columns.some((c) => c.name === r.column)) {
         problems.push(`${where}: entity "${r.entity}" has no column "${r.column}"`);
+      }
+    }
+  }
+  // Aliases declared apart from their entity are added to its columns.
+  for (const { file, aliases } of extraAliases) {
+    for (const [entity, columns] of Object.entries(aliases)) {
+      const target = byName.get(entity);
+      if (!target) {
+        problems.push(`${file}: aliases.${entity}: no entity "${entity}" is declared`);
+        continue;
+      }
+      for (const [column, spellings] of Object.entries(columns)) {
+        const col = target.contract.columns.find((c) => c.name === column);
+        if (!col) {
+          problems.push(
+            `${file}: aliases.${entity}.${column}: entity "${entity}" has no column "${column}"`,
+          );
+          continue;
+        }
+        col.aliases = [...col.aliases, ...spellings];
       }
     }
   }
