@@ -16,6 +16,13 @@ import {
  */
 export interface RenderedJob {
   views: { name: 'limpio' | 'resuelto' | 'validado'; sql: string }[];
+  /**
+   * With `mapped`: the mapping tables the `limpio` view joins, one per column whose cleaning
+   * depends on its own value alone. Each `sql` reads the distinct values of `src` and gives, per
+   * value, the cleaned value (`_v_<c>`) and the column's rejection reason (`_r_<c>`): every
+   * distinct value is cleaned once, not once per row. Empty otherwise.
+   */
+  maps: { name: string; column: string; sql: string }[];
   procesado: string;
   cuarentena: string;
   /** Columns of the processed table, in order. */
@@ -36,6 +43,17 @@ interface Rendered {
   l2: [string, string][];
   checks: [string, string][];
   outputs: [string, string][];
+  /** The cleaned value and the checks depend on the column's own value alone. */
+  perValue: boolean;
+}
+
+export interface RenderOptions {
+  /**
+   * Clean each distinct value of the per-value columns once, in mapping tables the `limpio`
+   * view joins (see {@link RenderedJob.maps}); same values and reasons as the inline rendering.
+   * @default false
+   */
+  mapped?: boolean;
 }
 
 /**
@@ -48,24 +66,67 @@ export function renderJob(
   extras: readonly string[] | 'marker' = [],
   /** Relation the processed and quarantine queries read (the validated rows with `_fila`). */
   validated = 'validado',
+  options: RenderOptions = {},
 ): RenderedJob {
   const q = d.ident;
   const parts = job.columns.map((c) => renderColumn(c, d));
-  const l1 = parts.flatMap((p) => p.l1);
-  const l2 = parts.flatMap((p) => p.l2);
-  const checks = parts.flatMap((p) => p.checks);
   const outputs = parts.flatMap((p) => p.outputs);
   const selectList = (items: [string, string][]): string =>
     items.map(([alias, expr]) => `    ${expr} AS ${q(alias)}`).join(',\n');
+  const caseOf = (checks: [string, string][], indent: string): string =>
+    `CASE\n${checks.map(([cond, reason]) => `${indent}    WHEN ${cond} THEN ${reason}`).join('\n')}\n${indent}END`;
 
-  const limpio = `SELECT\n    s.*,\n${selectList(l1)}\nFROM src s`;
+  const maps: RenderedJob['maps'] = [];
+  let limpio: string;
+  let motivo: string;
+  const l2 = parts.flatMap((p) => p.l2);
+  if (options.mapped) {
+    // The first matching check of the inline CASE is the first non-NULL per-column reason:
+    // every column's checks stay in their order, and the columns in theirs.
+    const joins: string[] = [];
+    const l1: [string, string][] = [];
+    const reasons: string[] = [];
+    job.columns.forEach((spec, i) => {
+      const p = parts[i]!;
+      if (!p.perValue) {
+        l1.push(...p.l1);
+        if (p.checks.length) reasons.push(caseOf(p.checks, '        '));
+        return;
+      }
+      const name = `_map_${i}`;
+      const c = q(spec.name);
+      const values = selectList(p.l1);
+      const reason = p.checks.length ? caseOf(p.checks, '    ') : `CAST(NULL AS ${d.text})`;
+      maps.push({
+        name,
+        column: spec.name,
+        sql:
+          `SELECT\n    l.${c},\n${p.l1.map(([alias]) => `    l.${q(alias)}`).join(',\n')},\n    ${reason} AS ${q(`_r_${spec.name}`)}\n` +
+          `FROM (\n  SELECT\n    s.${c},\n${values}\n  FROM (SELECT DISTINCT ${c} FROM src) s\n) l`,
+      });
+      const m = `m${i}`;
+      joins.push(`LEFT JOIN ${name} ${m} ON s.${c} IS NOT DISTINCT FROM ${m}.${c}`);
+      for (const [alias] of p.l1) l1.push([alias, `${m}.${q(alias)}`]);
+      if (p.checks.length) {
+        l1.push([`_r_${spec.name}`, `${m}.${q(`_r_${spec.name}`)}`]);
+        reasons.push(`r.${q(`_r_${spec.name}`)}`);
+      }
+    });
+    limpio = `SELECT\n    s.*${l1.length ? `,\n${selectList(l1)}` : ''}\nFROM src s${joins.map((j) => `\n${j}`).join('')}`;
+    motivo = reasons.length
+      ? `coalesce(\n        ${reasons.join(',\n        ')}\n    )`
+      : `CAST(NULL AS ${d.text})`;
+  } else {
+    limpio = `SELECT\n    s.*,\n${selectList(parts.flatMap((p) => p.l1))}\nFROM src s`;
+    const checks = parts.flatMap((p) => p.checks);
+    motivo =
+      checks.length === 0
+        ? `CAST(NULL AS ${d.text})`
+        : `CASE\n${checks.map(([cond, reason]) => `        WHEN ${cond} THEN ${reason}`).join('\n')}\n    END`;
+  }
   const resuelto = l2.length
     ? `SELECT\n    l.*,\n${selectList(l2)}\nFROM limpio l`
     : 'SELECT * FROM limpio';
-  const motivo =
-    checks.length === 0
-      ? `CAST(NULL AS ${d.text})`
-      : `CASE\n${checks.map(([cond, reason]) => `        WHEN ${cond} THEN ${reason}`).join('\n')}\n    END`;
   const validado = `SELECT\n    r.*,\n    ${motivo} AS motivo_rechazo\nFROM resuelto r`;
 
   // Business key: the latest ingestion wins, then the latest row of the file.
@@ -134,6 +195,7 @@ export function renderJob(
     `${LINEAGE_COLUMNS.map((c) => `    b.${q(c)}`).join(',\n')}\nFROM rotas b`;
 
   return {
+    maps,
     views: [
       { name: 'limpio', sql: limpio },
       { name: 'resuelto', sql: resuelto },
@@ -154,7 +216,13 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
   const trimmed = `nullif(${d.trimWs(raw)}, '')`;
   const shown = `concat(${d.str(`${c} `)}, %, ${d.str(': "')}, coalesce(${d.trimWs(raw)}, ''), '"')`;
   const reason = (what: string): string => shown.replace('%', d.str(what));
-  const out: Rendered = { l1: [], l2: [], checks: [], outputs: [[c, v]] };
+  const out: Rendered = {
+    l1: [],
+    l2: [],
+    checks: [],
+    outputs: [[c, v]],
+    perValue: spec.rule.kind !== 'identificacion',
+  };
   if (spec.required) out.checks.push([`${trimmed} IS NULL`, d.str(`${c} vacío`)]);
   const rule = spec.rule;
   switch (rule.kind) {
