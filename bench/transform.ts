@@ -21,7 +21,8 @@ import {
 } from '../src/energy/ingest/manifest.js';
 import { silentLogger } from '../src/core/log/logger.js';
 import { LocalFsObjectStore } from '../src/core/object-store/local-fs/local-fs-object-store.js';
-import { transaccionesJob } from '../src/energy/transform/definitions.js';
+import { jobFor } from '../src/energy/transform/definitions.js';
+import { builtinJobs } from '../src/energy/contracts/load-contracts.js';
 import { duckDbDialect } from '../src/energy/transform/dialect.js';
 import { renderJob } from '../src/energy/transform/render.js';
 import { runTransforms } from '../src/energy/transform/runner.js';
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   await fs.mkdir(duck.tempDirectory, { recursive: true });
 
   // Baseline: the same cleaning, deduplication and categorisation as one bare COPY.
-  const r = renderJob(transaccionesJob, duckDbDialect, [], 'validado_n');
+  const r = renderJob(jobFor('transacciones', builtinJobs()), duckDbDialect, [], 'validado_n');
   const db = await openDuckDb(duck);
   t = performance.now();
   await withConnection(db, async (conn) => {

@@ -4,11 +4,15 @@ import { createStores, type Stores } from '../deploy/adapters.js';
 import { loadConfig, type Config } from '../deploy/config.js';
 import { createLogger, type Logger } from '../core/log/logger.js';
 import { prepareHome } from '../deploy/home.js';
+import { ConfigError } from '../core/util/config-error.js';
+import { ContractError, energyContracts, type ContractSet } from '../energy/contracts/index.js';
 
 export interface CliContext {
   config: Config;
   log: Logger;
   stores: Stores;
+  /** The source contracts (shipped + config `contracts`), validated. */
+  contracts: ContractSet;
 }
 
 /**
@@ -21,7 +25,19 @@ export function cliContext(cmd: Command, overrides: Record<string, unknown> = {}
     ...(globals.config ? { file: globals.config } : {}),
     overrides: { home: globals.home, ...overrides },
   });
+  const contracts = validatedContracts(config);
   const log = createLogger(config.log.level, 'corriente', logFormatFromEnv());
   prepareHome(config.home, log);
-  return { config, log, stores: createStores(config) };
+  return { config, log, stores: createStores(config), contracts };
+}
+
+/** The configuration's contracts; a bad one is a configuration error (exit 2) naming its key. */
+export function validatedContracts(config: Config): ContractSet {
+  try {
+    return energyContracts(config);
+  } catch (err) {
+    if (err instanceof ContractError)
+      throw new ConfigError(`invalid source contract: ${err.message}`);
+    throw err;
+  }
 }

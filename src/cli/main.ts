@@ -8,6 +8,7 @@ import { registerFx } from './commands/fx.js';
 import { registerFxModels, registerFxServeModel } from './commands/fx-models.js';
 import { registerFxNotifications } from './commands/fx-notifications.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerContracts } from './commands/contracts.js';
 import { WriterLockedError } from '../core/event-log/event-log.js';
 import { logLevelFromEnv } from '../deploy/environment.js';
 import { currentCodeVersion } from '../ml/registry/code-version.js';
@@ -25,6 +26,7 @@ import { registerStatus } from './commands/status.js';
 import { registerTransform } from './commands/transform.js';
 import { registerUp } from './commands/up.js';
 import { UsageError } from './usage-error.js';
+import { ContractError } from '../energy/contracts/index.js';
 
 const program = new Command()
   .name('corriente')
@@ -62,6 +64,7 @@ registerStatus(program);
 registerQuery(program);
 registerLake(program);
 registerWarehouse(program);
+registerContracts(program);
 const fx = registerFx(program);
 registerFxProcessorCommands(fx);
 registerFxTrain(fx);
@@ -82,7 +85,11 @@ try {
   if (err instanceof CommanderError) {
     // commander printed its one-line message already.
     process.exitCode = COMMANDER_OK.has(err.code) ? err.exitCode : 2;
-  } else if (err instanceof UsageError || err instanceof ConfigError) {
+  } else if (
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    err instanceof ContractError
+  ) {
     const hint = err instanceof UsageError ? ' (see corriente --help)' : '';
     process.stderr.write(`corriente: ${err.message.replace(/\n\s*/g, ' ')}${hint}\n`);
     process.exitCode = 2;

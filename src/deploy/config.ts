@@ -49,6 +49,12 @@ export const configSchema = z.strictObject({
    */
   state: stateConfigSchema,
   ingest: ingestConfigSchema,
+  /**
+   * Source-contract files (YAML) declaring entities besides the shipped clientes, proveedores and
+   * transacciones; relative paths are taken from the config file's folder (else the working
+   * folder). @default []
+   */
+  contracts: z.array(z.string().min(1)).default([]),
   http: z
     .strictObject({
       port: z.number().int().min(0).max(65_535).default(8080),
@@ -198,6 +204,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const config = result.data;
   config.home = path.resolve(cwd, config.home);
+  const base = file ? path.dirname(path.resolve(cwd, file)) : cwd;
+  config.contracts = config.contracts.map((c) => path.resolve(base, c));
   return config;
 }
 

@@ -96,6 +96,8 @@ export interface EnergyConfig {
   /** Time zone of load dates. */
   timezone: string;
   ingest: IngestConfig;
+  /** Contract files declaring more source entities (absolute once loaded). */
+  contracts: string[];
   lake: LakeConfig;
   warehouse: WarehouseConfig;
 }

@@ -4,27 +4,21 @@
  */
 export { foldText, normalizeColumnName } from '../core/util/text.js';
 
+/**
+ * The built-in source entities, declared in the shipped contract (`contracts/energia.yaml`); the
+ * generator, the warehouse and the saved queries know them. Contract files may declare more.
+ */
 export const ENERGY_ENTITIES = ['clientes', 'proveedores', 'transacciones'] as const;
-export type EnergyEntity = (typeof ENERGY_ENTITIES)[number];
-
-/** Columns every export of the entity always carries (DESIGN.md). */
-export const REQUIRED_COLUMNS: Record<EnergyEntity, readonly string[]> = {
-  clientes: ['tipo_identificacion', 'identificacion', 'nombre', 'ciudad'],
-  proveedores: ['nombre_proveedor', 'tipo_energia'],
-  transacciones: [
-    'tipo_transaccion',
-    'nombre_cliente_proveedor',
-    'cantidad_comprada_kwh',
-    'precio_kwh_cop',
-    'tipo_energia',
-  ],
-};
+/** A source entity name: a built-in one or one declared in a contract file. */
+export type EnergyEntity = string;
+/** One of the built-in entities. */
+export type BuiltinEntity = (typeof ENERGY_ENTITIES)[number];
 
 /**
  * The full header `corriente generate` writes: the required columns plus plausible extras.
  * Real files may carry other extras; they are kept.
  */
-export const GENERATED_COLUMNS: Record<EnergyEntity, readonly string[]> = {
+export const GENERATED_COLUMNS: Record<BuiltinEntity, readonly string[]> = {
   clientes: [
     'tipo_identificacion',
     'identificacion',

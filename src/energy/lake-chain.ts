@@ -3,6 +3,7 @@ import type { Catalog, CrawlReport } from '../core/catalog/catalog.js';
 import { crawl } from '../core/crawler/index.js';
 import type { ObjectStore } from '../core/object-store/object-store.js';
 import type { EnergyConfig } from './energy-config.js';
+import { energyContracts, jobsOf } from './contracts/load-contracts.js';
 import { runTransforms, type TransformReport } from './transform/runner.js';
 import type { TransformState } from './transform/transform-state.js';
 import { loadWarehouse, type WarehouseLoadReport } from './warehouse/load.js';
@@ -42,6 +43,7 @@ export async function runLakeChain(chain: LakeChain): Promise<LakeChainReport> {
       state: transformState,
       log,
       home: config.home,
+      jobs: jobsOf(energyContracts(config)),
       duckdb: { memoryLimit: config.lake.transformMemoryLimit },
     },
     {},

@@ -6,9 +6,9 @@ import {
   foldText,
   GENERATED_COLUMNS,
   nitCheckDigit,
-  REQUIRED_COLUMNS,
-  type EnergyEntity,
+  type BuiltinEntity,
 } from '../../src/energy/entities.js';
+import { builtinContracts, sourcesOf } from '../../src/energy/contracts/load-contracts.js';
 import {
   ENERGY_PROFILES,
   exportKey,
@@ -29,7 +29,7 @@ const SMALL: GenerateOptions = {
   proveedores: 25,
   transacciones: 6000,
 };
-const ENTITIES: EnergyEntity[] = ['clientes', 'proveedores', 'transacciones'];
+const ENTITIES: BuiltinEntity[] = ['clientes', 'proveedores', 'transacciones'];
 
 /** Decodes a file the way a tolerant reader must: BOM → UTF-8, invalid UTF-8 → Latin-1. */
 function decode(bytes: Buffer): { text: string; bom: boolean; latin1: boolean } {
@@ -89,8 +89,8 @@ function parseCsv(text: string): string[][] {
 
 interface Export {
   files: GeneratedFile[];
-  bytes: Record<EnergyEntity, Buffer>;
-  rows: Record<EnergyEntity, string[][]>;
+  bytes: Record<BuiltinEntity, Buffer>;
+  rows: Record<BuiltinEntity, string[][]>;
 }
 
 const dirs: string[] = [];
@@ -98,8 +98,8 @@ async function generate(options: GenerateOptions): Promise<Export> {
   const dir = await mkdtemp(path.join(tmpdir(), 'corriente-gen-'));
   dirs.push(dir);
   const files = await generateExports(new LocalFsObjectStore({ root: dir }), options);
-  const bytes = {} as Record<EnergyEntity, Buffer>;
-  const rows = {} as Record<EnergyEntity, string[][]>;
+  const bytes = {} as Record<BuiltinEntity, Buffer>;
+  const rows = {} as Record<BuiltinEntity, string[][]>;
   for (const e of ENTITIES) {
     bytes[e] = await readFile(path.join(dir, exportKey(e, options.date)));
     rows[e] = parseCsv(decode(bytes[e]).text);
@@ -144,7 +144,9 @@ describe('generate (clean)', () => {
       expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).not.toThrow();
       expect(bytes.includes('\r')).toBe(false);
       expect(bytes.toString('utf8').split('\n')[0]).toBe(GENERATED_COLUMNS[e].join(';'));
-      for (const col of REQUIRED_COLUMNS[e]) expect(GENERATED_COLUMNS[e]).toContain(col);
+      const required = sourcesOf(builtinContracts()).find((x) => x.entity === e)!.requiredColumns;
+      expect(required.length).toBeGreaterThan(0);
+      for (const col of required) expect(GENERATED_COLUMNS[e]).toContain(col);
       const [head, ...data] = clean.rows[e];
       expect(data.length).toBe(
         e === 'clientes'
@@ -325,7 +327,7 @@ describe('generate --dirty', () => {
     clean = await generate(options);
   });
 
-  const fieldsOf = (e: EnergyEntity, col: string): string[] => {
+  const fieldsOf = (e: BuiltinEntity, col: string): string[] => {
     const i = GENERATED_COLUMNS[e].indexOf(col);
     return dirty.rows[e].slice(1).map((r) => r[i] ?? '');
   };

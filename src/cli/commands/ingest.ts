@@ -7,6 +7,7 @@ import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
 import { cliContext } from '../context.js';
+import { sourcesOf } from '../../energy/contracts/index.js';
 import { parseFlags } from '../parse-flags.js';
 
 export const ingestArgsSchema = z.object({
@@ -47,6 +48,7 @@ export function registerIngest(program: Command): void {
             log: ctx.log,
             timezone: ctx.config.timezone,
             maxRecordBytes: ctx.config.ingest.maxRecordBytes,
+            entities: sourcesOf(ctx.contracts),
           },
           args.loadDate ? { loadDate: args.loadDate } : {},
         );

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ENERGY_ENTITIES } from '../../energy/entities.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import type { JobRun } from '../../energy/transform/transform-state.js';
 import { cliContext } from '../context.js';
+import { entityNames } from '../../energy/contracts/index.js';
+import { UsageError } from '../usage-error.js';
 import { parseFlags } from '../parse-flags.js';
 import { flag, positiveInt } from '../flag-schemas.js';
 
@@ -54,7 +55,10 @@ export function formatRuns(runs: readonly JobRun[]): string {
 }
 
 const jobsArgs = z.strictObject({
-  entity: z.enum(ENERGY_ENTITIES).optional(),
+  entity: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'must be an entity name')
+    .optional(),
   limit: positiveInt.max(10_000).default(20),
   json: flag,
 });
@@ -64,12 +68,21 @@ export function registerJobs(program: Command): void {
   program
     .command('jobs')
     .description('list transform job runs: status, rows in/out/rejected/duplicates, data tests')
-    .option('-e, --entity <entity>', 'only this job: clientes, proveedores or transacciones')
+    .option(
+      '-e, --entity <entity>',
+      'only this job: clientes, proveedores, transacciones or one declared in a contract',
+    )
     .option('-n, --limit <n>', 'how many runs (default 20)')
     .option('--json', 'print JSON')
     .action((raw: Record<string, unknown>, cmd: Command) => {
       const opts = parseFlags(jobsArgs, raw);
       const ctx = cliContext(cmd);
+      const names = entityNames(ctx.contracts);
+      if (opts.entity && !names.includes(opts.entity)) {
+        throw new UsageError(
+          `--entity: unknown entity ${opts.entity} (known: ${names.join(', ')})`,
+        );
+      }
       const state = openTransformState(ctx.config);
       try {
         const runs = state.listRuns({

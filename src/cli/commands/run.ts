@@ -10,6 +10,7 @@ import { openIngestClaims, openLakeChain } from '../../deploy/adapters.js';
 import { runLakeChain } from '../../energy/lake-chain.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { cliContext } from '../context.js';
+import { sourcesOf } from '../../energy/contracts/index.js';
 import { formatWarehouseReport } from './warehouse.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -40,7 +41,7 @@ export function registerRun(program: Command): void {
         ...opts,
         once: opts.once === true ? true : undefined,
       });
-      const { config, stores, log } = cliContext(cmd);
+      const { config, stores, log, contracts } = cliContext(cmd);
       const release = acquireLock(homeLayout(config.home).ingestLock);
       const chain = openLakeChain(config, stores, log);
       const claims = openIngestClaims(config);
@@ -53,6 +54,7 @@ export function registerRun(program: Command): void {
             log,
             timezone: config.timezone,
             maxRecordBytes: config.ingest.maxRecordBytes,
+            entities: sourcesOf(contracts),
           },
           args.loadDate ? { loadDate: args.loadDate } : {},
         );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ENERGY_ENTITIES } from '../../energy/entities.js';
+import { entityNames } from '../../energy/contracts/index.js';
 import { freshnessReport, type FreshnessEntry } from '../../energy/transform/freshness.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import type { JobRun } from '../../energy/transform/transform-state.js';
@@ -62,7 +62,7 @@ export function formatStatus(report: StatusReport): string {
     );
   }
   lines.push('transform jobs:');
-  for (const entity of ENERGY_ENTITIES) {
+  for (const entity of report.freshness.map((f) => f.entity)) {
     const r = report.lastRuns.find((x) => x.entity === entity);
     lines.push(
       r
@@ -96,14 +96,16 @@ export function registerStatus(program: Command): void {
       const opts = parseFlags(z.strictObject({ json: flag }), raw);
       const ctx = cliContext(cmd);
       const state = openTransformState(ctx.config);
+      const entities = entityNames(ctx.contracts);
       try {
         const report: StatusReport = {
           freshness: await freshnessReport(ctx.stores.datalake, {
+            entities,
             cadenceHours: Object.fromEntries(
-              ENERGY_ENTITIES.map((e) => [e, ctx.config.lake.freshnessHours]),
+              entities.map((e) => [e, ctx.config.lake.freshnessHours]),
             ),
           }),
-          lastRuns: ENERGY_ENTITIES.flatMap((e) => state.listRuns({ entity: e, limit: 1 })),
+          lastRuns: entities.flatMap((e) => state.listRuns({ entity: e, limit: 1 })),
           quarantine: await latestQuarantine(ctx.stores.datalake),
           landingNotRegular: ((await ctx.stores.source.listIrregular?.()) ?? [])
             .filter((e) => !isIgnoredLandingKey(e.key))

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { ENERGY_ENTITIES } from '../../energy/entities.js';
+import { entityNames, jobsOf } from '../../energy/contracts/index.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { runTransforms } from '../../energy/transform/runner.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import { cliContext } from '../context.js';
 import { z } from 'zod';
 import { parseFlags } from '../parse-flags.js';
+import { UsageError } from '../usage-error.js';
 import { flag, memorySize, positiveInt } from '../flag-schemas.js';
 
 /** Kept for callers that imported it from here; it lives in `src/deploy/adapters.ts`. */
@@ -17,7 +18,10 @@ export { transformStatePath } from '../../deploy/adapters.js';
  * report as JSON on stdout; exit code 1 when a run failed.
  */
 const transformArgs = z.strictObject({
-  entity: z.enum(ENERGY_ENTITIES).optional(),
+  entity: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'must be an entity name')
+    .optional(),
   full: flag,
   json: flag,
   memoryLimit: memorySize.optional(),
@@ -30,7 +34,10 @@ export function registerTransform(program: Command): void {
     .description(
       'clean raw partitions into processed Parquet (only new or changed ones unless --full)',
     )
-    .option('-e, --entity <entity>', 'only this entity: clientes, proveedores or transacciones')
+    .option(
+      '-e, --entity <entity>',
+      'only this entity: clientes, proveedores, transacciones or one declared in a contract',
+    )
     .option('--full', 'reprocess every raw partition, ignoring bookmarks')
     .option('--json', 'print the report as JSON')
     .option('--memory-limit <size>', 'DuckDB memory limit before spilling to disk (default 1GB)')
@@ -38,6 +45,12 @@ export function registerTransform(program: Command): void {
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const opts = parseFlags(transformArgs, raw);
       const ctx = cliContext(cmd);
+      const names = entityNames(ctx.contracts);
+      if (opts.entity && !names.includes(opts.entity)) {
+        throw new UsageError(
+          `--entity: unknown entity ${opts.entity} (known: ${names.join(', ')})`,
+        );
+      }
       const state = openTransformState(ctx.config);
       try {
         const report = await runTransforms(
@@ -46,6 +59,7 @@ export function registerTransform(program: Command): void {
             state,
             log: ctx.log,
             home: ctx.config.home,
+            jobs: jobsOf(ctx.contracts),
             duckdb: {
               memoryLimit: opts.memoryLimit ?? ctx.config.lake.transformMemoryLimit,
               ...(opts.threads ? { threads: opts.threads } : {}),

@@ -25,6 +25,7 @@ import { removeUpRecord, writeUpRecord } from '../../deploy/up-record.js';
 import { localStorePath } from '../../deploy/config.js';
 import { clockTime } from '../../core/log/logger.js';
 import { cliContext } from '../context.js';
+import { entityNames } from '../../energy/contracts/index.js';
 import { UsageError } from '../usage-error.js';
 import { parseFlags } from '../parse-flags.js';
 import { ALL_ROLES, isAllRoles, ROLES, rolesSchema } from '../../deploy/roles.js';
@@ -135,6 +136,7 @@ export function registerUp(program: Command): void {
             source: stores.source,
             transformState,
             freshnessHours: config.lake.freshnessHours,
+            entities: entityNames(ctx.contracts),
             adminToken,
             onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
           }),

@@ -9,6 +9,7 @@ import {
   type FileOutcome,
 } from '../../energy/ingest/ingest.js';
 import { loadDateOf } from '../../core/util/time-zone.js';
+import { energyContracts, sourcesOf, type EntitySource } from '../../energy/contracts/index.js';
 import { createLogger, type Logger } from '../../core/log/logger.js';
 
 /** The part of an S3 event notification the handler reads (validated at the edge). */
@@ -51,6 +52,8 @@ export interface S3IngestionHandlerDeps {
   now?: () => Date;
   /** `ingest.maxRecordBytes`. @default 1 MiB */
   maxRecordBytes?: number;
+  /** Entity recognition from the contracts. @default the shipped contract's */
+  entities?: readonly EntitySource[];
 }
 
 /**
@@ -92,6 +95,7 @@ export function createS3IngestionHandler(deps: S3IngestionHandlerDeps) {
           timezone: deps.timezone,
           ...(deps.now ? { now: deps.now } : {}),
           ...(deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {}),
+          ...(deps.entities ? { entities: deps.entities } : {}),
         },
         key,
         ctx,
@@ -125,6 +129,7 @@ export async function handler(event: unknown): Promise<S3IngestionResult> {
       sourcePrefix: source.prefix,
       timezone: config.timezone,
       maxRecordBytes: config.ingest.maxRecordBytes,
+      entities: sourcesOf(energyContracts(config)),
       log: createLogger(config.log.level),
     });
   }

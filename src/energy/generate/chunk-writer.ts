@@ -1,5 +1,5 @@
 /** Shared plumbing of the entity writers: chunking, encodings, file profiles, headers. */
-import { GENERATED_COLUMNS, type EnergyEntity } from '../entities.js';
+import { GENERATED_COLUMNS, type BuiltinEntity } from '../entities.js';
 import { CLEAN_PROFILE, dirtyProfiles, type Dirt, type FileProfile } from './dirt.js';
 import { parseIsoDate } from './format.js';
 import type { ResolvedGenerateOptions } from './options.js';
@@ -17,7 +17,7 @@ export interface CsvStats {
 }
 
 /** Encoding and line ends of an entity's file (clean: UTF-8 without BOM, LF). */
-export function fileProfile(entity: EnergyEntity, options: ResolvedGenerateOptions): FileProfile {
+export function fileProfile(entity: BuiltinEntity, options: ResolvedGenerateOptions): FileProfile {
   if (!options.dirty) return CLEAN_PROFILE;
   const [c, p, t] = dirtyProfiles(new Prng(deriveSeed(options.seed, 'dirt:profiles')));
   return entity === 'clientes' ? c : entity === 'proveedores' ? p : t;
@@ -63,7 +63,7 @@ export function dayOf(options: ResolvedGenerateOptions): number {
   return day;
 }
 
-export function header(entity: EnergyEntity, dirt: Dirt | undefined): string {
+export function header(entity: BuiltinEntity, dirt: Dirt | undefined): string {
   const cols = GENERATED_COLUMNS[entity];
   return dirt ? dirt.header(cols) : cols.join(';');
 }

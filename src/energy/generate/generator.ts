@@ -5,7 +5,7 @@
  * counterparties' names are held.
  */
 import { Readable } from 'node:stream';
-import type { EnergyEntity } from '../entities.js';
+import type { BuiltinEntity } from '../entities.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
 import { dayOf, fileProfile, type CsvStats } from './chunk-writer.js';
 import type { FileEncoding, LineEnding } from './dirt.js';
@@ -22,7 +22,7 @@ export { fileProfile, type CsvStats };
 
 /** One written export. */
 export interface GeneratedFile {
-  entity: EnergyEntity;
+  entity: BuiltinEntity;
   /** Object key, e.g. `transacciones_2026-11-27.csv`. */
   key: string;
   /** Data rows (header and empty lines excluded; duplicates and broken rows included). */
@@ -33,7 +33,7 @@ export interface GeneratedFile {
 }
 
 /** `clientes_2026-11-27.csv`. */
-export function exportKey(entity: EnergyEntity, date: string): string {
+export function exportKey(entity: BuiltinEntity, date: string): string {
   return `${entity}_${date}.csv`;
 }
 
@@ -56,7 +56,7 @@ export function populationOf(options: GenerateOptions): Population {
  * for (const chunk of generateCsvChunks('transacciones', { date: '2026-11-27' })) out.write(chunk);
  */
 export function* generateCsvChunks(
-  entity: EnergyEntity,
+  entity: BuiltinEntity,
   options: GenerateOptions,
   stats: CsvStats = { rows: 0, bytes: 0 },
   population?: Population,
@@ -72,7 +72,7 @@ export function* generateCsvChunks(
  * consumer reads), ready for `ObjectStore.put`.
  */
 export function generateCsvStream(
-  entity: EnergyEntity,
+  entity: BuiltinEntity,
   options: GenerateOptions,
   stats?: CsvStats,
   population?: Population,

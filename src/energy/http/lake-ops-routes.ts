@@ -21,6 +21,8 @@ export interface LakeOpsRoutesDeps {
   transformState: TransformState;
   /** `lake.freshnessHours`. */
   freshnessHours: number;
+  /** Source entities (from the contracts). @default the built-in ones */
+  entities?: readonly EnergyEntity[];
   /** `CORRIENTE_ADMIN_TOKEN`: authenticates as `admin`; only `admin` may re-ingest. */
   adminToken?: string;
   /** Called after a file went back to landing (`Platform.trigger`), so it is ingested now. */
@@ -30,7 +32,10 @@ export interface LakeOpsRoutesDeps {
 const QUARANTINE_PREFIX = 'quarantine/files/';
 
 const jobsQuery = z.strictObject({
-  entity: z.enum(ENERGY_ENTITIES).optional(),
+  entity: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 const reingestBody = z.strictObject({
@@ -74,13 +79,12 @@ export function lakeOpsRoutes(deps: LakeOpsRoutesDeps): FastifyPluginAsync {
       tables.map((t) => [`${t.database}.${t.table}`, new Set(t.columns.map((c) => c.name))]),
     );
   }
+  const known: readonly EnergyEntity[] = deps.entities ?? ENERGY_ENTITIES;
   async function entitiesOf(principal: string): Promise<Set<EnergyEntity>> {
-    if (principal === ADMIN_PRINCIPAL) return new Set(ENERGY_ENTITIES);
+    if (principal === ADMIN_PRINCIPAL) return new Set(known);
     const r = await readable(principal);
     return new Set(
-      ENERGY_ENTITIES.filter(
-        (e) => r.has(`energy_raw_db.${e}`) || r.has(`energy_processed_db.${e}`),
-      ),
+      known.filter((e) => r.has(`energy_raw_db.${e}`) || r.has(`energy_processed_db.${e}`)),
     );
   }
   const principalOf = (req: FastifyRequest): string => req.lakePrincipal!;
@@ -156,7 +160,8 @@ export function lakeOpsRoutes(deps: LakeOpsRoutesDeps): FastifyPluginAsync {
     app.get('/status', async (req) => {
       const entities = await entitiesOf(principalOf(req));
       const freshness = await freshnessReport(datalake, {
-        cadenceHours: Object.fromEntries(ENERGY_ENTITIES.map((e) => [e, deps.freshnessHours])),
+        entities: known,
+        cadenceHours: Object.fromEntries(known.map((e) => [e, deps.freshnessHours])),
       });
       return {
         freshness: freshness.filter((f) => entities.has(f.entity)),
@@ -169,7 +174,7 @@ export function lakeOpsRoutes(deps: LakeOpsRoutesDeps): FastifyPluginAsync {
     app.get('/ingestion', async (req) => {
       const entities = await entitiesOf(principalOf(req));
       const out = [];
-      for (const entity of ENERGY_ENTITIES.filter((e) => entities.has(e))) {
+      for (const entity of known.filter((e) => entities.has(e))) {
         const days = new Map<string, { files: number; rows: number }>();
         let last: { loadedAt: string; file: string } | undefined;
         let files = 0;

@@ -5,6 +5,7 @@ import { acquireLock, LockBusyError } from '../../core/lock/pid-lock.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
 import type { EnergyConfig } from '../energy-config.js';
 import type { IngestClaims } from './ingest-claims.js';
+import { energyContracts, sourcesOf } from '../contracts/load-contracts.js';
 import { ingestOnce, type IngestReport } from './ingest.js';
 
 /** A step of the automatic chain that runs after an ingestion that loaded something. */
@@ -140,6 +141,7 @@ export class Platform {
           log,
           timezone: config.timezone,
           maxRecordBytes: config.ingest.maxRecordBytes,
+          entities: sourcesOf(energyContracts(config)),
         },
         { minFileAgeMs: config.ingest.minFileAgeSeconds * 1000, signal: this.abort.signal },
       );

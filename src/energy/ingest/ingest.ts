@@ -12,13 +12,9 @@ import {
   type ObjectInfo,
   type ObjectStore,
 } from '../../core/object-store/object-store.js';
-import {
-  ENERGY_ENTITIES,
-  REQUIRED_COLUMNS,
-  foldText,
-  normalizeColumnName,
-  type EnergyEntity,
-} from '../entities.js';
+import { normalizeColumnName, type EnergyEntity } from '../entities.js';
+import { applyAliases, matchesFileName, type EntitySource } from '../contracts/compile.js';
+import { builtinContracts, sourcesOf } from '../contracts/load-contracts.js';
 import { inspectingTransform, type Inspection } from './inspect.js';
 import {
   sameOwnerProcess,
@@ -60,6 +56,10 @@ export interface IngestDeps {
    * @default 15 minutes
    */
   claimTtlMs?: number;
+   * The entities files are recognised as (file-name patterns, header signature, aliases), from
+   * the contracts. @default the shipped contract's (clientes, proveedores, transacciones)
+   */
+  entities?: readonly EntitySource[];
 }
 
 const DEFAULT_CLAIM_TTL_MS = 15 * 60 * 1000;
@@ -125,17 +125,31 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Recognises the entity from the file name's prefix (case- and accent-insensitive). */
-export function entityFromName(fileName: string): EnergyEntity | undefined {
-  const folded = foldText(fileName);
-  return ENERGY_ENTITIES.find((e) => folded.startsWith(e));
+function builtinSources(): EntitySource[] {
+  return sourcesOf(builtinContracts());
 }
 
-/** Recognises the entity from a header: the one whose required columns are all present. */
-export function entityFromColumns(columns: string[]): EnergyEntity | undefined {
-  const have = new Set(columns);
-  const matches = ENERGY_ENTITIES.filter((e) => REQUIRED_COLUMNS[e].every((c) => have.has(c)));
-  return matches.length === 1 ? matches[0] : undefined;
+/** Recognises the entity from the file name: the first whose patterns match it (folded). */
+export function entityFromName(
+  fileName: string,
+  sources: readonly EntitySource[] = builtinSources(),
+): EnergyEntity | undefined {
+  return sources.find((s) => matchesFileName(s, fileName))?.entity;
+}
+
+/**
+ * Recognises the entity from a header: the one whose header signature is present once its
+ * aliases are applied, when exactly one entity matches.
+ */
+export function entityFromColumns(
+  columns: readonly string[],
+  sources: readonly EntitySource[] = builtinSources(),
+): EnergyEntity | undefined {
+  const matches = sources.filter((s) => {
+    const have = new Set(applyAliases(s, columns));
+    return s.headerSignature.every((c) => have.has(c));
+  });
+  return matches.length === 1 ? matches[0]!.entity : undefined;
 }
 
 /**
@@ -244,7 +258,7 @@ export async function ingestKey(
       throw err;
     }
     const fileName = path.basename(sourceKey);
-    const verdict = classify(fileName, inspection);
+    const verdict = classify(fileName, inspection, deps.entities ?? builtinSources());
     if ('rejection' in verdict) {
       return await quarantine(deps, sourceKey, inspection, verdict.rejection, ctx, log, staging);
     }
@@ -447,23 +461,29 @@ function candidateKeys(folder: string, fileName: string, sha256: string): string
 
 type Verdict = { entity: EnergyEntity; columns: string[] } | { rejection: Rejection };
 
-function classify(fileName: string, inspection: Inspection): Verdict {
+function classify(
+  fileName: string,
+  inspection: Inspection,
+  sources: readonly EntitySource[],
+): Verdict {
   if (inspection.problem) {
     return { rejection: rejection(inspection.problem.code, inspection.problem.detail) };
   }
-  const columns = inspection.header.map(normalizeColumnName);
-  const byName = entityFromName(fileName);
-  const entity = byName ?? entityFromColumns(columns);
-  if (!entity) {
+  const normalized = inspection.header.map(normalizeColumnName);
+  const entity = entityFromName(fileName, sources) ?? entityFromColumns(normalized, sources);
+  const source = sources.find((s) => s.entity === entity);
+  if (!entity || !source) {
     return {
       rejection: rejection(
         'unknown_entity',
-        `cannot tell the entity: the name does not start with ${ENERGY_ENTITIES.join(', ')} and ` +
-          `the header (${columns.join(', ')}) does not carry the required columns of exactly one of them`,
+        `cannot tell the entity: the name matches no file pattern of ${sources.map((s) => s.entity).join(', ')} and ` +
+          `the header (${normalized.join(', ')}) does not carry the header signature of exactly one of them`,
       ),
     };
   }
-  const missing = REQUIRED_COLUMNS[entity].filter((c) => !columns.includes(c));
+  // Aliases declared in the entity's contract name the columns (`cantidad_kwh` → `cantidad_comprada_kwh`).
+  const columns = applyAliases(source, normalized);
+  const missing = source.requiredColumns.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
     return {
       rejection: rejection(

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ENERGY_ENTITIES } from '../entities.js';
 
 /** Text encodings ingestion recognises. */
 export const ENCODINGS = ['utf-8', 'utf-8-bom', 'latin-1'] as const;
@@ -11,7 +10,8 @@ export type Encoding = (typeof ENCODINGS)[number];
  */
 export const manifestEntrySchema = z.object({
   version: z.literal(1),
-  entity: z.enum(ENERGY_ENTITIES),
+  /** A built-in entity or one declared in a contract file. */
+  entity: z.string().regex(/^[a-z][a-z0-9_]*$/),
   /** Key in the source (landing) store the file came from. */
   sourceKey: z.string(),
   /** Key in the datalake store: `raw/<entity>/year=YYYY/month=MM/day=DD/<file>`. */

@@ -29,8 +29,9 @@ const MENSAJES: Record<RejectionCode, string> = {
   no_delimiter:
     'No se encontró el separador de campos (se esperaba ";") en las primeras líneas del archivo.',
   unknown_entity:
-    'No se reconoce qué datos contiene el archivo: el nombre no empieza por clientes, proveedores ' +
-    'o transacciones y el encabezado no tiene las columnas de ninguna de esas entidades.',
+    'No se reconoce qué datos contiene el archivo: el nombre no coincide con los patrones de ' +
+    'ninguna entidad de los contratos (clientes, proveedores, transacciones u otras declaradas) ' +
+    'y el encabezado no tiene las columnas que identifican a una sola de ellas.',
   missing_columns: 'Faltan columnas obligatorias en el encabezado.',
   record_too_long:
     'El archivo tiene una línea demasiado larga para leerla (más de 1 MiB por defecto); ' +

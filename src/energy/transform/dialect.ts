@@ -45,6 +45,7 @@ export interface SqlDialect {
   materializedCte: string;
   decimal(precision: number, scale: number): string;
   timestamp: string;
+  date: string;
   integer: string;
   double: string;
   text: string;
@@ -135,6 +136,7 @@ export const duckDbDialect: SqlDialect = {
   materializedCte: 'AS MATERIALIZED',
   decimal: (p, s) => `DECIMAL(${p}, ${s})`,
   timestamp: 'TIMESTAMP',
+  date: 'DATE',
   integer: 'INTEGER',
   double: 'DOUBLE',
   text: 'VARCHAR',
@@ -183,6 +185,7 @@ export const sparkDialect: SqlDialect = {
   materializedCte: 'AS',
   decimal: (p, s) => `DECIMAL(${p}, ${s})`,
   timestamp: 'TIMESTAMP',
+  date: 'DATE',
   integer: 'INT',
   double: 'DOUBLE',
   text: 'STRING',

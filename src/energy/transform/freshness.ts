@@ -7,6 +7,8 @@ import { listRawPartitions } from './lake-files.js';
 export const DEFAULT_CADENCE_HOURS = 24;
 
 export interface FreshnessOptions {
+  /** Entities to report on. @default the built-in ones (clientes, proveedores, transacciones) */
+  entities?: readonly EnergyEntity[];
   /** Hours between expected loads, per entity. @default 24 for each */
   cadenceHours?: Partial<Record<EnergyEntity, number>>;
   /** Extra hours allowed before a load counts as overdue. @default half the cadence */
@@ -35,7 +37,7 @@ export async function freshnessReport(
 ): Promise<FreshnessEntry[]> {
   const now = options.now ?? new Date();
   const entries: FreshnessEntry[] = [];
-  for (const entity of ENERGY_ENTITIES) {
+  for (const entity of options.entities ?? ENERGY_ENTITIES) {
     const cadenceHours = options.cadenceHours?.[entity] ?? DEFAULT_CADENCE_HOURS;
     const grace = options.graceHours ?? cadenceHours / 2;
     const partitions = await listRawPartitions(datalake, entity);

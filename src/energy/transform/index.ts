@@ -1,14 +1,5 @@
 export type { DataTest, DataTestResult, Severity } from './data-tests.js';
-export {
-  JOBS,
-  clientesJob,
-  jobFor,
-  proveedoresJob,
-  transaccionesJob,
-  type ColumnRule,
-  type ColumnSpec,
-  type JobDefinition,
-} from './definitions.js';
+export { jobFor, type ColumnRule, type ColumnSpec, type JobDefinition } from './definitions.js';
 export { duckDbDialect, sparkDialect, type SqlDialect } from './dialect.js';
 export { renderJob, LINEAGE_COLUMNS, type RenderedJob } from './render.js';
 export { renderGlueScript, renderSparkSql } from './spark/glue-script.js';

@@ -1,5 +1,11 @@
 import { WHITESPACE, WHITESPACE_CLASS, type SqlDialect } from './dialect.js';
 import type { ColumnSpec, JobDefinition } from './definitions.js';
+import {
+  DECIMAL_FORMATS,
+  type DateFormat,
+  type DecimalFormat,
+  type TextStep,
+} from '../contracts/contract-schema.js';
 
 /**
  * A job rendered for one engine: three views over `src` (the raw rows, every column text, plus
@@ -10,6 +16,13 @@ import type { ColumnSpec, JobDefinition } from './definitions.js';
  */
 export interface RenderedJob {
   views: { name: 'limpio' | 'resuelto' | 'validado'; sql: string }[];
+  /**
+   * With `mapped`: the mapping tables the `limpio` view joins, one per column whose cleaning
+   * depends on its own value alone. Each `sql` reads the distinct values of `src` and gives, per
+   * value, the cleaned value (`_v_<c>`) and the column's rejection reason (`_r_<c>`): every
+   * distinct value is cleaned once, not once per row. Empty otherwise.
+   */
+  maps: { name: string; column: string; sql: string }[];
   procesado: string;
   cuarentena: string;
   /** Columns of the processed table, in order. */
@@ -30,6 +43,17 @@ interface Rendered {
   l2: [string, string][];
   checks: [string, string][];
   outputs: [string, string][];
+  /** The cleaned value and the checks depend on the column's own value alone. */
+  perValue: boolean;
+}
+
+export interface RenderOptions {
+  /**
+   * Clean each distinct value of the per-value columns once, in mapping tables the `limpio`
+   * view joins (see {@link RenderedJob.maps}); same values and reasons as the inline rendering.
+   * @default false
+   */
+  mapped?: boolean;
 }
 
 /**
@@ -42,24 +66,67 @@ export function renderJob(
   extras: readonly string[] | 'marker' = [],
   /** Relation the processed and quarantine queries read (the validated rows with `_fila`). */
   validated = 'validado',
+  options: RenderOptions = {},
 ): RenderedJob {
   const q = d.ident;
   const parts = job.columns.map((c) => renderColumn(c, d));
-  const l1 = parts.flatMap((p) => p.l1);
-  const l2 = parts.flatMap((p) => p.l2);
-  const checks = parts.flatMap((p) => p.checks);
   const outputs = parts.flatMap((p) => p.outputs);
   const selectList = (items: [string, string][]): string =>
     items.map(([alias, expr]) => `    ${expr} AS ${q(alias)}`).join(',\n');
+  const caseOf = (checks: [string, string][], indent: string): string =>
+    `CASE\n${checks.map(([cond, reason]) => `${indent}    WHEN ${cond} THEN ${reason}`).join('\n')}\n${indent}END`;
 
-  const limpio = `SELECT\n    s.*,\n${selectList(l1)}\nFROM src s`;
+  const maps: RenderedJob['maps'] = [];
+  let limpio: string;
+  let motivo: string;
+  const l2 = parts.flatMap((p) => p.l2);
+  if (options.mapped) {
+    // The first matching check of the inline CASE is the first non-NULL per-column reason:
+    // every column's checks stay in their order, and the columns in theirs.
+    const joins: string[] = [];
+    const l1: [string, string][] = [];
+    const reasons: string[] = [];
+    job.columns.forEach((spec, i) => {
+      const p = parts[i]!;
+      if (!p.perValue) {
+        l1.push(...p.l1);
+        if (p.checks.length) reasons.push(caseOf(p.checks, '        '));
+        return;
+      }
+      const name = `_map_${i}`;
+      const c = q(spec.name);
+      const values = selectList(p.l1);
+      const reason = p.checks.length ? caseOf(p.checks, '    ') : `CAST(NULL AS ${d.text})`;
+      maps.push({
+        name,
+        column: spec.name,
+        sql:
+          `SELECT\n    l.${c},\n${p.l1.map(([alias]) => `    l.${q(alias)}`).join(',\n')},\n    ${reason} AS ${q(`_r_${spec.name}`)}\n` +
+          `FROM (\n  SELECT\n    s.${c},\n${values}\n  FROM (SELECT DISTINCT ${c} FROM src) s\n) l`,
+      });
+      const m = `m${i}`;
+      joins.push(`LEFT JOIN ${name} ${m} ON s.${c} IS NOT DISTINCT FROM ${m}.${c}`);
+      for (const [alias] of p.l1) l1.push([alias, `${m}.${q(alias)}`]);
+      if (p.checks.length) {
+        l1.push([`_r_${spec.name}`, `${m}.${q(`_r_${spec.name}`)}`]);
+        reasons.push(`r.${q(`_r_${spec.name}`)}`);
+      }
+    });
+    limpio = `SELECT\n    s.*${l1.length ? `,\n${selectList(l1)}` : ''}\nFROM src s${joins.map((j) => `\n${j}`).join('')}`;
+    motivo = reasons.length
+      ? `coalesce(\n        ${reasons.join(',\n        ')}\n    )`
+      : `CAST(NULL AS ${d.text})`;
+  } else {
+    limpio = `SELECT\n    s.*,\n${selectList(parts.flatMap((p) => p.l1))}\nFROM src s`;
+    const checks = parts.flatMap((p) => p.checks);
+    motivo =
+      checks.length === 0
+        ? `CAST(NULL AS ${d.text})`
+        : `CASE\n${checks.map(([cond, reason]) => `        WHEN ${cond} THEN ${reason}`).join('\n')}\n    END`;
+  }
   const resuelto = l2.length
     ? `SELECT\n    l.*,\n${selectList(l2)}\nFROM limpio l`
     : 'SELECT * FROM limpio';
-  const motivo =
-    checks.length === 0
-      ? `CAST(NULL AS ${d.text})`
-      : `CASE\n${checks.map(([cond, reason]) => `        WHEN ${cond} THEN ${reason}`).join('\n')}\n    END`;
   const validado = `SELECT\n    r.*,\n    ${motivo} AS motivo_rechazo\nFROM resuelto r`;
 
   // Business key: the latest ingestion wins, then the latest row of the file.
@@ -128,6 +195,7 @@ export function renderJob(
     `${LINEAGE_COLUMNS.map((c) => `    b.${q(c)}`).join(',\n')}\nFROM rotas b`;
 
   return {
+    maps,
     views: [
       { name: 'limpio', sql: limpio },
       { name: 'resuelto', sql: resuelto },
@@ -148,15 +216,25 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
   const trimmed = `nullif(${d.trimWs(raw)}, '')`;
   const shown = `concat(${d.str(`${c} `)}, %, ${d.str(': "')}, coalesce(${d.trimWs(raw)}, ''), '"')`;
   const reason = (what: string): string => shown.replace('%', d.str(what));
-  const out: Rendered = { l1: [], l2: [], checks: [], outputs: [[c, v]] };
+  const out: Rendered = {
+    l1: [],
+    l2: [],
+    checks: [],
+    outputs: [[c, v]],
+    perValue: spec.rule.kind !== 'identificacion',
+  };
   if (spec.required) out.checks.push([`${trimmed} IS NULL`, d.str(`${c} vacío`)]);
   const rule = spec.rule;
   switch (rule.kind) {
     case 'text':
-      out.l1.push([`_v_${c}`, cleanText(raw, d)]);
+      out.l1.push([`_v_${c}`, normalizeText(raw, rule.normalize, d)]);
       break;
-    case 'keep':
-      out.l1.push([`_v_${c}`, trimmed]);
+    case 'date':
+      out.l1.push([`_v_${c}`, parseDate(trimmed, rule.formats, d)]);
+      out.checks.push([
+        `${trimmed} IS NOT NULL AND ${v} IS NULL`,
+        reason('no es una fecha válida'),
+      ]);
       break;
     case 'code': {
       const folded = d.regexpReplaceAll(`upper(${d.foldAccents(raw)})`, '[^A-Z0-9]', '');
@@ -169,7 +247,7 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
     }
     case 'decimal': {
       const type = d.decimal(rule.precision, rule.scale);
-      out.l1.push([`_v_${c}`, parseDecimal(trimmed, type, d)]);
+      out.l1.push([`_v_${c}`, parseDecimal(trimmed, type, d, rule.formats)]);
       out.checks.push([`${trimmed} IS NOT NULL AND ${v} IS NULL`, reason('no numérico')]);
       if (rule.positive) out.checks.push([`${v} <= 0`, reason('debe ser mayor que cero')]);
       break;
@@ -224,14 +302,56 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
 
 const WS = WHITESPACE_CLASS;
 
-/** Trim, collapse inner whitespace (NBSP included) to one space, fold accents, upper case; empty → NULL. */
-export function cleanText(expr: string, d: SqlDialect): string {
+/**
+ * A text column's normalisation: the listed steps, always in the order collapse inner whitespace,
+ * trim, fold accents, upper case; empty → NULL. Every step set yields the same text in both
+ * engines; the full set is {@link cleanText}, `['trim']` only trims.
+ */
+export function normalizeText(expr: string, steps: readonly TextStep[], d: SqlDialect): string {
+  const has = (s: TextStep): boolean => steps.includes(s);
+  let e = expr;
+  if (has('collapse_spaces')) e = collapseSpaces(e, d);
+  if (has('trim')) e = d.trimWs(e);
+  if (has('fold_accents')) e = d.foldAccents(e);
+  if (has('upper')) e = `upper(${e})`;
+  return `nullif(${e}, '')`;
+}
+
+/** Inner whitespace (NBSP included) collapsed to one space. */
+function collapseSpaces(expr: string, d: SqlDialect): string {
   // The regex only runs on values that have something to collapse (it is the costly step).
   const needsCollapse = ['  ', ...[...WHITESPACE].filter((ch) => ch !== ' ')]
     .map((ch) => d.contains(expr, ch))
     .join(' OR ');
-  const collapsed = `CASE WHEN ${needsCollapse} THEN ${d.regexpReplaceAll(expr, `${WS}+`, ' ')} ELSE ${expr} END`;
-  return `nullif(upper(${d.foldAccents(d.trimWs(collapsed))}), '')`;
+  return `CASE WHEN ${needsCollapse} THEN ${d.regexpReplaceAll(expr, `${WS}+`, ' ')} ELSE ${expr} END`;
+}
+
+/** Trim, collapse inner whitespace (NBSP included) to one space, fold accents, upper case; empty → NULL. */
+export function cleanText(expr: string, d: SqlDialect): string {
+  return normalizeText(expr, ['trim', 'collapse_spaces', 'fold_accents', 'upper'], d);
+}
+
+/** Where year, month and day sit in each accepted date format (1-based, for `substring`). */
+const DATE_LAYOUTS: Record<DateFormat, { pattern: string; y: number; m: number; d: number }> = {
+  'YYYY-MM-DD': { pattern: '[0-9]{4}-[0-9]{2}-[0-9]{2}', y: 1, m: 6, d: 9 },
+  'YYYY/MM/DD': { pattern: '[0-9]{4}/[0-9]{2}/[0-9]{2}', y: 1, m: 6, d: 9 },
+  'DD/MM/YYYY': { pattern: '[0-9]{2}/[0-9]{2}/[0-9]{4}', y: 7, m: 4, d: 1 },
+  'DD-MM-YYYY': { pattern: '[0-9]{2}-[0-9]{2}-[0-9]{4}', y: 7, m: 4, d: 1 },
+  YYYYMMDD: { pattern: '[0-9]{8}', y: 1, m: 5, d: 7 },
+};
+
+/**
+ * Dates in the accepted formats: the text that matched a format is rearranged into ISO
+ * `YYYY-MM-DD` and cast (`try_cast`, NULL for impossible dates such as `2026-02-30`) in both
+ * engines, so neither engine's own date parser (which differ in leniency) decides.
+ */
+export function parseDate(trimmed: string, formats: readonly DateFormat[], d: SqlDialect): string {
+  const whens = formats.map((f) => {
+    const l = DATE_LAYOUTS[f];
+    const iso = `concat(substring(${trimmed}, ${l.y}, 4), '-', substring(${trimmed}, ${l.m}, 2), '-', substring(${trimmed}, ${l.d}, 2))`;
+    return `WHEN ${d.regexpFullMatch(trimmed, l.pattern)} THEN ${d.tryCast(iso, d.date)}`;
+  });
+  return `CASE ${whens.join(' ')} END`;
 }
 
 /**
@@ -253,13 +373,34 @@ export function parseInteger(trimmed: string, d: SqlDialect): string {
  * (exponents, `NaN`, spaces inside) is NULL, and the row is rejected: only text that matched a
  * pattern reaches the cast, so both engines cast the same plain decimal text.
  */
-export function parseDecimal(trimmed: string, type: string, d: SqlDialect): string {
-  return (
-    `CASE WHEN ${d.contains(trimmed, ',')} THEN ` +
-    `CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+')} ` +
-    `THEN ${d.tryCast(`replace(replace(${trimmed}, '.', ''), ',', '.')`, type)} END ` +
-    `WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')} THEN ${d.tryCast(trimmed, type)} ` +
-    `WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,}')} ` +
-    `THEN ${d.tryCast(`replace(${trimmed}, '.', '')`, type)} END`
-  );
+export function parseDecimal(
+  trimmed: string,
+  type: string,
+  d: SqlDialect,
+  formats: readonly DecimalFormat[] = DECIMAL_FORMATS,
+): string {
+  const whens: string[] = [];
+  if (formats.includes('coma_decimal')) {
+    whens.push(
+      `WHEN ${d.contains(trimmed, ',')} THEN ` +
+        `CASE WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]{1,3}(\\.[0-9]{3})+|[0-9]*),[0-9]+')} ` +
+        `THEN ${d.tryCast(`replace(replace(${trimmed}, '.', ''), ',', '.')`, type)} END`,
+    );
+  }
+  if (formats.includes('punto_decimal')) {
+    whens.push(
+      `WHEN ${d.regexpFullMatch(trimmed, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')} THEN ${d.tryCast(trimmed, type)}`,
+    );
+  } else {
+    whens.push(
+      `WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]+')} THEN ${d.tryCast(trimmed, type)}`,
+    );
+  }
+  if (formats.includes('miles_con_punto')) {
+    whens.push(
+      `WHEN ${d.regexpFullMatch(trimmed, '[+-]?[0-9]{1,3}(\\.[0-9]{3}){2,}')} ` +
+        `THEN ${d.tryCast(`replace(${trimmed}, '.', '')`, type)}`,
+    );
+  }
+  return `CASE ${whens.join(' ')} END`;
 }

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import type { Logger } from '../../core/log/logger.js';
 import { acquireLock } from '../../core/lock/pid-lock.js';
 import { openDuckDb, type DuckDbOptions } from '../../core/duckdb/duckdb.js';
-import { ENERGY_ENTITIES, type EnergyEntity } from '../entities.js';
+import type { EnergyEntity } from '../entities.js';
+import { builtinJobs } from '../contracts/load-contracts.js';
 import {
   manifestEntrySchema,
   manifestKeyForRaw,
@@ -17,7 +18,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
 } from '../../core/object-store/object-store.js';
-import { JOBS, jobFor, jobReferences, type JobDefinition } from './definitions.js';
+import { jobFor, jobReferences, type JobDefinition } from './definitions.js';
 import { transformPartitionDuckDb, type RawFileInput } from './duckdb/duckdb-transform-engine.js';
 import {
   deleteSiblings,
@@ -41,13 +42,16 @@ export interface TransformDeps {
    * threads = available cores
    */
   duckdb?: DuckDbOptions;
-  /** Job definitions (tests may add data tests). @default JOBS */
+  /**
+   * Job definitions, in dependency order, generated from the contracts (config `contracts`).
+   * @default the shipped contract's jobs (clientes, proveedores, transacciones)
+   */
   jobs?: readonly JobDefinition[];
   now?: () => Date;
 }
 
 export interface TransformOptions {
-  /** @default every energy entity */
+  /** @default every job's entity */
   entities?: readonly EnergyEntity[];
   /** Reprocess every raw partition, ignoring bookmarks. @default false */
   full?: boolean;
@@ -96,8 +100,9 @@ export async function runTransforms(
     if (duckOptions.tempDirectory) await fs.mkdir(duckOptions.tempDirectory, { recursive: true });
     const instance = await openDuckDb(duckOptions);
     try {
-      const wanted = options.entities ?? ENERGY_ENTITIES;
-      const jobs = (deps.jobs ?? JOBS).filter((j) => wanted.includes(j.entity));
+      const all = deps.jobs ?? builtinJobs();
+      const wanted = options.entities ?? all.map((j) => j.entity);
+      const jobs = all.filter((j) => wanted.includes(j.entity));
       const runs: JobRun[] = [];
       for (const job of jobs) {
         runs.push(await runJob(deps, instance, job, options.full ?? false, workRoot, now));

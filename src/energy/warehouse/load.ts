@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '../../core/log/logger.js';
 import { acquireLock } from '../../core/lock/pid-lock.js';
-import { ENERGY_ENTITIES, type EnergyEntity } from '../entities.js';
+import { ENERGY_ENTITIES, type BuiltinEntity } from '../entities.js';
 import { listAll, type ObjectStore } from '../../core/object-store/object-store.js';
 import { localFile, PARTITION_FILE } from '../transform/lake-files.js';
 import { stagePlan } from './staging.js';
@@ -39,14 +39,14 @@ export interface WarehouseLoadReport extends WarehouseLoadCounts {
   /** `up-to-date`: no processed partition was new or changed, nothing was run. */
   status: 'loaded' | 'up-to-date';
   /** Processed partitions new or changed since the last load (the ones this load recorded). */
-  partitions: { entity: EnergyEntity; loadDate: string; etag: string }[];
+  partitions: { entity: BuiltinEntity; loadDate: string; etag: string }[];
   startedAt: string;
   durationMs: number;
 }
 
 /** A processed partition in the lake. */
 interface ProcessedPartition {
-  entity: EnergyEntity;
+  entity: BuiltinEntity;
   loadDate: string;
   key: string;
   etag: string;

@@ -1,5 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../../core/duckdb/duckdb.js';
-import type { EnergyEntity } from '../entities.js';
+import type { BuiltinEntity } from '../entities.js';
 import type { SqlSession, TableNamer } from './merge-steps.js';
 import { createTableSql, SPECIAL_MEMBERS, TABLES } from './schema.js';
 import {
@@ -73,7 +73,7 @@ export async function readLoadedPartitions(
       `CAST(cargado_en AS VARCHAR) AS cargado_en FROM ${t('wh_carga_particion')} ORDER BY entidad, particion`,
   );
   return rows.map((r) => ({
-    entity: r.entidad as EnergyEntity,
+    entity: r.entidad as BuiltinEntity,
     loadDate: r.particion ?? '',
     etag: r.etag ?? '',
     key: r.archivo ?? '',

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/util/config-error.js';
-import type { EnergyEntity } from '../entities.js';
+import type { BuiltinEntity } from '../entities.js';
 
 /** Where the star schema lives. */
 export type WarehouseTarget = 'duckdb' | 'postgres';
@@ -17,7 +17,7 @@ export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
 
 /** A processed partition as the warehouse recorded it (`wh_carga_particion`). */
 export interface LoadedPartition {
-  entity: EnergyEntity;
+  entity: BuiltinEntity;
   /** Load date `YYYY-MM-DD` of the processed partition. */
   loadDate: string;
   /** ETag (or size-mtime) of the processed file that was loaded. */
@@ -30,7 +30,7 @@ export interface LoadedPartition {
 
 /** A processed partition to stage: its file is readable by DuckDB at `path`. */
 export interface PartitionToLoad {
-  entity: EnergyEntity;
+  entity: BuiltinEntity;
   loadDate: string;
   etag: string;
   key: string;

@@ -6,7 +6,8 @@ import { openDuckDb, quoteLiteral, withConnection } from '../../../src/core/duck
 import type { EnergyEntity } from '../../../src/energy/entities.js';
 import type { ManifestEntry } from '../../../src/energy/ingest/manifest.js';
 import { renderDataTestSql } from '../../../src/energy/transform/data-tests.js';
-import { jobFor, JOBS, type JobDefinition } from '../../../src/energy/transform/definitions.js';
+import { jobFor as jobIn, type JobDefinition } from '../../../src/energy/transform/definitions.js';
+import { builtinJobs } from '../../../src/energy/contracts/load-contracts.js';
 import { duckDbDialect, sparkDialect } from '../../../src/energy/transform/dialect.js';
 import {
   fileColumns,
@@ -24,6 +25,9 @@ import {
 import { DEFAULT_ROWS, HEADER_CASES, RULE_CASES, TERCILE_CASES } from './edge-cases.js';
 import { readParquet } from '../../util/lake.js';
 
+const JOBS = builtinJobs();
+const jobFor = (entity: string): JobDefinition => jobIn(entity, JOBS);
+
 const ENTITIES: EnergyEntity[] = ['clientes', 'proveedores', 'transacciones'];
 const LINEAGE = `'raw/x.csv' AS _archivo_origen, DATE '2026-11-27' AS _fecha_carga, TIMESTAMP '2026-11-27 12:00:00' AS _ingestado_en`;
 
@@ -38,17 +42,25 @@ function srcSql(job: JobDefinition, rows: Record<string, string | null>[]): stri
 }
 
 describe('edge-case table, DuckDB: every cleaning rule on its edge inputs', () => {
-  for (const entity of ENTITIES) {
+  for (const [entity, mapped] of ENTITIES.flatMap(
+    (e) =>
+      [
+        [e, false],
+        [e, true],
+      ] as const,
+  )) {
     const cases = RULE_CASES.filter((c) => c.entity === entity);
-    it(`${entity}: ${cases.length} cases give the value or the reason the table expects`, async () => {
+    it(`${entity}${mapped ? ' (mapping tables, the engine’s rendering)' : ' (inline, as Spark runs it)'}: ${cases.length} cases give the value or the reason the table expects`, async () => {
       const job = jobFor(entity);
       const rows = cases.map((c) => ({ ...DEFAULT_ROWS[entity], ...c.row, [c.column]: c.input }));
-      const r = renderJob(job, duckDbDialect);
+      const r = renderJob(job, duckDbDialect, [], 'validado', { mapped });
+      expect(r.maps.length > 0).toBe(mapped);
       const outputs = [...new Set(cases.flatMap((c) => Object.keys(c.value ?? {})))];
       const db = await openDuckDb();
       try {
         const got = await withConnection(db, async (conn) => {
           await conn.run(`CREATE VIEW src AS ${srcSql(job, rows)}`);
+          for (const m of r.maps) await conn.run(`CREATE TABLE ${m.name} AS ${m.sql}`);
           for (const v of r.views) await conn.run(`CREATE VIEW ${v.name} AS ${v.sql}`);
           const reader = await conn.runAndReadAll(
             `SELECT _fila, motivo_rechazo, ${outputs.map((o) => `CAST(${duckDbDialect.ident(`_v_${o}`)} AS VARCHAR) AS ${duckDbDialect.ident(o)}`).join(', ')} FROM validado ORDER BY _fila`,

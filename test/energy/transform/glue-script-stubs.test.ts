@@ -4,14 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManifestEntry } from '../../../src/energy/ingest/manifest.js';
-import {
-  JOBS,
-  jobReferences,
-  type JobDefinition,
-} from '../../../src/energy/transform/definitions.js';
+import { jobReferences, type JobDefinition } from '../../../src/energy/transform/definitions.js';
+import { builtinJobs } from '../../../src/energy/contracts/load-contracts.js';
 import { fileColumns } from '../../../src/energy/transform/duckdb/duckdb-transform-engine.js';
 import { renderGlueScript } from '../../../src/energy/transform/spark/glue-script.js';
 import { HEADER_CASES } from './edge-cases.js';
+
+const JOBS = builtinJobs();
 
 /**
  * The generated Glue scripts run with /usr/bin/python3 against stubs of the awsglue, pyspark and

@@ -2,15 +2,15 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatRuns } from '../../../src/cli/commands/jobs.js';
-import {
-  clientesJob,
-  JOBS,
-  type JobDefinition,
-} from '../../../src/energy/transform/definitions.js';
+import { jobFor, type JobDefinition } from '../../../src/energy/transform/definitions.js';
+import { builtinJobs } from '../../../src/energy/contracts/load-contracts.js';
 import { runTransforms } from '../../../src/energy/transform/runner.js';
 import { freshnessReport } from '../../../src/energy/transform/freshness.js';
 import { addRaw, CLIENTES_HEADER, newLake } from './fixtures.js';
 import { readParquet } from '../../util/lake.js';
+
+const JOBS = builtinJobs();
+const clientesJob = jobFor('clientes', JOBS);
 
 const P1 = 'processed/clientes/year=2026/month=01/day=01/data.parquet';
 const P2 = 'processed/clientes/year=2026/month=01/day=02/data.parquet';

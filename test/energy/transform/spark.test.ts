@@ -5,13 +5,15 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDuckDb, withConnection } from '../../../src/core/duckdb/duckdb.js';
 import { nitCheckDigit } from '../../../src/energy/entities.js';
-import { JOBS } from '../../../src/energy/transform/definitions.js';
+import { builtinJobs } from '../../../src/energy/contracts/load-contracts.js';
 import { duckDbDialect } from '../../../src/energy/transform/dialect.js';
 import { renderJob } from '../../../src/energy/transform/render.js';
 import {
   renderGlueScript,
   renderSparkSql,
 } from '../../../src/energy/transform/spark/glue-script.js';
+
+const JOBS = builtinJobs();
 
 const GOLDEN = path.resolve(import.meta.dirname, '../../golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
