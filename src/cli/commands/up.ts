@@ -15,10 +15,9 @@ import { runLakeChain } from '../../energy/lake-chain.js';
 import { FxPlatform } from '../../deploy/local/fx-platform.js';
 import { Platform } from '../../energy/ingest/ingest-loop.js';
 import { prepareDemo } from '../../deploy/local/demo.js';
-import { lakeRoutes } from '../../core/query/http/lake-routes.js';
 import { openQueryService } from '../../deploy/open-query-service.js';
-import { hasWebAssets, webAssets } from '../../core/http/web-assets.js';
-import { lakeOpsRoutes } from '../../energy/http/lake-ops-routes.js';
+import { hasWebAssets } from '../../core/http/web-assets.js';
+import { PLATFORM_API_INFO, upHttpPlugins } from '../../deploy/local/http-plugins.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import { removeUpRecord, writeUpRecord } from '../../deploy/up-record.js';
 import { localStorePath } from '../../deploy/config.js';
@@ -107,24 +106,18 @@ export function registerUp(program: Command): void {
         connectionTimeoutSeconds: config.http.connectionTimeoutSeconds,
         keepAliveTimeoutSeconds: config.http.keepAliveTimeoutSeconds,
         maxRequestsPerSocket: config.http.maxRequestsPerSocket,
-        plugins: [
-          { prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query, adminToken }) },
-          {
-            prefix: '/api/lake/v1',
-            plugin: lakeOpsRoutes({
-              service: query,
-              catalog: chain.catalog,
-              datalake: stores.datalake,
-              source: stores.source,
-              transformState,
-              freshnessHours: config.lake.freshnessHours,
-              adminToken,
-              onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
-            }),
-          },
-          ...fx.routes,
-          ...(web ? [{ prefix: '/', plugin: webAssets() }] : []),
-        ],
+        plugins: upHttpPlugins({
+          config,
+          stores,
+          catalog: chain.catalog,
+          query,
+          transformState,
+          fx,
+          adminToken,
+          web,
+          onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
+        }),
+        apiDocs: PLATFORM_API_INFO,
       });
       if (!web) log.warn('the web console is not built (npm run build): GET / answers 404');
       const address = await http.listen({ port: config.http.port, host: config.http.host });

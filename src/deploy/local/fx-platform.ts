@@ -1,6 +1,6 @@
 import { homeLayout } from '../home-layout.js';
 import { Cron } from 'croner';
-import type { FastifyPluginAsync } from 'fastify';
+import type { HttpPlugin } from '../../core/http/server.js';
 import type { Logger } from '../../core/log/logger.js';
 import { openFxEventLog, openPortfolioStore } from '../adapters.js';
 import type { Stores } from '../adapters.js';
@@ -8,7 +8,7 @@ import type { Catalog } from '../../core/catalog/catalog.js';
 import type { Config } from '../config.js';
 import {
   createFxUser,
-  fxDocsRoutes,
+  fxOpenApi,
   FxLedger,
   fxRoutes,
   FxUsers,
@@ -24,6 +24,7 @@ import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
 import { FxDecisions } from './fx-decisions.js';
 import { fxOpsRoutes } from '../../fx/http/fx-ops-routes.js';
+import { fxOpsOpenApi } from '../../fx/http/fx-ops-openapi.js';
 
 export interface FxPlatformOptions {
   config: Config;
@@ -43,7 +44,7 @@ export interface FxPlatformOptions {
  * dependency order, flushing the processor's batch.
  */
 export class FxPlatform {
-  readonly routes: { prefix: string; plugin: FastifyPluginAsync }[];
+  readonly routes: HttpPlugin[];
   private readonly stops: (() => Promise<void>)[] = [];
   private statusOf: () => string = () => 'starting';
   private log: Logger | undefined;
@@ -53,7 +54,7 @@ export class FxPlatform {
     readonly ledger: FxLedger,
     readonly users: FxUsers,
     readonly portfolios: PortfolioStore,
-    routes: { prefix: string; plugin: FastifyPluginAsync }[],
+    routes: HttpPlugin[],
   ) {
     this.routes = routes;
   }
@@ -72,7 +73,7 @@ export class FxPlatform {
     const users = new FxUsers(db);
     const adminToken = o.adminToken ?? process.env.CORRIENTE_ADMIN_TOKEN;
     const portfolios = openPortfolioStore(config);
-    const routes = [
+    const routes: HttpPlugin[] = [
       {
         prefix: '/api/fx/v1',
         plugin: fxRoutes({
@@ -84,8 +85,8 @@ export class FxPlatform {
           bodyLimitBytes: config.fx.api.bodyLimitBytes,
           ...(adminToken ? { adminToken } : {}),
         }),
+        openapi: fxOpenApi,
       },
-      { prefix: '/api', plugin: fxDocsRoutes() },
     ];
     const fx = new FxPlatform(eventLog, ledger, users, portfolios, routes);
     fx.log = log;
@@ -147,6 +148,7 @@ export class FxPlatform {
           reconcileSchedule: config.fx.reconcileSchedule,
         }),
       }),
+      openapi: fxOpsOpenApi,
     });
     const query = new DuckDbQueryEngine({
       catalog: o.catalog,

@@ -29,11 +29,11 @@ export interface LakeOpsRoutesDeps {
 
 const QUARANTINE_PREFIX = 'quarantine/files/';
 
-const jobsQuery = z.strictObject({
+export const jobsQuery = z.strictObject({
   entity: z.enum(ENERGY_ENTITIES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-const reingestBody = z.strictObject({
+export const reingestBody = z.strictObject({
   key: z
     .string()
     .min(1)
