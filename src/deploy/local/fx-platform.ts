@@ -112,6 +112,9 @@ export class FxPlatform {
       batchMaxEvents: config.fx.processor.batchMaxEvents,
       batchMaxDelayMs: config.fx.processor.batchMaxDelayMs,
       logger: log,
+      // A raw table's first file (fx_recommendations after the first suggestion) is cataloged
+      // at once, so every saved query works before the scheduled crawl.
+      catalog: o.catalog,
     });
     const decisions = await FxDecisions.start({
       config,
