@@ -1,7 +1,7 @@
 import { logFormatFromEnv } from '../deploy/environment.js';
 import type { Command } from 'commander';
 import { createStores, type Stores } from '../deploy/adapters.js';
-import { loadConfig, type Config } from '../deploy/config.js';
+import { loadConfig, type Config, type LoadConfigOptions } from '../deploy/config.js';
 import { createLogger, type Logger } from '../core/log/logger.js';
 import { prepareHome } from '../deploy/home.js';
 
@@ -9,6 +9,8 @@ export interface CliContext {
   config: Config;
   log: Logger;
   stores: Stores;
+  /** How the config was loaded: load it again the same way (`up` reloads governance). */
+  configOptions: LoadConfigOptions;
 }
 
 /**
@@ -17,11 +19,12 @@ export interface CliContext {
  */
 export function cliContext(cmd: Command, overrides: Record<string, unknown> = {}): CliContext {
   const globals = cmd.optsWithGlobals<{ config?: string; home?: string }>();
-  const config = loadConfig({
+  const configOptions: LoadConfigOptions = {
     ...(globals.config ? { file: globals.config } : {}),
     overrides: { home: globals.home, ...overrides },
-  });
+  };
+  const config = loadConfig(configOptions);
   const log = createLogger(config.log.level, 'corriente', logFormatFromEnv());
   prepareHome(config.home, log);
-  return { config, log, stores: createStores(config) };
+  return { config, log, stores: createStores(config), configOptions };
 }

@@ -18,6 +18,7 @@ import { prepareDemo } from '../../deploy/local/demo.js';
 import { openQueryService } from '../../deploy/open-query-service.js';
 import { hasWebAssets } from '../../core/http/web-assets.js';
 import { PLATFORM_API_INFO, upHttpPlugins } from '../../deploy/local/http-plugins.js';
+import { watchGovernance } from '../../deploy/local/governance-reload.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import { removeUpRecord, writeUpRecord } from '../../deploy/up-record.js';
 import { localStorePath } from '../../deploy/config.js';
@@ -98,6 +99,13 @@ export function registerUp(program: Command): void {
         adminToken,
       });
       const query = openQueryService(config);
+      // Principals, tokens and grants apply without a restart (config file change or SIGHUP).
+      const stopGovernance = watchGovernance({
+        configOptions: ctx.configOptions,
+        initial: config.governance,
+        service: query,
+        log,
+      });
       const transformState = openTransformState(config);
       const web = hasWebAssets();
       const http = await buildHttpServer({
@@ -194,6 +202,7 @@ export function registerUp(program: Command): void {
         process.on('SIGTERM', onSignal);
       });
       clearInterval(statusTimer);
+      stopGovernance();
       crawlJob.stop();
       await http.close();
       await fx.stop();
