@@ -121,6 +121,18 @@ export interface LoadConfigOptions {
 const CONFIG_NAMES = ['corriente.config.json', 'corriente.config.yaml', 'corriente.config.yml'];
 
 /**
+ * The config file `loadConfig` reads with these options (absolute), or undefined when there is
+ * none: `file`, else `CORRIENTE_CONFIG`, else `corriente.config.{json,yaml,yml}` in `cwd`.
+ */
+export function configFilePath(options: LoadConfigOptions = {}): string | undefined {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file =
+    options.file ?? env.CORRIENTE_CONFIG ?? CONFIG_NAMES.find((n) => existsSync(path.join(cwd, n)));
+  return file === undefined ? undefined : path.resolve(cwd, file);
+}
+
+/**
  * Loads the configuration: embedded defaults ← config file ← environment ← flags.
  *
  * Environment variables: `CORRIENTE_HOME`, `CORRIENTE_TZ`, `CORRIENTE_LOG_LEVEL`, `PORT`,
@@ -132,12 +144,10 @@ const CONFIG_NAMES = ['corriente.config.json', 'corriente.config.yaml', 'corrien
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const file =
-    options.file ?? env.CORRIENTE_CONFIG ?? CONFIG_NAMES.find((n) => existsSync(path.join(cwd, n)));
+  const full = configFilePath(options);
   let raw: Record<string, unknown> = {};
   let source = 'defaults';
-  if (file) {
-    const full = path.resolve(cwd, file);
+  if (full) {
     source = full;
     let text: string;
     try {

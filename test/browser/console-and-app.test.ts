@@ -385,6 +385,14 @@ describe.skipIf(!hasChromium)('the web console and the customer app in headless 
     await phone.close();
   }, 90_000);
 
+  it('every saved query runs on the fresh demo before any scheduled crawl (issue 13, item 14)', async () => {
+    // The stream processor catalogs fx_recommendations when it writes the table's first file.
+    await eventually(async () => {
+      const r = corriente(['query', '--saved', 'fx_conversion_por_modelo', '--format', 'json']);
+      return r.status === 0 && (JSON.parse(r.stdout) as unknown[]).length > 0;
+    }, 60_000);
+  }, 90_000);
+
   it('App: enabling push subscribes through the service worker; a recommendation is pushed and shown', async () => {
     const push = await startFakePushService();
     const keys = browserKeys();

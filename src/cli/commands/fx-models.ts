@@ -13,6 +13,7 @@ import {
 import { inferenceRoutes, ModelHandle } from '../../ml/serve/index.js';
 import { openModelRegistry } from '../../deploy/adapters.js';
 import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
+import { CLASS_NAMES } from '../../fx/decisions/features/feature-names.js';
 import { cliContext } from '../context.js';
 import { parseFlags } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
@@ -263,7 +264,7 @@ export function registerFxServeModel(fx: Command): Command {
         requestTimeoutSeconds: ctx.config.http.requestTimeoutSeconds,
         connectionTimeoutSeconds: ctx.config.http.connectionTimeoutSeconds,
         keepAliveTimeoutSeconds: ctx.config.http.keepAliveTimeoutSeconds,
-        plugins: [{ prefix: '', plugin: inferenceRoutes({ handle }) }],
+        plugins: [{ prefix: '', plugin: inferenceRoutes({ handle, classLabels: CLASS_NAMES }) }],
       });
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();

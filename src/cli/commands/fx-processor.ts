@@ -249,6 +249,7 @@ async function runProcessor(
   const ctx = cliContext(cmd);
   const log = await openFxEventLog(ctx.config);
   const portfolios = openPortfolioStore(ctx.config);
+  const catalog = openCatalog(ctx.config);
   const common = {
     log,
     datalake: ctx.stores.datalake,
@@ -256,6 +257,7 @@ async function runProcessor(
     timezone: ctx.config.timezone,
     batchMaxEvents: ctx.config.fx.processor.batchMaxEvents,
     logger: ctx.log,
+    catalog,
   };
   try {
     if (opts.fromStart) {
@@ -289,6 +291,7 @@ async function runProcessor(
     );
   } finally {
     await portfolios.close();
+    await catalog.close();
     await log.close();
   }
 }

@@ -16,10 +16,10 @@ import { runLakeChain } from '../../energy/lake-chain.js';
 import { FxPlatform } from '../../deploy/local/fx-platform.js';
 import { Platform } from '../../energy/ingest/ingest-loop.js';
 import { prepareDemo } from '../../deploy/local/demo.js';
-import { lakeRoutes } from '../../core/query/http/lake-routes.js';
 import { openQueryService } from '../../deploy/open-query-service.js';
-import { hasWebAssets, webAssets } from '../../core/http/web-assets.js';
-import { lakeOpsRoutes } from '../../energy/http/lake-ops-routes.js';
+import { hasWebAssets } from '../../core/http/web-assets.js';
+import { PLATFORM_API_INFO, upHttpPlugins } from '../../deploy/local/http-plugins.js';
+import { watchGovernance } from '../../deploy/local/governance-reload.js';
 import { openTransformState } from '../../deploy/adapters.js';
 import { removeUpRecord, writeUpRecord } from '../../deploy/up-record.js';
 import { localStorePath } from '../../deploy/config.js';
@@ -123,25 +123,15 @@ export function registerUp(program: Command): void {
         env: secretsEnv,
       });
       const query = openQueryService(config);
+      // Principals, tokens and grants apply without a restart (config file change or SIGHUP).
+      const stopGovernance = watchGovernance({
+        configOptions: ctx.configOptions,
+        initial: config.governance,
+        service: query,
+        log,
+      });
       const transformState = openTransformState(config);
       const web = hasWebAssets();
-      const lakePlugins = [
-        { prefix: '/api/lake/v1', plugin: lakeRoutes({ service: query, adminToken }) },
-        {
-          prefix: '/api/lake/v1',
-          plugin: lakeOpsRoutes({
-            service: query,
-            catalog: chain.catalog,
-            datalake: stores.datalake,
-            source: stores.source,
-            transformState,
-            freshnessHours: config.lake.freshnessHours,
-            entities: entityNames(ctx.contracts),
-            adminToken,
-            onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
-          }),
-        },
-      ];
       const http = serves
         ? await buildHttpServer({
             log,
@@ -149,11 +139,21 @@ export function registerUp(program: Command): void {
             connectionTimeoutSeconds: config.http.connectionTimeoutSeconds,
             keepAliveTimeoutSeconds: config.http.keepAliveTimeoutSeconds,
             maxRequestsPerSocket: config.http.maxRequestsPerSocket,
-            plugins: [
-              ...(lakeRole ? lakePlugins : []),
-              ...(roles.has('api') ? fx.routes : []),
-              ...(web && roles.has('api') ? [{ prefix: '/', plugin: webAssets() }] : []),
-            ],
+            plugins: upHttpPlugins({
+              config,
+              stores,
+              catalog: chain.catalog,
+              query,
+              transformState,
+              fx,
+              adminToken,
+              web,
+              entities: entityNames(ctx.contracts),
+              lake: lakeRole,
+              api: roles.has('api'),
+              onReingest: () => platform.trigger(config.ingest.minFileAgeSeconds * 1000 + 500),
+            }),
+            apiDocs: PLATFORM_API_INFO,
           })
         : undefined;
       if (!web && http) log.warn('the web console is not built (npm run build): GET / answers 404');
@@ -250,6 +250,7 @@ export function registerUp(program: Command): void {
         process.on('SIGTERM', onSignal);
       });
       clearInterval(statusTimer);
+      stopGovernance();
       crawlJob.stop();
       await http?.close();
       await fx.stop();

@@ -41,6 +41,12 @@ export interface CrawlDeps {
 export interface CrawlOptions {
   /** @default 'all' */
   zone?: CrawlZone;
+  /**
+   * Crawl only these table folders (e.g. `['raw/fx_recommendations/']`) instead of whole zones:
+   * what a writer runs when it created a table the catalog does not know yet.
+   * @default every table of the zone(s)
+   */
+  tablePrefixes?: readonly string[];
 }
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -96,7 +102,7 @@ async function runCrawl(deps: CrawlDeps, options: CrawlOptions): Promise<CrawlRe
   const zone = options.zone ?? 'all';
   const startedAt = now().toISOString();
   const warnings: CrawlWarning[] = [];
-  const groups = await discover(deps.datalake, zone, warnings);
+  const groups = await discover(deps.datalake, zone, warnings, options.tablePrefixes);
   const readers = new FileReaders(deps.datalake, deps.tempDir);
   const summaries: TableCrawlSummary[] = [];
   try {
@@ -140,11 +146,15 @@ async function discover(
   store: ObjectStore,
   zone: CrawlZone,
   warnings: CrawlWarning[],
+  tablePrefixes?: readonly string[],
 ): Promise<Map<string, TableGroup>> {
   const groups = new Map<string, TableGroup>();
   const zones = zone === 'all' ? CRAWL_ZONES : [zone];
-  for (const z of zones) {
-    for await (const info of listAll(store, `${z}/`)) {
+  const prefixes =
+    tablePrefixes?.filter((p) => zones.some((z) => p.startsWith(`${z}/`) && p.endsWith('/'))) ??
+    zones.map((z) => `${z}/`);
+  for (const prefix of prefixes) {
+    for await (const info of listAll(store, prefix)) {
       const c = classifyKey(info.key);
       if (c.kind === 'ignored' || info.size === 0) continue;
       if (c.kind === 'unpartitioned') {

@@ -4,12 +4,48 @@ import Fastify, {
   type FastifyPluginAsync,
 } from 'fastify';
 import type { Logger } from '../log/logger.js';
+import { apiDocsAssets, apiDocsOpenApi, apiDocsRoutes } from './api-docs.js';
+import {
+  composeOpenApi,
+  undocumentedRoutes,
+  type OpenApiDocument,
+  type OpenApiFragment,
+  type OpenApiInfo,
+} from './openapi.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
+
+/** A route plugin of the server and how the API document describes it. */
+export interface HttpPlugin {
+  /** Where the plugin's routes live (e.g. `/api/lake/v1`). */
+  prefix: string;
+  plugin: FastifyPluginAsync;
+  /**
+   * The plugin's routes in the OpenAPI document (paths relative to `prefix`), or `'static'` for
+   * plugins that serve files rather than an API (the web console), which the document omits.
+   * @default absent: the routes are undocumented (the server warns at start)
+   */
+  openapi?: OpenApiFragment | 'static';
+}
+
+/** A route as the server registered it; `static` when the document omits it on purpose. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  static: boolean;
+}
 
 export interface HttpServerOptions {
   log: Logger;
   /** Route plugins, each registered under its own prefix (e.g. `/api/lake/v1`). */
-  plugins: { prefix: string; plugin: FastifyPluginAsync }[];
+  plugins: HttpPlugin[];
+  /**
+   * When given, the server composes one OpenAPI 3.1 document from the plugins' fragments and
+   * serves it at `GET /api/openapi.json` and `GET /api/docs` (a rendered page for browsers).
+   * @default absent: no document
+   */
+  apiDocs?: OpenApiInfo;
+  /** Called for every route registered (HEAD routes included), e.g. to check the document. */
+  onRoute?: (route: RegisteredRoute) => void;
   /** Request body limit in bytes. @default 64 KiB */
   bodyLimit?: number;
   /** Time for a whole request to arrive; then 408 and the socket closes. @default 30 */
@@ -78,7 +114,81 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
       .type(PROBLEM_CONTENT_TYPE)
       .send(new HttpProblem(404, 'Not Found', `no route ${req.method} ${req.url}`).toJSON(req.url));
   });
-  app.get('/healthz', () => ({ status: 'ok' }));
-  for (const { prefix, plugin } of options.plugins) await app.register(plugin, { prefix });
+  const routes: RegisteredRoute[] = [];
+  const plugins: HttpPlugin[] = [
+    { prefix: '', plugin: healthRoutes, openapi: healthOpenApi },
+    ...options.plugins,
+  ];
+  let document: OpenApiDocument | undefined;
+  if (options.apiDocs) {
+    plugins.push(
+      { prefix: '/api', plugin: apiDocsRoutes(() => document!), openapi: apiDocsOpenApi },
+      { prefix: '/api', plugin: apiDocsAssets(), openapi: 'static' },
+    );
+    document = composeOpenApi(
+      options.apiDocs,
+      plugins.flatMap((p) =>
+        p.openapi && p.openapi !== 'static' ? [{ prefix: p.prefix, fragment: p.openapi }] : [],
+      ),
+    );
+  }
+  for (const entry of plugins) {
+    // One encapsulated context per plugin: its onRoute hook sees exactly the plugin's routes.
+    await app.register(
+      async (scope) => {
+        scope.addHook('onRoute', (r) => {
+          for (const method of [r.method].flat()) {
+            const route = { method, url: r.url, static: entry.openapi === 'static' };
+            routes.push(route);
+            options.onRoute?.(route);
+          }
+        });
+        await scope.register(entry.plugin);
+      },
+      { prefix: entry.prefix },
+    );
+  }
+  if (document) {
+    const doc = document;
+    app.addHook('onReady', async () => {
+      const missing = undocumentedRoutes(
+        doc,
+        routes.filter((r) => !r.static),
+      );
+      if (missing.length > 0) {
+        options.log.warn({ routes: missing }, 'routes missing from the OpenAPI document');
+      }
+    });
+  }
   return app;
 }
+
+const healthRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/healthz', () => ({ status: 'ok' }));
+};
+
+const healthOpenApi: OpenApiFragment = {
+  paths: {
+    '/healthz': {
+      get: {
+        operationId: 'getHealth',
+        summary: 'The server is up',
+        security: [],
+        responses: {
+          '200': {
+            description: 'up',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { status: { const: 'ok' } },
+                  required: ['status'],
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};

@@ -50,8 +50,10 @@ export class QueryService {
   readonly maxLimit: number;
   readonly timeoutMs: number;
   private readonly saved: readonly SavedQuery[];
+  private currentGovernance: Governance;
 
   constructor(private readonly options: QueryServiceOptions) {
+    this.currentGovernance = options.governance;
     this.defaultLimit = options.defaultLimit ?? 1000;
     this.maxLimit = options.maxLimit ?? 100_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -63,7 +65,15 @@ export class QueryService {
   }
 
   get governance(): Governance {
-    return this.options.governance;
+    return this.currentGovernance;
+  }
+
+  /**
+   * Applies new principals, tokens and grants from the next request on (a config reload);
+   * queries already running finish under the grants they started with.
+   */
+  setGovernance(governance: Governance): void {
+    this.currentGovernance = governance;
   }
 
   /**
@@ -71,7 +81,7 @@ export class QueryService {
    * @throws QueryError; GovernanceError for an unknown principal
    */
   async run(principal: string, request: QueryRequest): Promise<QueryResponse> {
-    const policy = this.options.governance.policyFor(principal);
+    const policy = this.currentGovernance.policyFor(principal);
     let sql = request.sql;
     if (request.saved !== undefined) {
       if (sql !== undefined) {
@@ -117,12 +127,12 @@ export class QueryService {
 
   /** The tables and columns the principal may read. */
   async tables(principal: string): Promise<QueryableTable[]> {
-    return this.options.engine.listTables(this.options.governance.policyFor(principal));
+    return this.options.engine.listTables(this.currentGovernance.policyFor(principal));
   }
 
   /** The principal of a bearer token; `undefined` when missing or unknown. */
   authenticate(token: string | undefined): Principal | undefined {
-    return this.options.governance.authenticate(token);
+    return this.currentGovernance.authenticate(token);
   }
 
   async close(): Promise<void> {

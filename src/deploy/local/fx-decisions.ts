@@ -2,7 +2,7 @@ import { awsClientConfig } from '../../core/aws/client-config.js';
 import { homeLayout } from '../home-layout.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as path from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { HttpPlugin } from '../../core/http/server.js';
 import type { Logger } from '../../core/log/logger.js';
 import { openModelRegistry } from '../adapters.js';
 import type { Stores } from '../adapters.js';
@@ -10,7 +10,11 @@ import type { Config } from '../config.js';
 import type { FxUsers } from '../../fx/api/users.js';
 import type { EventLog } from '../../core/event-log/event-log.js';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { FanOutNotifier, type Notifier } from '../../fx/decisions/notify/index.js';
+import {
+  FanOutNotifier,
+  notificationsOpenApi,
+  type Notifier,
+} from '../../fx/decisions/notify/index.js';
 import { openEmbeddedNotifications, type EmbeddedNotifications } from './notifications.js';
 import { SnsNotifier } from '../../fx/decisions/notify/sns/sns-notifier.js';
 import {
@@ -30,7 +34,8 @@ import {
   trainAndRegister,
 } from '../../fx/decisions/training/train-and-register.js';
 import { ModelRegistryError, type ModelRegistry } from '../../ml/registry/index.js';
-import { mlRoutes, ModelHandle } from '../../ml/serve/index.js';
+import { mlOpenApi, mlRoutes, ModelHandle } from '../../ml/serve/index.js';
+import { CLASS_NAMES } from '../../fx/decisions/features/feature-names.js';
 import { withLocalLake } from '../../fx/decisions/training/lake-folder.js';
 import type { LeaseStore } from '../../core/lease/lease.js';
 import { startLeadership, type LeaderWork } from '../../core/lease/leadership.js';
@@ -60,7 +65,7 @@ export interface FxDecisionsOptions {
  * consuming the event log. `routes` are mounted by the HTTP server.
  */
 export class FxDecisions {
-  readonly routes: { prefix: string; plugin: FastifyPluginAsync }[];
+  readonly routes: HttpPlugin[];
   private readonly stops: (() => Promise<void>)[] = [];
 
   private constructor(
@@ -78,17 +83,20 @@ export class FxDecisions {
       {
         prefix: '/api/fx/v1/notifications',
         plugin: notifications.routes(users, config.fx.api.rateLimitPerMinute),
+        openapi: notificationsOpenApi,
       },
       {
         prefix: '/api/ml/v1',
         plugin: mlRoutes({
           handles: new Map([[FX_MODEL_GROUP, handle]]),
           maxRows: serving.maxRowsPerRequest,
+          classLabels: new Map([[FX_MODEL_GROUP, CLASS_NAMES]]),
           rateLimitPerMinute: serving.rateLimitPerMinute,
           ...(serving.requireToken
             ? { authenticate: (token) => modelPrincipal(token, users, adminToken) }
             : {}),
         }),
+        openapi: mlOpenApi({ classLabels: CLASS_NAMES }),
       },
     ];
   }

@@ -1,6 +1,6 @@
 import { homeLayout } from '../home-layout.js';
 import { Cron } from 'croner';
-import type { FastifyPluginAsync } from 'fastify';
+import type { HttpPlugin } from '../../core/http/server.js';
 import type { Logger } from '../../core/log/logger.js';
 import { openFxEventLog, openLeaseStore, openPortfolioStore } from '../adapters.js';
 import { startLeadership } from '../../core/lease/leadership.js';
@@ -12,7 +12,7 @@ import type { Catalog } from '../../core/catalog/catalog.js';
 import type { Config } from '../config.js';
 import {
   createFxUser,
-  fxDocsRoutes,
+  fxOpenApi,
   FxLedger,
   fxRoutes,
   FxUsers,
@@ -32,6 +32,7 @@ import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
 import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
 import { FxDecisions } from './fx-decisions.js';
 import { fxOpsRoutes } from '../../fx/http/fx-ops-routes.js';
+import { fxOpsOpenApi } from '../../fx/http/fx-ops-openapi.js';
 
 export interface FxPlatformOptions {
   config: Config;
@@ -60,7 +61,7 @@ export interface FxPlatformOptions {
  * dependency order, flushing the processor's batch.
  */
 export class FxPlatform {
-  readonly routes: { prefix: string; plugin: FastifyPluginAsync }[];
+  readonly routes: HttpPlugin[];
   private readonly stops: (() => Promise<void>)[] = [];
   private statusOf: () => string = () => 'starting';
   private log: Logger | undefined;
@@ -71,7 +72,7 @@ export class FxPlatform {
     readonly ledger: FxLedger | undefined,
     readonly users: FxUsers,
     readonly portfolios: PortfolioStore,
-    routes: { prefix: string; plugin: FastifyPluginAsync }[],
+    routes: HttpPlugin[],
   ) {
     this.routes = routes;
   }
@@ -99,7 +100,7 @@ export class FxPlatform {
     const users = new FxUsers(db);
     const adminToken = o.adminToken ?? (o.env ?? process.env).CORRIENTE_ADMIN_TOKEN;
     const portfolios = openPortfolioStore(config);
-    const routes = !ledger
+    const routes: HttpPlugin[] = !ledger
       ? []
       : [
           {
@@ -113,8 +114,8 @@ export class FxPlatform {
               bodyLimitBytes: config.fx.api.bodyLimitBytes,
               ...(adminToken ? { adminToken } : {}),
             }),
+            openapi: fxOpenApi,
           },
-          { prefix: '/api', plugin: fxDocsRoutes() },
         ];
     const fx = new FxPlatform(eventLog, ledger, users, portfolios, routes);
     fx.log = log;
@@ -156,6 +157,9 @@ export class FxPlatform {
       batchMaxEvents: config.fx.processor.batchMaxEvents,
       batchMaxDelayMs: config.fx.processor.batchMaxDelayMs,
       logger: log,
+      // A raw table's first file (fx_recommendations after the first suggestion) is cataloged
+      // at once, so every saved query works before the scheduled crawl.
+      catalog: o.catalog,
     };
     let processor: { stats(): StreamProcessorStats; stop(): Promise<void> } | undefined;
     if (roles.has('processor')) {
@@ -206,6 +210,7 @@ export class FxPlatform {
           reconcileSchedule: config.fx.reconcileSchedule,
         }),
       }),
+      openapi: fxOpsOpenApi,
     });
     const query = new DuckDbQueryEngine({
       catalog: o.catalog,

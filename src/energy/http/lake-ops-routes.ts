@@ -31,14 +31,14 @@ export interface LakeOpsRoutesDeps {
 
 const QUARANTINE_PREFIX = 'quarantine/files/';
 
-const jobsQuery = z.strictObject({
+export const jobsQuery = z.strictObject({
   entity: z
     .string()
     .regex(/^[a-z][a-z0-9_]*$/)
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-const reingestBody = z.strictObject({
+export const reingestBody = z.strictObject({
   key: z
     .string()
     .min(1)

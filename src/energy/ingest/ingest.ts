@@ -528,21 +528,24 @@ async function quarantine(
 ): Promise<FileOutcome> {
   const folder = `quarantine/files/${ctx.loadDate}`;
   const fileName = path.basename(sourceKey);
-  // Re-use a key that already holds this content (a re-run after a crash), else pick a free one.
+  // Re-use the key whose record names this content (a re-run after a crash), else take the
+  // first name with neither a file nor a record.
   let target: string | undefined;
   const ext = path.extname(fileName);
   const stem = fileName.slice(0, fileName.length - ext.length);
-  for (const name of [fileName, `${stem}__${inspection.sha256.slice(0, 12)}${ext}`]) {
-    const previous = (await readJson(deps.datalake, `${folder}/${name}.error.json`)) as
+  const short = inspection.sha256.slice(0, 12);
+  const names = [fileName, `${stem}__${short}${ext}`];
+  for (let i = 2; i < 1000; i++) names.push(`${stem}__${short}_${i}${ext}`);
+  for (const name of names) {
+    const key = `${folder}/${name}`;
+    const previous = (await readJson(deps.datalake, `${key}.error.json`)) as
       { sha256?: string } | undefined;
-    if (previous?.sha256 === inspection.sha256) target = `${folder}/${name}`;
+    if (previous?.sha256 === inspection.sha256 || (!previous && !(await deps.datalake.head(key)))) {
+      target = key;
+      break;
+    }
   }
-  target ??= await chooseFreeKey(deps.datalake, folder, fileName, inspection.sha256);
-  if (staging && deps.datalake.rename && !(await deps.datalake.head(target))) {
-    await deps.datalake.rename(staging, target);
-  } else {
-    await copyBetween(deps.source, sourceKey, deps.datalake, target);
-  }
+  if (!target) throw new Error(`no free name for ${fileName} in ${folder}`);
   const errorDoc = {
     sourceKey,
     quarantineKey: target,
@@ -555,7 +558,15 @@ async function quarantine(
     quarantinedAt: (deps.now ?? (() => new Date()))().toISOString(),
     runId: ctx.runId,
   };
+  // The record first, then the copy: a crash between the two leaves a record whose content
+  // (sha256) is still in landing, and the next run puts the copy under that same key. The other
+  // order left an orphan copy with no record, and the next run made a second one beside it.
   await deps.datalake.put(`${target}.error.json`, JSON.stringify(errorDoc, null, 2));
+  if (staging && deps.datalake.rename && !(await deps.datalake.head(target))) {
+    await deps.datalake.rename(staging, target);
+  } else {
+    await copyBetween(deps.source, sourceKey, deps.datalake, target);
+  }
   await deps.source.delete(sourceKey);
   log.warn({ quarantineKey: target, reason: reason.code }, `quarantined: ${reason.message}`);
   return {

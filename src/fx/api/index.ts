@@ -17,5 +17,5 @@ export {
   type FxLedgerOptions,
   type TransactionRecord,
 } from './ledger.js';
-export { fxDocsRoutes, fxOpenApiDocument } from './openapi.js';
+export { fxDocsRoutes, fxOnlyOpenApiDocument, fxOpenApi, fxOpenApiDocument } from './openapi.js';
 export { FxUsers, type FxUser, type FxUserPage } from './users.js';

@@ -1,23 +1,25 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
+import { apiDocsRoutes } from '../../core/http/api-docs.js';
+import {
+  composeOpenApi,
+  PROBLEM_OPENAPI_SCHEMA,
+  zodToOpenApi,
+  type OpenApiDocument,
+  type OpenApiFragment,
+} from '../../core/http/openapi.js';
 import {
   createdUserSchema,
   createUserRequestSchema,
   latestPriceSchema,
   pricePageSchema,
   portfolioSchema,
-  problemSchema,
   transactionPageSchema,
   transactionRequestSchema,
   transactionSchema,
   userPageSchema,
 } from './schemas.js';
 
-const json = (schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
-  const s = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete s.$schema;
-  return s;
-};
+const json = zodToOpenApi;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problem = (description: string) => ({
@@ -211,16 +213,38 @@ export const fxOpenApiDocument = {
       CreateUserRequest: json(createUserRequestSchema, 'input'),
       CreatedUser: json(createdUserSchema),
       UserPage: json(userPageSchema),
-      Problem: json(problemSchema),
+      Problem: PROBLEM_OPENAPI_SCHEMA,
     },
   },
 } as const;
 
 /**
- * Serves the OpenAPI document at `GET /docs`; register with prefix `/api` (→ `GET /api/docs`).
+ * The FX API's part of the platform's OpenAPI document, relative to `/api/fx/v1` (the prefix
+ * `fxRoutes` is registered under).
+ */
+export const fxOpenApi: OpenApiFragment = {
+  tag: { name: 'fx', description: 'Buy and sell US dollars; portfolio, prices, users (admin)' },
+  security: [{ bearer: [] }],
+  paths: fxOpenApiDocument.paths,
+  schemas: fxOpenApiDocument.components.schemas,
+  securitySchemes: fxOpenApiDocument.components.securitySchemes,
+};
+
+/** The document of an app serving the FX API alone (`buildFxApp`: the API Gateway Lambda). */
+export const fxOnlyOpenApiDocument: OpenApiDocument = composeOpenApi(
+  {
+    title: fxOpenApiDocument.info.title,
+    version: fxOpenApiDocument.info.version,
+    description: fxOpenApiDocument.info.description,
+  },
+  [{ prefix: '/api/fx/v1', fragment: fxOpenApi }],
+);
+
+/**
+ * Serves the FX API's OpenAPI document at `GET /docs` and `GET /openapi.json`; register with
+ * prefix `/api` (→ `GET /api/docs`). `corriente up` serves the whole platform's document there
+ * instead.
  */
 export function fxDocsRoutes(): FastifyPluginAsync {
-  return async (app) => {
-    app.get('/docs', async () => fxOpenApiDocument);
-  };
+  return apiDocsRoutes(() => fxOnlyOpenApiDocument);
 }

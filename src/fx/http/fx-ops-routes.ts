@@ -15,12 +15,12 @@ export interface FxOpsRoutesDeps {
   overview: () => Record<string, unknown>;
 }
 
-const reasonBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
-const pageQuery = z.strictObject({
+export const reasonBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(200).optional(),
 });
-const replayBody = z.strictObject({
+export const replayBody = z.strictObject({
   ids: z.array(z.string().min(1).max(100)).max(1000).optional(),
 });
 const versionParams = z.strictObject({

@@ -97,6 +97,8 @@ export interface BatchResult {
   duplicates: number;
   rejected: number;
   files: number;
+  /** Folders of the raw tables the batch wrote to (`raw/fx_precios/`), without the quarantine. */
+  rawTablePrefixes: string[];
 }
 
 export interface BatchDeps {
@@ -131,6 +133,7 @@ export async function processBatch(
     duplicates: 0,
     rejected: 0,
     files: 0,
+    rawTablePrefixes: [],
   };
   for (const record of records) {
     const text = record.data.toString('utf8');
@@ -168,6 +171,9 @@ export async function processBatch(
   }
   const files = builder.files(name);
   result.files = files.length;
+  result.rawTablePrefixes = [
+    ...new Set(files.filter((f) => f.key.startsWith('raw/')).map((f) => `raw/${f.table}/`)),
+  ];
   // The lake writes (I/O) overlap the portfolio apply; both must succeed before this resolves.
   const written = putRawFiles(deps.datalake, files);
   const applying =

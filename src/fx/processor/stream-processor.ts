@@ -2,6 +2,9 @@ import { startConsumerLoop } from '../../core/event-log/consumer-loop.js';
 import type { Logger } from '../../core/log/logger.js';
 import { silentLogger } from '../../core/log/logger.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
+import type { Catalog } from '../../core/catalog/catalog.js';
+import { crawl } from '../../core/crawler/index.js';
+import { databaseFor, tableNameFor } from '../../core/crawler/layout.js';
 import type { EventLog, EventRecord, Position } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../portfolio/portfolio-store.js';
 import {
@@ -43,6 +46,12 @@ export interface StreamProcessorOptions {
    * @default always true
    */
   leaseHeld?: () => boolean;
+  /**
+   * The lake's catalog: when a batch writes the first file of a raw table the catalog does not
+   * know (`fx_recommendations` after the first recommendation), that table is crawled at once,
+   * so it can be queried before the scheduled crawl. @default absent: the scheduled crawl only
+   */
+  catalog?: Catalog;
 }
 
 /** Thrown when a batch would be committed without the lease on its shard. */
@@ -128,6 +137,7 @@ class Batcher {
       timezone: string;
       onBatch?: (r: BatchResult) => void;
       leaseHeld?: () => boolean;
+      catalog?: Catalog;
     },
   ) {
     this.dates = new LoadDates(o.timezone);
@@ -231,6 +241,8 @@ class Batcher {
       records,
       batchFileName(first.position, last.position),
     );
+    // Before the checkpoint: a crash here redoes the batch, and with it this registration.
+    await this.catalogNewTables(result.rawTablePrefixes);
     // Only now, with the lake files and the portfolios durable, may the checkpoint move.
     this.assertLease();
     await this.o.log.setCheckpoint(this.o.consumer, this.readCursor);
@@ -254,6 +266,38 @@ class Batcher {
     this.o.logger.debug({ ...result, cut }, 'fx batch committed');
     this.o.onBatch?.(result);
   }
+
+  /** Raw tables known to be in the catalog (a cache: the catalog is the truth). */
+  private readonly cataloged = new Set<string>();
+
+  /** Crawls the tables of `prefixes` the catalog does not have yet (the Glue crawler's job). */
+  private async catalogNewTables(prefixes: readonly string[]): Promise<void> {
+    const { catalog } = this.o;
+    if (!catalog) return;
+    const missing: string[] = [];
+    for (const prefix of prefixes) {
+      if (this.cataloged.has(prefix)) continue;
+      const entity = prefix.slice('raw/'.length, -1);
+      if (await catalog.getTable(databaseFor('raw', entity), tableNameFor(entity))) {
+        this.cataloged.add(prefix);
+      } else missing.push(prefix);
+    }
+    if (missing.length === 0) return;
+    try {
+      const report = await crawl(
+        { datalake: this.o.datalake, catalog, log: this.o.logger },
+        { zone: 'raw', tablePrefixes: missing },
+      );
+      for (const p of missing) this.cataloged.add(p);
+      this.o.logger.info(
+        { tables: report.tablesCreated, partitionsAdded: report.partitionsAdded },
+        'new raw tables cataloged',
+      );
+    } catch (err) {
+      // Not worth stopping the stream for: the scheduled crawl catalogs them later.
+      this.o.logger.warn({ err, tables: missing }, 'could not catalog new raw tables');
+    }
+  }
 }
 
 function batcherFor(options: StreamProcessorOptions): Batcher {
@@ -271,6 +315,7 @@ function batcherFor(options: StreamProcessorOptions): Batcher {
     logger: options.logger ?? silentLogger,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     ...(options.leaseHeld ? { leaseHeld: options.leaseHeld } : {}),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
   });
 }
 

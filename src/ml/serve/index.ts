@@ -17,3 +17,4 @@ export {
   parseJsonRows,
   type ParsedRows,
 } from './invocation-input.js';
+export { mlOpenApi } from './inference-openapi.js';

@@ -13,6 +13,12 @@ export interface InferenceLimits {
 
 export interface InferenceRoutesOptions extends InferenceLimits {
   handle: ModelHandle;
+  /**
+   * Names of the model's output classes, in output order. A request that asks for
+   * `Accept: application/json` gets `{predictions: [{<label>: p, …}]}`; other answers keep
+   * SageMaker's plain form. @default absent: plain arrays always
+   */
+  classLabels?: readonly string[];
 }
 
 export interface MlRoutesOptions extends InferenceLimits {
@@ -25,6 +31,8 @@ export interface MlRoutesOptions extends InferenceLimits {
   authenticate?: (token: string | undefined) => string | undefined;
   /** Requests per principal (or per address when open) per minute. @default 600 */
   rateLimitPerMinute?: number;
+  /** Output class names per model group (see `InferenceRoutesOptions.classLabels`). */
+  classLabels?: ReadonlyMap<string, readonly string[]>;
 }
 
 declare module 'fastify' {
@@ -49,7 +57,9 @@ export function inferenceRoutes(options: InferenceRoutesOptions): FastifyPluginA
   return async (app) => {
     setUp(app, options);
     app.get('/ping', (req, reply) => ping(options.handle, reply));
-    app.post('/invocations', (req, reply) => invoke(options.handle, options, req, reply));
+    app.post('/invocations', (req, reply) =>
+      invoke(options.handle, options, req, reply, options.classLabels),
+    );
   };
 }
 
@@ -99,7 +109,15 @@ export function mlRoutes(options: MlRoutesOptions): FastifyPluginAsync {
       principal: (req) => req.mlPrincipal,
     });
     app.get('/:group/ping', (req, reply) => ping(handleOf(req), reply));
-    app.post('/:group/invocations', (req, reply) => invoke(handleOf(req), options, req, reply));
+    app.post('/:group/invocations', (req, reply) =>
+      invoke(
+        handleOf(req),
+        options,
+        req,
+        reply,
+        options.classLabels?.get((req.params as { group: string }).group),
+      ),
+    );
   };
 }
 
@@ -171,11 +189,17 @@ function responseType(accept: string | undefined, requestType: MediaType): Media
   );
 }
 
+/** True when the Accept header names `application/json` itself (not only a wildcard). */
+function asksForJson(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((a) => mediaTypeOf(a) === 'application/json');
+}
+
 function invoke(
   handle: ModelHandle,
   limits: InferenceLimits,
   req: FastifyRequest,
   reply: FastifyReply,
+  classLabels?: readonly string[],
 ): string | Record<string, unknown> {
   // One reference for the whole request: a swap meanwhile does not affect this answer.
   const served = handle.current();
@@ -221,8 +245,17 @@ function invoke(
     void reply.type('text/csv');
     return `${lines.join('\n')}\n`;
   }
+  void reply.type('application/json');
+  if (classLabels && classLabels.length === k && asksForJson(req.headers.accept)) {
+    const labelled = new Array<Record<string, number>>(parsed.nRows);
+    for (let r = 0; r < parsed.nRows; r++) {
+      const row: Record<string, number> = {};
+      for (let c = 0; c < k; c++) row[classLabels[c]!] = p[r * k + c]!;
+      labelled[r] = row;
+    }
+    return { predictions: labelled, model: label };
+  }
   const predictions = new Array<number[]>(parsed.nRows);
   for (let r = 0; r < parsed.nRows; r++) predictions[r] = Array.from(p.subarray(r * k, r * k + k));
-  void reply.type('application/json');
   return { predictions, model: label };
 }

@@ -101,6 +101,44 @@ describe('inference endpoint (SageMaker container contract, real HTTP on loopbac
     );
   });
 
+  it('Accept: application/json answers class labels; the plain form stays the default', async () => {
+    const labels = ['ninguna', 'compra', 'venta'];
+    const s = await listen([
+      {
+        prefix: '',
+        plugin: inferenceRoutes({ handle: ModelHandle.of(multi), classLabels: labels }),
+      },
+    ]);
+    app = s.app;
+    const { rows, predictions } = expected('multi-a');
+    const labelled = await post(s.url, csvOf(rows), 'text/csv', 'application/json');
+    const body = (await labelled.json()) as { predictions: Record<string, number>[] };
+    expect(body.predictions).toHaveLength(rows.length);
+    body.predictions.forEach((p, r) => {
+      expect(Object.keys(p)).toEqual(labels);
+      labels.forEach((l, c) => expect(p[l]).toBeCloseTo(predictions[r]![c]!, 6));
+    });
+    // JSON in, JSON Accept: labelled too.
+    const jsonIn = await post(
+      s.url,
+      JSON.stringify({ features: rows[0] }),
+      'application/json',
+      'application/json',
+    );
+    expect(Object.keys(((await jsonIn.json()) as typeof body).predictions[0]!)).toEqual(labels);
+    // No Accept, or a wildcard: SageMaker's plain form (CSV for CSV, arrays for JSON).
+    const plainCsv = await post(s.url, csvOf(rows), 'text/csv');
+    expect(matchesXgboost(parseCsvAnswer(await plainCsv.text()), 'multi-a')).toBe(true);
+    const plainJson = await post(
+      s.url,
+      JSON.stringify({ instances: rows }),
+      'application/json',
+      '*/*',
+    );
+    const arrays = (await plainJson.json()) as { predictions: number[][] };
+    expect(matchesXgboost(arrays.predictions, 'multi-a')).toBe(true);
+  });
+
   it('refuses malformed input with a 400 naming the line and column', async () => {
     const url = await serve(ModelHandle.of(multi), 3);
     await problem(

@@ -35,6 +35,20 @@ export function problemOf(err: QueryError): HttpProblem {
   return new HttpProblem(status, title, err.message, err.details, err.code);
 }
 
+/** The body of `POST /query`: exactly one of `sql` or `saved`. */
+export function lakeQueryBodySchema(maxLimit: number) {
+  return z
+    .strictObject({
+      sql: z.string().min(1).max(100_000).optional(),
+      saved: z.string().min(1).max(200).optional(),
+      database: z.string().min(1).max(200).optional(),
+      limit: z.number().int().min(1).max(maxLimit).optional(),
+    })
+    .refine((b) => (b.sql === undefined) !== (b.saved === undefined), {
+      message: 'give exactly one of sql or saved',
+    });
+}
+
 /**
  * The `onRequest` hook of the lake's routes: a principal's token, or the admin token as
  * `admin`, sets `req.lakePrincipal`; anything else is a 401 problem.
@@ -84,16 +98,7 @@ declare module 'fastify' {
  */
 export function lakeRoutes(deps: LakeRoutesDeps): FastifyPluginAsync {
   const { service } = deps;
-  const bodySchema = z
-    .strictObject({
-      sql: z.string().min(1).max(100_000).optional(),
-      saved: z.string().min(1).max(200).optional(),
-      database: z.string().min(1).max(200).optional(),
-      limit: z.number().int().min(1).max(service.maxLimit).optional(),
-    })
-    .refine((b) => (b.sql === undefined) !== (b.saved === undefined), {
-      message: 'give exactly one of sql or saved',
-    });
+  const bodySchema = lakeQueryBodySchema(service.maxLimit);
 
   return async (app) => {
     app.addHook('onRequest', lakeAuthHook(service, deps.adminToken));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zodToOpenApi, type OpenApiFragment } from '../../../../core/http/openapi.js';
 import { preferencesUpdateSchema } from '../preferences.js';
 import {
   mobileDeviceSchema,
@@ -7,11 +8,7 @@ import {
   webhookCreateSchema,
 } from './schemas.js';
 
-const json = (schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
-  const s = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete s.$schema;
-  return s;
-};
+const json = zodToOpenApi;
 
 const channels = z.object({
   inApp: z.boolean(),
@@ -99,12 +96,19 @@ const auth = { '401': problem('no or invalid token (`unauthenticated`)') };
 const bad = problem('invalid body or query (`invalid-request`, `unsafe-target`)');
 
 /**
- * The OpenAPI 3.1 fragment of `/notifications` (relative to the FX API's server `/api/fx/v1`):
- * merge `paths` into `fxOpenApiDocument.paths` and `schemas` into its `components.schemas`.
+ * The OpenAPI 3.1 fragment of the notification routes, relative to the prefix they are
+ * registered under (`/api/fx/v1/notifications`). Security: the FX user's bearer token (the FX
+ * fragment's `bearer` scheme).
  */
-export const notificationsOpenApi = {
+export const notificationsOpenApi: OpenApiFragment = {
+  tag: {
+    name: 'notifications',
+    description:
+      "A user's notifications, preferences and channels (SSE, Web Push, webhooks, mobile push)",
+  },
+  security: [{ bearer: [] }],
   paths: {
-    '/notifications': {
+    '/': {
       get: {
         operationId: 'listNotifications',
         summary: "The user's notifications, newest first",
@@ -121,7 +125,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/preferences': {
+    '/preferences': {
       get: {
         operationId: 'getNotificationPreferences',
         summary: 'Channels on/off, quiet hours, time zone, language',
@@ -139,7 +143,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/stream-ticket': {
+    '/stream-ticket': {
       post: {
         operationId: 'createStreamTicket',
         summary: 'A single-use ticket for EventSource (which cannot send Authorization)',
@@ -152,7 +156,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/stream': {
+    '/stream': {
       get: {
         operationId: 'streamNotifications',
         summary: 'In-app notifications as server-sent events; resumable',
@@ -188,7 +192,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/webpush/public-key': {
+    '/webpush/public-key': {
       get: {
         operationId: 'getWebPushPublicKey',
         summary: 'The VAPID public key for PushManager.subscribe({applicationServerKey})',
@@ -198,7 +202,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/webpush/subscriptions': {
+    '/webpush/subscriptions': {
       post: {
         operationId: 'addWebPushSubscription',
         summary: "Register the browser's PushSubscription (JSON)",
@@ -228,7 +232,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/webhooks': {
+    '/webhooks': {
       post: {
         operationId: 'createWebhook',
         summary:
@@ -255,7 +259,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/webhooks/{id}': {
+    '/webhooks/{id}': {
       delete: {
         operationId: 'deleteWebhook',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
@@ -266,7 +270,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/mobile/devices': {
+    '/mobile/devices': {
       post: {
         operationId: 'registerMobileDevice',
         summary:
@@ -292,7 +296,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/mobile/devices/{id}': {
+    '/mobile/devices/{id}': {
       delete: {
         operationId: 'deleteMobileDevice',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
@@ -303,7 +307,7 @@ export const notificationsOpenApi = {
         },
       },
     },
-    '/notifications/deliveries': {
+    '/deliveries': {
       get: {
         operationId: 'listDeliveries',
         summary: 'The delivery log: per notification and channel, status, attempts, last error',
@@ -333,4 +337,4 @@ export const notificationsOpenApi = {
     MobileDevice: json(mobileDevice),
     Delivery: json(delivery),
   },
-} as const;
+};
