@@ -195,19 +195,48 @@ export function registerFxTrain(fx: Command): void {
         process.stdout.write(`${JSON.stringify({ ...registered, ...metricsDoc })}\n`);
         return;
       }
-      const pct = (v: number): string => (v * 100).toFixed(1);
+      const pct = (v: number | null): string => (v === null ? '—' : (v * 100).toFixed(1));
+      const p = m.product;
+      const ratio = (v: number | null): string => (v === null ? '—' : `${v.toFixed(2)}×`);
+      const advantage = (o: (typeof p.price)['BUY']): string =>
+        o.trades === 0
+          ? 'no followed trades'
+          : `${o.meanAdvantagePct!.toFixed(3)} % mean, ${o.medianAdvantagePct!.toFixed(3)} % median over ${o.trades} trades`;
       const lines = [
-        `trained ${result.featureVersion} model, horizon ${result.horizonHours} h, on ${m.users} users ` +
-          `(${result.trainingRange.from} – ${result.trainingRange.to}, validation from ${m.splitAt})`,
-        `samples: ${result.samples.train} training, ${result.samples.validation} validation; ` +
-          `best iteration ${m.bestIteration}`,
+        `trained ${result.featureVersion} model, horizon ${result.horizonHours} h, on ${m.users} users: ` +
+          `training ${m.trainingRange.from} – ${m.splitAt}, validation (early stopping, isotonic ` +
+          `calibration) – ${m.trainingRange.to}, untouched test ${m.testRange.from} – ${m.testRange.to}`,
+        `samples: ${result.samples.train} training, ${result.samples.validation} validation, ` +
+          `${result.samples.test} test; best iteration ${m.bestIteration}`,
+        `on the test period, calibrated probabilities as served:`,
         ...(['compra', 'venta'] as const).map(
           (c) =>
             `${c.padEnd(6)}  ROC AUC ${m[c].rocAuc.toFixed(3)}  PR AUC ${m[c].prAuc.toFixed(3)}  ` +
             `precision ${pct(m[c].precision)} % / recall ${pct(m[c].recall)} % at ${m[c].threshold}  ` +
-            `ECE ${m[c].calibration.ece.toFixed(3)}  (baselines: ${Object.entries(m.baselines)
+            `ECE ${m[c].calibration.ece.toFixed(3)} (raw ${m.reliability[c].rawEce.toFixed(3)})  ` +
+            `lift at equal volume over the frequency baseline ${ratio(p[c].liftOverFrequency)} ` +
+            `(${pct(p[c].frequencyPrecision)} %)  (baselines' ROC AUC: ${Object.entries(m.baselines)
               .map(([n, b]) => `${n} ${b[c].rocAuc.toFixed(3)}`)
               .join(', ')})`,
+        ),
+        `notifications: ${p.notificationsPerUserWeek.toFixed(2)} per user per week ` +
+          `(${p.notifications} to ${p.users} users over ${p.weeks.toFixed(1)} weeks, one per ` +
+          `${p.cooldownHours} h and at most ${p.maxPerWeek} a week), ${pct(p.notificationPrecision)} % followed by a trade of their side`,
+        `price outcome (executed price, spread included, vs the next 24 h average mid): ` +
+          `BUY ${advantage(p.price.BUY)}; SELL ${advantage(p.price.SELL)}`,
+        `reliability near the threshold ${p.threshold} (predicted → observed, rows):`,
+        ...(['compra', 'venta'] as const).map(
+          (c) =>
+            `${c.padEnd(6)}  ` +
+            m.reliability[c].calibrated
+              .map(
+                (b) =>
+                  `[${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}) ` +
+                  (b.count === 0
+                    ? '—'
+                    : `${b.meanPredicted!.toFixed(3)} → ${b.observedRate!.toFixed(3)} (${b.count})`),
+              )
+              .join('  '),
         ),
         `registered ${version.group} v${version.version} (${version.status}) → ${registered.artifact}` +
           (version.status === 'Approved'
@@ -235,7 +264,9 @@ function progressDisplay(): (p: TrainingProgress) => void {
           p.usersDone < p.usersTotal,
         );
       case 'samples-built':
-        return say(`samples built: ${p.train} training, ${p.validation} validation`);
+        return say(
+          `samples built: ${p.train} training, ${p.validation} validation, ${p.test} test`,
+        );
       case 'boosting': {
         const line =
           `boosting iteration ${p.iteration + 1}/${p.of}: train loss ${p.trainLoss.toFixed(4)}` +
@@ -244,7 +275,9 @@ function progressDisplay(): (p: TrainingProgress) => void {
       }
       case 'evaluating':
         return say(
-          tty ? '\nevaluating on the validation set …' : 'evaluating on the validation set …',
+          tty
+            ? '\ncalibrating on the validation set, evaluating on the test set …'
+            : 'calibrating on the validation set, evaluating on the test set …',
         );
     }
   };

@@ -206,10 +206,12 @@ export class TickDecider {
     let scored: Scored;
     try {
       const scorer = this.o.models?.current() ?? this.o.rules;
-      const probs =
-        this.o.pool && scorer.model && p.n > 0
-          ? await this.o.pool.predict(scorer.model, p.x, p.n, this.sharedProbs(p.n))
-          : this.score(scorer, p.x, p.n);
+      let probs: Float64Array;
+      if (this.o.pool && scorer.model && p.n > 0) {
+        // The pool returns the trees' raw probabilities; the scorer calibrates them as `score` does.
+        probs = await this.o.pool.predict(scorer.model, p.x, p.n, this.sharedProbs(p.n));
+        scorer.calibrate?.(probs, p.n);
+      } else probs = this.score(scorer, p.x, p.n);
       scored = { scorer, probs: this.check(scorer, probs, p.n) };
     } catch (err) {
       scored = this.fallback(err, tick, p);
