@@ -33,3 +33,13 @@ export {
   type ProductMetrics,
   type SideProductMetrics,
 } from './product-metrics.js';
+export {
+  isUpliftModel,
+  NotEnoughHoldoutError,
+  trainUplift,
+  upliftOf,
+  UPLIFT_FEATURE_NAMES,
+  type UpliftMetrics,
+  type UpliftTrainResult,
+  type UpliftTrainingSettings,
+} from './uplift.js';

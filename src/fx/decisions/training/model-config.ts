@@ -71,11 +71,42 @@ export const trainingConfigSchema = z
   });
 export type TrainingConfig = z.output<typeof trainingConfigSchema>;
 
+/** The uplift model of `fx train --uplift` (config `fx.model.uplift`). */
+export const upliftConfigSchema = z
+  .strictObject({
+    /** The model group its versions are registered in. @default 'fx-uplift' */
+    group: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1–63 letters, digits and hyphens')
+      .default('fx-uplift'),
+    /**
+     * Held-out recommendations with a closed horizon needed in its training period; with fewer,
+     * `fx train --uplift` refuses and the propensity model stays. @default 300
+     */
+    minHeldOut: z.number().int().min(10).default(300),
+    /** Share of the logged recommendations, the newest, kept for Qini and uplift at k. @default 0.3 */
+    testFraction: z.number().gt(0).lt(1).default(0.3),
+    /** Boosting rounds of each arm. @default 80 */
+    nEstimators: z.number().int().min(1).max(2000).default(80),
+    /** @default 3 */
+    maxDepth: z.number().int().min(1).max(12).default(3),
+    /** @default 0.1 */
+    learningRate: z.number().gt(0).max(1).default(0.1),
+    /** @default 10 */
+    minChildWeight: z.number().min(0).default(10),
+    /** @default 7 */
+    seed: z.number().int().min(0).default(7),
+  })
+  .prefault({});
+export type UpliftConfig = z.output<typeof upliftConfigSchema>;
+
 /** Configuration of the model: training, registry and inference (issue 6), mounted at `fx.model`. */
 export const modelConfigSchema = z
   .strictObject({
     /** Dataset and boosting settings of `corriente fx train`. */
     training: trainingConfigSchema.prefault({}),
+    /** The uplift model (`corriente fx train --uplift`). */
+    uplift: upliftConfigSchema,
     /** The model registry (see `src/ml/registry/`). */
     registry: z
       .strictObject({
