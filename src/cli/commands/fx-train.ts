@@ -13,6 +13,13 @@ import { withLocalLake } from '../../fx/decisions/training/lake-folder.js';
 import { openModelRegistry } from '../../deploy/adapters.js';
 import type { ModelVersion } from '../../ml/registry/index.js';
 import { registerTrainedModel } from '../../fx/decisions/training/train-and-register.js';
+import {
+  NotEnoughHoldoutError,
+  trainUplift,
+  type UpliftTrainResult,
+} from '../../fx/decisions/training/uplift.js';
+import { FEATURE_VERSION } from '../../fx/decisions/features/feature-names.js';
+import { currentCodeVersion, ModelRegistryError } from '../../ml/registry/index.js';
 import { cliContext } from '../context.js';
 import { currentActor } from './fx-models.js';
 import { parseFlags } from '../parse-flags.js';
@@ -56,6 +63,7 @@ const trainArgs = z.object({
   to: instantArg.optional(),
   seed: z.coerce.number().int('must be an integer').nonnegative().optional(),
   approve: z.string().trim().min(1, 'needs a reason').max(1000).optional(),
+  uplift: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -68,6 +76,8 @@ export interface FxTrainArgs {
   seed?: number;
   /** Approve the new version at once, with this reason. */
   approve?: string;
+  /** Train the uplift model (T-learner) instead of the propensity model. */
+  uplift: boolean;
   json: boolean;
 }
 
@@ -87,6 +97,7 @@ export function parseTrainArgs(
   }
   return {
     json: a.json,
+    uplift: a.uplift,
     ...(a.horizon !== undefined ? { horizonHours: a.horizon } : {}),
     ...(a.sampleEvery !== undefined ? { sampleEveryHours: a.sampleEvery } : {}),
     ...(a.seed !== undefined ? { seed: a.seed } : {}),
@@ -131,11 +142,19 @@ export function registerFxTrain(fx: Command): void {
       'hours between two samples of a user, e.g. 3h (thins the dataset)',
     )
     .option('--approve <reason>', 'approve the new version at once, with this reason')
+    .option(
+      '--uplift',
+      'train the uplift model (treated vs held-out recommendations) into fx.model.uplift.group',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const ctx = cliContext(cmd);
       const tz = ctx.config.timezone;
       const args = parseTrainArgs(opts, tz);
+      if (args.uplift) {
+        await trainUpliftCommand(ctx, args);
+        return;
+      }
       const { from, to } = args;
       const training = {
         ...ctx.config.fx.model.training,
@@ -245,6 +264,86 @@ export function registerFxTrain(fx: Command): void {
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+/**
+ * `fx train --uplift`: trains the T-learner from the logged recommendations, registers it in
+ * `fx.model.uplift.group`, prints Qini and uplift at k. Without enough held-out data: one line on
+ * stderr, exit 1, nothing registered.
+ */
+async function trainUpliftCommand(
+  ctx: ReturnType<typeof cliContext>,
+  args: FxTrainArgs,
+): Promise<void> {
+  const settings = ctx.config.fx.model.uplift;
+  const datalake = ctx.stores.datalake;
+  const tmp = homeLayout(ctx.config.home).tmp('fx-train');
+  let result: UpliftTrainResult;
+  try {
+    result = await withLocalLake(datalake, tmp, (lakeDir) =>
+      trainUplift({ lakeDir, settings, tempDirectory: tmp }),
+    );
+  } catch (err) {
+    if (!(err instanceof NotEnoughHoldoutError)) throw err;
+    process.stderr.write(`corriente: cannot train: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const registry = openModelRegistry(ctx.config, datalake);
+  let version: ModelVersion;
+  try {
+    try {
+      await registry.createGroup(
+        settings.group,
+        'Uplift: efecto de notificar (T-learner, tratamiento frente a control)',
+      );
+    } catch (err) {
+      if (!(err instanceof ModelRegistryError && err.code === 'already-exists')) throw err;
+    }
+    const m = result.metrics;
+    version = await registry.registerVersion({
+      group: settings.group,
+      model: result.model,
+      metrics: m as unknown as Record<string, unknown>,
+      featureVersion: FEATURE_VERSION,
+      featureNames: result.featureNames,
+      trainingRange: result.trainingRange,
+      codeVersion: currentCodeVersion(),
+      actor: currentActor(),
+      reason: `uplift T-learner on ${m.samples.train.treated} treated and ${m.samples.train.control} held-out recommendations`,
+    });
+    if (args.approve && version.status !== 'Approved') {
+      version = await registry.setStatus(settings.group, version.version, 'Approved', {
+        actor: currentActor(),
+        reason: args.approve,
+      });
+    }
+  } finally {
+    await registry.close();
+  }
+  const m = result.metrics;
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({ group: version.group, version: version.version, status: version.status, metrics: m })}\n`,
+    );
+    return;
+  }
+  const pp = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)} pp`);
+  const t = m.test;
+  process.stdout.write(
+    [
+      `trained an uplift model (T-learner) on ${m.samples.train.treated} treated and ` +
+        `${m.samples.train.control} held-out recommendations (${m.trainingRange.from} – ${m.trainingRange.to})`,
+      `test period ${m.testRange.from} – ${m.testRange.to}: ${t.treated} treated, ${t.control} held out; ` +
+        `overall uplift ${pp(t.overallUplift)}`,
+      `Qini coefficient ${t.qini.toFixed(4)} (random rankings: ±${t.qiniRandomSd.toFixed(4)} sd)`,
+      `uplift at k: ${t.upliftAtK.map((k) => `top ${Math.round(k.fraction * 100)} % ${pp(k.uplift)}`).join(', ')}`,
+      `registered ${version.group} v${version.version} (${version.status})` +
+        (version.status === 'Approved'
+          ? ''
+          : `; approve it with: corriente fx models approve ${version.group} ${version.version}`),
+    ].join('\n') + '\n',
+  );
 }
 
 /** Progress on stderr: one updating line on a terminal, else a line per phase and every 10 rounds. */

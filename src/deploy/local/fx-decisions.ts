@@ -15,6 +15,7 @@ import { openEmbeddedNotifications, type EmbeddedNotifications } from './notific
 import { SnsNotifier } from '../../fx/decisions/notify/sns/sns-notifier.js';
 import {
   modelScorerSource,
+  upliftScorerSource,
   startOrchestrator,
   type Orchestrator,
 } from '../../fx/decisions/orchestrator/index.js';
@@ -126,6 +127,20 @@ export class FxDecisions {
     let orchestrator: Orchestrator | undefined;
     let state: SqliteOrchestratorState | undefined;
     const cfg = config.fx.orchestrator;
+    // Ranking by uplift follows the uplift group's approved version; without one, propensity ranks.
+    const upliftGroup = config.fx.model.uplift.group;
+    const rankByUplift = cfg.enabled && cfg.rankBy === 'uplift';
+    if (rankByUplift) {
+      await ensureGroup(registry, upliftGroup, 'Uplift: efecto de notificar (T-learner)');
+    }
+    const upliftHandle = rankByUplift
+      ? await ModelHandle.fromRegistry(registry, upliftGroup, { log })
+      : undefined;
+    if (upliftHandle && !upliftHandle.current()) {
+      log.info(
+        `fx.orchestrator.rankBy is uplift but ${upliftGroup} has no approved version: suggestions are ranked by propensity (train one with: corriente fx train --uplift)`,
+      );
+    }
     if (cfg.enabled) {
       const features = await withLocalLake(stores.datalake, tmp, async (lakeDir) => {
         const history = await LakeHistory.open({ lakeDir });
@@ -145,6 +160,7 @@ export class FxDecisions {
           log: o.eventLog,
           features,
           models: modelScorerSource(handle, FEATURE_NAMES),
+          ...(upliftHandle ? { uplift: upliftScorerSource(upliftHandle, FEATURE_NAMES) } : {}),
           notifier: awsNotifier(config, notifications),
           preferences: notifications.notifier,
           state,
@@ -165,6 +181,7 @@ export class FxDecisions {
       },
       async () => {
         handle.close();
+        upliftHandle?.close();
         await registry.close();
       },
     );
@@ -201,12 +218,13 @@ export class FxDecisions {
   }
 }
 
-async function ensureGroup(registry: ModelRegistry): Promise<void> {
+async function ensureGroup(
+  registry: ModelRegistry,
+  group = FX_MODEL_GROUP,
+  description = 'Probabilidad de compra / venta de dólares por usuario',
+): Promise<void> {
   try {
-    await registry.createGroup(
-      FX_MODEL_GROUP,
-      'Probabilidad de compra / venta de dólares por usuario',
-    );
+    await registry.createGroup(group, description);
   } catch (err) {
     if (!(err instanceof ModelRegistryError && err.code === 'already-exists')) throw err;
   }

@@ -35,7 +35,9 @@ export {
   type ScoringModel,
   type ServedModel,
   type ModelSource,
+  type UpliftScorer,
 } from './scorer.js';
+export { upliftScorer, upliftScorerSource } from './uplift-scorer.js';
 export { rulesScorer, RULES_VERSION } from './rules-scorer.js';
 export type { OrchestratorState, OutboxEntry } from './orchestrator-state.js';
 export {

@@ -141,3 +141,11 @@ export function modelScorerSource(
     },
   };
 }
+
+/** The uplift model's view the decider uses (`fx.orchestrator.rankBy: uplift`). */
+export interface UpliftScorer {
+  /** The uplift model's group and version, for the audit. */
+  readonly version: string;
+  /** Predicted uplift of suggesting `side` to the user of `row` (a feature vector). */
+  uplift(row: Float32Array, side: Side): number;
+}
