@@ -20,6 +20,7 @@ export {
 export { QuietHoursClock, type QuietHoursWindow } from './quiet-hours.js';
 export {
   featurePhrase,
+  REASON_SUPPORT,
   reasonsFromContributions,
   probabilityReason,
   rowReader,
@@ -48,7 +49,7 @@ export {
   type ShadowReport,
   type Decided,
 } from './tick-decider.js';
-export { notificationOf } from './notification.js';
+export { consentRequestOf, notificationOf } from './notification.js';
 export {
   ORCHESTRATOR_CONSUMER,
   OrchestratorCore,
