@@ -11,7 +11,8 @@ import {
 import { featurePhraseEn } from '../../../../src/fx/decisions/orchestrator/reasons-en.js';
 
 const vector = FEATURE_NAMES.map(() => null as number | null);
-const set = (name: string, v: number) => (vector[FEATURE_NAMES.indexOf(name)] = v);
+const names: readonly string[] = FEATURE_NAMES;
+const set = (name: string, v: number) => (vector[names.indexOf(name)] = v);
 set('retorno_24h', -0.018);
 set('retorno_24h_previo_compras', -0.01);
 set('saldo_cop', 2_500_000);
@@ -90,7 +91,7 @@ describe('the notification in the user language', () => {
     for (const name of Object.keys(REASON_SUPPORT)) {
       for (const v of [-0.02, 0.5, 3, 30]) {
         const row = FEATURE_NAMES.map(() => 0.01);
-        row[FEATURE_NAMES.indexOf(name)] = v;
+        row[names.indexOf(name)] = v;
         const read = rowReader(FEATURE_NAMES, row);
         for (const side of ['BUY', 'SELL'] as const) {
           const es = featurePhrase(name, read, side);
