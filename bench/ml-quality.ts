@@ -4,8 +4,11 @@
  * second seed before keeping a feature: a gain smaller than the seed-to-seed spread is noise.
  *
  * Simulates a history into a temp datalake, trains the model with `trainModel`, then prints, on
- * the same validation rows, ROC AUC and PR AUC per class (compra, venta) for: the model, the
- * baselines, and XGBoost trained on the same features with comparable settings (`/usr/bin/python3`
+ * the same untouched test rows, ROC AUC and PR AUC per class (compra, venta) for: the model, the
+ * baselines, and XGBoost trained on the same features with comparable settings (early stopping
+ * on the same validation rows, calibrated on them the same way); then the product metrics of the
+ * model and of XGBoost: precision at the threshold, lift at equal volume over the frequency
+ * baseline, notifications per user per week, price outcome (`/usr/bin/python3`
  * with xgboost, `nthread=1`, `tree_method=hist`, same depth / eta / rounds / early stopping;
  * matrices exchanged as raw float32 files). Target of the issue: AUC ≥ 0.80 per class and within
  * 0.02 of XGBoost.
@@ -19,10 +22,14 @@ import { simulateHistory } from '../src/fx/simulate/index.js';
 import { NUM_FEATURES } from '../src/fx/decisions/features/feature-names.js';
 import { trainingConfigSchema } from '../src/fx/decisions/training/model-config.js';
 import {
-  evaluateProbabilities,
+  evaluateOnTest,
+  fitCalibration,
   trainModel,
-  type DatasetPart,
+  type Dataset,
+  type ProductMetrics,
+  type TestMarket,
 } from '../src/fx/decisions/training/index.js';
+import { calibrateInPlace } from '../src/ml/calibration.js';
 import { LocalFsObjectStore } from '../src/core/object-store/local-fs/local-fs-object-store.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -41,13 +48,15 @@ interface Row {
   name: string;
   compra: { rocAuc: number; prAuc: number };
   venta: { rocAuc: number; prAuc: number };
+  /** For models with probabilities (not the baselines), on the test period, calibrated. */
+  product?: ProductMetrics;
 }
 
 export interface ModelQualityResult {
   rows: Row[];
   /** `undefined` when XGBoost could not run (the reason is logged). */
   xgboost?: Row;
-  samples: { train: number; validation: number };
+  samples: { train: number; validation: number; test: number };
   targetMet: boolean;
 }
 
@@ -81,7 +90,7 @@ export async function benchModelQuality(opts: ModelQualityOptions): Promise<Mode
       keepDataset: true,
       onProgress: (p) => {
         if (p.phase === 'samples-built') {
-          log(`samples: ${p.train} training, ${p.validation} validation`);
+          log(`samples: ${p.train} training, ${p.validation} validation, ${p.test} test`);
         }
         if (p.phase === 'boosting') lastIteration = p.iteration;
       },
@@ -90,17 +99,17 @@ export async function benchModelQuality(opts: ModelQualityOptions): Promise<Mode
     const m = trained.metrics;
     log(
       `trained in ${((performance.now() - t0) / 1000).toFixed(1)} s: best iteration ${m.bestIteration} ` +
-        `of ${lastIteration + 1}; validation balance ${JSON.stringify(m.classBalance.validation)}`,
+        `of ${lastIteration + 1}; test balance ${JSON.stringify(m.classBalance.test)}`,
     );
     const rows: Row[] = [
-      { name: 'corriente gbdt', compra: m.compra, venta: m.venta },
+      { name: 'corriente gbdt', compra: m.compra, venta: m.venta, product: m.product },
       ...Object.entries(m.baselines).map(([name, b]) => ({
         name: `baseline ${name}`,
         compra: b.compra,
         venta: b.venta,
       })),
     ];
-    const xgb = runXgboost(dir, ds.train, ds.validation, cfg, log);
+    const xgb = runXgboost(dir, ds, trained.market!, cfg, log);
     if (xgb) rows.push(xgb);
     log('');
     log(
@@ -116,6 +125,28 @@ export async function benchModelQuality(opts: ModelQualityOptions): Promise<Mode
       `prevalence: compra ${m.compra.prevalence.toFixed(4)}, venta ${m.venta.prevalence.toFixed(4)} ` +
         `(the PR AUC of a random score)`,
     );
+    log('');
+    log(
+      `product metrics on the test period (calibrated on validation, threshold ${cfg.notificationThreshold}; ` +
+        `lift = precision over the frequency baseline's at the same volume; price = executed vs next-24 h average mid):`,
+    );
+    log(
+      `${'scorer'.padEnd(28)} ${'compra prec'.padStart(11)} ${'lift'.padStart(6)} ${'venta prec'.padStart(11)} ` +
+        `${'lift'.padStart(6)} ${'notif/user/wk'.padStart(13)} ${'BUY price'.padStart(10)} ${'SELL price'.padStart(10)}`,
+    );
+    const pc = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
+    const lx = (v: number | null): string => (v === null ? '—' : `${v.toFixed(2)}×`);
+    const adv = (v: number | null): string => (v === null ? '—' : `${v.toFixed(3)} %`);
+    for (const r of rows) {
+      const p = r.product;
+      if (!p) continue;
+      log(
+        `${r.name.padEnd(28)} ${pc(p.compra.precision).padStart(11)} ${lx(p.compra.liftOverFrequency).padStart(6)} ` +
+          `${pc(p.venta.precision).padStart(11)} ${lx(p.venta.liftOverFrequency).padStart(6)} ` +
+          `${p.notificationsPerUserWeek.toFixed(2).padStart(13)} ${adv(p.price.BUY.meanAdvantagePct).padStart(10)} ` +
+          `${adv(p.price.SELL.meanAdvantagePct).padStart(10)}`,
+      );
+    }
     const minAuc = Math.min(m.compra.rocAuc, m.venta.rocAuc);
     const gap = xgb
       ? Math.max(xgb.compra.rocAuc - m.compra.rocAuc, xgb.venta.rocAuc - m.venta.rocAuc)
@@ -138,8 +169,8 @@ function f(v: number): string {
 /** XGBoost on the same rows and settings; `undefined` (with a message) when it cannot run. */
 function runXgboost(
   dir: string,
-  train: DatasetPart,
-  valid: DatasetPart,
+  ds: Dataset,
+  market: TestMarket,
   cfg: ReturnType<typeof trainingConfigSchema.parse>,
   log: (line: string) => void,
 ): Row | undefined {
@@ -157,6 +188,7 @@ function runXgboost(
     writeFileSync(p, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     return p;
   };
+  const { train, validation: valid, test } = ds;
   const g = cfg.gbdt;
   const params = {
     objective: 'multi:softprob',
@@ -181,6 +213,9 @@ function runXgboost(
     validX: file('valid-x.f32', valid.x.subarray(0, valid.nRows * NUM_FEATURES)),
     validY: file('valid-y.f32', Float32Array.from(valid.y.subarray(0, valid.nRows))),
     validRows: valid.nRows,
+    testX: file('test-x.f32', test.x.subarray(0, test.nRows * NUM_FEATURES)),
+    testRows: test.nRows,
+    outTest: path.join(dir, 'xgb-pred-test.f32'),
     features: NUM_FEATURES,
     params,
     rounds: g.nEstimators,
@@ -199,17 +234,37 @@ function runXgboost(
     best_iteration: number;
     version: string;
   };
-  const raw = readFileSync(args.out);
-  const probs = Float64Array.from(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4));
+  const read = (file: string): Float64Array => {
+    const raw = readFileSync(file);
+    return Float64Array.from(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4));
+  };
+  const validProbs = read(args.out);
+  const rawTest = read(args.outTest);
   log(
     `XGBoost ${version}: ${((performance.now() - t0) / 1000).toFixed(1)} s, best iteration ${best}`,
   );
-  const q = evaluateProbabilities(probs, valid.y, valid.nRows, cfg.notificationThreshold);
-  return { name: `xgboost ${version} (hist)`, compra: q.compra, venta: q.venta };
+  // Calibrated the same way: isotonic on its own validation predictions, measured on the test.
+  const cal = fitCalibration(validProbs, valid);
+  const probs = Float64Array.from(rawTest);
+  calibrateInPlace(cal, probs, test.nRows, 3, 0);
+  const q = evaluateOnTest({
+    probs,
+    rawProbs: rawTest,
+    dataset: ds,
+    threshold: cfg.notificationThreshold,
+    market,
+  });
+  return {
+    name: `xgboost ${version} (hist)`,
+    compra: q.compra,
+    venta: q.venta,
+    product: q.product,
+  };
 }
 
 /**
- * Trains with early stopping on the validation rows and predicts them with the best rounds only
+ * Trains with early stopping on the validation rows and predicts them and the test rows with the
+ * best rounds only
  * (`iteration_range`), as `trainGbdt` keeps only the best rounds.
  */
 const XGB_SCRIPT = `
@@ -227,6 +282,8 @@ b = xgb.train(a["params"], dt, num_boost_round=a["rounds"], evals=[(dt, "train")
 best = b.best_iteration
 p = b.predict(dv, iteration_range=(0, best + 1))
 np.ascontiguousarray(p, dtype="<f4").tofile(a["out"])
+dx = xgb.DMatrix(np.fromfile(a["testX"], dtype="<f4").reshape(a["testRows"], f), missing=np.nan, nthread=1)
+np.ascontiguousarray(b.predict(dx, iteration_range=(0, best + 1)), dtype="<f4").tofile(a["outTest"])
 print(json.dumps({"best_iteration": best, "version": xgb.__version__}))
 `;
 

@@ -1,6 +1,8 @@
 /**
- * `npm run bench:ml`: the model's quality (validation ROC AUC / PR AUC per class on a simulated
- * history, beside the simple baselines and XGBoost trained on the same features) and its speed
+ * `npm run bench:ml`: the model's quality (ROC AUC / PR AUC per class on the untouched test period
+ * of a simulated history, beside the simple baselines and XGBoost trained on the same features,
+ * then the product metrics — precision at the threshold, lift at equal volume over the frequency
+ * baseline, notifications per user per week, price outcome — of both models) and its speed
  * (training time and predictions per second beside XGBoost's, single thread each).
  *
  * Sizes: `ML_QUALITY_USERS` (1000), `ML_QUALITY_DAYS` (90); `BENCH_ML_ROWS` (100,000),

@@ -72,6 +72,21 @@ export function formatBacktest(r: BacktestReport): string {
     line('SELL', r.bySide.SELL),
     line('model', r.byOrigin.model),
     line('reglas', r.byOrigin.reglas),
+    `  ${r.suggestionsPerUserWeek.toFixed(2)} suggestions per user per week` +
+      (r.scorer === 'model'
+        ? r.calibrated
+          ? '; probabilities calibrated as stored with the model'
+          : '; probabilities NOT calibrated (no calibration stored with the model)'
+        : ''),
+    `  price outcome (hits' executed price, spread included, vs the next 24 h average mid): ` +
+      (['BUY', 'SELL'] as const)
+        .map((s) => {
+          const o = r.priceOutcome[s];
+          return o.trades === 0
+            ? `${s} —`
+            : `${s} ${o.meanAdvantagePct!.toFixed(3)} % mean, ${o.medianAdvantagePct!.toFixed(3)} % median (${o.trades})`;
+        })
+        .join('; '),
     '',
     `per user (${r.perUser.length} with suggestions):`,
     ...r.perUser.map((u) => line(u.userId, u)),

@@ -13,6 +13,13 @@ import { withLocalLake } from '../../fx/decisions/training/lake-folder.js';
 import { openModelRegistry } from '../../deploy/adapters.js';
 import type { ModelVersion } from '../../ml/registry/index.js';
 import { registerTrainedModel } from '../../fx/decisions/training/train-and-register.js';
+import {
+  NotEnoughHoldoutError,
+  trainUplift,
+  type UpliftTrainResult,
+} from '../../fx/decisions/training/uplift.js';
+import { FEATURE_VERSION } from '../../fx/decisions/features/feature-names.js';
+import { currentCodeVersion, ModelRegistryError } from '../../ml/registry/index.js';
 import { cliContext } from '../context.js';
 import { currentActor } from './fx-models.js';
 import { parseFlags } from '../parse-flags.js';
@@ -56,6 +63,7 @@ const trainArgs = z.object({
   to: instantArg.optional(),
   seed: z.coerce.number().int('must be an integer').nonnegative().optional(),
   approve: z.string().trim().min(1, 'needs a reason').max(1000).optional(),
+  uplift: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -68,6 +76,8 @@ export interface FxTrainArgs {
   seed?: number;
   /** Approve the new version at once, with this reason. */
   approve?: string;
+  /** Train the uplift model (T-learner) instead of the propensity model. */
+  uplift: boolean;
   json: boolean;
 }
 
@@ -87,6 +97,7 @@ export function parseTrainArgs(
   }
   return {
     json: a.json,
+    uplift: a.uplift,
     ...(a.horizon !== undefined ? { horizonHours: a.horizon } : {}),
     ...(a.sampleEvery !== undefined ? { sampleEveryHours: a.sampleEvery } : {}),
     ...(a.seed !== undefined ? { seed: a.seed } : {}),
@@ -131,11 +142,19 @@ export function registerFxTrain(fx: Command): void {
       'hours between two samples of a user, e.g. 3h (thins the dataset)',
     )
     .option('--approve <reason>', 'approve the new version at once, with this reason')
+    .option(
+      '--uplift',
+      'train the uplift model (treated vs held-out recommendations) into fx.model.uplift.group',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const ctx = cliContext(cmd);
       const tz = ctx.config.timezone;
       const args = parseTrainArgs(opts, tz);
+      if (args.uplift) {
+        await trainUpliftCommand(ctx, args);
+        return;
+      }
       const { from, to } = args;
       const training = {
         ...ctx.config.fx.model.training,
@@ -195,19 +214,48 @@ export function registerFxTrain(fx: Command): void {
         process.stdout.write(`${JSON.stringify({ ...registered, ...metricsDoc })}\n`);
         return;
       }
-      const pct = (v: number): string => (v * 100).toFixed(1);
+      const pct = (v: number | null): string => (v === null ? '—' : (v * 100).toFixed(1));
+      const p = m.product;
+      const ratio = (v: number | null): string => (v === null ? '—' : `${v.toFixed(2)}×`);
+      const advantage = (o: (typeof p.price)['BUY']): string =>
+        o.trades === 0
+          ? 'no followed trades'
+          : `${o.meanAdvantagePct!.toFixed(3)} % mean, ${o.medianAdvantagePct!.toFixed(3)} % median over ${o.trades} trades`;
       const lines = [
-        `trained ${result.featureVersion} model, horizon ${result.horizonHours} h, on ${m.users} users ` +
-          `(${result.trainingRange.from} – ${result.trainingRange.to}, validation from ${m.splitAt})`,
-        `samples: ${result.samples.train} training, ${result.samples.validation} validation; ` +
-          `best iteration ${m.bestIteration}`,
+        `trained ${result.featureVersion} model, horizon ${result.horizonHours} h, on ${m.users} users: ` +
+          `training ${m.trainingRange.from} – ${m.splitAt}, validation (early stopping, isotonic ` +
+          `calibration) – ${m.trainingRange.to}, untouched test ${m.testRange.from} – ${m.testRange.to}`,
+        `samples: ${result.samples.train} training, ${result.samples.validation} validation, ` +
+          `${result.samples.test} test; best iteration ${m.bestIteration}`,
+        `on the test period, calibrated probabilities as served:`,
         ...(['compra', 'venta'] as const).map(
           (c) =>
             `${c.padEnd(6)}  ROC AUC ${m[c].rocAuc.toFixed(3)}  PR AUC ${m[c].prAuc.toFixed(3)}  ` +
             `precision ${pct(m[c].precision)} % / recall ${pct(m[c].recall)} % at ${m[c].threshold}  ` +
-            `ECE ${m[c].calibration.ece.toFixed(3)}  (baselines: ${Object.entries(m.baselines)
+            `ECE ${m[c].calibration.ece.toFixed(3)} (raw ${m.reliability[c].rawEce.toFixed(3)})  ` +
+            `lift at equal volume over the frequency baseline ${ratio(p[c].liftOverFrequency)} ` +
+            `(${pct(p[c].frequencyPrecision)} %)  (baselines' ROC AUC: ${Object.entries(m.baselines)
               .map(([n, b]) => `${n} ${b[c].rocAuc.toFixed(3)}`)
               .join(', ')})`,
+        ),
+        `notifications: ${p.notificationsPerUserWeek.toFixed(2)} per user per week ` +
+          `(${p.notifications} to ${p.users} users over ${p.weeks.toFixed(1)} weeks, one per ` +
+          `${p.cooldownHours} h and at most ${p.maxPerWeek} a week), ${pct(p.notificationPrecision)} % followed by a trade of their side`,
+        `price outcome (executed price, spread included, vs the next 24 h average mid): ` +
+          `BUY ${advantage(p.price.BUY)}; SELL ${advantage(p.price.SELL)}`,
+        `reliability near the threshold ${p.threshold} (predicted → observed, rows):`,
+        ...(['compra', 'venta'] as const).map(
+          (c) =>
+            `${c.padEnd(6)}  ` +
+            m.reliability[c].calibrated
+              .map(
+                (b) =>
+                  `[${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}) ` +
+                  (b.count === 0
+                    ? '—'
+                    : `${b.meanPredicted!.toFixed(3)} → ${b.observedRate!.toFixed(3)} (${b.count})`),
+              )
+              .join('  '),
         ),
         `registered ${version.group} v${version.version} (${version.status}) → ${registered.artifact}` +
           (version.status === 'Approved'
@@ -216,6 +264,86 @@ export function registerFxTrain(fx: Command): void {
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+/**
+ * `fx train --uplift`: trains the T-learner from the logged recommendations, registers it in
+ * `fx.model.uplift.group`, prints Qini and uplift at k. Without enough held-out data: one line on
+ * stderr, exit 1, nothing registered.
+ */
+async function trainUpliftCommand(
+  ctx: ReturnType<typeof cliContext>,
+  args: FxTrainArgs,
+): Promise<void> {
+  const settings = ctx.config.fx.model.uplift;
+  const datalake = ctx.stores.datalake;
+  const tmp = homeLayout(ctx.config.home).tmp('fx-train');
+  let result: UpliftTrainResult;
+  try {
+    result = await withLocalLake(datalake, tmp, (lakeDir) =>
+      trainUplift({ lakeDir, settings, tempDirectory: tmp }),
+    );
+  } catch (err) {
+    if (!(err instanceof NotEnoughHoldoutError)) throw err;
+    process.stderr.write(`corriente: cannot train: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const registry = openModelRegistry(ctx.config, datalake);
+  let version: ModelVersion;
+  try {
+    try {
+      await registry.createGroup(
+        settings.group,
+        'Uplift: efecto de notificar (T-learner, tratamiento frente a control)',
+      );
+    } catch (err) {
+      if (!(err instanceof ModelRegistryError && err.code === 'already-exists')) throw err;
+    }
+    const m = result.metrics;
+    version = await registry.registerVersion({
+      group: settings.group,
+      model: result.model,
+      metrics: m as unknown as Record<string, unknown>,
+      featureVersion: FEATURE_VERSION,
+      featureNames: result.featureNames,
+      trainingRange: result.trainingRange,
+      codeVersion: currentCodeVersion(),
+      actor: currentActor(),
+      reason: `uplift T-learner on ${m.samples.train.treated} treated and ${m.samples.train.control} held-out recommendations`,
+    });
+    if (args.approve && version.status !== 'Approved') {
+      version = await registry.setStatus(settings.group, version.version, 'Approved', {
+        actor: currentActor(),
+        reason: args.approve,
+      });
+    }
+  } finally {
+    await registry.close();
+  }
+  const m = result.metrics;
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({ group: version.group, version: version.version, status: version.status, metrics: m })}\n`,
+    );
+    return;
+  }
+  const pp = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)} pp`);
+  const t = m.test;
+  process.stdout.write(
+    [
+      `trained an uplift model (T-learner) on ${m.samples.train.treated} treated and ` +
+        `${m.samples.train.control} held-out recommendations (${m.trainingRange.from} – ${m.trainingRange.to})`,
+      `test period ${m.testRange.from} – ${m.testRange.to}: ${t.treated} treated, ${t.control} held out; ` +
+        `overall uplift ${pp(t.overallUplift)}`,
+      `Qini coefficient ${t.qini.toFixed(4)} (random rankings: ±${t.qiniRandomSd.toFixed(4)} sd)`,
+      `uplift at k: ${t.upliftAtK.map((k) => `top ${Math.round(k.fraction * 100)} % ${pp(k.uplift)}`).join(', ')}`,
+      `registered ${version.group} v${version.version} (${version.status})` +
+        (version.status === 'Approved'
+          ? ''
+          : `; approve it with: corriente fx models approve ${version.group} ${version.version}`),
+    ].join('\n') + '\n',
+  );
 }
 
 /** Progress on stderr: one updating line on a terminal, else a line per phase and every 10 rounds. */
@@ -235,7 +363,9 @@ function progressDisplay(): (p: TrainingProgress) => void {
           p.usersDone < p.usersTotal,
         );
       case 'samples-built':
-        return say(`samples built: ${p.train} training, ${p.validation} validation`);
+        return say(
+          `samples built: ${p.train} training, ${p.validation} validation, ${p.test} test`,
+        );
       case 'boosting': {
         const line =
           `boosting iteration ${p.iteration + 1}/${p.of}: train loss ${p.trainLoss.toFixed(4)}` +
@@ -244,7 +374,9 @@ function progressDisplay(): (p: TrainingProgress) => void {
       }
       case 'evaluating':
         return say(
-          tty ? '\nevaluating on the validation set …' : 'evaluating on the validation set …',
+          tty
+            ? '\ncalibrating on the validation set, evaluating on the test set …'
+            : 'calibrating on the validation set, evaluating on the test set …',
         );
     }
   };

@@ -19,6 +19,7 @@ import { openEmbeddedNotifications, type EmbeddedNotifications } from './notific
 import { SnsNotifier } from '../../fx/decisions/notify/sns/sns-notifier.js';
 import {
   modelScorerSource,
+  upliftScorerSource,
   startOrchestrator,
   type Orchestrator,
 } from '../../fx/decisions/orchestrator/index.js';
@@ -146,6 +147,20 @@ export class FxDecisions {
 
     const d = new FxDecisions(registry, handle, notifications, undefined, o.users, config, o.env);
     const cfg = config.fx.orchestrator;
+    // Ranking by uplift follows the uplift group's approved version; without one, propensity ranks.
+    const upliftGroup = config.fx.model.uplift.group;
+    const rankByUplift = cfg.enabled && cfg.rankBy === 'uplift';
+    if (rankByUplift) {
+      await ensureGroup(registry, upliftGroup, 'Uplift: efecto de notificar (T-learner)');
+    }
+    const upliftHandle = rankByUplift
+      ? await ModelHandle.fromRegistry(registry, upliftGroup, { log })
+      : undefined;
+    if (upliftHandle && !upliftHandle.current()) {
+      log.info(
+        `fx.orchestrator.rankBy is uplift but ${upliftGroup} has no approved version: suggestions are ranked by propensity (train one with: corriente fx train --uplift)`,
+      );
+    }
     const lead = async (): Promise<LeaderWork> => {
       const features = await withLocalLake(stores.datalake, tmp, async (lakeDir) => {
         const history = await LakeHistory.open({ lakeDir });
@@ -166,6 +181,7 @@ export class FxDecisions {
           log: o.eventLog,
           features,
           models: modelScorerSource(handle, FEATURE_NAMES),
+          ...(upliftHandle ? { uplift: upliftScorerSource(upliftHandle, FEATURE_NAMES) } : {}),
           notifier: awsNotifier(config, notifications),
           preferences: notifications.notifier,
           state,
@@ -208,6 +224,7 @@ export class FxDecisions {
       },
       async () => {
         handle.close();
+        upliftHandle?.close();
         await registry.close();
       },
     );
@@ -244,12 +261,13 @@ export class FxDecisions {
   }
 }
 
-async function ensureGroup(registry: ModelRegistry): Promise<void> {
+async function ensureGroup(
+  registry: ModelRegistry,
+  group = FX_MODEL_GROUP,
+  description = 'Probabilidad de compra / venta de dólares por usuario',
+): Promise<void> {
   try {
-    await registry.createGroup(
-      FX_MODEL_GROUP,
-      'Probabilidad de compra / venta de dólares por usuario',
-    );
+    await registry.createGroup(group, description);
   } catch (err) {
     if (!(err instanceof ModelRegistryError && err.code === 'already-exists')) throw err;
   }

@@ -81,6 +81,19 @@ export class GbdtModel {
     return new GbdtModel(this.data, kind);
   }
 
+  /** XGBoost's `learner.attributes` of the model (e.g. `best_iteration`, a stored calibration). */
+  get attributes(): Readonly<Record<string, string>> {
+    return this.data.attributes;
+  }
+
+  /** The same trees with `extra` merged into the attributes (kept in the JSON artifact). */
+  withAttributes(extra: Readonly<Record<string, string>>): GbdtModel {
+    return new GbdtModel(
+      { ...this.data, attributes: { ...this.data.attributes, ...extra } },
+      this.predictorKind,
+    );
+  }
+
   /** The model in XGBoost's JSON format; XGBoost loads it and `fromXgboostJson` reads it back. */
   toXgboostJson(): object {
     return writeXgboostJson(this.data);

@@ -11,6 +11,7 @@ import type { OrchestratorConfig } from './orchestrator-config.js';
 import type { LastSuggestion } from './policy.js';
 import { rulesScorer } from './rules-scorer.js';
 import { modelScorer, type ScoringModel } from './scorer.js';
+import { midAverager, type PriceOutcome } from '../training/product-metrics.js';
 import { TickDecider } from './tick-decider.js';
 
 export interface BacktestOptions {
@@ -59,6 +60,8 @@ export interface BacktestSuggestion {
   /** The reasons the user would have read. */
   reasons: RecommendationReason[];
   hit: boolean;
+  /** The price of the trade that made it a hit (the ask for a BUY, the bid for a SELL). */
+  executedPriceCopCents?: number;
 }
 
 /** Suggestions and hits (the user traded that side within the horizon). */
@@ -86,6 +89,15 @@ export interface BacktestReport {
   total: BacktestCount;
   bySide: Record<'BUY' | 'SELL', BacktestCount>;
   byOrigin: Record<'model' | 'reglas', BacktestCount>;
+  /** The model's probabilities were calibrated (a calibration stored with the model). */
+  calibrated: boolean;
+  /** Suggestions per user known to the replay per week of the window (after the policy). */
+  suggestionsPerUserWeek: number;
+  /**
+   * Hits' executed price (spread included) against the average mid of the next 24 h after the
+   * suggestion; positive: the customer did better than that average.
+   */
+  priceOutcome: Record<'BUY' | 'SELL', PriceOutcome>;
 }
 
 const DAY_MS = 86_400_000;
@@ -138,7 +150,10 @@ function markHits(
   if (!list) return;
   const left = list.filter((s) => {
     if (ms > s.atMs + horizonMs) return false;
-    if (s.side === tx.side && ms > s.atMs) s.hit = true;
+    if (s.side === tx.side && ms > s.atMs) {
+      s.hit = true;
+      s.executedPriceCopCents = tx.priceCopCents;
+    }
     return !s.hit;
   });
   if (left.length > 0) open.set(tx.userId, left);
@@ -224,10 +239,12 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const open = new Map<string, BacktestSuggestion[]>();
   let ticksDecided = 0;
   let nextDecision = fromMs;
+  let midAverage: ((fromMs: number, toMs: number) => number | undefined) | undefined;
 
   const lake = await LakeHistory.open({ lakeDir: options.lakeDir });
   try {
     const ticks = await lake.ticks();
+    midAverage = midAverager(ticks);
     const accounts = await lake.accounts();
     const range = await lake.timeRange();
     // The history streams by windows of time, in (time, id) order as the live log would have
@@ -301,6 +318,16 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     }
   }
   const hits = suggestions.length === 0 ? 0 : side.BUY.h + side.SELL.h;
+  const advantages = { BUY: [] as number[], SELL: [] as number[] };
+  for (const s of suggestions) {
+    if (s.executedPriceCopCents === undefined) continue;
+    const avg = midAverage?.(s.atMs, s.atMs + DAY_MS);
+    if (avg === undefined) continue;
+    const p = s.executedPriceCopCents;
+    advantages[s.side].push(s.side === 'BUY' ? (avg - p) / avg : (p - avg) / avg);
+  }
+  const usersKnown = features.userIds().length;
+  const weeks = (toMs - fromMs) / (7 * DAY_MS);
   return {
     from: options.from,
     to: options.to,
@@ -310,7 +337,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     version: scorer.version,
     horizonHours: options.config.outcomeHorizonHours,
     ticksDecided,
-    users: features.userIds().length,
+    users: usersKnown,
     perUser: [...perUser]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([userId, c]) => ({ userId, ...count(c.s, c.h) })),
@@ -320,5 +347,18 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
       model: count(origin.model.s, origin.model.h),
       reglas: count(origin.reglas.s, origin.reglas.h),
     },
+    calibrated: scorer.calibrate !== undefined,
+    suggestionsPerUserWeek: usersKnown ? suggestions.length / usersKnown / weeks : 0,
+    priceOutcome: { BUY: priceOutcome(advantages.BUY), SELL: priceOutcome(advantages.SELL) },
   };
+}
+
+function priceOutcome(values: number[]): PriceOutcome {
+  if (values.length === 0) return { trades: 0, meanAdvantagePct: null, medianAdvantagePct: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+  const mean = values.reduce((a, v) => a + v, 0) / values.length;
+  const r3 = (v: number): number => Math.round(v * 100_000) / 1000;
+  return { trades: values.length, meanAdvantagePct: r3(mean), medianAdvantagePct: r3(median) };
 }

@@ -20,6 +20,7 @@ export {
 export { QuietHoursClock, type QuietHoursWindow } from './quiet-hours.js';
 export {
   featurePhrase,
+  REASON_SUPPORT,
   reasonsFromContributions,
   probabilityReason,
   rowReader,
@@ -35,7 +36,9 @@ export {
   type ScoringModel,
   type ServedModel,
   type ModelSource,
+  type UpliftScorer,
 } from './scorer.js';
+export { upliftScorer, upliftScorerSource } from './uplift-scorer.js';
 export { rulesScorer, RULES_VERSION } from './rules-scorer.js';
 export type { OrchestratorState, OutboxEntry } from './orchestrator-state.js';
 export {
@@ -46,7 +49,7 @@ export {
   type ShadowReport,
   type Decided,
 } from './tick-decider.js';
-export { notificationOf } from './notification.js';
+export { consentRequestOf, notificationOf } from './notification.js';
 export {
   ORCHESTRATOR_CONSUMER,
   OrchestratorCore,

@@ -1,6 +1,9 @@
 import type { Recommendation } from '../../events.js';
 import { formatMoney, formatNumber } from './colombian-format.js';
 import type { NotificationRequest } from './ports.js';
+import { FEATURE_NAMES, FEATURE_VERSION } from '../features/feature-names.js';
+import { reasonTextEn } from './reasons-en.js';
+import { rowReader } from './reasons.js';
 
 /** Languages of the user-facing texts (the `language` preference). */
 export type Language = 'es' | 'en';
@@ -36,14 +39,15 @@ const TEXTS = {
  * The notification of a recommendation in the user's language: a neutral question as title (no
  * claim that now is a good moment), a body with the amount and quoted price, the main reason,
  * the spread's cost and a not-financial-advice note, and the whole recommendation as data for
- * the app. Reason sentences are written in Spanish (the product's language); for `en` users
- * they are left out of the body and stay in `data.reasons`.
+ * the app. Reasons are stored in Spanish; for `en` users the main reason is rendered in English
+ * from its code and the feature vector stored with the recommendation (its audit), and left out
+ * when that is not possible (no vector of the current feature version, an unknown code).
  * @example
  * notificationOf(rec).title // '¿Quieres comprar dólares hoy?'
  */
 export function notificationOf(r: Recommendation, language: Language = 'es'): NotificationRequest {
   const t = TEXTS[language];
-  const reason = language === 'es' ? r.reasons[0]?.texto : undefined;
+  const reason = language === 'es' ? r.reasons[0]?.texto : englishReason(r);
   const amountUsd = r.suggestedAmountUsdCents / 100;
   const spread =
     r.spreadCostCopCents !== undefined
@@ -101,4 +105,18 @@ export function consentRequestOf(
     data: { preference: 'recommendations', values: ['on', 'off'] },
     createdAt,
   };
+}
+
+/** The main reason in English, from its code and the stored feature vector. */
+function englishReason(r: Recommendation): string | undefined {
+  const first = r.reasons[0];
+  if (!first) return undefined;
+  const audit = r.audit;
+  const vector =
+    audit && audit.featureVersion === FEATURE_VERSION
+      ? audit.features.map((v) => (v === null ? NaN : v))
+      : undefined;
+  const read = vector ? rowReader(FEATURE_NAMES, vector) : () => NaN;
+  if (!vector && first.code !== 'probabilidad') return undefined;
+  return reasonTextEn(first.code, read, r.side, r.probability);
 }

@@ -168,6 +168,17 @@ export const orchestratorConfigSchema = z
     holdoutPercent: z.number().min(0).max(100).default(10),
     /** Salt of the holdout hash: a new salt draws a new holdout group. @default 'holdout-1' */
     holdoutSalt: z.string().min(1).max(100).default('holdout-1'),
+    /**
+     * What selects and ranks the suggestions that pass the policy: `propensity` (the probability
+     * of trading that side), or `uplift`, the approved uplift model of `fx.model.uplift.group`
+     * (`corriente fx train --uplift`): a suggestion is kept only when its predicted uplift
+     * (treated minus held-out probability) is at least `minUplift`, and the per-tick cap keeps the
+     * largest uplifts. Without an approved uplift model the propensity ranking stays.
+     * @default 'propensity'
+     */
+    rankBy: z.enum(['propensity', 'uplift']).default('propensity'),
+    /** With `rankBy: uplift`, the smallest predicted uplift suggested (0.02 = 2 points). @default 0 */
+    minUplift: z.number().min(-1).max(1).default(0),
     policy: policyConfigSchema,
     rules: rulesConfigSchema,
   })

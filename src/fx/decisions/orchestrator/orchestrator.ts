@@ -18,7 +18,7 @@ import { consentRequestOf, notificationOf } from './notification.js';
 import { defaultOrchestratorConfig, type OrchestratorConfig } from './orchestrator-config.js';
 import type { BatchNotifier, FeatureSource, PreferenceLookup } from './ports.js';
 import { rulesScorer } from './rules-scorer.js';
-import type { Scorer } from './scorer.js';
+import type { Scorer, UpliftScorer } from './scorer.js';
 import type { OrchestratorState } from './orchestrator-state.js';
 import { ParallelScoring } from './parallel-scoring.js';
 import { TickDecider, type TickReport, type TickTimings } from './tick-decider.js';
@@ -32,6 +32,8 @@ export interface OrchestratorOptions {
   features: FeatureSource;
   /** The approved model's scorer (e.g. `modelScorerSource(handle, names)`); absent → rules. */
   models?: { current(): Scorer | undefined };
+  /** The approved uplift model (`fx.orchestrator.rankBy: uplift`, e.g. `upliftScorerSource`). */
+  uplift?: { current(): UpliftScorer | undefined };
   /** Where suggestions go (a burst through `notifyMany` when it has one); absent → log only. */
   notifier?: BatchNotifier;
   preferences?: PreferenceLookup;
@@ -207,6 +209,7 @@ export class OrchestratorCore {
       pool: this.pool,
       features: o.features,
       ...(o.models ? { models: o.models } : {}),
+      ...(o.uplift ? { uplift: o.uplift } : {}),
       rules: rulesScorer(o.features.featureNames, this.config.rules),
       config: this.config,
       lastOf: (u) => o.state.last(u),

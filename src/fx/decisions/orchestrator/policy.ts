@@ -86,6 +86,7 @@ export type SkipReason =
   | 'backoff'
   | 'repeat'
   | 'consent-pending'
+  | 'low-uplift'
   | 'deferred';
 
 /** Every skip reason, in the order the policy checks them (reports list them so). */
@@ -102,6 +103,7 @@ export const SKIP_REASONS: readonly SkipReason[] = [
   'backoff',
   'repeat',
   'consent-pending',
+  'low-uplift',
   'deferred',
 ];
 

@@ -1,4 +1,5 @@
 import type { RecommendationReason } from '../../events.js';
+import { calibrateInPlace, readCalibration } from '../../../ml/calibration.js';
 import { reasonsFromContributions, type Side } from './reasons.js';
 
 /**
@@ -15,6 +16,11 @@ export interface Scorer {
   readonly model?: ScoringModel;
   /** Scores `n` rows of `x` (row-major, one column per feature name of the vectors). */
   score(x: Float32Array, n: number, out?: Float64Array): Float64Array;
+  /**
+   * Turns the model's raw probabilities (`n × 3`, e.g. from the parallel predictor) into the
+   * served ones, in place: the calibration stored with the model. `score` already applies it.
+   */
+  calibrate?(probs: Float64Array, n: number): void;
   /** Why `row` favours `side`: at most three Spanish reasons, strongest first. */
   reasons(row: Float32Array, side: Side, probability: number): RecommendationReason[];
 }
@@ -23,6 +29,8 @@ export interface Scorer {
 export interface ScoringModel {
   readonly numFeature: number;
   readonly featureNames: readonly string[] | undefined;
+  /** XGBoost attributes of the artifact: a calibration fitted at training is applied. */
+  readonly attributes?: Readonly<Record<string, string>>;
   predict(x: Float32Array, nRows: number, out?: Float64Array): Float64Array;
   /**
    * `(numFeature + 1) × 3` margin contributions, bias last in each class's block; with `output`,
@@ -53,7 +61,8 @@ export class ModelMismatchError extends Error {
 }
 
 /**
- * A scorer over one served model. Refuses a model trained on other features (different names or
+ * A scorer over one served model; its probabilities are calibrated when the artifact holds a
+ * calibration (`corriente_calibration`, fitted on the validation period by `fx train`). Refuses a model trained on other features (different names or
  * order): its scores would be silently wrong.
  * @throws ModelMismatchError
  */
@@ -73,12 +82,28 @@ export function modelScorer(served: ServedModel, featureNames: readonly string[]
       );
     }
   }
+  let calibration;
+  try {
+    calibration = readCalibration(model.attributes);
+  } catch (err) {
+    throw new ModelMismatchError(
+      `model ${served.version ?? '(unversioned)'}: ${(err as Error).message}`,
+    );
+  }
+  const calibrate = calibration
+    ? (probs: Float64Array, n: number) => calibrateInPlace(calibration, probs, n, 3, 0)
+    : undefined;
   return {
     kind: 'model',
     ...(served.group !== undefined ? { group: served.group } : {}),
     version: served.version !== undefined ? String(served.version) : 'sin-version',
     model,
-    score: (x, n, out) => model.predict(x, n, out),
+    score: (x, n, out) => {
+      const probs = model.predict(x, n, out);
+      calibrate?.(probs, n);
+      return probs;
+    },
+    ...(calibrate ? { calibrate } : {}),
     reasons: (row, side, probability) =>
       reasonsFromContributions(
         model.contributions(row, side === 'BUY' ? 1 : 2),
@@ -115,4 +140,12 @@ export function modelScorerSource(
       return lastScorer;
     },
   };
+}
+
+/** The uplift model's view the decider uses (`fx.orchestrator.rankBy: uplift`). */
+export interface UpliftScorer {
+  /** The uplift model's group and version, for the audit. */
+  readonly version: string;
+  /** Predicted uplift of suggesting `side` to the user of `row` (a feature vector). */
+  uplift(row: Float32Array, side: Side): number;
 }

@@ -19,7 +19,7 @@ import type { FeatureSource, PreferenceLookup } from './ports.js';
 import { LastsMirror, type LastChanges } from './lasts-mirror.js';
 import { QuietHoursClock } from './quiet-hours.js';
 import type { Side } from './reasons.js';
-import type { Scorer } from './scorer.js';
+import type { Scorer, UpliftScorer } from './scorer.js';
 import { mostProbable, SuggestionsDue } from './suggestions-due.js';
 import type { ModelPool, ShadowReport, TickReport, TickTimings } from './tick-report.js';
 
@@ -48,12 +48,17 @@ export interface TickDeciderOptions {
   features: FeatureSource;
   /** The approved model's scorer right now; `undefined` (or absent) → the rules serve. */
   models?: { current(): Scorer | undefined };
+  /**
+   * The approved uplift model right now, used with `config.rankBy: 'uplift'` (on the model's
+   * suggestions; the rules' are ranked by their scores); `undefined` → propensity ranking.
+   */
+  uplift?: { current(): UpliftScorer | undefined };
   rules: Scorer;
   config: Pick<
     OrchestratorConfig,
     'policy' | 'outcomeHorizonHours' | 'shadowRules' | 'scoreBatchSize'
   > &
-    Partial<Pick<OrchestratorConfig, 'holdoutPercent' | 'holdoutSalt'>> & {
+    Partial<Pick<OrchestratorConfig, 'holdoutPercent' | 'holdoutSalt' | 'rankBy' | 'minUplift'>> & {
       /** The rules' own threshold. @default 0.6 */
       rules?: Pick<OrchestratorConfig['rules'], 'threshold'>;
     };
@@ -141,6 +146,8 @@ export class TickDecider {
   };
   private readonly lasts: LastsMirror;
   private poolProbs = new Float64Array(new SharedArrayBuffer(0));
+  /** Per suggestion due this tick, its predicted uplift (with `rankBy: 'uplift'`). */
+  private upliftRank = new Float64Array(0);
   private probs = new Float64Array(0);
   private shadowProbs = new Float64Array(0);
   private readonly clock = new QuietHoursClock();
@@ -206,10 +213,12 @@ export class TickDecider {
     let scored: Scored;
     try {
       const scorer = this.o.models?.current() ?? this.o.rules;
-      const probs =
-        this.o.pool && scorer.model && p.n > 0
-          ? await this.o.pool.predict(scorer.model, p.x, p.n, this.sharedProbs(p.n))
-          : this.score(scorer, p.x, p.n);
+      let probs: Float64Array;
+      if (this.o.pool && scorer.model && p.n > 0) {
+        // The pool returns the trees' raw probabilities; the scorer calibrates them as `score` does.
+        probs = await this.o.pool.predict(scorer.model, p.x, p.n, this.sharedProbs(p.n));
+        scorer.calibrate?.(probs, p.n);
+      } else probs = this.score(scorer, p.x, p.n);
       scored = { scorer, probs: this.check(scorer, probs, p.n) };
     } catch (err) {
       scored = this.fallback(err, tick, p);
@@ -331,11 +340,20 @@ export class TickDecider {
     };
     const policy = scorer.kind === 'model' ? config.policy : this.rulesPolicy();
     const due = this.due.reserve(n);
+    const uplift =
+      config.rankBy === 'uplift' && scorer.kind === 'model' ? this.o.uplift?.current() : undefined;
+    const minUplift = config.minUplift ?? 0;
+    if (uplift && this.upliftRank.length < n) this.upliftRank = new Float64Array(n);
     const refusals: { userId: string; rule: SkipReason; side?: Side }[] = [];
     const logRefusals = this.logger.isLevelEnabled('debug');
     let m = 0;
     for (let i = 0; i < n; i++) {
-      const d = this.decideRow(p, i, probs, policy);
+      let d = this.decideRow(p, i, probs, policy);
+      if (uplift && d.action === 'suggest') {
+        const u = uplift.uplift(x.subarray(i * nf, (i + 1) * nf), d.side);
+        if (u < minUplift) d = { action: 'skip', why: 'low-uplift', side: d.side };
+        else this.upliftRank[m] = u;
+      }
       if (d.action === 'suggest') {
         due.row[m] = i;
         due.side[m] = SIDE_CODE[d.side];
@@ -361,7 +379,10 @@ export class TickDecider {
       this.logger.debug({ tick: tick.id, refusals }, 'fx policy: suggestions refused by rule');
     }
     const cap = config.policy.maxPerTick;
-    const kept = cap > 0 && m > cap ? mostProbable(due.probability, m, cap) : undefined;
+    const kept =
+      cap > 0 && m > cap
+        ? mostProbable(uplift ? this.upliftRank : due.probability, m, cap)
+        : undefined;
     if (kept) report.skipped.deferred += m - cap;
     const createdMs = this.now();
     const createdAt = new Date(createdMs).toISOString();
@@ -418,7 +439,7 @@ export class TickDecider {
             copCents,
             usdCents,
             policyVersion: this.policyVersion,
-            rules: [...SAFETY_RULES],
+            rules: uplift ? [...SAFETY_RULES, `uplift:${uplift.version}`] : [...SAFETY_RULES],
           },
           createdAt,
           expiresAt,

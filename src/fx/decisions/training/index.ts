@@ -1,5 +1,9 @@
 export {
   trainModel,
+  evaluateOnTest,
+  fitCalibration,
+  type ReliabilityNearThreshold,
+  type TestMarket,
   type TrainModelOptions,
   type TrainModelResult,
   type TrainingMetrics,
@@ -21,3 +25,21 @@ export {
   type ClassMetrics,
   type RankingMetrics,
 } from './evaluate.js';
+export {
+  productMetrics,
+  topKHits,
+  midAverager,
+  type PriceOutcome,
+  type ProductMetrics,
+  type SideProductMetrics,
+} from './product-metrics.js';
+export {
+  isUpliftModel,
+  NotEnoughHoldoutError,
+  trainUplift,
+  upliftOf,
+  UPLIFT_FEATURE_NAMES,
+  type UpliftMetrics,
+  type UpliftTrainResult,
+  type UpliftTrainingSettings,
+} from './uplift.js';

@@ -89,7 +89,7 @@ export async function registerTrainedModel(
     trainingRange: result.trainingRange,
     codeVersion: currentCodeVersion(),
     actor: o.actor,
-    reason: `trained on ${result.samples.train} samples, validated on ${result.samples.validation}`,
+    reason: `trained on ${result.samples.train} samples, validated on ${result.samples.validation}, tested on ${result.samples.test}`,
   });
   log.info({ group, version: version.version, status: version.status }, 'model version registered');
   if (o.approve && version.status !== 'Approved') {

@@ -5,6 +5,7 @@ import {
   TickDecider,
   type LastSuggestion,
   type Scorer,
+  type UpliftScorer,
 } from '../../../../src/fx/decisions/orchestrator/index.js';
 import { OnlineFeatureStore } from '../../../../src/fx/decisions/features/index.js';
 import { HOUR, opened, T, tick } from './timeline.js';
@@ -174,5 +175,45 @@ describe('the per-tick cap on new suggestions', () => {
     expect(report.decided).toHaveLength(2);
     // The model would suggest to all ten (two now, eight deferred); the rules to u0–u4.
     expect(report.shadow).toEqual({ agree: 5, modelOnly: 5, rulesOnly: 0, differentSide: 0 });
+  });
+});
+
+describe('rankBy: uplift', () => {
+  it('keeps suggestions whose predicted uplift reaches minUplift and caps by uplift', () => {
+    const { features, scorer } = setup();
+    const order = features.userIds();
+    const nf = features.featureNames.length;
+    // User k's predicted uplift is 0.09 − 0.01·k: the most probable buyers gain least.
+    const uplift: UpliftScorer = {
+      version: 'fx-uplift v1',
+      uplift: (row) => 0.09 - 0.01 * Number(order[row.byteOffset / 4 / nf]!.slice(1)),
+    };
+    const config = defaultOrchestratorConfig();
+    config.policy.maxPerTick = 4;
+    config.shadowRules = false;
+    config.rankBy = 'uplift';
+    config.minUplift = 0.035;
+    let served: UpliftScorer | undefined = uplift;
+    const decider = new TickDecider({
+      features,
+      models: { current: () => scorer },
+      uplift: { current: () => served },
+      rules: rulesScorer(features.featureNames),
+      config,
+      lastOf: () => undefined,
+      now: () => T,
+    });
+    const t = tick(T, 400_000);
+    features.observe(t);
+    const report = decider.decide(t);
+    expect(report.decided.map((d) => d.event.userId).sort()).toEqual(['u0', 'u1', 'u2', 'u3']);
+    expect(report.skipped['low-uplift']).toBe(4); // u6…u9
+    expect(report.skipped.deferred).toBe(2); // u4, u5
+    expect(report.decided[0]!.event.audit!.rules).toContain('uplift:fx-uplift v1');
+    // No approved uplift model: the propensity ranking stays.
+    served = undefined;
+    const fallback = decider.decide(t);
+    expect(fallback.decided.map((d) => d.event.userId).sort()).toEqual(['u6', 'u7', 'u8', 'u9']);
+    expect(fallback.skipped['low-uplift']).toBe(0);
   });
 });

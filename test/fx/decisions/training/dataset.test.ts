@@ -146,7 +146,7 @@ describe('buildDataset', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EmptyDatasetError);
     expect((err as Error).message).toMatch(
-      /^too little history for a time split: 180 training and 0 validation samples \(range 2026-03-30T00:00:00.000Z/,
+      /^too little history for a time split: 180 training, 0 validation and 0 test samples \(range 2026-03-30T00:00:00.000Z/,
     );
   });
 });

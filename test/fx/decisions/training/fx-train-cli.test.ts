@@ -41,12 +41,14 @@ describe('fx train flags', () => {
   };
 
   it('accepts durations, dates, instants and seeds', () => {
-    expect(parse({})).toEqual({ json: false });
+    expect(parse({})).toEqual({ json: false, uplift: false });
+    expect(parse({ uplift: true }).uplift).toBe(true);
     expect(parse({ horizon: '24h', sampleEvery: '6', seed: '3', json: true })).toEqual({
       horizonHours: 24,
       sampleEveryHours: 6,
       seed: 3,
       json: true,
+      uplift: false,
     });
     expect(parse({ horizon: '90m' }).horizonHours).toBe(1.5);
     expect(parse({ horizon: '2d' }).horizonHours).toBe(48);
@@ -139,7 +141,7 @@ describe('corriente fx train', () => {
       await registry.close();
     }
     expect(stderr).toMatch(/reading the lake/);
-    expect(stderr).toMatch(/samples built: \d+ training, \d+ validation/);
+    expect(stderr).toMatch(/samples built: \d+ training, \d+ validation, \d+ test/);
     expect(stderr).toMatch(/boosting iteration 10\/300: train loss [\d.]+, validation loss [\d.]+/);
   });
 
@@ -161,6 +163,30 @@ describe('corriente fx train', () => {
     await expect(run('train', '--horizon', 'x')).rejects.toThrow(
       /--horizon: must be a positive duration/,
     );
+  });
+
+  it('--uplift without held-out recommendations refuses with one line (exit 1), registers nothing', async () => {
+    const { stdout, stderr } = await run('train', '--uplift');
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'corriente: cannot train: not enough held-out data for an uplift model: 0 held-out ' +
+        'recommendations with a closed horizon to train on (300 needed, ' +
+        'fx.model.uplift.minHeldOut; 0 logged in all); the propensity model stays\n',
+    );
+    expect(process.exitCode).toBe(1);
+    process.exitCode = undefined;
+    expect(readdirSync(path.join(t.dir, 'datalake', 'models'))).not.toContain('fx-uplift');
+  });
+
+  it('prints the test-period headline: product metrics and the reliability near the threshold', async () => {
+    const { stdout } = await run('train', '--sample-every', '12');
+    expect(stdout).toMatch(/untouched test 20\d\d-/);
+    expect(stdout).toMatch(/lift at equal volume over the frequency baseline/);
+    expect(stdout).toMatch(/notifications: \d+\.\d\d per user per week/);
+    expect(stdout).toMatch(
+      /price outcome \(executed price, spread included, vs the next 24 h average mid\)/,
+    );
+    expect(stdout).toMatch(/reliability near the threshold 0\.35/);
   });
 
   it('on an empty lake says there is nothing to train on (exit code 1)', async () => {

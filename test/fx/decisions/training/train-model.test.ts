@@ -47,6 +47,22 @@ it('trains end to end: sane metrics, better than every baseline, a loadable mode
   );
   expect(Date.parse(m.splitAt)).toBeGreaterThan(Date.parse(r.trainingRange.from));
   expect(Date.parse(m.splitAt)).toBeLessThan(Date.parse(r.trainingRange.to));
+  // The registered training range ends where the untouched test period starts.
+  expect(m.testRange.from).toBe(r.trainingRange.to);
+  expect(r.samples.test).toBeGreaterThan(1000);
+  const ds = r.dataset!;
+  const horizonMs = 24 * 3_600_000;
+  for (let i = 0; i < ds.train.nRows; i++) {
+    expect(ds.train.atMs[i]! + horizonMs).toBeLessThanOrEqual(ds.splitMs);
+  }
+  for (let i = 0; i < ds.validation.nRows; i++) {
+    expect(ds.validation.atMs[i]!).toBeGreaterThanOrEqual(ds.splitMs);
+    expect(ds.validation.atMs[i]! + horizonMs).toBeLessThanOrEqual(ds.testMs);
+  }
+  for (let i = 0; i < ds.test.nRows; i++)
+    expect(ds.test.atMs[i]!).toBeGreaterThanOrEqual(ds.testMs);
+  // The calibration travels in the artifact.
+  expect(JSON.parse(r.model.attributes.corriente_calibration!)).toEqual(r.calibration);
   expect(m.users).toBe(200);
   for (const c of ['compra', 'venta'] as const) {
     const cm = m[c];
@@ -61,12 +77,30 @@ it('trains end to end: sane metrics, better than every baseline, a loadable mode
     // Better than the untrained model's constant 1/3.
     const untrained = cm.prevalence * (4 / 9) + (1 - cm.prevalence) / 9;
     expect(cm.calibration.brier).toBeLessThan(untrained);
-    expect(cm.calibration.bins.reduce((s, b) => s + b.count, 0)).toBe(r.samples.validation);
+    expect(cm.calibration.bins.reduce((s, b) => s + b.count, 0)).toBe(r.samples.test);
+    // Reliability near the threshold: bins around 0.35, calibrated and raw, on the test rows.
+    const near = m.reliability[c];
+    expect(near.calibrated.map((b) => b.lo)).toEqual([0.2, 0.25, 0.3, 0.35, 0.4, 0.45]);
+    expect(near.raw).toHaveLength(6);
+    // Product metrics: precision at the threshold is the class metric; the baseline picks as many.
+    const p = m.product[c];
+    expect(p.notified).toBe(cm.predictedPositive);
+    expect(p.precision).toBeCloseTo(cm.precision, 12);
+    expect(p.frequencyPrecision).toBeGreaterThanOrEqual(0);
+    expect(p.liftOverFrequency).toBeCloseTo(p.precision! / p.frequencyPrecision!, 12);
   }
   expect(Object.keys(m.baselines).sort()).toEqual(['frecuencia_30d', 'movimiento_24h']);
   expect(m.multiLogLoss).toBeGreaterThan(0);
   expect(m.bestIteration).toBeGreaterThanOrEqual(0);
   expect(r.model.numTrees).toBe((m.bestIteration + 1) * 3);
+  // At most maxPerWeek a week per user, so at most 2 × weeks per user on average.
+  expect(m.product.notificationsPerUserWeek).toBeGreaterThan(0);
+  expect(m.product.notificationsPerUserWeek).toBeLessThanOrEqual(2 + 1e-9);
+  expect(m.product.users).toBeGreaterThan(100);
+  for (const side of ['BUY', 'SELL'] as const) {
+    const o = m.product.price[side];
+    if (o.trades > 0) expect(Math.abs(o.meanAdvantagePct!)).toBeLessThan(5);
+  }
 
   // The model file round-trips and predicts the same probabilities.
   const again = GbdtModel.parse(r.model.toXgboostText());
