@@ -214,7 +214,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const config = result.data;
   config.home = path.resolve(cwd, config.home);
-  const base = file ? path.dirname(path.resolve(cwd, file)) : cwd;
+  const base = full ? path.dirname(full) : cwd;
   config.contracts = config.contracts.map((c) => path.resolve(base, c));
   return config;
 }

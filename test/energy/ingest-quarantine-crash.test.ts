@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/core/log/logger.js';
 import { LocalFsObjectStore } from '../../src/core/object-store/local-fs/local-fs-object-store.js';
 import type { ObjectStore } from '../../src/core/object-store/object-store.js';
 import { ingestOnce } from '../../src/energy/ingest/ingest.js';
+import { SqliteIngestClaims } from '../../src/energy/ingest/sqlite/sqlite-ingest-claims.js';
 import { tempDir } from '../util/tmp.js';
 
 const WRITES = new Set(['put', 'putFile', 'copy', 'rename', 'delete']);
@@ -54,6 +55,7 @@ describe('quarantine is crash-safe at every write (deterministic crash points)',
       const deps = (s: ObjectStore, d: ObjectStore) => ({
         source: s,
         datalake: d,
+        claims: new SqliteIngestClaims({ path: path.join(root, 'state', 'ingest-claims.db') }),
         log: silentLogger,
         now: () => new Date('2026-03-10T15:00:00Z'),
       });

@@ -56,6 +56,7 @@ export interface IngestDeps {
    * @default 15 minutes
    */
   claimTtlMs?: number;
+  /**
    * The entities files are recognised as (file-name patterns, header signature, aliases), from
    * the contracts. @default the shipped contract's (clientes, proveedores, transacciones)
    */

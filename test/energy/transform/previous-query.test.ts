@@ -14,6 +14,7 @@ import { listAll } from '../../../src/core/object-store/object-store.js';
 import { builtinJobs } from '../../../src/energy/contracts/load-contracts.js';
 import { generateExports } from '../../../src/energy/generate/generator.js';
 import { ingestOnce } from '../../../src/energy/ingest/ingest.js';
+import { SqliteIngestClaims } from '../../../src/energy/ingest/sqlite/sqlite-ingest-claims.js';
 import { manifestEntrySchema, manifestKeyForRaw } from '../../../src/energy/ingest/manifest.js';
 import {
   transformPartitionDuckDb,
@@ -39,7 +40,12 @@ describe('the engine query and the previous query agree', () => {
       dirty: true,
     });
     const ingest = await ingestOnce(
-      { source, datalake, log: silentLogger },
+      {
+        source,
+        datalake,
+        claims: new SqliteIngestClaims({ path: path.join(t.dir, 'claims.db') }),
+        log: silentLogger,
+      },
       { loadDate: LOAD_DATE },
     );
     expect(ingest.totals.loaded).toBe(3);
