@@ -72,7 +72,7 @@ export function upHttpPlugins(d: UpHttpPluginsDeps): HttpPlugin[] {
   ];
   const api = d.api ?? true;
   return [
-    ...(d.lake ?? true ? lake : []),
+    ...((d.lake ?? true) ? lake : []),
     ...(api ? d.fx.routes : []),
     ...(web && api ? [{ prefix: '/', plugin: webAssets(), openapi: 'static' as const }] : []),
   ];
