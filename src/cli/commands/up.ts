@@ -217,7 +217,7 @@ export function registerUp(program: Command): void {
                 ]
               : []),
             `    lake          POST /api/lake/v1/query · GET /api/lake/v1/tables (bearer token: corriente lake token)`,
-            `    FX            /api/fx/v1 (POST /transactions, GET /portfolio, GET /prices/latest) · OpenAPI at /api/docs`,
+            `    FX            /api/fx/v1 (POST /transactions, GET /portfolio, GET /prices/latest) · every route: /api/docs (OpenAPI at /api/openapi.json)`,
             `                  a customer: npx corriente fx users create --name "Ana" --cop 5000000 (with CORRIENTE_ADMIN_TOKEN while up runs)`,
             `    notifications /api/fx/v1/notifications (GET /stream SSE, /preferences, /webhooks, /webpush/*, /deliveries)`,
             `    model         POST /api/ml/v1/fx-recomendaciones/invocations (text/csv or JSON; SageMaker's contract) · npx corriente fx models list`,

@@ -6,6 +6,7 @@ import { ENERGY_ENTITIES, type EnergyEntity } from '../entities.js';
 import { manifestEntrySchema, MANIFEST_PREFIX } from '../ingest/manifest.js';
 import { ADMIN_PRINCIPAL } from '../../core/governance/governance.js';
 import { HttpProblem } from '../../core/http/problem.js';
+import { principalRateLimit } from '../../core/http/rate-limit.js';
 import { copyBetween, listAll, type ObjectStore } from '../../core/object-store/object-store.js';
 import { lakeAuthHook } from '../../core/query/http/lake-routes.js';
 import type { QueryService } from '../../core/query/query-service.js';
@@ -27,6 +28,8 @@ export interface LakeOpsRoutesDeps {
   adminToken?: string;
   /** Called after a file went back to landing (`Platform.trigger`), so it is ingested now. */
   onReingest?: () => void;
+  /** Requests per principal per minute. @default 600 */
+  rateLimitPerMinute?: number;
 }
 
 const QUARANTINE_PREFIX = 'quarantine/files/';
@@ -91,6 +94,11 @@ export function lakeOpsRoutes(deps: LakeOpsRoutesDeps): FastifyPluginAsync {
 
   return async (app) => {
     app.addHook('onRequest', lakeAuthHook(service, deps.adminToken));
+    // Route hooks run after the authentication above: the key is the principal.
+    await principalRateLimit(app, {
+      max: deps.rateLimitPerMinute ?? 600,
+      principal: (req) => req.lakePrincipal,
+    });
 
     app.get('/catalog', async (req) => {
       const r = await readable(principalOf(req));

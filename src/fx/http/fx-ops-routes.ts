@@ -4,6 +4,7 @@ import type { DeliveryDispatcher } from '../decisions/notify/dispatcher.js';
 import type { NotificationStore } from '../decisions/notify/notification-store.js';
 import { adminTokenMatcher, bearerToken } from '../../core/http/bearer.js';
 import { HttpProblem } from '../../core/http/problem.js';
+import { principalRateLimit } from '../../core/http/rate-limit.js';
 import { ModelRegistryError, type ModelRegistry } from '../../ml/registry/index.js';
 
 export interface FxOpsRoutesDeps {
@@ -13,6 +14,8 @@ export interface FxOpsRoutesDeps {
   notifications: { store: NotificationStore; dispatcher: DeliveryDispatcher };
   /** The platform's live counters (processor, orchestrator, reconciliation, served model). */
   overview: () => Record<string, unknown>;
+  /** Requests per minute with the admin token (and per address without it). @default 600 */
+  rateLimitPerMinute?: number;
 }
 
 export const reasonBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
@@ -82,6 +85,11 @@ export function fxOpsRoutes(deps: FxOpsRoutesDeps): FastifyPluginAsync {
         {},
         'unauthenticated',
       );
+    });
+    // After the check above: only the admin gets this far.
+    await principalRateLimit(app, {
+      max: deps.rateLimitPerMinute ?? 600,
+      principal: () => 'admin',
     });
 
     app.get('/overview', () => deps.overview());

@@ -239,4 +239,38 @@ describe('lake operations routes over HTTP (catalog, ingestion, quarantine, jobs
     expect((await get('/quarantine', ADMIN_TOKEN)).body.files).toEqual([]);
     expect(reingested).toBe(1);
   });
+
+  it('is rate-limited per principal (issue 13, item 7)', async () => {
+    const limited = await buildHttpServer({
+      log: silentLogger,
+      plugins: [
+        {
+          prefix: PREFIX,
+          plugin: lakeOpsRoutes({
+            service,
+            catalog: lake.catalog,
+            datalake: new LocalFsObjectStore({ root: lake.datalake }),
+            source,
+            transformState: state,
+            freshnessHours: 24,
+            adminToken: ADMIN_TOKEN,
+            rateLimitPerMinute: 3,
+          }),
+        },
+      ],
+    });
+    try {
+      const status = (token: string) =>
+        limited
+          .inject({ url: `${PREFIX}/status`, headers: { authorization: `Bearer ${token}` } })
+          .then((r) => r.statusCode);
+      const codes = [];
+      for (let i = 0; i < 5; i++) codes.push(await status(ADMIN_TOKEN));
+      expect(codes).toEqual([200, 200, 200, 429, 429]);
+      // Another principal has its own budget.
+      expect(await status(TOKENS.ana)).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -33,7 +33,7 @@ afterEach(async () => {
   registry = undefined;
 });
 
-async function open(adminToken: string | null = ADMIN) {
+async function open(adminToken: string | null = ADMIN, rateLimitPerMinute?: number) {
   const config = testConfig({ retry: { attempts: 2, baseMs: 5, capMs: 10 } });
   h = await openNotifyHarness({ config });
   const reg = new SqliteModelRegistry({
@@ -55,6 +55,7 @@ async function open(adminToken: string | null = ADMIN) {
           registry: reg,
           notifications: h.n,
           overview: () => ({ processor: { records: 7 } }),
+          ...(rateLimitPerMinute ? { rateLimitPerMinute } : {}),
         }),
       },
     ],
@@ -89,6 +90,14 @@ describe('FX operations routes over HTTP (admin token)', () => {
     const r = await off.call('GET', '/models');
     expect(r.status).toBe(401);
     expect(r.body.detail).toMatch(/CORRIENTE_ADMIN_TOKEN/);
+  });
+
+  it('is rate-limited (issue 13, item 7): 429 problems past the limit', async () => {
+    const { call } = await open(ADMIN, 3);
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await call('GET', '/overview')).status);
+    expect(codes).toEqual([200, 200, 200, 429, 429]);
+    expect((await call('GET', '/models')).body.type).toBe('urn:corriente:problem:rate-limited');
   });
 
   it('lists versions, approves one with a reason into the audit history, refuses a bad change', async () => {
