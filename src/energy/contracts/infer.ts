@@ -58,10 +58,6 @@ function inferColumn(
     ...(required ? { required: true } : {}),
   });
   if (present.length === 0) return done({ type: 'text', normalize: ['trim'] });
-  // A column unique in the sample is an identifier: kept as sent (trimmed), whatever it looks like.
-  if (isKey && !present.every((v) => INTEGER.test(v) && !/^0\d/.test(v))) {
-    return done({ type: 'text', normalize: ['trim'] });
-  }
   const dates = DATE_FORMATS.filter((f) => present.every((v) => DATE_TESTS[f].test(v)));
   if (dates.length > 0 && !present.every((v) => INTEGER.test(v) && !/^(19|20)\d{6}$/.test(v))) {
     return done({ type: 'date', formats: dates.slice(0, 1) });
@@ -90,6 +86,8 @@ function inferColumn(
       formats,
     });
   }
+  // A text column unique in the sample is an identifier: kept as sent (trimmed).
+  if (isKey) return done({ type: 'text', normalize: ['trim'] });
   // Spellings compare as codes do: upper case, accents folded, letters and digits only.
   const folded = new Set(
     present.map((v) =>

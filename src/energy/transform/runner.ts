@@ -47,6 +47,11 @@ export interface TransformDeps {
    * @default the shipped contract's jobs (clientes, proveedores, transacciones)
    */
   jobs?: readonly JobDefinition[];
+  /**
+   * The DuckDB query: `mapped` (each distinct value cleaned once) or `previous` (the query before
+   * source contracts, for comparisons and `bench:transform`). @default 'mapped'
+   */
+  query?: 'mapped' | 'previous';
   now?: () => Date;
 }
 
@@ -278,6 +283,7 @@ async function runPartition(
       files,
       refs,
       workDir,
+      ...(deps.query ? { query: deps.query } : {}),
     });
     const c = result.counts;
     const p: PartitionRun = {
