@@ -14,6 +14,9 @@
  * latency of a bare 4 KiB write + fdatasync on the same disk, measured in the same run: on a
  * shared or slow disk that, not the CPU, bounds latency.
  *
+ * `--cluster N` then measures N API instances on PostgreSQL beside a bare PostgreSQL insert loop
+ * (see `fx-cluster.ts`), in the same run.
+ *
  * The stream processor's throughput belongs in this file too (see `benchProcessor` slot below).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -260,6 +263,13 @@ async function benchApi(): Promise<void> {
 if (process.argv.includes('--serve')) {
   await serve();
 } else {
+  const cluster = process.argv.indexOf('--cluster');
   await benchApi();
+  if (cluster !== -1) {
+    const n = Number(process.argv[cluster + 1]);
+    if (!Number.isInteger(n) || n < 1) throw new Error('--cluster takes a number of API instances');
+    const { benchCluster } = await import('./fx-cluster.js');
+    await benchCluster(n);
+  }
   // benchProcessor(): the stream processor's part (another module) goes here.
 }
