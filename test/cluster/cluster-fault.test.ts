@@ -84,16 +84,22 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
     });
     const checkpoints = new SqliteCheckpointStore({ path: path.join(t.dir, 'load.db') });
     const log = new KinesisEventLog({ streamName: 'fx-events', client: kinesis, checkpoints });
-    const events = mixedEvents({ count: 4000, users: 80, seed: random.int(1, 1e6), txRatio: 0.9 });
+    const events = mixedEvents({
+      count: 30_000,
+      users: 80,
+      seed: random.int(1, 1e6),
+      txRatio: 0.9,
+    });
     const acknowledged: FxEvent[] = [];
-    // The steady load: 100 events every 200 ms, each acknowledged by Kinesis before it counts.
+    // The steady load, until the last kill: 40 events every 250 ms, each acknowledged by Kinesis
+    // before it counts.
     let stopLoad = false;
     const load = (async () => {
-      for (let i = 0; i < events.length && !stopLoad; i += 100) {
-        const chunk = events.slice(i, i + 100);
+      for (let i = 0; i < events.length && !stopLoad; i += 40) {
+        const chunk = events.slice(i, i + 40);
         await log.appendBatch(chunk.map((e) => jsonRecord('userId' in e ? e.userId : e.source, e)));
         acknowledged.push(...chunk);
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, 250));
       }
     })();
 
@@ -132,8 +138,8 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
       }
     }
     progress(`kills done; ${acknowledged.length} events acknowledged so far`);
-    await load;
     stopLoad = true;
+    await load;
     progress(`load done: ${acknowledged.length} events`);
     console.log(`[cluster fault] seed ${random.seed}; takeovers (ms):`, JSON.stringify(takeovers));
     for (const { ms } of takeovers) expect(ms).toBeLessThan(TAKEOVER_BOUND_MS);
