@@ -19,6 +19,8 @@ export interface FxApiState {
   ledger: FxLedgerPort;
   users: FxUsersPort;
   priceBook: PriceBook;
+  /** One round of the outbox relay (for a process that cannot relay in the background). */
+  relayOnce(): Promise<number>;
   /** Stops the relay (carrying what is left to the log) and the price listener, then the pool. */
   close(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export async function openPostgresFxApiState(
     ledger,
     users: new PostgresFxUsers({ pool }),
     priceBook,
+    relayOnce: () => ledger.relay.relayOnce(),
     async close() {
       await ledger.close();
       await priceBook.close();

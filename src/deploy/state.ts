@@ -13,6 +13,7 @@ import {
 } from '../core/state/postgres/index.js';
 import { redactDatabaseUrl, type PostgresStateConfig } from '../core/state/state-config.js';
 import { ConfigError } from '../core/util/config-error.js';
+import { RATE_LIMIT_MIGRATIONS } from '../core/http/postgres/postgres-rate-limit-store.js';
 import { FX_API_MIGRATIONS } from '../fx/api/postgres/migrations.js';
 import { FX_PRICES_MIGRATIONS } from '../fx/prices/postgres/migrations.js';
 import type { Config } from './config.js';
@@ -25,6 +26,7 @@ import type { Config } from './config.js';
 export const STATE_MIGRATIONS: readonly PgMigration[] = [
   ...FX_API_MIGRATIONS,
   ...FX_PRICES_MIGRATIONS,
+  ...RATE_LIMIT_MIGRATIONS,
   ...LEASE_MIGRATIONS,
   ...CHECKPOINT_MIGRATIONS,
 ];

@@ -1,5 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { postgresRateLimitStore } from '../../core/http/postgres/postgres-rate-limit-store.js';
+import { createLogger } from '../../core/log/logger.js';
+import { buildFxApp } from '../../fx/api/app.js';
+import { openFxEventLog } from '../adapters.js';
+import { loadConfig } from '../config.js';
+import { processEnv } from '../environment.js';
+import { openPostgresFxApiState } from '../fx-api-state.js';
+import { sharedSecretsEnv } from '../secrets.js';
+import { postgresState } from '../state.js';
 
 /** The part of an API Gateway HTTP API (payload format 2.0) event the handler reads. */
 const httpApiEventSchema = z.object({
@@ -80,4 +89,44 @@ export function createApiGatewayHandler(
       isBase64Encoded: binary,
     };
   };
+}
+
+let cachedApi: ((event: unknown) => Promise<HttpApiResultV2>) | undefined;
+let relayOnce: (() => Promise<number>) | undefined;
+
+/**
+ * The `api` Lambda entry point: the FX API on the PostgreSQL state store (`state.type =
+ * postgres`, configuration and shared secrets from the environment), so every container serves
+ * the same users, balances, prices and rate limits. After each request the container relays
+ * what is in the outbox (a frozen container cannot relay in the background; rows it leaves are
+ * carried by the next invocation of any container).
+ */
+export async function handler(event: unknown): Promise<HttpApiResultV2> {
+  if (!cachedApi) {
+    const config = loadConfig();
+    postgresState(config);
+    const secrets = sharedSecretsEnv(config, processEnv());
+    const log = createLogger(config.log.level, 'corriente-api', 'json');
+    cachedApi = createApiGatewayHandler(async () => {
+      const eventLog = await openFxEventLog(config);
+      const state = await openPostgresFxApiState(config, { eventLog, log, relay: false });
+      relayOnce = state.relayOnce;
+      return buildFxApp(
+        {
+          ledger: state.ledger,
+          users: state.users,
+          priceBook: state.priceBook,
+          staleAfterSeconds: config.fx.prices.staleAfterSeconds,
+          rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
+          rateLimitStore: postgresRateLimitStore(state.pool),
+          bodyLimitBytes: config.fx.api.bodyLimitBytes,
+          ...(secrets.CORRIENTE_ADMIN_TOKEN ? { adminToken: secrets.CORRIENTE_ADMIN_TOKEN } : {}),
+        },
+        { logger: log },
+      );
+    });
+  }
+  const result = await cachedApi(event);
+  await relayOnce?.().catch(() => undefined);
+  return result;
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { CollectResult, PriceCollector } from '../../fx/prices/collector.js';
+import { createLogger } from '../../core/log/logger.js';
+import { PriceCollector, type CollectResult } from '../../fx/prices/collector.js';
+import { PostgresPriceBook } from '../../fx/prices/postgres/postgres-price-book.js';
+import { createPriceSource, openFxEventLog } from '../adapters.js';
+import { loadConfig } from '../config.js';
+import { openPostgresState } from '../state.js';
 
 /** An EventBridge scheduled event (the rule `rate(1 minute)` / `cron(...)` sends these). */
 const scheduledEventSchema = z.object({
@@ -33,4 +38,28 @@ export function createPriceCollectorHandler(deps: {
     }
     return deps.collector.collect(new Date(parsed.data.time));
   };
+}
+
+let cachedCollector: ((event: unknown) => Promise<CollectResult>) | undefined;
+
+/**
+ * The `collector` Lambda entry point (`state.type = postgres`, configuration from the
+ * environment): appends each tick to the event log and records it in the PostgreSQL price book,
+ * where every API instance reads the latest price.
+ */
+export async function handler(event: unknown): Promise<CollectResult> {
+  if (!cachedCollector) {
+    const config = loadConfig();
+    const log = createLogger(config.log.level, 'corriente-collector', 'json');
+    const pool = await openPostgresState(config, { log, applicationName: 'corriente-collector' });
+    const priceBook = await PostgresPriceBook.open({ pool, logger: log });
+    const collector = new PriceCollector({
+      source: await createPriceSource(config),
+      eventLog: await openFxEventLog(config),
+      priceBook,
+      logger: log,
+    });
+    cachedCollector = createPriceCollectorHandler({ collector });
+  }
+  return cachedCollector(event);
 }

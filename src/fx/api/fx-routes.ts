@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { hashToken } from '../../core/governance/governance.js';
@@ -39,6 +39,11 @@ export interface FxRoutesDeps {
   staleAfterSeconds: number;
   /** Requests per minute per user: `config.fx.api.rateLimitPerMinute`. */
   rateLimitPerMinute: number;
+  /**
+   * Where the rate-limit counters live: in this process by default; a shared store (PostgreSQL)
+   * makes the limit hold across API instances.
+   */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
   /** Largest request body: `config.fx.api.bodyLimitBytes`. */
   bodyLimitBytes: number;
   /**
@@ -292,6 +297,7 @@ export function fxRoutes(deps: FxRoutesDeps): FastifyPluginAsync {
       global: true,
       hook: 'onRequest',
       max: deps.rateLimitPerMinute,
+      ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
       timeWindow: 60_000,
       keyGenerator: (req) => (req.fxUser ? req.fxUser.id : req.fxAdmin ? 'admin' : req.ip),
       errorResponseBuilder: (_req, ctx) =>

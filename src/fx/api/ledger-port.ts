@@ -1,10 +1,38 @@
 import type { AccountOpened, PriceTick } from '../events.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
-import type { ExecuteInput, ExecuteResult } from './ledger.js';
-import type { TransactionRecord } from './ledger-tables.js';
-import type { FxUser, FxUserPage } from './users.js';
+import type { Side, TransactionRecord } from './ledger-tables.js';
 
 type MaybePromise<T> = T | Promise<T>;
+
+/** A customer of the FX API. */
+export interface FxUser {
+  /** `u_` + a ULID. */
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface FxUserPage {
+  users: FxUser[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface ExecuteInput {
+  userId: string;
+  side: Side;
+  amountUsdCents: number;
+  /** The client's `Idempotency-Key` (1–200 characters). */
+  idempotencyKey: string;
+  /** SHA-256 of the canonical request (see {@link requestHashOf}). */
+  requestHash: string;
+}
+
+export interface ExecuteResult {
+  /** `true` when the key was used before with the same request: nothing was executed now. */
+  replayed: boolean;
+  transaction: TransactionRecord;
+}
 
 /** A user to store with their account, the token already hashed. */
 export interface NewFxUser extends FxUser {

@@ -24,7 +24,7 @@ import {
   type PortfolioEvent,
 } from '../portfolio/portfolio.js';
 import type { FxDatabase } from './fx-database.js';
-import type { FxLedgerPort, NewFxUser } from './ledger-port.js';
+import type { ExecuteInput, ExecuteResult, FxLedgerPort, NewFxUser } from './ledger-port.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { FxUsers } from './users.js';
 import { LedgerRecorder } from './ledger-recorder.js';
@@ -37,21 +37,7 @@ import {
 
 export type { Side, TransactionRecord } from './ledger-tables.js';
 
-export interface ExecuteInput {
-  userId: string;
-  side: Side;
-  amountUsdCents: number;
-  /** The client's `Idempotency-Key` (1–200 characters). */
-  idempotencyKey: string;
-  /** SHA-256 of the canonical request (see {@link requestHashOf}). */
-  requestHash: string;
-}
-
-export interface ExecuteResult {
-  /** `true` when the key was used before with the same request: nothing was executed now. */
-  replayed: boolean;
-  transaction: TransactionRecord;
-}
+export type { ExecuteInput, ExecuteResult } from './ledger-port.js';
 
 /** The same Idempotency-Key was used before with a different request (HTTP 422). */
 export class IdempotencyConflictError extends Error {

@@ -1,21 +1,9 @@
 import { monotonicFactory } from 'ulid';
 import { hashToken, newToken } from '../../core/governance/governance.js';
 import type { FxDatabase } from './fx-database.js';
-import type { FxUsersPort, NewFxUser } from './ledger-port.js';
+import type { FxUser, FxUserPage, FxUsersPort, NewFxUser } from './ledger-port.js';
 
-/** A customer of the FX API. */
-export interface FxUser {
-  /** `u_` + a ULID. */
-  id: string;
-  name: string;
-  createdAt: string;
-}
-
-export interface FxUserPage {
-  users: FxUser[];
-  /** Pass back as `cursor` for the next page; absent on the last page. */
-  nextCursor?: string;
-}
+export type { FxUser, FxUserPage } from './ledger-port.js';
 
 /** A valid user name: 1–100 printable characters. */
 export const USER_NAME_RE = /^[^\p{Cc}]{1,100}$/u;
