@@ -30,6 +30,7 @@ import { UsageError } from '../usage-error.js';
 import { parseFlags } from '../parse-flags.js';
 import { ALL_ROLES, isAllRoles, ROLES, rolesSchema } from '../../deploy/roles.js';
 import { openPostgresState } from '../../deploy/state.js';
+import { startFxApiInstance } from '../../deploy/local/fx-api-instance.js';
 
 const upArgsSchema = z.object({
   demo: z.boolean().default(true),
@@ -72,6 +73,34 @@ export function registerUp(program: Command): void {
       } catch (err) {
         releaseUp();
         throw err;
+      }
+      // On PostgreSQL state the api role is a stateless instance of its own (any number run).
+      if (config.state.type === 'postgres' && roles.has('api')) {
+        try {
+          if (roles.size > 1) {
+            throw new UsageError(
+              '--roles: with state.type postgres the api role runs alone (--roles api); start the other roles in other processes',
+            );
+          }
+          const api = await startFxApiInstance({ config, log, env: secretsEnv });
+          out(
+            [
+              `corriente is up with the roles api (pid ${process.pid})`,
+              `  state           postgres`,
+              `  HTTP            ${api.url}`,
+              'Stop with Ctrl+C.',
+            ].join('\n'),
+          );
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+          });
+          await api.close();
+          out('corriente stopped');
+        } finally {
+          releaseUp();
+        }
+        return;
       }
       // The demo decides on an empty home first; then the landing folder the banner tells users
       // to drop files into exists from the start.
