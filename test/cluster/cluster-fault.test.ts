@@ -94,12 +94,12 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
       txRatio: 0.9,
     });
     const acknowledged: FxEvent[] = [];
-    // The steady load, until the last kill: 40 events every 250 ms, each acknowledged by Kinesis
+    // The steady load, until the last kill: 25 events every 250 ms, each acknowledged by Kinesis
     // before it counts.
     let stopLoad = false;
     const load = (async () => {
-      for (let i = 0; i < events.length && !stopLoad; i += 40) {
-        const chunk = events.slice(i, i + 40);
+      for (let i = 0; i < events.length && !stopLoad; i += 25) {
+        const chunk = events.slice(i, i + 25);
         await log.appendBatch(chunk.map((e) => jsonRecord('userId' in e ? e.userId : e.source, e)));
         acknowledged.push(...chunk);
         await new Promise((r) => setTimeout(r, 250));
@@ -163,7 +163,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
         const rows = await lakeRows(lake, 'raw/fx_transacciones/');
         return rows.length >= expectedTx.length ? rows : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 500 },
+      { timeoutMs: 300_000, intervalMs: 1000 },
     );
     const ids = txRows.map((r) => String(r.row.id));
     expect(ids.length).toBe(new Set(ids).size);
@@ -180,7 +180,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
         const now = await storeContents(portfolios);
         return [...expected].every(([u, p]) => now.get(u)?.version === p.version) ? now : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 500 },
+      { timeoutMs: 300_000, intervalMs: 1000 },
     );
     expect(got).toEqual(expected);
     for (const p of got.values()) {
@@ -193,5 +193,5 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
     await log.close();
     await checkpoints.close();
     kinesis.destroy();
-  }, 600_000);
+  }, 900_000);
 });
