@@ -39,9 +39,10 @@ describe('the OpenAPI document of every route `corriente up` serves', () => {
     });
     const query = openQueryService(config);
     const transformState = openTransformState(config);
+    // The FX platform first: its stream processor's last batch still uses the catalog.
     closers.push(
-      () => chain.close(),
       () => fx.stop(),
+      () => chain.close(),
       () => query.close(),
       () => transformState.close(),
     );
