@@ -30,6 +30,15 @@ export function awsClientConfig(o: AwsClientOptions = {}) {
     ...(o.credentials ? { credentials: o.credentials } : {}),
     maxAttempts: o.maxAttempts ?? 3,
     retryMode: 'standard' as const,
-    ...(o.endpoint || o.http1 ? { requestHandler: new NodeHttpHandler() } : {}),
+    // A stalled connection (an emulator on a loaded machine, a dropped VPC route) fails the
+    // attempt after these times, and the SDK's retry takes over, instead of hanging forever.
+    ...(o.endpoint || o.http1
+      ? {
+          requestHandler: new NodeHttpHandler({
+            connectionTimeout: 10_000,
+            requestTimeout: 120_000,
+          }),
+        }
+      : {}),
   };
 }
