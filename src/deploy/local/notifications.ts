@@ -128,16 +128,16 @@ export async function openPostgresNotifications(
   const secrets = new SecretBox(loadOrCreateSecretsKey(defaultSecretsKeyPath(o.home), env));
   // The hub and dispatcher exist once the store is open: wake-ups heard before are dropped
   // (nothing listens yet, and both read the store when they start).
-  let wired: Notifications<PostgresNotificationStore> | undefined;
+  const late: { wired?: Notifications<PostgresNotificationStore> } = {};
   const store = await PostgresNotificationStore.open({
     pool: o.pool,
     secrets,
     logger: o.log,
-    onInApp: (users) => wired?.hub.wake(users),
-    onQueued: () => wired?.dispatcher.wake(),
-    onResync: () => wired?.hub.wakeAll(),
+    onInApp: (users) => late.wired?.hub.wake(users),
+    onQueued: () => late.wired?.dispatcher.wake(),
+    onResync: () => late.wired?.hub.wakeAll(),
   });
-  wired = wireNotifications(o, store, vapid, {
+  const wired = wireNotifications(o, store, vapid, {
     closeStore: () => store.close(),
     tickets: new PostgresStreamTickets(
       o.pool,
@@ -146,6 +146,7 @@ export async function openPostgresNotifications(
     ),
     rateLimitStore: postgresRateLimitStore(o.pool),
   });
+  late.wired = wired;
   return wired;
 }
 

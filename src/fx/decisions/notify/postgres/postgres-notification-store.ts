@@ -9,7 +9,7 @@ import {
   type PgPool,
   type PgQueryable,
 } from '../../../../core/state/postgres/index.js';
-import { SecretBox } from '../channels/secret-box.js';
+import type { SecretBox } from '../channels/secret-box.js';
 import type { Channel, NotificationRequest } from '../notifier.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../preferences.js';
 import {
