@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openEmbeddedNotifications } from '../../deploy/local/notifications.js';
+import {
+  openEmbeddedNotifications,
+  openPostgresNotifications,
+  type Notifications,
+} from '../../deploy/local/notifications.js';
+import { openPostgresState } from '../../deploy/state.js';
 import type { DeliveryRecord } from '../../fx/decisions/notify/notification-store.js';
 import { processEnv } from '../../deploy/environment.js';
 import { sharedSecretsEnv } from '../../deploy/secrets.js';
@@ -45,13 +50,13 @@ export function registerFxNotifications(fx: Command): Command {
     .option('--user <id>', 'only this user')
     .option('--limit <n>', 'at most this many (default 50)')
     .option('--json', 'print a JSON array')
-    .action((opts: Record<string, unknown>, cmd: Command) => {
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const args = parseFlags(deliveriesArgs, opts);
-      withStore(cmd, (n) => {
+      await withNotifications(cmd, async (n) => {
         const rows: DeliveryRecord[] = [];
         let cursor: string | undefined;
         do {
-          const page = n.store.deliveries({
+          const page = await n.store.deliveries({
             limit: Math.min(1000, args.limit - rows.length),
             ...(args.user ? { userId: args.user } : {}),
             ...(cursor ? { cursor } : {}),
@@ -72,9 +77,9 @@ export function registerFxNotifications(fx: Command): Command {
     .command('list')
     .description('list dead letters')
     .option('--json', 'print a JSON array')
-    .action((opts: { json?: boolean }, cmd: Command) => {
-      withStore(cmd, (n) => {
-        const rows = n.store.deadLetters();
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withNotifications(cmd, async (n) => {
+        const rows = await n.store.deadLetters();
         if (opts.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
         else if (rows.length === 0) process.stdout.write('no dead letters\n');
         else for (const d of rows) process.stdout.write(line(d));
@@ -87,14 +92,14 @@ export function registerFxNotifications(fx: Command): Command {
     .option('--json', 'print the resulting deliveries as JSON')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const args = parseFlags(replayArgs, opts);
-      await withStoreAsync(cmd, async (n) => {
-        const deadIds = new Set(n.store.deadLetters().map((d) => d.id));
+      await withNotifications(cmd, async (n) => {
+        const deadIds = new Set((await n.store.deadLetters()).map((d) => d.id));
         const wanted = args.id ?? [...deadIds];
         const unknown = wanted.filter((id) => !deadIds.has(id));
         if (unknown.length > 0) {
           throw new UsageError(`--id: not a dead letter: ${unknown.join(', ')}`);
         }
-        const requeued = n.store.requeueDeadLetters(wanted);
+        const requeued = await n.store.requeueDeadLetters(wanted);
         const results: DeliveryRecord[] = [];
         for (const id of requeued) {
           const d = await n.dispatcher.deliverNow(id);
@@ -114,32 +119,39 @@ export function registerFxNotifications(fx: Command): Command {
   return notifications;
 }
 
-type Opened = ReturnType<typeof openEmbeddedNotifications>;
-
-function open(cmd: Command): Opened {
+/**
+ * Opens the notification store of the configured state (SQLite under the home, or the
+ * PostgreSQL state store), runs `f` and closes it.
+ */
+async function withNotifications(
+  cmd: Command,
+  f: (n: Notifications) => Promise<void>,
+): Promise<void> {
   const { config, log } = cliContext(cmd);
-  return openEmbeddedNotifications({
+  const options = {
     home: config.home,
     config: config.fx.notifications,
     log,
     env: sharedSecretsEnv(config, processEnv()),
-  });
-}
-
-function withStore(cmd: Command, f: (n: Opened) => void): void {
-  const n = open(cmd);
-  try {
-    f(n);
-  } finally {
-    n.store.close();
+  };
+  if (config.state.type !== 'postgres') {
+    const n = openEmbeddedNotifications(options);
+    try {
+      await f(n);
+    } finally {
+      await n.close();
+    }
+    return;
   }
-}
-
-async function withStoreAsync(cmd: Command, f: (n: Opened) => Promise<void>): Promise<void> {
-  const n = open(cmd);
+  const pool = await openPostgresState(config, { log, applicationName: 'corriente-cli' });
   try {
-    await f(n);
+    const n = await openPostgresNotifications({ ...options, pool });
+    try {
+      await f(n);
+    } finally {
+      await n.close();
+    }
   } finally {
-    await n.close();
+    await pool.end();
   }
 }

@@ -1,4 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.js';
 
@@ -10,6 +10,8 @@ export interface PrincipalRateLimitOptions {
    * undefined for an anonymous request, which is limited by its IP address instead.
    */
   principal(req: FastifyRequest): string | undefined;
+  /** Where the counters live (shared by instances). @default this process's memory */
+  store?: FastifyRateLimitStoreCtor;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function principalRateLimit(
     global: true,
     hook: 'onRequest',
     max: options.max,
+    ...(options.store ? { store: options.store } : {}),
     timeWindow: 60_000,
     keyGenerator: (req) => {
       const who = options.principal(req);

@@ -1,7 +1,8 @@
 /**
  * One stateless FX API instance on the PostgreSQL state store (`state.type = postgres`): the
  * HTTP API with the ledger, users, price book and rate limits in PostgreSQL, and this instance's
- * share of the outbox relay. Any number can run against one database and one event log
+ * share of the outbox relay; the notification routes on the PostgreSQL notification store (stream
+ * tickets redeemable on any instance, SSE woken by messages committed by any process). Any number can run against one database and one event log
  * (Kinesis, or a disk log only one of them writes).
  */
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +17,8 @@ import { logFormatFromEnv } from '../environment.js';
 import { openPostgresFxApiState, type FxApiState } from '../fx-api-state.js';
 import { sharedSecretsEnv } from '../secrets.js';
 import { postgresState } from '../state.js';
+import { notificationsOpenApi } from '../../fx/decisions/notify/http/notifications-openapi.js';
+import { openPostgresNotifications, type Notifications } from './notifications.js';
 
 export interface FxApiInstance {
   app: FastifyInstance;
@@ -23,6 +26,8 @@ export interface FxApiInstance {
   url: string;
   state: FxApiState;
   eventLog: EventLog;
+  /** The notification store, SSE hub and routes (no dispatcher: that is another role). */
+  notifications: Notifications;
   /** Stops serving, relays what is left of the outbox, closes the pool and the log. */
   close(): Promise<void>;
 }
@@ -41,6 +46,13 @@ export async function startFxApiInstance(o: {
   const secrets = sharedSecretsEnv(config, o.env);
   const eventLog = await openFxEventLog(config);
   const state = await openPostgresFxApiState(config, { eventLog, log });
+  const notifications = await openPostgresNotifications({
+    home: config.home,
+    config: config.fx.notifications,
+    log,
+    env: secrets,
+    pool: state.pool,
+  });
   const app = await buildHttpServer({
     log,
     bodyLimit: config.fx.api.bodyLimitBytes,
@@ -62,6 +74,11 @@ export async function startFxApiInstance(o: {
           ...(secrets.CORRIENTE_ADMIN_TOKEN ? { adminToken: secrets.CORRIENTE_ADMIN_TOKEN } : {}),
         }),
       },
+      {
+        prefix: '/api/fx/v1/notifications',
+        plugin: notifications.routes(state.users, config.fx.api.rateLimitPerMinute),
+        openapi: notificationsOpenApi,
+      },
       { prefix: '/api', plugin: fxDocsRoutes() },
     ],
   });
@@ -71,8 +88,10 @@ export async function startFxApiInstance(o: {
     url: address,
     state,
     eventLog,
+    notifications,
     async close() {
       await app.close();
+      await notifications.close();
       await state.close();
       await eventLog.close();
     },

@@ -15,7 +15,12 @@ import {
   notificationsOpenApi,
   type Notifier,
 } from '../../fx/decisions/notify/index.js';
-import { openEmbeddedNotifications, type EmbeddedNotifications } from './notifications.js';
+import {
+  openEmbeddedNotifications,
+  openPostgresNotifications,
+  type Notifications,
+} from './notifications.js';
+import type { PgPool } from '../../core/state/postgres/index.js';
 import { SnsNotifier } from '../../fx/decisions/notify/sns/sns-notifier.js';
 import {
   modelScorerSource,
@@ -57,6 +62,8 @@ export interface FxDecisionsOptions {
   roles?: ReadonlySet<Role>;
   /** When given, the orchestrator is a singleton elected by this lease store, with standbys. */
   leases?: { store: LeaseStore; ttlMs: number };
+  /** The PostgreSQL state store: the notification store lives there. @default SQLite under the home */
+  statePool?: PgPool;
 }
 
 /**
@@ -72,7 +79,7 @@ export class FxDecisions {
   private constructor(
     readonly registry: ModelRegistry,
     readonly handle: ModelHandle,
-    readonly notifications: EmbeddedNotifications,
+    readonly notifications: Notifications,
     private orchestrator: Orchestrator | undefined,
     users: FxUsers,
     config: Config,
@@ -135,12 +142,15 @@ export class FxDecisions {
         `no approved version of ${FX_MODEL_GROUP} yet: the rules policy serves (train one with: corriente fx train)`,
       );
     }
-    const notifications = openEmbeddedNotifications({
+    const notificationOptions = {
       home: config.home,
       config: config.fx.notifications,
       log,
       ...(o.env ? { env: o.env } : {}),
-    });
+    };
+    const notifications: Notifications = o.statePool
+      ? await openPostgresNotifications({ ...notificationOptions, pool: o.statePool })
+      : openEmbeddedNotifications(notificationOptions);
     const roles = o.roles ?? ALL_ROLES;
     // The dispatcher role works the delivery queue; other roles only enqueue into it.
     if (roles.has('dispatcher')) notifications.start();
@@ -283,7 +293,7 @@ async function needsFirstModel(registry: ModelRegistry): Promise<boolean> {
  * The orchestrator's notifier: the embedded channels, plus the SNS topic when
  * `fx.notifications.aws.snsTopicArn` is configured (subscribers filter by `userId`).
  */
-function awsNotifier(config: Config, embedded: EmbeddedNotifications): Notifier {
+function awsNotifier(config: Config, embedded: Notifications): Notifier {
   const aws = config.fx.notifications.aws;
   if (!aws?.snsTopicArn) return embedded.notifier;
   const client = new SNSClient(

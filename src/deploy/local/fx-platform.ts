@@ -183,6 +183,7 @@ export class FxPlatform {
       users,
       demo: o.demo,
       ...(o.env ? { env: o.env } : {}),
+      ...(o.statePool ? { statePool: o.statePool } : {}),
     });
     fx.routes.push(...decisions.routes);
     let lastReconcile: Awaited<ReturnType<typeof reconcile>> | undefined;

@@ -26,7 +26,18 @@ import {
   type NotificationRoutesDeps,
 } from '../../fx/decisions/notify/http/notification-routes.js';
 import type { NotifyConfig } from '../../fx/decisions/notify/notify-config.js';
+import type {
+  NotificationStore,
+  StreamTicketStore,
+} from '../../fx/decisions/notify/notification-store.js';
 import { SqliteNotificationStore } from '../../fx/decisions/notify/sqlite/sqlite-notification-store.js';
+import {
+  PostgresNotificationStore,
+  PostgresStreamTickets,
+} from '../../fx/decisions/notify/postgres/index.js';
+import { postgresRateLimitStore } from '../../core/http/postgres/postgres-rate-limit-store.js';
+import type { PgPool } from '../../core/state/postgres/index.js';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 
 export interface EmbeddedNotificationsOptions {
   /** `config.home`. */
@@ -47,9 +58,9 @@ export interface EmbeddedNotificationsOptions {
   mobilePush?: EndUserMessagingPush;
 }
 
-/** The embedded notification system, wired: what `corriente up` and the CLI use. */
-export interface EmbeddedNotifications {
-  store: SqliteNotificationStore;
+/** The notification system, wired: what `corriente up`, API instances and the CLI use. */
+export interface Notifications<S extends NotificationStore = NotificationStore> {
+  store: S;
   hub: InAppHub;
   guard: SsrfGuard;
   vapid: VapidKeys;
@@ -63,6 +74,9 @@ export interface EmbeddedNotifications {
   /** Stops delivering (waits for attempts in flight), closes streams and the database. */
   close(): Promise<void>;
 }
+
+/** The embedded notification system (SQLite under the home). */
+export type EmbeddedNotifications = Notifications<SqliteNotificationStore>;
 
 /** The notifications database file. */
 export function notificationsDbPath(home: string, config: NotifyConfig): string {
@@ -80,16 +94,75 @@ export function notificationsDbPath(home: string, config: NotifyConfig): string 
  * notifications.start();
  */
 export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): EmbeddedNotifications {
-  const { config } = o;
-  const now = o.now ?? Date.now;
   const vapid = loadOrCreateVapidKeys(defaultVapidPath(o.home), o.env ?? process.env);
   const secrets = new SecretBox(
     loadOrCreateSecretsKey(defaultSecretsKeyPath(o.home), o.env ?? process.env),
   );
   const store = new SqliteNotificationStore({
-    path: notificationsDbPath(o.home, config),
+    path: notificationsDbPath(o.home, o.config),
     ...{ secrets },
   });
+  return wireNotifications(o, store, vapid, {
+    closeStore: async () => {
+      store.close();
+    },
+  });
+}
+
+/**
+ * The notification system on the PostgreSQL state store (`state.type = postgres`): queue,
+ * inbox, preferences, targets and stream tickets in `pool`'s database, shared by every process;
+ * the VAPID keys and the webhook-secret key from the environment (never generated per instance).
+ * Deliveries and in-app messages committed by any process wake this process's dispatcher and
+ * SSE streams (LISTEN/NOTIFY).
+ * @example const n = await openPostgresNotifications({ home, config: config.fx.notifications, log, pool, env });
+ */
+export async function openPostgresNotifications(
+  o: EmbeddedNotificationsOptions & { pool: PgPool },
+): Promise<Notifications<PostgresNotificationStore>> {
+  const env = o.env ?? process.env;
+  const vapid = loadOrCreateVapidKeys(defaultVapidPath(o.home), env);
+  if (env.CORRIENTE_WEBHOOK_SECRETS_KEY === undefined) {
+    throw new Error('CORRIENTE_WEBHOOK_SECRETS_KEY is required with the PostgreSQL state store');
+  }
+  const secrets = new SecretBox(loadOrCreateSecretsKey(defaultSecretsKeyPath(o.home), env));
+  // The hub and dispatcher exist once the store is open: wake-ups heard before are dropped
+  // (nothing listens yet, and both read the store when they start).
+  const late: { wired?: Notifications<PostgresNotificationStore> } = {};
+  const store = await PostgresNotificationStore.open({
+    pool: o.pool,
+    secrets,
+    logger: o.log,
+    onInApp: (users) => late.wired?.hub.wake(users),
+    onQueued: () => late.wired?.dispatcher.wake(),
+    onResync: () => late.wired?.hub.wakeAll(),
+  });
+  const wired = wireNotifications(o, store, vapid, {
+    closeStore: () => store.close(),
+    tickets: new PostgresStreamTickets(
+      o.pool,
+      o.config.inApp.ticketTtlSeconds * 1000,
+      o.now ?? Date.now,
+    ),
+    rateLimitStore: postgresRateLimitStore(o.pool),
+  });
+  late.wired = wired;
+  return wired;
+}
+
+/** The hub, senders, dispatcher, notifier and routes over an open store. */
+function wireNotifications<S extends NotificationStore>(
+  o: EmbeddedNotificationsOptions,
+  store: S,
+  vapid: VapidKeys,
+  extra: {
+    closeStore: () => Promise<void>;
+    tickets?: StreamTicketStore;
+    rateLimitStore?: FastifyRateLimitStoreCtor;
+  },
+): Notifications<S> {
+  const { config } = o;
+  const now = o.now ?? Date.now;
   const guard = new SsrfGuard(config.webhooks.allowPrivateTargets);
   const hub = new InAppHub(store, {
     heartbeatMs: config.inApp.heartbeatSeconds * 1000,
@@ -123,10 +196,13 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
   const notifier = new EmbeddedNotifier(store, hub, dispatcher, now);
   let sweep: NodeJS.Timeout | undefined;
   const prune = () => {
+    const failed = (err: unknown) => o.log.error({ err }, 'notification retention sweep failed');
     try {
-      store.prune(config.inApp.retentionPerUser, config.inApp.retentionDays * 86_400_000, now());
+      void Promise.resolve(
+        store.prune(config.inApp.retentionPerUser, config.inApp.retentionDays * 86_400_000, now()),
+      ).catch(failed);
     } catch (err) {
-      o.log.error({ err }, 'notification retention sweep failed');
+      failed(err);
     }
   };
   return {
@@ -147,6 +223,8 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
         vapidPublicKey: vapid.publicKey,
         mobilePush: mobilePush !== undefined,
         now,
+        ...(extra.tickets ? { tickets: extra.tickets } : {}),
+        ...(extra.rateLimitStore ? { rateLimitStore: extra.rateLimitStore } : {}),
       }),
     start() {
       dispatcher.start();
@@ -158,7 +236,7 @@ export function openEmbeddedNotifications(o: EmbeddedNotificationsOptions): Embe
       if (sweep) clearInterval(sweep);
       await dispatcher.stop();
       hub.closeAll();
-      store.close();
+      await extra.closeStore();
     },
   };
 }

@@ -137,16 +137,16 @@ export function fxOpsRoutes(deps: FxOpsRoutesDeps): FastifyPluginAsync {
         .catch(registryProblem);
     });
 
-    app.get('/deliveries', (req) => {
+    app.get('/deliveries', async (req) => {
       const q = parse(pageQuery, req.query, 'query');
       return store.deliveries({ limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
     });
 
-    app.get('/dead-letters', () => ({ deadLetters: store.deadLetters() }));
+    app.get('/dead-letters', async () => ({ deadLetters: await store.deadLetters() }));
 
     app.post('/dead-letters/replay', async (req) => {
       const { ids } = parse(replayBody, req.body, 'body');
-      const dead = new Set(store.deadLetters().map((d) => d.id));
+      const dead = new Set((await store.deadLetters()).map((d) => d.id));
       const unknown = (ids ?? []).filter((id) => !dead.has(id));
       if (unknown.length > 0) {
         throw new HttpProblem(
@@ -158,7 +158,7 @@ export function fxOpsRoutes(deps: FxOpsRoutesDeps): FastifyPluginAsync {
         );
       }
       const replayed = [];
-      for (const id of store.requeueDeadLetters(ids ?? [...dead])) {
+      for (const id of await store.requeueDeadLetters(ids ?? [...dead])) {
         const d = await dispatcher.deliverNow(id);
         if (d) replayed.push(d);
       }

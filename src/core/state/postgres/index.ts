@@ -12,3 +12,4 @@ export {
 } from './transaction.js';
 export { migratePostgres, type MigrateOptions, type PgMigration } from './migrate.js';
 export { OutboxRelay, outboxTableSql, type OutboxRelayOptions } from './outbox-relay.js';
+export { PgListener, type PgListenerOptions } from './pg-listener.js';

@@ -32,6 +32,8 @@ export class DeliveryDispatcher {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate = false;
+  private claiming = false;
+  private again = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => number;
   private readonly random: () => number;
@@ -63,12 +65,13 @@ export class DeliveryDispatcher {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    while (this.claiming) await new Promise((r) => setImmediate(r));
     await Promise.allSettled([...this.inFlight]);
   }
 
   /** Attempts one queued delivery now, whatever its schedule (dead-letter replay). */
   async deliverNow(id: string): Promise<DeliveryRecord | undefined> {
-    const d = this.o.store.claimNow(id, this.o.leaseMs, this.now());
+    const d = await this.o.store.claimNow(id, this.o.leaseMs, this.now());
     if (!d) return this.o.store.delivery(id);
     await this.attempt(d);
     return this.o.store.delivery(id);
@@ -78,15 +81,32 @@ export class DeliveryDispatcher {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.claiming) {
+      // A claim is being read (PostgreSQL): look again once it is back.
+      this.again = true;
+      return;
+    }
+    this.claiming = true;
+    void this.claimAndSend().finally(() => {
+      this.claiming = false;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async claimAndSend(): Promise<void> {
     const free = this.o.concurrency - this.inFlight.size;
     let claimed: DeliveryRecord[] = [];
     if (free > 0) {
       try {
-        claimed = this.o.store.claimDue(free, this.o.leaseMs, this.now());
+        claimed = await this.o.store.claimDue(free, this.o.leaseMs, this.now());
       } catch (err) {
         this.o.log.error({ err }, 'could not read the delivery queue');
       }
     }
+    // Claimed ones are sent even when `stop()` came meanwhile: it waits for them.
     for (const d of claimed) {
       const p = this.attempt(d).finally(() => {
         this.inFlight.delete(p);
@@ -102,7 +122,14 @@ export class DeliveryDispatcher {
   }
 
   private async attempt(d: DeliveryRecord): Promise<void> {
-    const n = this.o.store.notification(d.notificationId);
+    let n;
+    try {
+      n = await this.o.store.notification(d.notificationId);
+    } catch (err) {
+      // The lease expires and the delivery is attempted again.
+      this.o.log.error({ err, deliveryId: d.id }, 'could not read a notification');
+      return;
+    }
     const sender = this.o.senders[d.channel];
     let outcome: SendOutcome;
     if (!n) outcome = { ok: false, retry: false, error: 'the notification no longer exists' };
@@ -117,11 +144,11 @@ export class DeliveryDispatcher {
     }
     const now = this.now();
     try {
-      if (outcome.ok) this.o.store.finish(d.id, { status: 'sent' }, now);
+      if (outcome.ok) await this.o.store.finish(d.id, { status: 'sent' }, now);
       else if (!outcome.retry)
-        this.o.store.finish(d.id, { status: 'failed', error: outcome.error }, now);
+        await this.o.store.finish(d.id, { status: 'failed', error: outcome.error }, now);
       else if (d.attempts >= this.o.retry.attempts) {
-        this.o.store.finish(
+        await this.o.store.finish(
           d.id,
           { status: 'dead', error: `${outcome.error} (after ${d.attempts} attempts)` },
           now,
@@ -132,7 +159,7 @@ export class DeliveryDispatcher {
         );
       } else {
         const retryAt = now + backoffMs(d.attempts, this.o.retry, this.random);
-        this.o.store.finish(d.id, { status: 'queued', error: outcome.error, retryAt }, now);
+        await this.o.store.finish(d.id, { status: 'queued', error: outcome.error, retryAt }, now);
       }
     } catch (err) {
       // The lease expires and the delivery is attempted again: at-least-once.

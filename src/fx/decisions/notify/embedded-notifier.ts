@@ -11,8 +11,8 @@ interface Pending {
 }
 
 /**
- * The embedded notifier: `notify` calls made in the same turn of the event loop are written
- * in one SQLite transaction at the next microtask (a burst of thousands costs one commit),
+ * The notifier over a {@link NotificationStore}: `notify` calls made in the same turn of the
+ * event loop are written in one transaction at the next microtask (a burst of thousands costs one commit),
  * and each promise resolves once its notification and deliveries are durable. Then the open
  * SSE streams of those users and the delivery dispatcher are woken; sending happens
  * asynchronously. Quiet hours are the orchestrator's policy (it asks {@link quietHours});
@@ -60,35 +60,35 @@ export class EmbeddedNotifier implements Notifier, PreferenceLookup {
   }
 
   quietHours(userId: string): QuietHours | null | undefined {
-    const q = this.store.preferences(userId)?.quietHours;
+    const q = this.store.cachedPreferences(userId)?.quietHours;
     // Not set (`null`, or preferences never stored) → the policy's default window.
     return q === 'none' ? null : (q ?? undefined);
   }
 
   scheduledReminders(userId: string): boolean {
-    return this.store.preferences(userId)?.scheduledReminders ?? false;
+    return this.store.cachedPreferences(userId)?.scheduledReminders ?? false;
   }
 
   recommendations(userId: string): 'on' | 'off' | undefined {
-    return this.store.preferences(userId)?.recommendations ?? undefined;
+    return this.store.cachedPreferences(userId)?.recommendations ?? undefined;
   }
 
   /** The user's language for texts (`es` unless the user chose `en`). */
   language(userId: string): 'es' | 'en' {
-    return this.store.preferences(userId)?.language ?? DEFAULT_PREFERENCES.language;
+    return this.store.cachedPreferences(userId)?.language ?? DEFAULT_PREFERENCES.language;
   }
 
   /** Effective preferences (defaults when never set). */
   preferences(userId: string): Preferences {
-    return this.store.preferences(userId) ?? DEFAULT_PREFERENCES;
+    return this.store.cachedPreferences(userId) ?? DEFAULT_PREFERENCES;
   }
 
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    let users: Set<string>;
+    let result: Set<string> | Promise<Set<string>>;
     try {
-      users = this.store.enqueue(
+      result = this.store.enqueue(
         batch.length === 1 ? batch[0]!.batch : batch.flatMap((p) => p.batch),
         DEFAULT_PREFERENCES,
         this.now(),
@@ -97,6 +97,19 @@ export class EmbeddedNotifier implements Notifier, PreferenceLookup {
       for (const p of batch) p.reject(err);
       return;
     }
+    // The embedded store answers at once: settle in this turn, as before.
+    if (result instanceof Set) this.settle(batch, result);
+    else {
+      result.then(
+        (users) => this.settle(batch, users),
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
+      );
+    }
+  }
+
+  private settle(batch: readonly Pending[], users: Set<string>): void {
     for (const p of batch) p.resolve();
     this.hub?.wake(users);
     this.dispatcher?.wake();

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import type { StoredNotification } from '../notification-store.js';
+import type { Awaitable, StoredNotification } from '../notification-store.js';
 
 /** What an SSE stream reads from: the durable in-app inbox. */
 export interface InboxReader {
-  inAppAfter(userId: string, afterSeq: number, limit: number): StoredNotification[];
+  inAppAfter(userId: string, afterSeq: number, limit: number): Awaitable<StoredNotification[]>;
 }
 
 const PAGE = 100;
@@ -54,9 +54,13 @@ export class SseStream {
       return;
     }
     this.pumping = true;
-    void this.run().finally(() => {
-      this.pumping = false;
-    });
+    // A failed read (the state store unreachable) ends this pump; the next wake-up reads again
+    // from the last event sent.
+    void this.run()
+      .catch(() => undefined)
+      .finally(() => {
+        this.pumping = false;
+      });
   }
 
   private async run(): Promise<void> {
@@ -65,7 +69,8 @@ export class SseStream {
       let rows: StoredNotification[];
       do {
         if (this.closed) return;
-        rows = this.inbox.inAppAfter(this.userId, this.lastSeq, PAGE);
+        rows = await this.inbox.inAppAfter(this.userId, this.lastSeq, PAGE);
+        if (this.closed) return;
         for (const n of rows) {
           const data = JSON.stringify({
             id: n.id,
@@ -138,6 +143,11 @@ export class InAppHub {
   /** Wakes the streams of these users (new in-app messages were committed). */
   wake(userIds: Iterable<string>): void {
     for (const u of userIds) for (const s of this.streams.get(u) ?? []) s.pump();
+  }
+
+  /** Wakes every open stream (a missed cross-process wake-up: each reads what follows it). */
+  wakeAll(): void {
+    for (const list of this.streams.values()) for (const s of list) s.pump();
   }
 
   /** Open streams of a user (metrics, tests). */

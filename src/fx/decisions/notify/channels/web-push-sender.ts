@@ -1,5 +1,6 @@
 import webpush from 'web-push';
 import type {
+  Awaitable,
   DeliveryRecord,
   PushSubscriptionRecord,
   StoredNotification,
@@ -11,8 +12,8 @@ import type { VapidKeys } from './vapid-keys.js';
 
 export interface WebPushSenderOptions {
   subscriptions: {
-    pushSubscription(id: string): PushSubscriptionRecord | undefined;
-    deletePushSubscription(userId: string, id: string): void;
+    pushSubscription(id: string): Awaitable<PushSubscriptionRecord | undefined>;
+    deletePushSubscription(userId: string, id: string): Awaitable<void>;
   };
   vapid: VapidKeys;
   /** VAPID `sub`: `mailto:` or `https:`. */
@@ -33,7 +34,7 @@ export class WebPushSender implements ChannelSender {
   constructor(private readonly o: WebPushSenderOptions) {}
 
   async send(d: DeliveryRecord, n: StoredNotification): Promise<SendOutcome> {
-    const sub = this.o.subscriptions.pushSubscription(d.targetId);
+    const sub = await this.o.subscriptions.pushSubscription(d.targetId);
     if (!sub || sub.userId !== d.userId) {
       return { ok: false, retry: false, error: 'the push subscription was removed' };
     }
@@ -62,7 +63,7 @@ export class WebPushSender implements ChannelSender {
       });
       if (res.status >= 200 && res.status < 300) return { ok: true };
       if (res.status === 404 || res.status === 410) {
-        this.o.subscriptions.deletePushSubscription(sub.userId, sub.id);
+        await this.o.subscriptions.deletePushSubscription(sub.userId, sub.id);
         return {
           ok: false,
           retry: false,

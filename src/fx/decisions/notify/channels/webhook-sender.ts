@@ -1,11 +1,16 @@
-import type { DeliveryRecord, StoredNotification, WebhookRecord } from '../notification-store.js';
+import type {
+  Awaitable,
+  DeliveryRecord,
+  StoredNotification,
+  WebhookRecord,
+} from '../notification-store.js';
 import { retryableStatus, type ChannelSender, type SendOutcome } from './channel-sender.js';
 import { guardedPost } from './guarded-http.js';
 import type { SsrfGuard } from './ssrf-guard.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface WebhookSenderOptions {
-  webhooks: { webhook(id: string): WebhookRecord | undefined };
+  webhooks: { webhook(id: string): Awaitable<WebhookRecord | undefined> };
   guard: SsrfGuard;
   topic: string;
   timeoutMs: number;
@@ -38,7 +43,7 @@ export class WebhookSender implements ChannelSender {
   constructor(private readonly o: WebhookSenderOptions) {}
 
   async send(d: DeliveryRecord, n: StoredNotification): Promise<SendOutcome> {
-    const hook = this.o.webhooks.webhook(d.targetId);
+    const hook = await this.o.webhooks.webhook(d.targetId);
     if (!hook || hook.userId !== d.userId) {
       return { ok: false, retry: false, error: 'the webhook was deleted' };
     }

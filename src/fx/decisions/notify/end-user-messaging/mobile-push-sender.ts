@@ -1,5 +1,6 @@
 import type { ChannelSender, SendOutcome } from '../channels/channel-sender.js';
 import type {
+  Awaitable,
   DeliveryRecord,
   MobileDeviceRecord,
   StoredNotification,
@@ -8,9 +9,9 @@ import type { EndUserMessagingPush } from './end-user-messaging-push.js';
 
 /** The device registry a {@link MobilePushSender} reads and maintains (the notification store). */
 export interface MobileDeviceRegistry {
-  mobileDevice(id: string): MobileDeviceRecord | undefined;
-  deleteMobileDevice(userId: string, id: string): boolean;
-  replaceMobileToken(id: string, token: string): void;
+  mobileDevice(id: string): Awaitable<MobileDeviceRecord | undefined>;
+  deleteMobileDevice(userId: string, id: string): Awaitable<boolean>;
+  replaceMobileToken(id: string, token: string): Awaitable<void>;
 }
 
 /**
@@ -27,7 +28,7 @@ export class MobilePushSender implements ChannelSender {
   ) {}
 
   async send(delivery: DeliveryRecord, notification: StoredNotification): Promise<SendOutcome> {
-    const device = this.devices.mobileDevice(delivery.targetId);
+    const device = await this.devices.mobileDevice(delivery.targetId);
     if (!device) return { ok: false, retry: false, error: 'the device was removed' };
     let result;
     try {
@@ -39,9 +40,9 @@ export class MobilePushSender implements ChannelSender {
       return { ok: false, retry: true, error: `End User Messaging: ${(err as Error).message}` };
     }
     if (!result) return { ok: false, retry: true, error: 'End User Messaging: no result' };
-    if (result.updatedToken) this.devices.replaceMobileToken(device.id, result.updatedToken);
+    if (result.updatedToken) await this.devices.replaceMobileToken(device.id, result.updatedToken);
     if (result.ok) return { ok: true };
-    if (result.gone) this.devices.deleteMobileDevice(device.userId, device.id);
+    if (result.gone) await this.devices.deleteMobileDevice(device.userId, device.id);
     return { ok: false, retry: result.retry, error: result.status };
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from '../../../../core/http/problem.js';
@@ -7,7 +8,12 @@ import type { InAppHub } from '../channels/in-app-hub.js';
 import { UnsafeTargetError, type SsrfGuard } from '../channels/ssrf-guard.js';
 import type { NotifyConfig } from '../notify-config.js';
 import { DEFAULT_PREFERENCES, mergePreferences, preferencesUpdateSchema } from '../preferences.js';
-import { LimitReachedError, type NotificationStore } from '../notification-store.js';
+import {
+  LimitReachedError,
+  type Awaitable,
+  type NotificationStore,
+  type StreamTicketStore,
+} from '../notification-store.js';
 import {
   lastEventIdSchema,
   MOBILE_CHANNEL,
@@ -21,8 +27,8 @@ import {
 import { StreamTickets } from './stream-tickets.js';
 
 export interface NotificationRoutesDeps {
-  /** Bearer-token authentication of FX users (`FxUsers`). */
-  users: { authenticate(token: string | undefined): { id: string } | undefined };
+  /** Bearer-token authentication of FX users (`FxUsers`, or the PostgreSQL users). */
+  users: { authenticate(token: string | undefined): Awaitable<{ id: string } | undefined> };
   store: NotificationStore;
   hub: InAppHub;
   guard: SsrfGuard;
@@ -35,6 +41,13 @@ export interface NotificationRoutesDeps {
   now?: () => number;
   /** Requests per user per minute (`fx.api.rateLimitPerMinute`). @default 6000 */
   rateLimitPerMinute?: number;
+  /** Where rate-limit counters live (shared by API instances). @default this process's memory */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
+  /**
+   * Stream tickets; shared by API instances so a ticket issued by one opens the stream on
+   * another. @default in this process's memory ({@link StreamTickets})
+   */
+  tickets?: StreamTicketStore;
 }
 
 function bearer(req: FastifyRequest): string | undefined {
@@ -105,19 +118,28 @@ function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply): vo
  */
 export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
-  const tickets = new StreamTickets(deps.config.inApp.ticketTtlSeconds * 1000, now);
+  const tickets = deps.tickets ?? new StreamTickets(deps.config.inApp.ticketTtlSeconds * 1000, now);
+  // Who sent each request, authenticated once (before the rate limit, which counts per user).
+  const callers = new WeakMap<FastifyRequest, string>();
   const user = (req: FastifyRequest): string => {
-    const u = deps.users.authenticate(bearer(req));
-    if (!u) throw unauthenticated();
-    return u.id;
+    const id = callers.get(req);
+    if (id === undefined) throw unauthenticated();
+    return id;
   };
 
   return async (app) => {
     app.setErrorHandler((err, req, reply) => sendProblem(err, req, reply));
+    app.addHook('onRequest', async (req) => {
+      const token = bearer(req);
+      if (token === undefined) return;
+      const u = await deps.users.authenticate(token);
+      if (u) callers.set(req, u.id);
+    });
     // Per user (stream tickets and anonymous requests: per address).
     await principalRateLimit(app, {
       max: deps.rateLimitPerMinute ?? 6000,
-      principal: (req) => deps.users.authenticate(bearer(req))?.id,
+      principal: (req) => callers.get(req),
+      ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
     });
     // Open event streams would keep the server from closing: end them first (clients resume).
     app.addHook('preClose', (done) => {
@@ -125,21 +147,24 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       done();
     });
 
-    app.get('/preferences', (req) => {
+    app.get('/preferences', async (req) => {
       const id = user(req);
-      const p = deps.store.preferences(id);
+      const p = await deps.store.preferences(id);
       return { ...(p ?? DEFAULT_PREFERENCES), isDefault: p === undefined };
     });
 
-    app.put('/preferences', (req) => {
+    app.put('/preferences', async (req) => {
       const id = user(req);
       const update = parse(preferencesUpdateSchema, req.body, 'body');
-      const merged = mergePreferences(deps.store.preferences(id) ?? DEFAULT_PREFERENCES, update);
-      deps.store.setPreferences(id, merged, now());
+      const merged = mergePreferences(
+        (await deps.store.preferences(id)) ?? DEFAULT_PREFERENCES,
+        update,
+      );
+      await deps.store.setPreferences(id, merged, now());
       return { ...merged, isDefault: false };
     });
 
-    app.get('/', (req) => {
+    app.get('/', async (req) => {
       const id = user(req);
       const q = parse(pageQuerySchema, req.query, 'query');
       const before = q.cursor === undefined ? undefined : Number(q.cursor);
@@ -152,7 +177,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
           'invalid-request',
         );
       }
-      const rows = deps.store.notifications(id, q.limit + 1, before);
+      const rows = await deps.store.notifications(id, q.limit + 1, before);
       const page = rows.slice(0, q.limit).map((n) => ({
         eventId: n.seq,
         id: n.id,
@@ -167,17 +192,17 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
         : { notifications: page };
     });
 
-    app.post('/stream-ticket', (req, reply) => {
+    app.post('/stream-ticket', async (req, reply) => {
       const id = user(req);
       void reply.status(201);
       return tickets.issue(id);
     });
 
-    app.get('/stream', (req, reply) => {
+    app.get('/stream', async (req, reply) => {
       const q = parse(streamQuerySchema, req.query, 'query');
       let id: string;
       if (q.ticket !== undefined) {
-        const u = tickets.redeem(q.ticket);
+        const u = await tickets.redeem(q.ticket);
         if (!u) {
           throw new HttpProblem(
             401,
@@ -193,7 +218,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       const raw = (Array.isArray(header) ? header[0] : header) ?? q.lastEventId;
       const last =
         raw === undefined || raw === ''
-          ? deps.store.latestSeq(id)
+          ? await deps.store.latestSeq(id)
           : Number(parse(lastEventIdSchema, raw.trim(), 'Last-Event-ID'));
       reply.hijack();
       deps.hub.open(id, reply.raw, last);
@@ -213,17 +238,17 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       }
       const sub = parse(pushSubscriptionSchema, req.body, 'body');
       await checkTarget(deps.guard, sub.endpoint, 'endpoint');
-      const rec = limited(() =>
+      const rec = await limited(() =>
         deps.store.addPushSubscription(id, sub, deps.config.webPush.maxSubscriptionsPerUser, now()),
       );
       void reply.status(201);
       return { id: rec.id, endpoint: rec.endpoint, createdAt: rec.createdAt };
     });
 
-    app.delete('/webpush/subscriptions', (req, reply) => {
+    app.delete('/webpush/subscriptions', async (req, reply) => {
       const id = user(req);
       const { endpoint } = parse(pushUnsubscribeSchema, req.body, 'body');
-      if (!deps.store.deletePushSubscriptionByEndpoint(id, endpoint)) {
+      if (!(await deps.store.deletePushSubscriptionByEndpoint(id, endpoint))) {
         throw new HttpProblem(
           404,
           'Not Found',
@@ -240,31 +265,33 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       const { url } = parse(webhookCreateSchema, req.body, 'body');
       await checkTarget(deps.guard, url, 'url');
       const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-      const hook = limited(() =>
+      const hook = await limited(() =>
         deps.store.addWebhook(id, url, secret, deps.config.webhooks.maxPerUser, now()),
       );
       void reply.status(201);
       return { id: hook.id, url: hook.url, secret, createdAt: hook.createdAt };
     });
 
-    app.get('/webhooks', (req) => {
+    app.get('/webhooks', async (req) => {
       const id = user(req);
       return {
-        webhooks: deps.store
-          .webhooksOf(id)
-          .map((h) => ({ id: h.id, url: h.url, createdAt: h.createdAt })),
+        webhooks: (await deps.store.webhooksOf(id)).map((h) => ({
+          id: h.id,
+          url: h.url,
+          createdAt: h.createdAt,
+        })),
       };
     });
 
-    app.delete<{ Params: { id: string } }>('/webhooks/:id', (req, reply) => {
+    app.delete<{ Params: { id: string } }>('/webhooks/:id', async (req, reply) => {
       const id = user(req);
-      if (!deps.store.deleteWebhook(id, req.params.id)) {
+      if (!(await deps.store.deleteWebhook(id, req.params.id))) {
         throw new HttpProblem(404, 'Not Found', `no webhook ${req.params.id}`, {}, 'not-found');
       }
       void reply.status(204).send();
     });
 
-    app.post('/mobile/devices', (req, reply) => {
+    app.post('/mobile/devices', async (req, reply) => {
       const id = user(req);
       if (!deps.mobilePush) {
         throw unavailable(
@@ -273,7 +300,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
         );
       }
       const d = parse(mobileDeviceSchema, req.body, 'body');
-      const rec = limited(() =>
+      const rec = await limited(() =>
         deps.store.addMobileDevice(
           id,
           { platform: MOBILE_CHANNEL[d.platform], token: d.token },
@@ -285,10 +312,10 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       return { id: rec.id, platform: d.platform, createdAt: rec.createdAt };
     });
 
-    app.get('/mobile/devices', (req) => {
+    app.get('/mobile/devices', async (req) => {
       const id = user(req);
       return {
-        devices: deps.store.mobileDevicesOf(id).map((d) => ({
+        devices: (await deps.store.mobileDevicesOf(id)).map((d) => ({
           id: d.id,
           platform: API_PLATFORM[d.platform],
           createdAt: d.createdAt,
@@ -296,15 +323,15 @@ export function notificationRoutes(deps: NotificationRoutesDeps): FastifyPluginA
       };
     });
 
-    app.delete<{ Params: { id: string } }>('/mobile/devices/:id', (req, reply) => {
+    app.delete<{ Params: { id: string } }>('/mobile/devices/:id', async (req, reply) => {
       const id = user(req);
-      if (!deps.store.deleteMobileDevice(id, req.params.id)) {
+      if (!(await deps.store.deleteMobileDevice(id, req.params.id))) {
         throw new HttpProblem(404, 'Not Found', `no device ${req.params.id}`, {}, 'not-found');
       }
       void reply.status(204).send();
     });
 
-    app.get('/deliveries', (req) => {
+    app.get('/deliveries', async (req) => {
       const id = user(req);
       const q = parse(pageQuerySchema, req.query, 'query');
       return deps.store.deliveries({
@@ -338,9 +365,9 @@ async function checkTarget(guard: SsrfGuard, url: string, field: string): Promis
   }
 }
 
-function limited<T>(f: () => T): T {
+async function limited<T>(f: () => Awaitable<T>): Promise<T> {
   try {
-    return f();
+    return await f();
   } catch (err) {
     if (err instanceof LimitReachedError) {
       throw new HttpProblem(409, 'Conflict', err.message, {}, 'limit-reached');

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import type { StreamTicketStore } from '../notification-store.js';
 
 /**
  * Short-lived single-use tickets for `GET /stream?ticket=`: a browser's EventSource cannot send
  * an Authorization header, and a long-lived token in a URL would end up in logs and history.
- * Held in memory: a ticket is redeemed on the server that issued it (seconds later).
+ * Held in memory: a ticket is redeemed on the server that issued it (seconds later). Several API
+ * instances share `postgres/`'s {@link StreamTicketStore} instead.
  */
-export class StreamTickets {
+export class StreamTickets implements StreamTicketStore {
   private readonly tickets = new Map<string, { userId: string; expiresAt: number }>();
 
   constructor(

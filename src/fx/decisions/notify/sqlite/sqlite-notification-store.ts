@@ -189,6 +189,11 @@ export class SqliteNotificationStore extends SqliteDeliveryLog implements Notifi
     return this.prefs.get(userId);
   }
 
+  /** The same as {@link preferences}: this store's memory is exact. */
+  cachedPreferences(userId: string): Preferences | undefined {
+    return this.prefs.get(userId);
+  }
+
   setPreferences(userId: string, prefs: Preferences, now = Date.now()): void {
     this.s.putPrefs.run(userId, JSON.stringify(prefs), now);
     this.prefs.set(userId, prefs);
