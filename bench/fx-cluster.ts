@@ -2,12 +2,16 @@
  * `npm run bench:fx -- --cluster N`: durable transactions/s and p50/p99 of
  * `POST /api/fx/v1/transactions` through N API instances (separate processes and homes) on the
  * machine's PostgreSQL state store, the events relayed to a Kinesis stream on kinesalite; beside
- * a bare PostgreSQL `BEGIN; INSERT; COMMIT` loop at the same concurrency, measured in the same
- * run (the embedded instance is measured first by `fx.ts`). Each instance gets
+ * a bare PostgreSQL `BEGIN; INSERT; COMMIT` loop on as many connections as the instances' pools,
+ * and a bare group-commit loop (the ledger batches orders into one transaction: this is the
+ * floor for that design) at the HTTP concurrency, measured in the same run (the embedded
+ * instance is measured first by `fx.ts`). Orders per database commit and the server's WAL
+ * fsyncs/s (all databases: the machine is shared) are printed per run. Each instance gets
  * BENCH_FX_CONNECTIONS / N connections; p50 is the mean of the instances' p50s and p99 the
  * largest of their p99s. Peak RSS (VmHWM) of every instance is printed.
  * Env: BENCH_FX_USERS, BENCH_FX_CONNECTIONS, BENCH_FX_SECONDS, BENCH_FX_RUNS as in `fx.ts`;
- * BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ * BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+ * BENCH_FX_CPU_PROF=<dir> writes each instance's CPU profile there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
