@@ -2,12 +2,16 @@
  * `npm run bench:fx -- --cluster N`: durable transactions/s and p50/p99 of
  * `POST /api/fx/v1/transactions` through N API instances (separate processes and homes) on the
  * machine's PostgreSQL state store, the events relayed to a Kinesis stream on kinesalite; beside
- * a bare PostgreSQL `BEGIN; INSERT; COMMIT` loop at the same concurrency, measured in the same
- * run (the embedded instance is measured first by `fx.ts`). Each instance gets
+ * a bare PostgreSQL `BEGIN; INSERT; COMMIT` loop on as many connections as the instances' pools,
+ * and a bare group-commit loop (the ledger batches orders into one transaction: this is the
+ * floor for that design) at the HTTP concurrency, measured in the same run (the embedded
+ * instance is measured first by `fx.ts`). Orders per database commit and the server's WAL
+ * fsyncs/s (all databases: the machine is shared) are printed per run. Each instance gets
  * BENCH_FX_CONNECTIONS / N connections; p50 is the mean of the instances' p50s and p99 the
  * largest of their p99s. Peak RSS (VmHWM) of every instance is printed.
  * Env: BENCH_FX_USERS, BENCH_FX_CONNECTIONS, BENCH_FX_SECONDS, BENCH_FX_RUNS as in `fx.ts`;
- * BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ * BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+ * BENCH_FX_CPU_PROF=<dir> writes each instance's CPU profile there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -111,6 +115,77 @@ async function bareInsertLoop(url: string, concurrency: number) {
   };
 }
 
+/**
+ * The same rows by group commit: `concurrency` clients each insert one row at a time, but
+ * through `inFlight` transactions that each take every row waiting (one multi-row INSERT per
+ * commit), as the ledger does: the state store's floor for a batching design.
+ */
+async function bareBatchedLoop(url: string, concurrency: number, inFlight: number) {
+  const pool = createPgPool({ url, poolSize: inFlight });
+  await pool.query(
+    'CREATE TABLE bench_bare_batched (id bigserial PRIMARY KEY, payload text NOT NULL)',
+  );
+  const payload = 'x'.repeat(400);
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  let commits = 0;
+  const pump = (): void => {
+    while (running < inFlight && waiting.length > 0) {
+      const batch = waiting.splice(0, 256);
+      running++;
+      void (async () => {
+        const c = await pool.connect();
+        try {
+          await c.query('BEGIN');
+          await c.query({
+            name: 'bare-batch',
+            text: 'INSERT INTO bench_bare_batched (payload) SELECT unnest($1::text[])',
+            values: [batch.map(() => payload)],
+          });
+          await c.query('COMMIT');
+          commits++;
+        } finally {
+          c.release();
+        }
+        for (const done of batch) done();
+        running--;
+        pump();
+      })();
+    }
+  };
+  const ms: number[] = [];
+  const end = Date.now() + SECONDS * 1000;
+  await Promise.allSettled(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          pump();
+        });
+        ms.push(performance.now() - t);
+      }
+    }),
+  );
+  await pool.end();
+  ms.sort((a, b) => a - b);
+  return {
+    rps: ms.length / SECONDS,
+    p50: ms[Math.floor(ms.length * 0.5)]!,
+    p99: ms[Math.floor(ms.length * 0.99)]!,
+    perCommit: ms.length / commits,
+  };
+}
+
+/** Commits of the bench database so far, and WAL fsyncs of the whole server (other databases too). */
+async function commitsSoFar(pool: pg.Pool): Promise<{ commits: number; walSyncs: number }> {
+  const r = await pool.query<{ commits: string; wal_syncs: string }>(
+    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits,
+            (SELECT wal_sync FROM pg_stat_wal) AS wal_syncs`,
+  );
+  return { commits: Number(r.rows[0]!.commits), walSyncs: Number(r.rows[0]!.wal_syncs) };
+}
+
 /** Runs the cluster benchmark with `n` API instances; prints its table on stdout. */
 export async function benchCluster(n: number): Promise<void> {
   const dbName = `corriente_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -165,6 +240,9 @@ export async function benchCluster(n: number): Promise<void> {
       const child = spawn(
         process.execPath,
         [
+          ...(process.env.BENCH_FX_CPU_PROF
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FX_CPU_PROF}`]
+            : []),
           '--input-type=module',
           '-e',
           `import { runFxApiInstance } from ${JSON.stringify(ENTRY)}; await runFxApiInstance();`,
@@ -245,8 +323,16 @@ export async function benchCluster(n: number): Promise<void> {
     });
     const per = Math.max(1, Math.round(CONNECTIONS / n));
     await Promise.all(urls.map((u) => autocannon(opts(u, Math.max(1, per / 5), 2))));
-    const runs: { rps: number; p50: number; p99: number; errors: number }[] = [];
+    const runs: {
+      rps: number;
+      p50: number;
+      p99: number;
+      errors: number;
+      perCommit: number;
+      walSyncsPerSecond: number;
+    }[] = [];
     for (let r = 0; r < RUNS; r++) {
+      const commitsBefore = await commitsSoFar(pool);
       const results = await Promise.all(urls.map((u) => autocannon(opts(u, per, SECONDS))));
       const ok = results.reduce((a, x) => a + x['2xx'], 0);
       const run = {
@@ -254,10 +340,15 @@ export async function benchCluster(n: number): Promise<void> {
         p50: results.reduce((a, x) => a + x.latency.p50, 0) / results.length,
         p99: Math.max(...results.map((x) => x.latency.p99)),
         errors: results.reduce((a, x) => a + x.non2xx + x.errors + x.timeouts, 0),
+        ...(await commitsSoFar(pool).then((after) => ({
+          // Every commit of the database in the run (orders, rate limits, relay, price ticks).
+          perCommit: ok / Math.max(1, after.commits - commitsBefore.commits),
+          walSyncsPerSecond: (after.walSyncs - commitsBefore.walSyncs) / SECONDS,
+        }))),
       };
       runs.push(run);
       process.stderr.write(
-        `cluster run ${r + 1}: ${run.rps.toFixed(0)} tx/s p50 ${run.p50.toFixed(1)} ms p99 ${run.p99} ms (errors ${run.errors})\n`,
+        `cluster run ${r + 1}: ${run.rps.toFixed(0)} tx/s p50 ${run.p50.toFixed(1)} ms p99 ${run.p99} ms (errors ${run.errors}, ${run.perCommit.toFixed(1)} orders per commit, ${run.walSyncsPerSecond.toFixed(0)} WAL fsyncs/s server-wide)\n`,
       );
     }
     clearInterval(fresh);
@@ -266,6 +357,7 @@ export async function benchCluster(n: number): Promise<void> {
     await stopChildren(children);
     // The same number of database connections the instances' pools had.
     const bare = await bareInsertLoop(url, POOL_PER_INSTANCE * n);
+    const batched = await bareBatchedLoop(url, CONNECTIONS, 4 * n);
     const w = [44, 12, 10, 10];
     const lines = [
       row(['', 'tx/s (2xx)', 'p50 ms', 'p99 ms'], w),
@@ -287,8 +379,21 @@ export async function benchCluster(n: number): Promise<void> {
         ],
         w,
       ),
+      row(
+        [
+          `bare PostgreSQL group commit, ${CONNECTIONS} clients`,
+          batched.rps.toFixed(0),
+          batched.p50.toFixed(1),
+          batched.p99.toFixed(1),
+        ],
+        w,
+      ),
       `errors during cluster runs ${runs.reduce((a, x) => a + x.errors, 0)}; ` +
-        `ratio cluster/bare ${(median(runs.map((x) => x.rps)) / bare.rps).toFixed(2)}`,
+        `ratio cluster/bare ${(median(runs.map((x) => x.rps)) / bare.rps).toFixed(2)}, ` +
+        `cluster/bare group commit ${(median(runs.map((x) => x.rps)) / batched.rps).toFixed(2)}; ` +
+        `orders per database commit ${median(runs.map((x) => x.perCommit)).toFixed(1)} ` +
+        `(bare group commit ${batched.perCommit.toFixed(1)} rows); ` +
+        `WAL fsyncs/s server-wide ${median(runs.map((x) => x.walSyncsPerSecond)).toFixed(0)}`,
       `peak RSS (VmHWM) per instance: ${peaks.map((p) => `${p.toFixed(0)} MB`).join(', ')}   ` +
         `targets: ≥ 2500 tx/s, p99 ≤ 50 ms, no error; ${POOL_PER_INSTANCE} PostgreSQL connections per instance`,
     ];

@@ -123,15 +123,18 @@ export class OutboxRelay {
         continue;
       }
       if (n === this.batch || (n > 0 && this.kicked)) continue;
-      // Nothing left (or another process relays): wait for a kick or the poll.
+      // Nothing left: wait for a kick or the poll. Another process relays (n = -1): it carries
+      // this process's rows too, so wait the poll whatever the kicks (trying the lock on every
+      // write would cost each instance a transaction per write under load).
+      const contended = n === -1;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(done, n === -1 ? Math.min(20, this.pollMs) : this.pollMs);
+        const t = setTimeout(done, this.pollMs);
         function done(): void {
           clearTimeout(t);
           resolve();
         }
-        this.wake = done;
-        if (this.kicked || this.stopped) done();
+        this.wake = contended ? () => this.stopped && done() : done;
+        if ((this.kicked && !contended) || this.stopped) done();
       });
       this.wake = undefined;
     }

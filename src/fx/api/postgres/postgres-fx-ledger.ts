@@ -57,16 +57,33 @@ export interface PostgresFxLedgerOptions {
   now?: () => number;
   /** Run this process's outbox relay (API instances do; a tool reading balances does not). @default true */
   relay?: boolean;
+  /** Order transactions one instance runs at once (each groups the orders that wait). @default 4 */
+  maxBatchesInFlight?: number;
+  /** Orders in one transaction at most. @default 256 */
+  maxBatchSize?: number;
 }
+
+interface QueuedOrder {
+  input: ExecuteInput;
+  quote: () => PriceTick;
+  resolve: (result: ExecuteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { result: ExecuteResult } | { error: unknown };
 
 /**
  * The FX ledger on PostgreSQL, correct with any number of API processes and on any event log.
- * The state store is the system of record: each order is ONE transaction that locks the user's
- * account row (`SELECT … FOR UPDATE`), looks up the Idempotency-Key, checks the balance with
- * `applyPortfolioEvent` (the stream processor's arithmetic), and writes the transaction row, the
- * new balance and an outbox row together. The outbox relay carries the events to the log at
- * least once (consumers drop repeats by event id). Two instances given the same key for one
- * user take turns on the row lock, so the second finds the first's record and replays it.
+ * The state store is the system of record. Orders are executed by group commit: the orders that
+ * arrive while earlier batches are in flight (at most `maxBatchesInFlight` per instance) form one
+ * transaction that locks their users' account rows (`SELECT … FOR UPDATE`, in user-id order),
+ * looks up their Idempotency-Keys, checks each balance in arrival order with
+ * `applyPortfolioEvent` (the stream processor's arithmetic), and writes the transaction rows,
+ * the new balances and the outbox rows in one statement; each order's caller is answered after
+ * that commit. A rejected order writes nothing, so it never aborts the others. The outbox relay
+ * carries the events to the log at least once (consumers drop repeats by event id). Two
+ * instances given the same key for one user take turns on the row lock, so the second finds
+ * the first's record and replays it.
  *
  * @example
  * const ledger = new PostgresFxLedger({ pool, eventLog });
@@ -77,10 +94,19 @@ export class PostgresFxLedger implements FxLedgerPort {
   private readonly pool: PgPool;
   private readonly now: () => number;
   private closed = false;
+  private queue: QueuedOrder[] = [];
+  /** Users with an order in a running batch of this instance. */
+  private readonly busyUsers = new Set<string>();
+  private inFlight = 0;
+  private readonly batches = new Set<Promise<void>>();
+  private readonly maxBatchesInFlight: number;
+  private readonly maxBatchSize: number;
 
   constructor(private readonly options: PostgresFxLedgerOptions) {
     this.pool = options.pool;
     this.now = options.now ?? Date.now;
+    this.maxBatchesInFlight = options.maxBatchesInFlight ?? 4;
+    this.maxBatchSize = options.maxBatchSize ?? 256;
     this.relay = new OutboxRelay({
       pool: options.pool,
       table: 'fx_outbox',
@@ -125,80 +151,188 @@ export class PostgresFxLedger implements FxLedgerPort {
     return event;
   }
 
-  async execute(input: ExecuteInput, quote: () => PriceTick): Promise<ExecuteResult> {
+  /**
+   * Executes one order. Orders arriving while earlier batches are in flight are grouped into one
+   * transaction (group commit): it resolves once the batch holding this order has committed.
+   * @throws IdempotencyConflictError, InsufficientFundsError, AccountNotOpenError,
+   *   InvalidLedgerEventError, whatever `quote` throws (e.g. a stale price) — for this order
+   *   only — or the database's error, for every order of the batch.
+   */
+  execute(input: ExecuteInput, quote: () => PriceTick): Promise<ExecuteResult> {
     this.assertOpen();
-    const result = await withTransaction(this.pool, async (c): Promise<ExecuteResult> => {
-      const account = await c.query<{ portfolio: Portfolio }>(
-        'SELECT portfolio FROM fx_accounts WHERE user_id = $1 FOR UPDATE',
-        [input.userId],
-      );
-      // After the lock: a statement sees every transaction committed before it started.
-      const earlier = await c.query<TxRow>(
-        `SELECT ${TX_COLUMNS} FROM fx_transactions WHERE user_id = $1 AND idempotency_key = $2`,
-        [input.userId, input.idempotencyKey],
-      );
-      if (earlier.rows[0]) {
-        const tx = fromRow(earlier.rows[0]);
-        if (tx.requestHash !== input.requestHash) {
-          throw new IdempotencyConflictError(input.idempotencyKey);
-        }
-        return { replayed: true, transaction: tx };
-      }
-      const tick = quote();
-      const priceCopCents = input.side === 'BUY' ? tick.askCopCents : tick.bidCopCents;
-      const now = this.now();
-      const nowIso = new Date(now).toISOString();
-      const event: TransactionExecuted = {
-        type: 'TransactionExecuted',
-        version: 1,
-        id: newEventId(now),
-        userId: input.userId,
-        side: input.side,
-        amountUsdCents: input.amountUsdCents,
-        priceCopCents,
-        totalCopCents: totalCopCents(input.amountUsdCents, priceCopCents),
-        priceTickId: tick.id,
-        idempotencyKey: input.idempotencyKey,
-        requestHash: input.requestHash,
-        executedAt: nowIso,
-        ingestedAt: nowIso,
-      };
-      const valid = fxEventSchema.safeParse(event);
-      if (!valid.success) {
-        throw new InvalidLedgerEventError(
-          valid.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
-        );
-      }
-      // Throws InsufficientFundsError / AccountNotOpenError: the transaction rolls back.
-      const portfolio = applyPortfolioEvent(account.rows[0]?.portfolio, event);
-      const tx = toRecord(event);
-      // One round trip: the transaction row, the balance and the outbox row.
-      await c.query(
-        `WITH t AS (
-           INSERT INTO fx_transactions (${TX_COLUMNS})
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ), a AS (
-           UPDATE fx_accounts SET portfolio = $10 WHERE user_id = $1
-         )
-         INSERT INTO fx_outbox (partition_key, payload) VALUES ($1, $11)`,
-        [
-          tx.userId,
-          tx.id,
-          tx.idempotencyKey,
-          tx.requestHash,
-          tx.side,
-          tx.amountUsdCents,
-          tx.priceCopCents,
-          tx.totalCopCents,
-          tx.executedAt,
-          JSON.stringify(portfolio),
-          JSON.stringify(event),
-        ],
-      );
-      return { replayed: false, transaction: tx };
+    return new Promise<ExecuteResult>((resolve, reject) => {
+      this.queue.push({ input, quote, resolve, reject });
+      this.pump();
     });
-    if (!result.replayed) this.relay.kick();
-    return result;
+  }
+
+  /**
+   * Starts batches while fewer than `maxBatchesInFlight` run and orders wait. A batch takes the
+   * oldest waiting orders of users who have no order in a running batch of this instance, so
+   * this instance's batches never wait on each other's row locks, and a user's orders keep
+   * their arrival order.
+   */
+  private pump(): void {
+    while (this.inFlight < this.maxBatchesInFlight && this.queue.length > 0) {
+      const batch: QueuedOrder[] = [];
+      const rest: QueuedOrder[] = [];
+      for (const order of this.queue) {
+        if (batch.length < this.maxBatchSize && !this.busyUsers.has(order.input.userId)) {
+          batch.push(order);
+        } else rest.push(order);
+      }
+      if (batch.length === 0) return;
+      this.queue = rest;
+      const users = new Set(batch.map((o) => o.input.userId));
+      for (const u of users) this.busyUsers.add(u);
+      this.inFlight++;
+      const running = this.runBatch(batch).finally(() => {
+        for (const u of users) this.busyUsers.delete(u);
+        this.inFlight--;
+        this.batches.delete(running);
+        this.pump();
+      });
+      this.batches.add(running);
+    }
+  }
+
+  private async runBatch(batch: QueuedOrder[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await withTransaction(this.pool, (c) => this.executeBatch(c, batch));
+    } catch (err) {
+      for (const order of batch) order.reject(err);
+      return;
+    }
+    let executed = false;
+    batch.forEach((order, i) => {
+      const outcome = outcomes[i]!;
+      if ('error' in outcome) order.reject(outcome.error);
+      else {
+        executed ||= !outcome.result.replayed;
+        order.resolve(outcome.result);
+      }
+    });
+    if (executed) this.relay.kick();
+  }
+
+  /**
+   * One transaction for a batch: locks the batch's account rows in user-id order (so batches of
+   * different instances never deadlock), then — a statement that starts after the locks sees
+   * every order committed before — reads the batch's Idempotency-Keys, decides each order in
+   * arrival order with `applyPortfolioEvent` (a rejected order writes nothing, so it cannot
+   * abort the others), and writes every transaction row, new balance and outbox row in one
+   * statement. Rerun whole on deadlock or serialization failure.
+   */
+  private async executeBatch(c: PgClient, batch: QueuedOrder[]): Promise<Outcome[]> {
+    const userIds = [...new Set(batch.map((o) => o.input.userId))];
+    const accounts = await c.query<{ user_id: string; portfolio: Portfolio }>({
+      name: 'fx-ledger-lock-accounts',
+      text: 'SELECT user_id, portfolio FROM fx_accounts WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE',
+      values: [userIds],
+    });
+    const portfolios = new Map<string, Portfolio | undefined>(
+      accounts.rows.map((r) => [r.user_id, r.portfolio]),
+    );
+    const earlierRows = await c.query<TxRow>({
+      name: 'fx-ledger-idempotency',
+      text: `SELECT ${TX_COLUMNS.split(', ')
+        .map((col) => `t.${col}`)
+        .join(', ')} FROM fx_transactions t
+        JOIN unnest($1::text[], $2::text[]) AS k(user_id, idempotency_key)
+          ON t.user_id = k.user_id AND t.idempotency_key = k.idempotency_key`,
+      values: [batch.map((o) => o.input.userId), batch.map((o) => o.input.idempotencyKey)],
+    });
+    const byKey = new Map<string, TransactionRecord>();
+    const keyOf = (userId: string, key: string): string => `${userId}\u0000${key}`;
+    for (const r of earlierRows.rows) byKey.set(keyOf(r.user_id, r.idempotency_key!), fromRow(r));
+    const events: TransactionExecuted[] = [];
+    const changed = new Set<string>();
+    const outcomes = batch.map((order): Outcome => {
+      const { input } = order;
+      const earlier = byKey.get(keyOf(input.userId, input.idempotencyKey));
+      if (earlier) {
+        return earlier.requestHash === input.requestHash
+          ? { result: { replayed: true, transaction: earlier } }
+          : { error: new IdempotencyConflictError(input.idempotencyKey) };
+      }
+      try {
+        const event = this.transactionEvent(input, order.quote());
+        // Throws InsufficientFundsError / AccountNotOpenError: this order writes nothing.
+        portfolios.set(input.userId, applyPortfolioEvent(portfolios.get(input.userId), event));
+        changed.add(input.userId);
+        events.push(event);
+        const tx = toRecord(event);
+        byKey.set(keyOf(input.userId, input.idempotencyKey), tx);
+        return { result: { replayed: false, transaction: tx } };
+      } catch (error) {
+        return { error };
+      }
+    });
+    if (events.length > 0) {
+      const txs = events.map(toRecord);
+      const users = [...changed];
+      await c.query({
+        name: 'fx-ledger-write-batch',
+        text: `WITH t AS (
+           INSERT INTO fx_transactions (${TX_COLUMNS})
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+             $6::bigint[], $7::bigint[], $8::bigint[], $9::text[])
+         ), a AS (
+           UPDATE fx_accounts AS a SET portfolio = u.portfolio
+           FROM unnest($10::text[], $11::jsonb[]) AS u(user_id, portfolio)
+           WHERE a.user_id = u.user_id
+         )
+         INSERT INTO fx_outbox (partition_key, payload)
+         SELECT o.partition_key, o.payload
+         FROM unnest($1::text[], $12::text[]) WITH ORDINALITY AS o(partition_key, payload, n)
+         ORDER BY o.n`,
+        values: [
+          txs.map((t) => t.userId),
+          txs.map((t) => t.id),
+          txs.map((t) => t.idempotencyKey),
+          txs.map((t) => t.requestHash),
+          txs.map((t) => t.side),
+          txs.map((t) => t.amountUsdCents),
+          txs.map((t) => t.priceCopCents),
+          txs.map((t) => t.totalCopCents),
+          txs.map((t) => t.executedAt),
+          users,
+          users.map((u) => JSON.stringify(portfolios.get(u))),
+          events.map((e) => JSON.stringify(e)),
+        ],
+      });
+    }
+    return outcomes;
+  }
+
+  /** The TransactionExecuted of `input` at `tick`, validated like the stream processor would. */
+  private transactionEvent(input: ExecuteInput, tick: PriceTick): TransactionExecuted {
+    const priceCopCents = input.side === 'BUY' ? tick.askCopCents : tick.bidCopCents;
+    const now = this.now();
+    const nowIso = new Date(now).toISOString();
+    const event: TransactionExecuted = {
+      type: 'TransactionExecuted',
+      version: 1,
+      id: newEventId(now),
+      userId: input.userId,
+      side: input.side,
+      amountUsdCents: input.amountUsdCents,
+      priceCopCents,
+      totalCopCents: totalCopCents(input.amountUsdCents, priceCopCents),
+      priceTickId: tick.id,
+      idempotencyKey: input.idempotencyKey,
+      requestHash: input.requestHash,
+      executedAt: nowIso,
+      ingestedAt: nowIso,
+    };
+    const valid = fxEventSchema.safeParse(event);
+    if (!valid.success) {
+      throw new InvalidLedgerEventError(
+        valid.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
+      );
+    }
+    return event;
   }
 
   async portfolio(userId: string): Promise<Portfolio | undefined> {
@@ -244,9 +378,13 @@ export class PostgresFxLedger implements FxLedgerPort {
     if (this.closed) throw new Error('the FX ledger is closed');
   }
 
-  /** Stops the relay after carrying what is left to the log; the pool stays open (its owner closes it). */
+  /**
+   * Answers the orders already queued, then stops the relay after carrying what is left to the
+   * log; the pool stays open (its owner closes it).
+   */
   async close(): Promise<void> {
     this.closed = true;
+    while (this.batches.size > 0) await Promise.all(this.batches);
     await this.relay.stop();
   }
 }
