@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import console from 'node:console';
+import process from 'node:process';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');

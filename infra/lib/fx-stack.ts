@@ -25,6 +25,7 @@ import { FX_MODEL_GROUP } from '../../src/fx/decisions/training/model-group.js';
 import { encryptedQueue, lambdaFunction } from './compute.js';
 import type { CorrienteImage } from './image.js';
 import { grantGlueCatalog, lakeFormationWriterGrants } from './lake-stack.js';
+import { runtimeConfigJson } from './runtime-config.js';
 
 /** The SageMaker model package group: the registry group corriente's FX decisions use. */
 export const FX_MODEL_PACKAGE_GROUP = FX_MODEL_GROUP;
@@ -143,12 +144,23 @@ export class FxStack extends Stack {
       encryptionKey: lakeKey,
     });
 
+    // --- notifications -------------------------------------------------------------------------
+    this.topic = new sns.Topic(this, 'Recommendations', {
+      topicName: 'corriente-fx-recommendations',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    const pushApp = new pinpoint.CfnApp(this, 'PushApp', { name: 'corriente-fx' });
+
+    const configJson = runtimeConfigJson(this, {
+      notifications: { snsTopicArn: this.topic.topicArn, pushApplicationId: pushApp.ref },
+      datalakeBucket: datalake.bucketName,
+      database: props.database,
+      streamName: this.stream.streamName,
+      portfolioTable: this.portfolios.tableName,
+    });
     const shared = (extra: Record<string, string> = {}): Record<string, string> => ({
-      CORRIENTE_HOME: '/tmp/corriente',
-      CORRIENTE_DATALAKE_BUCKET: datalake.bucketName,
-      CORRIENTE_KINESIS_STREAM: this.stream.streamName,
-      CORRIENTE_PORTFOLIO_TABLE: this.portfolios.tableName,
-      CORRIENTE_DATABASE_SECRET_ARN: dbSecret.secretArn,
+      CORRIENTE_CONFIG_JSON: configJson,
       ...extra,
     });
     const fn = (
@@ -165,7 +177,7 @@ export class FxStack extends Stack {
         key: this.key,
         timeout: Duration.seconds(30),
         memorySize: 1024,
-        environment: shared(env),
+        environment: shared({ CORRIENTE_DATABASE_SECRET_ARN: dbSecret.secretArn, ...env }),
         securityGroups: [props.stateStoreClients],
         ...(dlq ? { deadLetterQueue: dlq } : {}),
       });
@@ -267,14 +279,6 @@ export class FxStack extends Stack {
       'BatchUpdatePartition',
     ]);
 
-    // --- notifications -------------------------------------------------------------------------
-    this.topic = new sns.Topic(this, 'Recommendations', {
-      topicName: 'corriente-fx-recommendations',
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    const pushApp = new pinpoint.CfnApp(this, 'PushApp', { name: 'corriente-fx' });
-
     // --- orchestrator and dispatchers on Fargate -------------------------------------------------
     const service = (sid: string, role: string, desiredCount: number): ecs.FargateService => {
       const task = new ecs.FargateTaskDefinition(this, `${sid}Task`, {
@@ -290,17 +294,9 @@ export class FxStack extends Stack {
         image: props.image.containerImage(this),
         command: ['up', '--no-demo', '--roles', role],
         logging: ecs.LogDrivers.awsLogs({ logGroup: group, streamPrefix: role }),
-        environment: shared({
-          CORRIENTE_SNS_TOPIC_ARN: this.topic.topicArn,
-          CORRIENTE_PUSH_APPLICATION_ID: pushApp.ref,
-          CORRIENTE_SAGEMAKER_ENDPOINT: 'corriente-fx-decisions',
-        }),
+        environment: shared(),
         secrets: {
-          PGHOST: ecs.Secret.fromSecretsManager(dbSecret, 'host'),
-          PGPORT: ecs.Secret.fromSecretsManager(dbSecret, 'port'),
-          PGUSER: ecs.Secret.fromSecretsManager(dbSecret, 'username'),
           PGPASSWORD: ecs.Secret.fromSecretsManager(dbSecret, 'password'),
-          PGDATABASE: ecs.Secret.fromSecretsManager(dbSecret, 'dbname'),
           CORRIENTE_VAPID_PRIVATE_KEY: ecs.Secret.fromSecretsManager(
             this.secrets.vapid,
             'privateKey',
@@ -309,7 +305,8 @@ export class FxStack extends Stack {
             this.secrets.vapid,
             'publicKey',
           ),
-          CORRIENTE_WEBHOOK_SECRET_KEY: ecs.Secret.fromSecretsManager(this.secrets.webhookKey),
+          CORRIENTE_WEBHOOK_SECRETS_KEY: ecs.Secret.fromSecretsManager(this.secrets.webhookKey),
+          CORRIENTE_ADMIN_TOKEN: ecs.Secret.fromSecretsManager(this.secrets.adminToken),
         },
       });
       const svc = new ecs.FargateService(this, sid, {

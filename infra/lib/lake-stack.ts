@@ -7,7 +7,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lakeformation from 'aws-cdk-lib/aws-lakeformation';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as redshift from 'aws-cdk-lib/aws-redshiftserverless';
@@ -16,10 +16,11 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { GovernanceConfig } from '../../src/core/governance/governance-config.js';
 import { renderGlueScripts } from './glue-scripts.js';
+import { runtimeConfigJson } from './runtime-config.js';
 import { LakeFormationGrants } from './lake-formation.js';
 import type { CorrienteImage } from './image.js';
 import { accessLogBucket, secureBucket } from './secure-bucket.js';
@@ -186,9 +187,8 @@ export class LakeStack extends Stack {
       deadLetterQueue: this.ingestionDlq,
       securityGroups: [this.stateStoreClients],
       environment: {
-        CORRIENTE_SOURCE_BUCKET: this.sourceBucket.bucketName,
-        CORRIENTE_DATALAKE_BUCKET: this.datalakeBucket.bucketName,
-        CORRIENTE_DATABASE_SECRET_ARN: this.database.secret?.secretArn ?? '',
+        CORRIENTE_CONFIG_JSON: this.runtimeConfig(),
+        CORRIENTE_DATABASE_SECRET_ARN: this.database.secret!.secretArn,
       },
     });
     this.sourceBucket.grantRead(this.ingestion);
@@ -340,17 +340,10 @@ export class LakeStack extends Stack {
       image: props.image.containerImage(this),
       command: ['warehouse', 'load'],
       logging: ecs.LogDrivers.awsLogs({ logGroup: warehouseLogs, streamPrefix: 'warehouse' }),
-      environment: {
-        CORRIENTE_HOME: '/tmp/corriente',
-        CORRIENTE_DATALAKE_BUCKET: this.datalakeBucket.bucketName,
-      },
-      // pg reads PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE; values come from the rotated secret.
+      environment: { CORRIENTE_CONFIG_JSON: this.runtimeConfig() },
+      // The URL carries no password: pg takes PGPASSWORD, injected from the rotated secret.
       secrets: {
-        PGHOST: ecs.Secret.fromSecretsManager(secret, 'host'),
-        PGPORT: ecs.Secret.fromSecretsManager(secret, 'port'),
-        PGUSER: ecs.Secret.fromSecretsManager(secret, 'username'),
         PGPASSWORD: ecs.Secret.fromSecretsManager(secret, 'password'),
-        PGDATABASE: ecs.Secret.fromSecretsManager(secret, 'dbname'),
       },
     });
     this.datalakeBucket.grantRead(warehouseTask.taskRole);
@@ -536,6 +529,15 @@ export class LakeStack extends Stack {
       this.athenaResults.grantReadWrite(role);
       this.key.grantEncryptDecrypt(role);
     }
+  }
+
+  /** The configuration the lake's roles read (`CORRIENTE_CONFIG_JSON`). */
+  runtimeConfig(): string {
+    return runtimeConfigJson(this, {
+      sourceBucket: this.sourceBucket.bucketName,
+      datalakeBucket: this.datalakeBucket.bucketName,
+      database: this.database,
+    });
   }
 
   /**

@@ -239,6 +239,23 @@ describe('FX stack', () => {
     t.resourceCountIs('AWS::Lambda::Function', 3);
   });
 
+  it('every FX function reads the deployed configuration from CORRIENTE_CONFIG_JSON', () => {
+    const fns = Object.values(s.templates.fx.findResources('AWS::Lambda::Function'));
+    expect(fns).toHaveLength(3);
+    for (const f of fns) {
+      const json = JSON.stringify(f.Properties.Environment.Variables.CORRIENTE_CONFIG_JSON);
+      for (const part of [
+        '\\"type\\":\\"postgres\\"',
+        '\\"type\\":\\"kinesis\\"',
+        '\\"type\\":\\"dynamodb\\"',
+        '\\"engine\\":\\"athena\\"',
+      ]) {
+        expect(json).toContain(part);
+      }
+      expect(json).not.toMatch(/password/i);
+    }
+  });
+
   it('EventBridge Scheduler invokes the collector every minute', () => {
     s.templates.fx.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
