@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,7 @@ beforeAll(() => {
   // Synthesis itself fails on any unacknowledged cdk-nag error (Validations plugin).
   s = synthesize();
 }, 180_000);
+afterAll(() => rmSync(s.dir, { recursive: true, force: true }));
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { builtinJobs } from '../../src/energy/contracts/load-contracts.js';
 import { renderGlueScript } from '../../src/energy/transform/spark/glue-script.js';
@@ -11,6 +11,7 @@ let s: Synthesized;
 beforeAll(() => {
   s = synthesize();
 }, 180_000);
+afterAll(() => rmSync(s.dir, { recursive: true, force: true }));
 
 describe('Lake stack', () => {
   it('source, datalake, Athena-results and access-log buckets; data buckets on KMS with access logs', () => {
@@ -221,6 +222,7 @@ describe('Lake stack with redshift=true', () => {
       PubliclyAccessible: false,
       EnhancedVpcRouting: true,
     });
+    rmSync(r.dir, { recursive: true, force: true });
   }, 180_000);
 });
 

@@ -20,6 +20,8 @@ governance:
 `;
 
 export interface Synthesized extends CorrienteApp {
+  /** The temporary folder (bundles, image context, cdk.out): remove it after the tests. */
+  dir: string;
   templates: { lake: Template; fx: Template; operations: Template };
   /** The cloud assembly's validation report (cdk-nag and CloudFormation validation). */
   report: ValidationReport;
@@ -67,6 +69,7 @@ export function synthesize(options: { redshift?: boolean } = {}): Synthesized {
   ) as ValidationReport;
   return {
     ...built,
+    dir,
     report,
     templates: {
       lake: Template.fromStack(built.lake),
