@@ -13,6 +13,8 @@ export default tseslint.config(
       'corriente-data/**',
       'cluster-data/**',
       'coverage/**',
+      'cdk.out/**',
+      'infra/build/**',
     ],
   },
   js.configs.recommended,
