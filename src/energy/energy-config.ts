@@ -68,8 +68,12 @@ export const lakeConfigSchema = z
 /** The star-schema warehouse (config `warehouse`). */
 export const warehouseConfigSchema = z
   .strictObject({
-    /** @default 'duckdb' */
-    target: z.enum(['duckdb', 'postgres']).default('duckdb'),
+    /**
+     * `duckdb` (a file under home), `postgres` or `redshift`: both of the latter go through the
+     * PostgreSQL adapter (Amazon Redshift speaks its wire protocol; the adapter detects it and
+     * adds distribution and sort keys). @default 'duckdb'
+     */
+    target: z.enum(['duckdb', 'postgres', 'redshift']).default('duckdb'),
     /** DuckDB warehouse file, relative to home. @default 'warehouse/warehouse.duckdb' */
     duckdbPath: z.string().default('warehouse/warehouse.duckdb'),
     /** `postgres://…` (PostgreSQL or Redshift). Prefer `CORRIENTE_WAREHOUSE_URL`: no passwords in files. */
