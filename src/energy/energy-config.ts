@@ -28,7 +28,9 @@ export const ingestConfigSchema = z
     /**
      * Where the ingestion claims live (one worker per landing file, one content per raw key),
      * shared by every ingestion worker of a landing store. `sqlite`: a file (relative to home),
-     * shared by the processes of one host. @default { type: 'sqlite', path: 'state/ingest-claims.db' }
+     * shared by the processes of one host. With `state.type = postgres`, `ingest` and `run` (and
+     * the ingestion Lambda) keep them in the PostgreSQL state store instead, shared by every
+     * host. @default { type: 'sqlite', path: 'state/ingest-claims.db' }
      */
     claims: z
       .discriminatedUnion('type', [
