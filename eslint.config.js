@@ -9,6 +9,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'build/**',
+      'infra/build/**',
       'node_modules/**',
       'corriente-data/**',
       'cluster-data/**',

@@ -4,17 +4,21 @@
  * `src/deploy/`). Paths under `$CORRIENTE_HOME` come from `home-layout.ts`.
  */
 import type { Catalog } from '../core/catalog/catalog.js';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { awsClientConfig } from '../core/aws/client-config.js';
+import { GlueCatalog } from '../core/catalog/glue/glue-catalog.js';
 import { SqliteCatalog } from '../core/catalog/sqlite/sqlite-catalog.js';
-import { localStorePath, type Config, type StoreConfig } from './config.js';
+import { localStorePath, type Config } from './config.js';
 import { homeLayout } from './home-layout.js';
 import { LocalFsObjectStore } from '../core/object-store/local-fs/local-fs-object-store.js';
 import type { ObjectStore } from '../core/object-store/object-store.js';
 import type { Logger } from '../core/log/logger.js';
 import type { LakeChain } from '../energy/lake-chain.js';
 import type { IngestClaims } from '../energy/ingest/ingest-claims.js';
+import { PostgresIngestClaims } from '../energy/ingest/postgres/postgres-ingest-claims.js';
 import { SqliteIngestClaims } from '../energy/ingest/sqlite/sqlite-ingest-claims.js';
 import { SqliteTransformState } from '../energy/transform/sqlite/sqlite-transform-state.js';
-import { S3ObjectStore } from '../core/object-store/s3/s3-object-store.js';
 import { DiskEventLog } from '../core/event-log/disk/disk-event-log.js';
 import type { EventLog } from '../core/event-log/event-log.js';
 import { KinesisEventLog } from '../core/event-log/kinesis/kinesis-event-log.js';
@@ -27,6 +31,8 @@ import type { PgPool } from '../core/state/postgres/index.js';
 import { DynamoDbPortfolioStore } from '../fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
 import type { PortfolioStore } from '../fx/portfolio/portfolio-store.js';
 import { SqlitePortfolioStore } from '../fx/portfolio/sqlite/sqlite-portfolio-store.js';
+import type { ModelRegistry } from '../ml/registry/model-registry.js';
+import { SageMakerModelRegistry } from '../ml/registry/sagemaker/sagemaker-model-registry.js';
 import { SqliteModelRegistry } from '../ml/registry/sqlite/sqlite-model-registry.js';
 import { DuckDbWarehouse } from '../energy/warehouse/duckdb/duckdb-warehouse.js';
 import { PostgresWarehouse } from '../energy/warehouse/postgres/postgres-warehouse.js';
@@ -35,53 +41,42 @@ import {
   type Warehouse,
   type WarehouseTarget,
 } from '../energy/warehouse/warehouse.js';
-import { HttpPriceSource } from '../fx/prices/http/http-price-source.js';
-import type { PriceSource } from '../fx/prices/price-source.js';
-import { CsvReplayPriceSource } from '../fx/prices/replay/csv-replay-price-source.js';
-import { SimulatedPriceSource } from '../fx/prices/simulated/simulated-price-source.js';
 
-/** Builds the ObjectStore a store configuration names. The one place adapters are chosen. */
-export function createObjectStore(config: Config, store: StoreConfig): ObjectStore {
-  switch (store.type) {
-    case 'local':
-      return new LocalFsObjectStore({ root: localStorePath(config, store) });
-    case 's3':
-      return new S3ObjectStore({
-        bucket: store.bucket,
-        prefix: store.prefix,
-        region: store.region,
-        forcePathStyle: store.forcePathStyle,
-        multipartThresholdBytes: store.multipartThresholdBytes,
-        ...(store.endpoint ? { endpoint: store.endpoint } : {}),
-      });
-  }
-}
+import { createObjectStore, type Stores } from './stores.js';
+import { openPostgresState, type OpenStateOptions } from './state.js';
 
-export interface Stores {
-  source: ObjectStore;
-  datalake: ObjectStore;
-}
-
-export function createStores(config: Config): Stores {
-  return {
-    source: createObjectStore(config, config.stores.source),
-    datalake: createObjectStore(config, config.stores.datalake),
-  };
-}
+export { createObjectStore, createPriceSource, createStores, type Stores } from './stores.js';
 
 /**
- * The ingestion claims (`ingest.claims`): a SQLite file under the home, shared by the ingestion
- * processes of one host. Callers close it.
+ * The ingestion claims: in the PostgreSQL state store when one is given (`state.type =
+ * postgres`: every host and Lambda invocation shares them), else the SQLite file
+ * `ingest.claims.path` under the home, shared by the ingestion processes of one host. Callers
+ * close it (the pool stays the caller's).
  */
-export function openIngestClaims(config: Config): IngestClaims {
+export function openIngestClaims(config: Config, statePool?: PgPool): IngestClaims {
+  if (statePool) return new PostgresIngestClaims({ pool: statePool });
   return new SqliteIngestClaims({
     path: homeLayout(config.home).resolve(config.ingest.claims.path),
   });
 }
 
-/** The catalog (Glue Data Catalog's role): a SQLite file at `$CORRIENTE_HOME/catalog.db`. */
+/**
+ * The catalog `catalog` names: a SQLite file at `$CORRIENTE_HOME/catalog.db`, or the AWS Glue
+ * Data Catalog (crawl reports kept in the datalake store under `catalog.reportsPrefix`).
+ */
 export function openCatalog(config: Config): Catalog {
-  return new SqliteCatalog({ path: homeLayout(config.home).catalogDb });
+  const c = config.catalog;
+  if (c.type === 'sqlite') return new SqliteCatalog({ path: homeLayout(config.home).catalogDb });
+  return new GlueCatalog({
+    client: new GlueClient(
+      awsClientConfig({ region: c.region, ...(c.endpoint ? { endpoint: c.endpoint } : {}) }),
+    ),
+    ...(c.catalogId ? { catalogId: c.catalogId } : {}),
+    reports: {
+      store: createObjectStore(config, config.stores.datalake),
+      prefix: c.reportsPrefix,
+    },
+  });
 }
 
 /** `$CORRIENTE_HOME/state/transform.db`: transform job runs and bookmarks. */
@@ -166,16 +161,39 @@ export function modelRegistryPath(home: string): string {
 }
 
 /**
- * The model registry of this home: SQLite for versions and audit, the datalake store for the
- * artifacts, and the auto-approve policy of `fx.model.registry.autoApprove` when configured.
+ * The model registry `fx.model.registry.type` names: SQLite (`<home>/ml/registry.db`) or
+ * SageMaker Model Registry, with the artifacts in the datalake store and the auto-approve
+ * policy of `fx.model.registry.autoApprove` when configured.
  */
-export function openModelRegistry(config: Config, datalake: ObjectStore): SqliteModelRegistry {
-  const autoApprove = config.fx.model.registry.autoApprove;
+export function openModelRegistry(config: Config, datalake: ObjectStore): ModelRegistry {
+  const registry = config.fx.model.registry;
+  const autoApprove = registry.autoApprove;
+  if (registry.type === 'sagemaker') {
+    const sm = registry.sagemaker;
+    return new SageMakerModelRegistry({
+      store: datalake,
+      region: sm.region,
+      ...(sm.endpoint
+        ? {
+            client: new SageMakerClient(
+              awsClientConfig({ region: sm.region, endpoint: sm.endpoint }),
+            ),
+          }
+        : {}),
+      ...(sm.containerImage ? { containerImage: sm.containerImage } : {}),
+      ...(autoApprove ? { autoApprove } : {}),
+    });
+  }
   return new SqliteModelRegistry({
     path: modelRegistryPath(config.home),
     store: datalake,
     ...(autoApprove ? { autoApprove } : {}),
   });
+}
+
+/** The adapter `warehouse.target` selects: Redshift goes through the PostgreSQL adapter. */
+export function warehouseTarget(config: Config): WarehouseTarget {
+  return config.warehouse.target === 'duckdb' ? 'duckdb' : 'postgres';
 }
 
 /** Absolute path of the DuckDB warehouse file (`warehouse.duckdbPath` under home). */
@@ -192,7 +210,7 @@ export function warehouseDuckDbPath(config: Config): string {
  */
 export async function openWarehouse(
   config: Config,
-  target: WarehouseTarget = config.warehouse.target,
+  target: WarehouseTarget = warehouseTarget(config),
 ): Promise<Warehouse> {
   if (target === 'duckdb') return DuckDbWarehouse.open({ path: warehouseDuckDbPath(config) });
   const url = config.warehouse.postgresUrl;
@@ -206,33 +224,6 @@ export async function openWarehouse(
 }
 
 /**
- * The PriceSource `fx.prices` configures (`source: simulated | replay | http`).
- * @throws Error naming the missing key (`fx.prices.replayFile`, `fx.prices.http.url`).
- */
-export async function createPriceSource(config: Config): Promise<PriceSource> {
-  const prices = config.fx.prices;
-  switch (prices.source) {
-    case 'simulated':
-      return new SimulatedPriceSource({ seed: prices.seed });
-    case 'replay':
-      if (!prices.replayFile) {
-        throw new Error('fx.prices.replayFile is required when fx.prices.source is replay');
-      }
-      return CsvReplayPriceSource.fromFile(homeLayout(config.home).resolve(prices.replayFile));
-    case 'http':
-      if (!prices.http) throw new Error('fx.prices.http is required when fx.prices.source is http');
-      return new HttpPriceSource({
-        url: prices.http.url,
-        bidField: prices.http.bidField,
-        askField: prices.http.askField,
-        ...(prices.http.timeField ? { timeField: prices.http.timeField } : {}),
-        timeoutMs: prices.http.timeoutMs,
-        retries: prices.http.retries,
-      });
-  }
-}
-
-/**
  * The leases of the roles shared by many processes: in the PostgreSQL state store when one is
  * given (`state.type = postgres`), else SQLite at `$CORRIENTE_HOME/state/leases.db` (processes of
  * one machine sharing a home).
@@ -240,4 +231,18 @@ export async function createPriceSource(config: Config): Promise<PriceSource> {
 export function openLeaseStore(config: Config, statePool?: PgPool): LeaseStore {
   if (statePool) return new PostgresLeaseStore({ pool: statePool });
   return new SqliteLeaseStore({ path: homeLayout(config.home).leasesDb });
+}
+
+/**
+ * The ingestion claims of a command: in the PostgreSQL state store when `state.type` is postgres
+ * (a pool opened for them, migrated first), else the SQLite file under the home. `close()`
+ * closes the claims and that pool.
+ */
+export async function openCommandIngestClaims(
+  config: Config,
+  options: OpenStateOptions = {},
+): Promise<IngestClaims> {
+  if (config.state.type !== 'postgres') return openIngestClaims(config);
+  const pool = await openPostgresState(config, options);
+  return new PostgresIngestClaims({ pool, onClose: () => pool.end() });
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { catalogConfigSchema } from '../core/catalog/catalog-config.js';
 import { governanceConfigSchema } from '../core/governance/governance-config.js';
 import { storeConfigSchema } from '../core/object-store/store-config.js';
 import { stateConfigSchema } from '../core/state/state-config.js';
@@ -15,6 +16,7 @@ import {
 import { fxConfigSchema } from '../fx/fx-config.js';
 
 export { storeConfigSchema, type StoreConfig } from '../core/object-store/store-config.js';
+export { catalogConfigSchema, type CatalogConfig } from '../core/catalog/catalog-config.js';
 export {
   stateConfigSchema,
   type PostgresStateConfig,
@@ -48,6 +50,11 @@ export const configSchema = z.strictObject({
    * `CORRIENTE_DATABASE_URL` sets the latter. @default { type: 'sqlite' }
    */
   state: stateConfigSchema,
+  /**
+   * The catalog: `{type: sqlite}` (a file under home) or `{type: glue, region?, catalogId?}`
+   * (the AWS Glue Data Catalog, which Athena reads). @default { type: 'sqlite' }
+   */
+  catalog: catalogConfigSchema,
   ingest: ingestConfigSchema,
   /**
    * Source-contract files (YAML) declaring entities besides the shipped clientes, proveedores and
@@ -133,7 +140,19 @@ export function configFilePath(options: LoadConfigOptions = {}): string | undefi
 }
 
 /**
- * Loads the configuration: embedded defaults ← config file ← environment ← flags.
+ * Where `loadConfig` takes the configuration from with these options: `'CORRIENTE_CONFIG_JSON'`,
+ * the config file (absolute), or undefined (defaults and the environment only).
+ */
+export function configSource(options: LoadConfigOptions = {}): string | undefined {
+  const env = options.env ?? process.env;
+  if (options.file === undefined && env.CORRIENTE_CONFIG_JSON) return 'CORRIENTE_CONFIG_JSON';
+  return configFilePath(options);
+}
+
+/**
+ * Loads the configuration: embedded defaults ← config file ← environment ← flags. The config
+ * file is `options.file`, else the whole config as JSON in `CORRIENTE_CONFIG_JSON` (Lambda
+ * functions), else `CORRIENTE_CONFIG`, else `corriente.config.{json,yaml,yml}` in `cwd`.
  *
  * Environment variables: `CORRIENTE_HOME`, `CORRIENTE_TZ`, `CORRIENTE_LOG_LEVEL`, `PORT`,
  * `CORRIENTE_POLL_INTERVAL_SECONDS`, `CORRIENTE_WAREHOUSE_URL`, `CORRIENTE_DATABASE_URL` (sets
@@ -144,10 +163,23 @@ export function configFilePath(options: LoadConfigOptions = {}): string | undefi
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const full = configFilePath(options);
+  const inline = options.file === undefined ? env.CORRIENTE_CONFIG_JSON : undefined;
+  const full = inline ? undefined : configFilePath(options);
   let raw: Record<string, unknown> = {};
   let source = 'defaults';
-  if (full) {
+  if (inline) {
+    source = 'CORRIENTE_CONFIG_JSON';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(inline);
+    } catch (err) {
+      throw new ConfigError(`CORRIENTE_CONFIG_JSON is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError('CORRIENTE_CONFIG_JSON: the top level must be an object');
+    }
+    raw = parsed as Record<string, unknown>;
+  } else if (full) {
     source = full;
     let text: string;
     try {

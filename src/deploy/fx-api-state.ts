@@ -31,15 +31,22 @@ export interface FxApiState {
  */
 export async function openPostgresFxApiState(
   config: Config,
-  o: { eventLog: EventLog; log?: Logger; relay?: boolean; applicationName?: string },
+  o: {
+    /** The log the outbox relays to, or a function building it on the state pool (checkpoints). */
+    eventLog: EventLog | ((pool: PgPool) => EventLog);
+    log?: Logger;
+    relay?: boolean;
+    applicationName?: string;
+  },
 ): Promise<FxApiState> {
   const pool = await openPostgresState(config, {
     ...(o.log ? { log: o.log } : {}),
     applicationName: o.applicationName ?? 'corriente-api',
   });
+  const eventLog = typeof o.eventLog === 'function' ? o.eventLog(pool) : o.eventLog;
   const ledger = new PostgresFxLedger({
     pool,
-    eventLog: o.eventLog,
+    eventLog,
     ...(o.log ? { logger: o.log } : {}),
     ...(o.relay !== undefined ? { relay: o.relay } : {}),
   });

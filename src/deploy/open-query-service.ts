@@ -3,6 +3,7 @@ import { homeLayout } from './home-layout.js';
 import { SAVED_QUERIES } from './saved-queries.js';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { openCatalog } from './adapters.js';
+import type { Catalog } from '../core/catalog/catalog.js';
 import type { Config } from './config.js';
 import { Governance } from '../core/governance/governance.js';
 import { AthenaQueryEngine } from '../core/query/athena/athena-query-engine.js';
@@ -11,16 +12,24 @@ import type { QueryEngine } from '../core/query/query-engine.js';
 import { QueryService } from '../core/query/query-service.js';
 
 /**
- * The query service the configuration describes: the engine (`query.engine`), the catalog,
- * the governance section, the limits. The one place query adapters are chosen. Closing the
- * service closes the engine and the catalog.
+ * The query engine `query.engine` names, over `catalog`: DuckDB (reading the lake the catalog
+ * points at, spilling under `$CORRIENTE_HOME/tmp/<tempName>`) or Athena (the Glue Data Catalog
+ * and the lake on S3). Every command that runs SQL over the lake gets its engine here. The
+ * caller closes the engine, and the catalog after it.
+ *
+ * @example const query = openQueryEngine(config, catalog, { tempName: 'duckdb-reconcile' });
  */
-export function openQueryService(config: Config): QueryService {
-  const catalog = openCatalog(config);
+export function openQueryEngine(
+  config: Config,
+  catalog: Catalog,
+  options: {
+    /** DuckDB's spill folder under the home's tmp. @default 'duckdb-query' */
+    tempName?: string;
+  } = {},
+): QueryEngine {
   const q = config.query;
-  let engine: QueryEngine;
   if (q.engine === 'athena') {
-    engine = new AthenaQueryEngine({
+    return new AthenaQueryEngine({
       client: new AthenaClient(
         awsClientConfig({
           region: q.athena.region,
@@ -33,14 +42,24 @@ export function openQueryService(config: Config): QueryService {
       defaultTimeoutMs: q.timeoutMs,
       ...(q.athena.outputLocation ? { outputLocation: q.athena.outputLocation } : {}),
     });
-  } else {
-    engine = new DuckDbQueryEngine({
-      catalog,
-      tempDirectory: homeLayout(config.home).tmp('duckdb-query'),
-      defaultTimeoutMs: q.timeoutMs,
-      ...(q.memoryLimit ? { memoryLimit: q.memoryLimit } : {}),
-    });
   }
+  return new DuckDbQueryEngine({
+    catalog,
+    tempDirectory: homeLayout(config.home).tmp(options.tempName ?? 'duckdb-query'),
+    defaultTimeoutMs: q.timeoutMs,
+    ...(q.memoryLimit ? { memoryLimit: q.memoryLimit } : {}),
+  });
+}
+
+/**
+ * The query service the configuration describes: the engine (`query.engine`), the catalog,
+ * the governance section, the limits. The one place query adapters are chosen. Closing the
+ * service closes the engine and the catalog.
+ */
+export function openQueryService(config: Config): QueryService {
+  const catalog = openCatalog(config);
+  const q = config.query;
+  const engine = openQueryEngine(config, catalog);
   const closing: QueryEngine = {
     query: (sql, options) => engine.query(sql, options),
     listTables: (policy) => engine.listTables(policy),

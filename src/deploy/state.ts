@@ -14,6 +14,7 @@ import {
 import { redactDatabaseUrl, type PostgresStateConfig } from '../core/state/state-config.js';
 import { ConfigError } from '../core/util/config-error.js';
 import { RATE_LIMIT_MIGRATIONS } from '../core/http/postgres/postgres-rate-limit-store.js';
+import { INGEST_CLAIMS_MIGRATIONS } from '../energy/ingest/postgres/index.js';
 import { FX_API_MIGRATIONS } from '../fx/api/postgres/migrations.js';
 import { FX_PRICES_MIGRATIONS } from '../fx/prices/postgres/migrations.js';
 import { FX_NOTIFY_MIGRATIONS } from '../fx/decisions/notify/postgres/migrations.js';
@@ -31,6 +32,7 @@ export const STATE_MIGRATIONS: readonly PgMigration[] = [
   ...LEASE_MIGRATIONS,
   ...CHECKPOINT_MIGRATIONS,
   ...FX_NOTIFY_MIGRATIONS,
+  ...INGEST_CLAIMS_MIGRATIONS,
 ];
 
 /** The postgres state configuration, or a ConfigError naming the key when state is not postgres. */

@@ -28,7 +28,9 @@ export const ingestConfigSchema = z
     /**
      * Where the ingestion claims live (one worker per landing file, one content per raw key),
      * shared by every ingestion worker of a landing store. `sqlite`: a file (relative to home),
-     * shared by the processes of one host. @default { type: 'sqlite', path: 'state/ingest-claims.db' }
+     * shared by the processes of one host. With `state.type = postgres`, `ingest` and `run` (and
+     * the ingestion Lambda) keep them in the PostgreSQL state store instead, shared by every
+     * host. @default { type: 'sqlite', path: 'state/ingest-claims.db' }
      */
     claims: z
       .discriminatedUnion('type', [
@@ -68,8 +70,12 @@ export const lakeConfigSchema = z
 /** The star-schema warehouse (config `warehouse`). */
 export const warehouseConfigSchema = z
   .strictObject({
-    /** @default 'duckdb' */
-    target: z.enum(['duckdb', 'postgres']).default('duckdb'),
+    /**
+     * `duckdb` (a file under home), `postgres` or `redshift`: both of the latter go through the
+     * PostgreSQL adapter (Amazon Redshift speaks its wire protocol; the adapter detects it and
+     * adds distribution and sort keys). @default 'duckdb'
+     */
+    target: z.enum(['duckdb', 'postgres', 'redshift']).default('duckdb'),
     /** DuckDB warehouse file, relative to home. @default 'warehouse/warehouse.duckdb' */
     duckdbPath: z.string().default('warehouse/warehouse.duckdb'),
     /** `postgres://…` (PostgreSQL or Redshift). Prefer `CORRIENTE_WAREHOUSE_URL`: no passwords in files. */

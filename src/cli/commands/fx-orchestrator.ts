@@ -1,4 +1,3 @@
-import { homeLayout } from '../../deploy/home-layout.js';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -16,7 +15,7 @@ import {
 } from '../../fx/decisions/orchestrator/index.js';
 import { GbdtModel } from '../../ml/gbdt/index.js';
 import { formatTable } from '../../core/query/format.js';
-import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
+import { openQueryEngine } from '../../deploy/open-query-service.js';
 import { openModelRegistry } from '../../deploy/adapters.js';
 import { FX_MODEL_GROUP } from '../../fx/decisions/training/model-group.js';
 import { cliContext } from '../context.js';
@@ -113,10 +112,7 @@ export function registerFxOrchestrator(fx: Command): void {
       const args = parseFlags(outcomesArgs, opts);
       const ctx = cliContext(cmd);
       const catalog = openCatalog(ctx.config);
-      const query = new DuckDbQueryEngine({
-        catalog,
-        tempDirectory: homeLayout(ctx.config.home).tmp('duckdb-query'),
-      });
+      const query = openQueryEngine(ctx.config, catalog);
       try {
         const report = await recommendationOutcomes({
           datalake: ctx.stores.datalake,

@@ -18,7 +18,7 @@ import { simulationAdvisor } from '../../fx/decisions/orchestrator/simulation-ad
 import { GbdtModel } from '../../ml/gbdt/index.js';
 import { simulateLive } from '../../fx/simulate/live.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
-import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
+import { openQueryEngine } from '../../deploy/open-query-service.js';
 import { openFxDatabase } from '../../fx/api/fx-database.js';
 import { readLedgerSnapshot } from '../../fx/api/ledger-tables.js';
 import { runningUpUrl } from './fx.js';
@@ -107,10 +107,7 @@ export function registerFxProcessorCommands(fx: Command): void {
       const log = await openFxEventLog(ctx.config, { readOnly: true });
       const portfolios = openPortfolioStore(ctx.config);
       const catalog = openCatalog(ctx.config);
-      const query = new DuckDbQueryEngine({
-        catalog,
-        tempDirectory: homeLayout(ctx.config.home).tmp('duckdb-query'),
-      });
+      const query = openQueryEngine(ctx.config, catalog);
       const ledgerFile = homeLayout(ctx.config.home).fxLedgerDb;
       const ledgerDb = existsSync(ledgerFile) ? openFxDatabase(ledgerFile) : undefined;
       try {

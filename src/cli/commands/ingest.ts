@@ -2,7 +2,7 @@ import { homeLayout } from '../../deploy/home-layout.js';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { acquireLock } from '../../core/lock/pid-lock.js';
-import { openIngestClaims } from '../../deploy/adapters.js';
+import { openCommandIngestClaims } from '../../deploy/adapters.js';
 import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
@@ -38,7 +38,7 @@ export function registerIngest(program: Command): void {
       });
       const ctx = cliContext(cmd);
       const release = acquireLock(homeLayout(ctx.config.home).ingestLock);
-      const claims = openIngestClaims(ctx.config);
+      const claims = await openCommandIngestClaims(ctx.config, { log: ctx.log });
       try {
         const report = await ingestOnce(
           {

@@ -6,7 +6,7 @@ import { formatCrawlReport } from '../../core/crawler/index.js';
 import { ingestOnce } from '../../energy/ingest/ingest.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
 import { formatIngestReport } from '../../energy/ingest/report-format.js';
-import { openIngestClaims, openLakeChain } from '../../deploy/adapters.js';
+import { openCommandIngestClaims, openLakeChain } from '../../deploy/adapters.js';
 import { runLakeChain } from '../../energy/lake-chain.js';
 import { formatTransformReport } from '../../energy/transform/report-format.js';
 import { cliContext } from '../context.js';
@@ -44,7 +44,7 @@ export function registerRun(program: Command): void {
       const { config, stores, log, contracts } = cliContext(cmd);
       const release = acquireLock(homeLayout(config.home).ingestLock);
       const chain = openLakeChain(config, stores, log);
-      const claims = openIngestClaims(config);
+      const claims = await openCommandIngestClaims(config, { log });
       try {
         const ingest = await ingestOnce(
           {

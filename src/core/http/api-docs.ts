@@ -4,10 +4,25 @@ import * as path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { OpenApiDocument, OpenApiFragment } from './openapi.js';
 
-/** Where the Swagger UI bundle is (`swagger-ui-dist`, served from node_modules: no CDN). */
-const SWAGGER_UI_DIR = path.dirname(
-  createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'),
-);
+let swaggerUiDir: string | null | undefined;
+
+/**
+ * Where the Swagger UI bundle is (`swagger-ui-dist`, served from node_modules: no CDN), or null
+ * where it is not installed (a Lambda bundle ships no node_modules). Looked up on first use, so
+ * importing this module never fails.
+ */
+function swaggerUi(): string | null {
+  if (swaggerUiDir === undefined) {
+    try {
+      swaggerUiDir = path.dirname(
+        createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'),
+      );
+    } catch {
+      swaggerUiDir = null;
+    }
+  }
+  return swaggerUiDir;
+}
 
 // Relative URLs: the page works under any prefix (`/api/docs` → `/api/docs/assets/…`).
 const PAGE = `<!doctype html>
@@ -73,12 +88,17 @@ export function apiDocsRoutes(document: () => OpenApiDocument): FastifyPluginAsy
 export function apiDocsAssets(): FastifyPluginAsync {
   const file =
     (name: string, type: string) =>
-    (_req: FastifyRequest, reply: FastifyReply): FastifyReply =>
-      reply
+    (_req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+      const dir = swaggerUi();
+      if (dir === null) {
+        return reply.code(404).send({ error: 'swagger-ui-dist is not installed with this build' });
+      }
+      return reply
         .type(type)
         .header('Cache-Control', 'public, max-age=3600')
         .header('X-Content-Type-Options', 'nosniff')
-        .send(createReadStream(path.join(SWAGGER_UI_DIR, name)));
+        .send(createReadStream(path.join(dir, name)));
+    };
   return async (app) => {
     app.get('/docs/assets/swagger-ui.css', file('swagger-ui.css', 'text/css; charset=utf-8'));
     app.get(

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { postgresRateLimitStore } from '../../core/http/postgres/postgres-rate-limit-store.js';
 import { createLogger } from '../../core/log/logger.js';
 import { buildFxApp } from '../../fx/api/app.js';
-import { openFxEventLog } from '../adapters.js';
 import { loadConfig } from '../config.js';
 import { processEnv } from '../environment.js';
 import { openPostgresFxApiState } from '../fx-api-state.js';
 import { sharedSecretsEnv } from '../secrets.js';
 import { postgresState } from '../state.js';
+import { awsEventLog } from './aws-adapters.js';
 
 /** The part of an API Gateway HTTP API (payload format 2.0) event the handler reads. */
 const httpApiEventSchema = z.object({
@@ -108,8 +108,11 @@ export async function handler(event: unknown): Promise<HttpApiResultV2> {
     const secrets = sharedSecretsEnv(config, processEnv());
     const log = createLogger(config.log.level, 'corriente-api', 'json');
     cachedApi = createApiGatewayHandler(async () => {
-      const eventLog = await openFxEventLog(config);
-      const state = await openPostgresFxApiState(config, { eventLog, log, relay: false });
+      const state = await openPostgresFxApiState(config, {
+        eventLog: (pool) => awsEventLog(config, pool),
+        log,
+        relay: false,
+      });
       relayOnce = state.relayOnce;
       return buildFxApp(
         {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { createObjectStore, openPortfolioStore } from '../adapters.js';
+import { awsPortfolioStore, awsStore } from './aws-adapters.js';
 import { loadConfig, type Config } from '../config.js';
-import { ConfigError } from '../../core/util/config-error.js';
 import type { EventRecord } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import { batchFileName, processBatch, readPlan, writePlan } from '../../fx/processor/batch.js';
@@ -129,34 +128,21 @@ export function createKinesisProcessorHandler(deps: KinesisProcessorHandlerDeps)
 let cached: ReturnType<typeof createKinesisProcessorHandler> | undefined;
 
 /**
- * The handler's adapters, from the configuration. With `state.type = postgres` (many containers,
- * each with its own `/tmp`) it refuses stores that would live in one container: the portfolios
- * must be shared (`fx.portfolioStore.type = dynamodb`) and the lake must be on S3.
+ * The handler's adapters, from the configuration: the portfolios in DynamoDB and the lake on S3
+ * (a SQLite file or a local folder would live in one container).
  * @throws ConfigError naming the key.
  */
 export function processorHandlerDeps(config: Config): KinesisProcessorHandlerDeps {
-  if (config.state.type === 'postgres') {
-    if (config.fx.portfolioStore.type === 'sqlite') {
-      throw new ConfigError(
-        'fx.portfolioStore: a SQLite file lives in one Lambda container; with state.type postgres use {type: dynamodb}',
-      );
-    }
-    if (config.stores.datalake.type === 'local') {
-      throw new ConfigError(
-        'stores.datalake: a local folder lives in one Lambda container; with state.type postgres use {type: s3}',
-      );
-    }
-  }
-  const portfolios: PortfolioStore = openPortfolioStore(config);
+  const portfolios = awsPortfolioStore(config);
   return {
-    datalake: createObjectStore(config, config.stores.datalake),
+    datalake: awsStore(config, 'datalake'),
     portfolios,
     timezone: config.timezone,
     log: createLogger(config.log.level),
   };
 }
 
-/** Lambda entry point; configuration from the environment (`CORRIENTE_CONFIG`, …). */
+/** Lambda entry point; configuration from the environment (`CORRIENTE_CONFIG_JSON`, …). */
 export async function handler(event: unknown): Promise<KinesisBatchResponse> {
   if (!cached) {
     const config = loadConfig();

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { createLogger } from '../../core/log/logger.js';
 import { PriceCollector, type CollectResult } from '../../fx/prices/collector.js';
 import { PostgresPriceBook } from '../../fx/prices/postgres/postgres-price-book.js';
-import { createPriceSource, openFxEventLog } from '../adapters.js';
+import { createPriceSource } from '../stores.js';
+import { awsEventLog } from './aws-adapters.js';
 import { loadConfig } from '../config.js';
 import { openPostgresState } from '../state.js';
 
@@ -55,7 +56,7 @@ export async function handler(event: unknown): Promise<CollectResult> {
     const priceBook = await PostgresPriceBook.open({ pool, logger: log });
     const collector = new PriceCollector({
       source: await createPriceSource(config),
-      eventLog: await openFxEventLog(config),
+      eventLog: awsEventLog(config, pool),
       priceBook,
       logger: log,
     });

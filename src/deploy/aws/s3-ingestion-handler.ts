@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { createStores, openIngestClaims, type Stores } from '../adapters.js';
+import type { Stores } from '../stores.js';
+import { openPostgresState } from '../state.js';
+import { awsIngestClaims, awsStores } from './aws-adapters.js';
 import type { IngestClaims } from '../../energy/ingest/ingest-claims.js';
 import { loadConfig } from '../config.js';
 import {
@@ -115,22 +117,29 @@ export function createS3IngestionHandler(deps: S3IngestionHandlerDeps) {
 
 let cached: ReturnType<typeof createS3IngestionHandler> | undefined;
 
-/** Lambda entry point; configuration from the environment (`CORRIENTE_CONFIG`, …). */
+/**
+ * Lambda entry point (configuration from the environment: `CORRIENTE_CONFIG_JSON`, …): both
+ * stores on S3 and the claims in the PostgreSQL state store, so concurrent invocations never
+ * take the same landing file or raw key.
+ */
 export async function handler(event: unknown): Promise<S3IngestionResult> {
   if (!cached) {
     const config = loadConfig();
     const source = config.stores.source;
-    if (source.type !== 's3') throw new Error('stores.source must be of type s3 in the Lambda');
+    const stores = awsStores(config);
+    if (source.type !== 's3') throw new Error('unreachable: awsStores checked stores.source');
+    const log = createLogger(config.log.level, 'corriente-ingest', 'json');
+    const pool = await openPostgresState(config, { log, applicationName: 'corriente-ingest' });
     cached = createS3IngestionHandler({
-      stores: createStores(config),
-      claims: openIngestClaims(config),
+      stores,
+      claims: awsIngestClaims(pool),
       claimTtlMs: config.ingest.claimTtlSeconds * 1000,
       sourceBucket: source.bucket,
       sourcePrefix: source.prefix,
       timezone: config.timezone,
       maxRecordBytes: config.ingest.maxRecordBytes,
       entities: sourcesOf(energyContracts(config)),
-      log: createLogger(config.log.level),
+      log,
     });
   }
   return cached(event);

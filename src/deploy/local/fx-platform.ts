@@ -29,7 +29,7 @@ import {
   type StreamProcessorStats,
 } from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
-import { DuckDbQueryEngine } from '../../core/query/duckdb/duckdb-query-engine.js';
+import { openQueryEngine } from '../open-query-service.js';
 import { FxDecisions } from './fx-decisions.js';
 import { fxOpsRoutes } from '../../fx/http/fx-ops-routes.js';
 import { fxOpsOpenApi } from '../../fx/http/fx-ops-openapi.js';
@@ -213,10 +213,7 @@ export class FxPlatform {
       }),
       openapi: fxOpsOpenApi,
     });
-    const query = new DuckDbQueryEngine({
-      catalog: o.catalog,
-      tempDirectory: homeLayout(config.home).tmp('duckdb-reconcile'),
-    });
+    const query = openQueryEngine(config, o.catalog, { tempName: 'duckdb-reconcile' });
     // Reconciliation needs the catalog of the lake this home keeps: the lake role's.
     const reconcileJob = new Cron(
       config.fx.reconcileSchedule,

@@ -111,6 +111,21 @@ export const modelConfigSchema = z
     registry: z
       .strictObject({
         /**
+         * `sqlite` (versions in `$CORRIENTE_HOME/ml/registry.db`) or `sagemaker` (SageMaker Model
+         * Registry: a Model Package Group per group; artifacts on the S3 datalake). @default 'sqlite'
+         */
+        type: z.enum(['sqlite', 'sagemaker']).default('sqlite'),
+        /** SageMaker settings, read when `type` is `sagemaker`. */
+        sagemaker: z
+          .strictObject({
+            region: z.string().default('us-east-1'),
+            /** Inference image of the model packages. @default SageMaker's XGBoost 1.7-1 image */
+            containerImage: z.string().min(1).optional(),
+            /** Custom endpoint (a VPC endpoint). */
+            endpoint: z.url().optional(),
+          })
+          .prefault({}),
+        /**
          * Approve a new version automatically when its validation metric beats the approved one,
          * e.g. `{ "metric": "min(compra.rocAuc, venta.rocAuc)", "margin": 0.01 }`.
          * @default absent: versions are approved by hand

@@ -1,0 +1,2 @@
+export { INGEST_CLAIMS_MIGRATIONS } from './migrations.js';
+export { PostgresIngestClaims } from './postgres-ingest-claims.js';
