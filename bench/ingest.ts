@@ -1,14 +1,17 @@
 /**
  * `npm run bench:ingest`: ingestion throughput and memory on ~1 GB of generated exports,
  * beside `cp` and `cp` + `sync` of the same bytes measured in the same run (the baseline: a
- * durable copy, as ingestion makes one). Ingestion reads each landing file once, hashing and
- * inspecting it while it copies it, and fsyncs the copy before deleting the landing file.
+ * durable copy, as ingestion makes one). Ingestion reads each landing file once: a kernel copy
+ * into the lake's staging folder, inspected and hashed (on a second thread) from the page cache
+ * while it is fsynced, before the landing file is deleted. The load average is printed beside the
+ * figures: on a shared machine the ratio moves with it.
  *
  * Options (environment): BENCH_MB (default 1000), BENCH_REPS (default 3),
  * BENCH_DIR (default ./.bench/ingest).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateExports } from '../src/energy/generate/index.js';
@@ -59,6 +62,8 @@ async function prepare(): Promise<{ dir: string; bytes: number }> {
 }
 
 const { dir, bytes } = await prepare();
+const loadStart = loadavg()[0]!;
+const cpus = availableParallelism();
 const cpRuns: number[] = [];
 const cpSyncRuns: number[] = [];
 const ingestRuns: number[] = [];
@@ -121,5 +126,6 @@ const lines = [
   `  ratio ingest / cp+sync ${(mbps(ing) / mbps(cpSync)).toFixed(2)}   (target ≥ 0.50)`,
   `  ratio ingest / cp      ${(mbps(ing) / mbps(cp)).toFixed(2)}`,
   `  peak RSS of ingestion  ${peak.toFixed(0)} MiB   (target < 200 MiB)`,
+  `  load average (1 min)   ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (${cpus} cores)`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
