@@ -236,7 +236,9 @@ export class LocalFsObjectStore implements ObjectStore {
       key,
       async (tmp) => {
         await kernelCopy(filePath, tmp);
-        const handle = await fs.open(tmp, 'r');
+        // Read-write, as fsync wants on some systems; O_NOATIME: reading must not dirty the
+        // inode again (an atime update), or the fsync would have to commit twice.
+        const handle = await fs.open(tmp, fsConstants.O_RDWR | fsConstants.O_NOATIME);
         try {
           const [synced, readDone] = await Promise.allSettled([
             handle.sync(),
@@ -250,6 +252,7 @@ export class LocalFsObjectStore implements ObjectStore {
         } finally {
           await handle.close();
         }
+        return 'synced';
       },
       false,
     );
@@ -257,14 +260,15 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 
   /**
-   * Writes a temp file beside `key` with `write`, fsyncs it, then puts it into place and fsyncs
+   * Writes a temp file beside `key` with `write`, fsyncs it (unless `write` resolves to
+   * `'synced'`: it fsynced the file itself), then puts it into place and fsyncs
    * the folder: `rename(2)` (replacing), or with `ifAbsent` `link(2)` + `unlink(2)` (never
    * replacing).
    * @returns whether the object was written (always `true` without `ifAbsent`)
    */
   private async writeVia(
     key: string,
-    write: (tmp: string) => Promise<void>,
+    write: (tmp: string) => Promise<void | 'synced'>,
     ifAbsent: boolean,
   ): Promise<boolean> {
     const target = this.pathOf(key);
@@ -273,8 +277,7 @@ export class LocalFsObjectStore implements ObjectStore {
     const tmp = path.join(dir, `${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
     let written = true;
     try {
-      await write(tmp);
-      await fsyncPath(tmp);
+      if ((await write(tmp)) !== 'synced') await fsyncPath(tmp);
       if (!ifAbsent) await fs.rename(tmp, target);
       else {
         try {
