@@ -1,6 +1,6 @@
 /**
  * Child process of `bench:ingest`: one ingestion run over $CORRIENTE_HOME, then prints
- * `{ report totals, durationMs, maxRssBytes }` as JSON. Kept apart so its peak RSS is its own.
+ * `{ report totals, durationMs, cpuMs, maxRssBytes }` as JSON. Kept apart so its peak RSS is its own.
  */
 import { createStores, openIngestClaims } from '../src/deploy/adapters.js';
 import { loadConfig } from '../src/deploy/config.js';
@@ -9,6 +9,7 @@ import { silentLogger } from '../src/core/log/logger.js';
 
 const config = loadConfig();
 const started = process.hrtime.bigint();
+const cpuBefore = process.cpuUsage();
 const report = await ingestOnce({
   ...createStores(config),
   claims: openIngestClaims(config),
@@ -16,10 +17,13 @@ const report = await ingestOnce({
   timezone: config.timezone,
 });
 const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+// Every thread of the process (the sha256 worker included), user and kernel time.
+const cpu = process.cpuUsage(cpuBefore);
 process.stdout.write(
   JSON.stringify({
     totals: report.totals,
     durationMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   }),
 );

@@ -127,6 +127,41 @@ describe('accepted files', () => {
     expect(await datalake.head(`raw/proveedores/${DAY}/proveedores.csv`)).toBeDefined();
   });
 
+  it('loads large files (hashed on a second thread) by kernel copy and by stream alike', async () => {
+    const header =
+      'tipo_transaccion;nombre_cliente_proveedor;cantidad_comprada_kwh;precio_kwh_cop;tipo_energia\r\n';
+    const row = 'Venta;"Pérez, ""Juan""\r\nBogotá";150,5;812,3;Solar\r\n';
+    const n = Math.ceil((9 << 20) / Buffer.byteLength(row)); // above the 8 MiB thread threshold
+    // The same folders without their local fast paths: bytes stream through JS, as from S3.
+    const streamed = (store: LocalFsObjectStore): ObjectStore =>
+      new Proxy(store, {
+        get(target, prop) {
+          if (prop === 'localPath' || prop === 'putFileAndRead') return undefined;
+          const v = Reflect.get(target, prop) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    const runs = [deps, { ...deps, source: streamed(source), datalake: streamed(datalake) }];
+    for (const [i, run] of runs.entries()) {
+      const body = Buffer.from(header + row.repeat(n + i));
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      drop(`transacciones_${i}.csv`, body);
+      const r = await ingestOnce(run, { loadDate: `2026-03-1${i}` });
+      expect(r.totals).toMatchObject({ loaded: 1, rowsLoaded: n + i });
+      const rawKey = `raw/transacciones/year=2026/month=03/day=1${i}/transacciones_${i}.csv`;
+      expect(
+        createHash('sha256')
+          .update(await datalake.get(rawKey))
+          .digest('hex'),
+      ).toBe(sha256);
+      const entry = manifestEntrySchema.parse(
+        JSON.parse((await datalake.get(manifestKeyForRaw(rawKey))).toString()),
+      );
+      expect(entry).toMatchObject({ sha256, rows: n + i, bytes: body.length, lineEnding: 'crlf' });
+      expect(await keys(datalake, '_staging/')).toEqual([]);
+    }
+  });
+
   it('detects Latin-1, UTF-8 with BOM, CRLF and a comma delimiter', async () => {
     drop(
       'clientes_latin1.csv',

@@ -7,6 +7,8 @@ import {
   inspectingTransform,
   inspectStream,
   splitLine,
+  type InspectOptions,
+  type Inspection,
 } from '../../src/energy/ingest/inspect.js';
 
 const inspectChunks = (chunks: Buffer[]) => inspectStream(Readable.from(chunks));
@@ -68,7 +70,87 @@ describe('inspectStream', () => {
   });
 });
 
+describe('chunk boundaries', () => {
+  /** Inspections of `body` cut into 3 chunks at many positions, hashed inline and in a thread. */
+  async function everySplit(body: Buffer, options: InspectOptions = {}): Promise<Inspection[]> {
+    const out: Inspection[] = [];
+    for (let a = 0; a <= body.length; a += 1)
+      for (let b = a; b <= body.length; b += 3) {
+        const chunks = [body.subarray(0, a), body.subarray(a, b), body.subarray(b)];
+        out.push(await inspectStream(Readable.from(chunks), options));
+      }
+    out.push(await inspectStream(Readable.from([body]), { ...options, parallelHash: true }));
+    const bytewise = [...body].map((x) => Buffer.from([x]));
+    out.push(await inspectStream(Readable.from(bytewise), { ...options, parallelHash: true }));
+    return out;
+  }
+
+  it('gives one inspection wherever CRLF, quotes, escaped quotes and multi-byte UTF-8 are cut', async () => {
+    const body = Buffer.from(
+      'nombre;nota\r\n"Ana\r\nMaría";"di\r\njo ""⚡"""\r\n\r\nJosé;𝄞\r\n"x""";y\r\n',
+    );
+    const all = await everySplit(body);
+    expect(all[0]).toMatchObject({
+      rows: 3,
+      encoding: 'utf-8',
+      lineEnding: 'crlf',
+      delimiter: ';',
+      header: ['nombre', 'nota'],
+      sha256: createHash('sha256').update(body).digest('hex'),
+      bytes: body.length,
+    });
+    for (const r of all) expect(r).toEqual(all[0]);
+  });
+
+  it('gives one inspection wherever Latin-1 text is cut (a lone accented byte is not UTF-8)', async () => {
+    const body = Buffer.from('nombre;ciudad\nJos\xe9;Bogot\xe1\n"Pe\xf1a\n";C\xfacuta\n', 'latin1');
+    const all = await everySplit(body);
+    expect(all[0]).toMatchObject({ rows: 2, encoding: 'latin-1', lineEnding: 'lf' });
+    for (const r of all) expect(r).toEqual(all[0]);
+  });
+
+  it('finds a record too long wherever it is cut, quoted line breaks counted in', async () => {
+    const body = Buffer.from('a;b\r\n1;"' + 'x\r\n'.repeat(8) + '"\r\n2;y\r\n');
+    const all = await everySplit(body, { maxRecordBytes: 20 });
+    expect(all[0]!.problem?.code).toBe('record_too_long');
+    expect(all[0]!.longestRecordBytes).toBe(2 + 1 + 8 * 3 + 1);
+    for (const r of all) expect(r).toEqual(all[0]);
+  });
+});
+
 describe('inspectingTransform', () => {
+  it('hashes in a thread (parallelHash) to the same inspection, passing bytes through unchanged', async () => {
+    const body = Buffer.from('a;b\r\n' + '1;"x\r\ny"\r\n'.repeat(30_000));
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < body.length; at += 70_001) chunks.push(body.subarray(at, at + 70_001));
+    const tap = inspectingTransform({ parallelHash: true });
+    const out: Buffer[] = [];
+    await pipeline(Readable.from(chunks), tap, async (source: AsyncIterable<Buffer>) => {
+      for await (const c of source) out.push(c);
+    });
+    expect(Buffer.concat(out).equals(body)).toBe(true);
+    expect(await tap.inspection).toEqual(await inspectChunks([body]));
+  });
+
+  it('rejects its inspection, hash thread and all, when the source fails midway', async () => {
+    const tap = inspectingTransform({ parallelHash: true });
+    let sent = false;
+    const failing = new Readable({
+      read() {
+        if (!sent) {
+          sent = true;
+          this.push(Buffer.from('a;b\n1;2\n'));
+        } else this.destroy(new Error('disco desconectado'));
+      },
+    });
+    await expect(
+      pipeline(failing, tap, async (s: AsyncIterable<Buffer>) => {
+        for await (const _ of s) void _;
+      }),
+    ).rejects.toThrow('disco desconectado');
+    await expect(tap.inspection).rejects.toThrow();
+  });
+
   it('passes every byte through unchanged and inspects them as inspectStream does', async () => {
     const text = 'tipo_identificacion;identificacion;nombre;ciudad\r\n';
     const body = Buffer.from(text + 'CC;1;"Ana\r\nMaría";Bogotá\r\n'.repeat(50_000));

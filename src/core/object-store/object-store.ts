@@ -76,6 +76,18 @@ export interface ObjectStore {
    */
   putFile?(key: string, filePath: string): Promise<void>;
   /**
+   * Optional, stores kept in a local folder: `putFile` (a kernel copy, no bytes through JS) that
+   * also hands `read` a stream of the copy (from the page cache) while the copy is made durable;
+   * the object is put into place once both are done, and not at all if `read` fails. What
+   * `read` sees is exactly what the object holds: nothing else writes the copy.
+   * @returns what `read` returns
+   */
+  putFileAndRead?<T>(
+    key: string,
+    filePath: string,
+    read: (copy: Readable) => Promise<T>,
+  ): Promise<T>;
+  /**
    * Optional: renames `fromKey` to `toKey` atomically, without copying bytes, and refuses to
    * replace an existing `toKey` (`ObjectExistsError`). Only stores that can do this cheaply (a
    * local folder) have it.

@@ -15,7 +15,7 @@ import {
 import { normalizeColumnName, type EnergyEntity } from '../entities.js';
 import { applyAliases, matchesFileName, type EntitySource } from '../contracts/compile.js';
 import { builtinContracts, sourcesOf } from '../contracts/load-contracts.js';
-import { inspectingTransform, type Inspection } from './inspect.js';
+import { inspectingTransform, inspectStream, type Inspection } from './inspect.js';
 import {
   sameOwnerProcess,
   type ClaimOwner,
@@ -106,6 +106,8 @@ const RUNS_PREFIX = `${MANIFEST_PREFIX}ingest-runs/`;
 /** Copies in flight; anything left here by a killed run is swept by the next one. */
 const STAGING_PREFIX = '_staging/ingest/';
 const STALE_STAGING_MS = 10 * 60 * 1000;
+/** Files from this size on are hashed in a worker thread (its start-up costs milliseconds). */
+const PARALLEL_HASH_MIN_BYTES = 8 << 20;
 
 /** Landing names that are never taken: hidden entries (files or folders) and in-progress uploads. */
 export function isIgnoredLandingKey(key: string): boolean {
@@ -242,17 +244,33 @@ export async function ingestKey(
     // One read: the landing file streams through the inspector into a staging object of the lake
     // (a fsynced local file, or a multipart upload), so it is hashed, inspected and copied at once.
     let inspection: Inspection;
+    const inspectOptions = {
+      ...(deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {}),
+      // A second core hashes while this one scans; not worth a thread for small files.
+      parallelHash: before.size >= PARALLEL_HASH_MIN_BYTES,
+    };
     try {
-      const tap = inspectingTransform(
-        deps.maxRecordBytes !== undefined ? { maxRecordBytes: deps.maxRecordBytes } : {},
-      );
-      const stream = await deps.source.getStream(sourceKey);
-      // `pipe` does not forward errors: a failing read must fail the write too.
-      stream.once('error', (err) => tap.destroy(err));
-      await deps.datalake.put(staging, stream.pipe(tap));
-      inspection = await tap.inspection;
+      if (deps.source.localPath && deps.datalake.putFileAndRead) {
+        // Both local: a kernel copy (no bytes through JS), then the copy itself is inspected
+        // from the page cache while it is fsynced, so the hash is of exactly the staged bytes.
+        inspection = await deps.datalake.putFileAndRead(
+          staging,
+          deps.source.localPath(sourceKey),
+          (copy) => inspectStream(copy, inspectOptions),
+        );
+      } else {
+        const tap = inspectingTransform(inspectOptions);
+        const stream = await deps.source.getStream(sourceKey);
+        // `pipe` does not forward errors: a failing read must fail the write too.
+        stream.once('error', (err) => tap.destroy(err));
+        await deps.datalake.put(staging, stream.pipe(tap));
+        inspection = await tap.inspection;
+      }
     } catch (err) {
-      if (err instanceof ObjectNotFoundError && err.key === sourceKey) {
+      const gone =
+        (err instanceof ObjectNotFoundError && err.key === sourceKey) ||
+        (isNotFoundCode(err) && !(await deps.source.head(sourceKey)));
+      if (gone) {
         log.debug('the landing file is gone (taken by another worker)');
         return undefined;
       }
@@ -654,6 +672,12 @@ async function sweepStaleStaging(store: ObjectStore, now: Date): Promise<void> {
     if (now.getTime() - o.modifiedAt.getTime() > STALE_STAGING_MS) stale.push(o.key);
   }
   for (const key of stale) await store.delete(key);
+}
+
+/** A file-system error saying the path is not there (the landing file vanished mid-copy). */
+function isNotFoundCode(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 async function readJson(store: ObjectStore, key: string): Promise<unknown> {

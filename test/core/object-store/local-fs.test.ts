@@ -146,4 +146,48 @@ describe('LocalFsObjectStore', () => {
     );
     await fs.rm(src);
   });
+  it('putFileAndRead hands read the copy, then puts it; nothing is put when read fails', async () => {
+    const src = path.join(root, '..', `src-${randomBytes(4).toString('hex')}.csv`);
+    const body = randomBytes(3 * (1 << 20) + 17); // several read chunks
+    await fs.writeFile(src, body);
+    const seen = await store.putFileAndRead('_staging/a', src, async (copy) => {
+      const parts: Buffer[] = [];
+      for await (const c of copy) parts.push(c as Buffer);
+      // Not in place before read is done.
+      expect(await store.head('_staging/a')).toBeUndefined();
+      return Buffer.concat(parts);
+    });
+    expect(seen.equals(body)).toBe(true);
+    expect((await store.get('_staging/a')).equals(body)).toBe(true);
+
+    await expect(
+      store.putFileAndRead('_staging/b', src, () => Promise.reject(new Error('mala lectura'))),
+    ).rejects.toThrow('mala lectura');
+    expect(await store.head('_staging/b')).toBeUndefined();
+    expect(await fs.readdir(path.join(root, '_staging'))).toEqual(['a']);
+
+    const link = path.join(root, '..', `link-${randomBytes(4).toString('hex')}.csv`);
+    await fs.symlink(src, link);
+    await expect(store.putFileAndRead('_staging/c', link, async () => 1)).rejects.toThrow(
+      'not a regular file',
+    );
+    await fs.rm(link);
+    await fs.rm(src);
+  });
+
+  it('puts a stream larger than the early-flush step byte for byte', async () => {
+    const chunk = randomBytes(1 << 20);
+    const count = 40; // 40 MiB: one early fdatasync in flight while writing goes on
+    const body = Readable.from(
+      (function* () {
+        for (let i = 0; i < count; i++) yield chunk;
+      })(),
+    );
+    await store.put('raw/big.bin', body);
+    const onDisk = await store.get('raw/big.bin');
+    expect(onDisk.length).toBe(count * chunk.length);
+    for (let i = 0; i < count; i++) {
+      expect(onDisk.subarray(i * chunk.length, (i + 1) * chunk.length).equals(chunk)).toBe(true);
+    }
+  });
 });

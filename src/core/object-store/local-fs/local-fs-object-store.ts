@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, createWriteStream, type Dirent } from 'node:fs';
+import { constants as fsConstants, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   assertValidKey,
   InvalidKeyError,
@@ -23,6 +22,8 @@ const FILE_LIKE_NAME = /\.(csv|txt|tsv|json|parquet)$/i;
 /** Temp files carry this marker; listings never show them. */
 const TEMP_MARKER = '.corriente-tmp-';
 const STREAM_CHUNK = 1 << 20;
+/** Bytes of a streamed write after which the disk is asked to start writing them. */
+const EARLY_FLUSH_BYTES = 32 << 20;
 
 /**
  * ObjectStore on a local folder. `put` writes a temp file in the target folder, fsyncs it,
@@ -218,14 +219,56 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 
   /**
-   * Writes a temp file beside `key` with `write`, fsyncs it, then puts it into place and fsyncs
+   * Kernel copy of `filePath` to a temp file beside `key`; then `read` streams that copy (from
+   * the page cache) while it is fsynced, on another thread, at the same time; then the copy is
+   * renamed into place and the folder fsynced. If `read` or the copy fails, nothing is put.
+   * Only a regular file is copied (a symbolic link is refused, as `getStream` refuses folders).
+   */
+  async putFileAndRead<T>(
+    key: string,
+    filePath: string,
+    read: (copy: Readable) => Promise<T>,
+  ): Promise<T> {
+    const st = await fs.lstat(filePath);
+    if (!st.isFile()) throw new Error(`${filePath} is not a regular file`);
+    let result!: T;
+    await this.writeVia(
+      key,
+      async (tmp) => {
+        await kernelCopy(filePath, tmp);
+        // Read-write, as fsync wants on some systems; O_NOATIME: reading must not dirty the
+        // inode again (an atime update), or the fsync would have to commit twice.
+        const handle = await fs.open(tmp, fsConstants.O_RDWR | fsConstants.O_NOATIME);
+        try {
+          const [synced, readDone] = await Promise.allSettled([
+            handle.sync(),
+            read(
+              handle.createReadStream({ highWaterMark: STREAM_CHUNK, autoClose: false, start: 0 }),
+            ),
+          ]);
+          if (readDone.status === 'rejected') throw readDone.reason;
+          if (synced.status === 'rejected') throw synced.reason;
+          result = readDone.value;
+        } finally {
+          await handle.close();
+        }
+        return 'synced';
+      },
+      false,
+    );
+    return result;
+  }
+
+  /**
+   * Writes a temp file beside `key` with `write`, fsyncs it (unless `write` resolves to
+   * `'synced'`: it fsynced the file itself), then puts it into place and fsyncs
    * the folder: `rename(2)` (replacing), or with `ifAbsent` `link(2)` + `unlink(2)` (never
    * replacing).
    * @returns whether the object was written (always `true` without `ifAbsent`)
    */
   private async writeVia(
     key: string,
-    write: (tmp: string) => Promise<void>,
+    write: (tmp: string) => Promise<void | 'synced'>,
     ifAbsent: boolean,
   ): Promise<boolean> {
     const target = this.pathOf(key);
@@ -234,8 +277,7 @@ export class LocalFsObjectStore implements ObjectStore {
     const tmp = path.join(dir, `${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
     let written = true;
     try {
-      await write(tmp);
-      await fsyncPath(tmp);
+      if ((await write(tmp)) !== 'synced') await fsyncPath(tmp);
       if (!ifAbsent) await fs.rename(tmp, target);
       else {
         try {
@@ -325,10 +367,46 @@ function isNotFound(err: unknown): boolean {
 }
 
 async function writeBody(file: string, body: Body): Promise<void> {
-  if (body instanceof Readable) {
-    await pipeline(body, createWriteStream(file, { highWaterMark: STREAM_CHUNK }));
-  } else {
-    await fs.writeFile(file, body);
+  if (body instanceof Readable) await writeStream(file, body);
+  else await fs.writeFile(file, body);
+}
+
+/**
+ * Writes a stream to `file`, asking the disk to take what is written so far (`fdatasync`, one
+ * at a time, not awaited) every `EARLY_FLUSH_BYTES`: the disk writes while the stream still
+ * produces, so the fsync that makes the object durable finds little left to write (instead of a
+ * whole file's worth of dirty pages, as after a plain copy).
+ */
+async function writeStream(file: string, body: Readable): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  let flushing: Promise<void> | undefined;
+  let flushError: unknown;
+  let unflushed = 0;
+  try {
+    for await (const piece of body) {
+      const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as string | Uint8Array);
+      for (let at = 0; at < chunk.length;) {
+        at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+      }
+      unflushed += chunk.length;
+      if (unflushed >= EARLY_FLUSH_BYTES && !flushing) {
+        unflushed = 0;
+        flushing = handle
+          .datasync()
+          .catch((err: unknown) => {
+            flushError ??= err;
+          })
+          .finally(() => {
+            flushing = undefined;
+          });
+      }
+      if (flushError) throw flushError;
+    }
+    await flushing;
+    if (flushError) throw flushError;
+  } finally {
+    await flushing;
+    await handle.close();
   }
 }
 
