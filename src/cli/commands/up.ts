@@ -109,11 +109,15 @@ export function registerUp(program: Command): void {
       if (config.stores.source.type === 'local') {
         mkdirSync(localStorePath(config, config.stores.source), { recursive: true });
       }
+      // The PostgreSQL state store, migrated (processes starting together take turns): the
+      // ingestion claims live there too, shared with every other host's ingestion workers.
+      const statePool =
+        config.state.type === 'postgres' ? await openPostgresState(config, { log }) : undefined;
       const chain = openLakeChain(config, stores, log);
       const platform = new Platform({
         config,
         stores,
-        claims: openIngestClaims(config),
+        claims: openIngestClaims(config, statePool),
         log,
         onIngest: (report) => out(formatIngestReport(report)),
         chain: [
@@ -137,9 +141,6 @@ export function registerUp(program: Command): void {
       // makes one and prints it in the console's address (never stored).
       const adminToken =
         adminTokenFromEnv(secretsEnv) ?? `adm_${randomBytes(24).toString('base64url')}`;
-      // The PostgreSQL state store, migrated (processes starting together take turns).
-      const statePool =
-        config.state.type === 'postgres' ? await openPostgresState(config, { log }) : undefined;
       const fx = await FxPlatform.start({
         config,
         stores,
