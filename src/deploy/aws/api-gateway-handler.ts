@@ -3,12 +3,11 @@ import { z } from 'zod';
 import { postgresRateLimitStore } from '../../core/http/postgres/postgres-rate-limit-store.js';
 import { createLogger } from '../../core/log/logger.js';
 import { buildFxApp } from '../../fx/api/app.js';
-import { loadConfig } from '../config.js';
 import { processEnv } from '../environment.js';
 import { openPostgresFxApiState } from '../fx-api-state.js';
 import { sharedSecretsEnv } from '../secrets.js';
 import { postgresState } from '../state.js';
-import { awsEventLog } from './aws-adapters.js';
+import { awsConfig, awsEventLog, awsSecretsEnv } from './aws-adapters.js';
 
 /** The part of an API Gateway HTTP API (payload format 2.0) event the handler reads. */
 const httpApiEventSchema = z.object({
@@ -103,9 +102,9 @@ let relayOnce: (() => Promise<number>) | undefined;
  */
 export async function handler(event: unknown): Promise<HttpApiResultV2> {
   if (!cachedApi) {
-    const config = loadConfig();
+    const config = await awsConfig();
     postgresState(config);
-    const secrets = sharedSecretsEnv(config, processEnv());
+    const secrets = sharedSecretsEnv(config, await awsSecretsEnv(processEnv()));
     const log = createLogger(config.log.level, 'corriente-api', 'json');
     cachedApi = createApiGatewayHandler(async () => {
       const state = await openPostgresFxApiState(config, {

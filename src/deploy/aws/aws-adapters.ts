@@ -5,6 +5,8 @@
  * one), so every port here is served by an AWS service or the PostgreSQL state store, and a
  * configuration naming an embedded adapter is refused with a ConfigError naming its key.
  */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
 import { ConfigError } from '../../core/util/config-error.js';
 import type { EventLog } from '../../core/event-log/event-log.js';
 import { KinesisEventLog } from '../../core/event-log/kinesis/kinesis-event-log.js';
@@ -15,7 +17,8 @@ import { PostgresIngestClaims } from '../../energy/ingest/postgres/postgres-inge
 import { DynamoDbPortfolioStore } from '../../fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
-import type { Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
+import { SHARED_SECRET_VARIABLES } from '../secrets.js';
 import { createObjectStore, type Stores } from '../stores.js';
 
 /**
@@ -71,4 +74,99 @@ export function awsPortfolioStore(config: Config): PortfolioStore {
 /** The ingestion claims in the PostgreSQL state store, shared by concurrent invocations. */
 export function awsIngestClaims(statePool: PgPool): IngestClaims {
   return new PostgresIngestClaims({ pool: statePool });
+}
+
+/** The secrets read by this container, by ARN: each read once per container. */
+const secretValues = new Map<string, Promise<string>>();
+let secretsClient: SecretsManagerClient | undefined;
+
+/**
+ * The string value of a Secrets Manager secret, read once per container (a failed read is
+ * forgotten, so the next invocation tries again).
+ * @throws ConfigError when the secret has no string value.
+ */
+export function readAwsSecret(arn: string): Promise<string> {
+  let value = secretValues.get(arn);
+  if (!value) {
+    secretsClient ??= new SecretsManagerClient({});
+    value = secretsClient.send(new GetSecretValueCommand({ SecretId: arn })).then((out) => {
+      if (out.SecretString === undefined) {
+        throw new ConfigError(`secret ${arn} has no string value`);
+      }
+      return out.SecretString;
+    });
+    value.catch(() => secretValues.delete(arn));
+    secretValues.set(arn, value);
+  }
+  return value;
+}
+
+/** Forgets the secrets read and the client (tests). */
+export function resetAwsSecrets(): void {
+  secretValues.clear();
+  secretsClient = undefined;
+}
+
+/** The JSON of an RDS / Aurora credentials secret (the fields corriente uses). */
+const databaseSecretSchema = z.object({
+  username: z.string().min(1),
+  password: z.string().min(1),
+  host: z.string().min(1).optional(),
+  port: z.coerce.number().int().positive().optional(),
+  dbname: z.string().min(1).optional(),
+});
+
+/**
+ * The configuration of a Lambda function: {@link loadConfig}, and when
+ * `CORRIENTE_DATABASE_SECRET_ARN` names the state store's credentials secret (Aurora's, JSON with
+ * username / password / host / port / dbname), its user and password (and host, port, database
+ * when the secret has them) filled into `state.url`.
+ * @throws ConfigError when the secret is set but `state.type` is not postgres, or the secret is
+ *   not such a JSON.
+ */
+export async function awsConfig(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const config = loadConfig({ env });
+  const arn = env.CORRIENTE_DATABASE_SECRET_ARN;
+  if (!arn) return config;
+  if (config.state.type !== 'postgres') {
+    throw new ConfigError(
+      'CORRIENTE_DATABASE_SECRET_ARN is set but state.type is not postgres; use {type: postgres, url}',
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(await readAwsSecret(arn));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`CORRIENTE_DATABASE_SECRET_ARN: the secret is not JSON`);
+  }
+  const parsed = databaseSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'CORRIENTE_DATABASE_SECRET_ARN: the secret needs username and password (and may have host, port, dbname)',
+    );
+  }
+  const secret = parsed.data;
+  const url = new URL(config.state.url);
+  url.username = encodeURIComponent(secret.username);
+  url.password = encodeURIComponent(secret.password);
+  if (secret.host) url.hostname = secret.host;
+  if (secret.port) url.port = String(secret.port);
+  if (secret.dbname) url.pathname = `/${encodeURIComponent(secret.dbname)}`;
+  return { ...config, state: { ...config.state, url: url.toString() } };
+}
+
+/**
+ * The environment with each shared secret (`CORRIENTE_ADMIN_TOKEN`, …) that is unset but has a
+ * `<NAME>_SECRET_ARN` read from Secrets Manager (once per container).
+ */
+export async function awsSecretsEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NodeJS.ProcessEnv> {
+  const out = { ...env };
+  for (const name of SHARED_SECRET_VARIABLES) {
+    const arn = env[`${name}_SECRET_ARN`];
+    if (!out[name] && arn) out[name] = (await readAwsSecret(arn)).trimEnd();
+  }
+  return out;
 }

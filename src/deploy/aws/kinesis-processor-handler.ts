@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { awsPortfolioStore, awsStore } from './aws-adapters.js';
-import { loadConfig, type Config } from '../config.js';
+import { awsConfig, awsPortfolioStore, awsStore } from './aws-adapters.js';
+import type { Config } from '../config.js';
 import type { EventRecord } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import { batchFileName, processBatch, readPlan, writePlan } from '../../fx/processor/batch.js';
@@ -145,7 +145,7 @@ export function processorHandlerDeps(config: Config): KinesisProcessorHandlerDep
 /** Lambda entry point; configuration from the environment (`CORRIENTE_CONFIG_JSON`, …). */
 export async function handler(event: unknown): Promise<KinesisBatchResponse> {
   if (!cached) {
-    const config = loadConfig();
+    const config = await awsConfig();
     cached = createKinesisProcessorHandler(processorHandlerDeps(config));
   }
   return cached(event);

@@ -3,8 +3,7 @@ import { createLogger } from '../../core/log/logger.js';
 import { PriceCollector, type CollectResult } from '../../fx/prices/collector.js';
 import { PostgresPriceBook } from '../../fx/prices/postgres/postgres-price-book.js';
 import { createPriceSource } from '../stores.js';
-import { awsEventLog } from './aws-adapters.js';
-import { loadConfig } from '../config.js';
+import { awsConfig, awsEventLog } from './aws-adapters.js';
 import { openPostgresState } from '../state.js';
 
 /** An EventBridge scheduled event (the rule `rate(1 minute)` / `cron(...)` sends these). */
@@ -50,7 +49,7 @@ let cachedCollector: ((event: unknown) => Promise<CollectResult>) | undefined;
  */
 export async function handler(event: unknown): Promise<CollectResult> {
   if (!cachedCollector) {
-    const config = loadConfig();
+    const config = await awsConfig();
     const log = createLogger(config.log.level, 'corriente-collector', 'json');
     const pool = await openPostgresState(config, { log, applicationName: 'corriente-collector' });
     const priceBook = await PostgresPriceBook.open({ pool, logger: log });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { Stores } from '../stores.js';
 import { openPostgresState } from '../state.js';
-import { awsIngestClaims, awsStores } from './aws-adapters.js';
+import { awsConfig, awsIngestClaims, awsStores } from './aws-adapters.js';
 import type { IngestClaims } from '../../energy/ingest/ingest-claims.js';
-import { loadConfig } from '../config.js';
 import {
   ingestKey,
   isIgnoredLandingKey,
@@ -124,7 +123,7 @@ let cached: ReturnType<typeof createS3IngestionHandler> | undefined;
  */
 export async function handler(event: unknown): Promise<S3IngestionResult> {
   if (!cached) {
-    const config = loadConfig();
+    const config = await awsConfig();
     const source = config.stores.source;
     const stores = awsStores(config);
     if (source.type !== 's3') throw new Error('unreachable: awsStores checked stores.source');
