@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Stores } from '../stores.js';
 import { openPostgresState } from '../state.js';
+import { lakeChainStarter } from './lake-chain-start.js';
 import { awsConfig, awsIngestClaims, awsStores } from './aws-adapters.js';
 import type { IngestClaims } from '../../energy/ingest/ingest-claims.js';
 import {
@@ -55,6 +56,11 @@ export interface S3IngestionHandlerDeps {
   maxRecordBytes?: number;
   /** Entity recognition from the contracts. @default the shipped contract's */
   entities?: readonly EntitySource[];
+  /**
+   * Starts the lake chain for a load date after files were loaded into it (the `s3-ingestion`
+   * function: Step Functions, `CORRIENTE_LAKE_CHAIN_ARN`); idempotent per load.
+   */
+  startChain?: (loadDate: string) => Promise<unknown>;
 }
 
 /**
@@ -110,6 +116,11 @@ export function createS3IngestionHandler(deps: S3IngestionHandlerDeps) {
         `ingestion failed for ${failed.map((f) => `${f.sourceKey} (${f.error})`).join(', ')}`,
       );
     }
+    // A retried event finds its files as duplicates: the chain is started (again: the same
+    // execution) for them too.
+    if (deps.startChain && files.some((f) => f.status === 'loaded' || f.status === 'duplicate')) {
+      await deps.startChain(ctx.loadDate);
+    }
     return { runId: ctx.runId, files };
   };
 }
@@ -129,6 +140,8 @@ export async function handler(event: unknown): Promise<S3IngestionResult> {
     if (source.type !== 's3') throw new Error('unreachable: awsStores checked stores.source');
     const log = createLogger(config.log.level, 'corriente-ingest', 'json');
     const pool = await openPostgresState(config, { log, applicationName: 'corriente-ingest' });
+    const entities = sourcesOf(energyContracts(config));
+    const chainArn = process.env.CORRIENTE_LAKE_CHAIN_ARN;
     cached = createS3IngestionHandler({
       stores,
       claims: awsIngestClaims(pool),
@@ -137,8 +150,17 @@ export async function handler(event: unknown): Promise<S3IngestionResult> {
       sourcePrefix: source.prefix,
       timezone: config.timezone,
       maxRecordBytes: config.ingest.maxRecordBytes,
-      entities: sourcesOf(energyContracts(config)),
+      entities,
       log,
+      ...(chainArn
+        ? {
+            startChain: lakeChainStarter({
+              stateMachineArn: chainArn,
+              datalake: stores.datalake,
+              entities: entities.map((e) => e.entity),
+            }),
+          }
+        : {}),
     });
   }
   return cached(event);
