@@ -158,6 +158,7 @@ export class FxStack extends Stack {
       database: props.database,
       streamName: this.stream.streamName,
       portfolioTable: this.portfolios.tableName,
+      sagemakerRegistry: true,
     });
     const shared = (extra: Record<string, string> = {}): Record<string, string> => ({
       CORRIENTE_CONFIG_JSON: configJson,

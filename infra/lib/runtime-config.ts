@@ -9,6 +9,11 @@ export interface RuntimeConfigProps {
   streamName?: string;
   portfolioTable?: string;
   notifications?: { snsTopicArn: string; pushApplicationId: string };
+  /**
+   * The FX model registry on SageMaker (the stack's Model Package Group and endpoint region):
+   * `fx.model.registry: {type: sagemaker, sagemaker: {region}}`.
+   */
+  sagemakerRegistry?: boolean;
 }
 
 /**
@@ -42,6 +47,9 @@ export function runtimeConfigJson(stack: Stack, props: RuntimeConfigProps): stri
             portfolioStore: { type: 'dynamodb', tableName: props.portfolioTable, region },
             ...(props.notifications
               ? { notifications: { aws: { region, ...props.notifications } } }
+              : {}),
+            ...(props.sagemakerRegistry
+              ? { model: { registry: { type: 'sagemaker', sagemaker: { region } } } }
               : {}),
           },
         }
