@@ -189,10 +189,14 @@ export class FxStack extends Stack {
     // --- API -------------------------------------------------------------------------------------
     this.api = fn('Api', 'api', 'corriente FX HTTP API (API Gateway HTTP API payload v2)', {
       CORRIENTE_ADMIN_TOKEN_SECRET_ARN: this.secrets.adminToken.secretArn,
+      CORRIENTE_VAPID_SECRET_ARN: this.secrets.vapid.secretArn,
+      CORRIENTE_WEBHOOK_SECRETS_KEY_SECRET_ARN: this.secrets.webhookKey.secretArn,
     });
     this.stream.grantWrite(this.api);
     this.portfolios.grantReadData(this.api);
     this.secrets.adminToken.grantRead(this.api);
+    this.secrets.vapid.grantRead(this.api);
+    this.secrets.webhookKey.grantRead(this.api);
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       encryptionKey: this.key,

@@ -158,12 +158,33 @@ export async function awsConfig(env: NodeJS.ProcessEnv = process.env): Promise<C
 
 /**
  * The environment with each shared secret (`CORRIENTE_ADMIN_TOKEN`, …) that is unset but has a
- * `<NAME>_SECRET_ARN` read from Secrets Manager (once per container).
+ * `<NAME>_SECRET_ARN` read from Secrets Manager (once per container); the VAPID pair comes from
+ * the JSON secret named by `CORRIENTE_VAPID_SECRET_ARN`.
  */
 export async function awsSecretsEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<NodeJS.ProcessEnv> {
   const out = { ...env };
+  // The VAPID key pair is one JSON secret `{publicKey, privateKey}` (CORRIENTE_VAPID_SECRET_ARN).
+  const vapidArn = env.CORRIENTE_VAPID_SECRET_ARN;
+  if (vapidArn && (!out.CORRIENTE_VAPID_PUBLIC_KEY || !out.CORRIENTE_VAPID_PRIVATE_KEY)) {
+    let pair: { publicKey?: unknown; privateKey?: unknown } = {};
+    try {
+      pair = JSON.parse(await readAwsSecret(vapidArn)) as typeof pair;
+    } catch {
+      throw new ConfigError('CORRIENTE_VAPID_SECRET_ARN: the secret is not JSON');
+    }
+    if (
+      typeof pair.publicKey !== 'string' ||
+      typeof pair.privateKey !== 'string' ||
+      !pair.publicKey
+    )
+      throw new ConfigError(
+        'CORRIENTE_VAPID_SECRET_ARN: the secret needs publicKey and privateKey (npx web-push generate-vapid-keys)',
+      );
+    out.CORRIENTE_VAPID_PUBLIC_KEY ||= pair.publicKey;
+    out.CORRIENTE_VAPID_PRIVATE_KEY ||= pair.privateKey;
+  }
   for (const name of SHARED_SECRET_VARIABLES) {
     const arn = env[`${name}_SECRET_ARN`];
     if (!out[name] && arn) out[name] = (await readAwsSecret(arn)).trimEnd();

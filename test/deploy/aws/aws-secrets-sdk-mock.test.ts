@@ -76,4 +76,23 @@ describe('Lambda secrets from Secrets Manager (sdk-mock)', () => {
     expect(set.CORRIENTE_ADMIN_TOKEN).toBe('adm_env');
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
+
+  it('reads the VAPID pair from the JSON secret CORRIENTE_VAPID_SECRET_ARN; a bad shape is one line', async () => {
+    const VAPID_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:vapid';
+    sm.on(GetSecretValueCommand, { SecretId: VAPID_ARN }).resolves({
+      SecretString: JSON.stringify({ publicKey: 'BPub', privateKey: 'priv' }),
+    });
+    const env = await awsSecretsEnv({ CORRIENTE_VAPID_SECRET_ARN: VAPID_ARN });
+    expect(env.CORRIENTE_VAPID_PUBLIC_KEY).toBe('BPub');
+    expect(env.CORRIENTE_VAPID_PRIVATE_KEY).toBe('priv');
+    resetAwsSecrets();
+    sm.on(GetSecretValueCommand, { SecretId: VAPID_ARN }).resolves({
+      SecretString: JSON.stringify({ publicKey: '' }),
+    });
+    const err = await awsSecretsEnv({ CORRIENTE_VAPID_SECRET_ARN: VAPID_ARN }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^CORRIENTE_VAPID_SECRET_ARN: the secret needs/);
+  });
 });
