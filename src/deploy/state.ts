@@ -16,6 +16,7 @@ import { ConfigError } from '../core/util/config-error.js';
 import { RATE_LIMIT_MIGRATIONS } from '../core/http/postgres/postgres-rate-limit-store.js';
 import { FX_API_MIGRATIONS } from '../fx/api/postgres/migrations.js';
 import { FX_PRICES_MIGRATIONS } from '../fx/prices/postgres/migrations.js';
+import { FX_ORCHESTRATOR_MIGRATIONS } from '../fx/decisions/orchestrator/postgres/migrations.js';
 import type { Config } from './config.js';
 
 /**
@@ -29,6 +30,7 @@ export const STATE_MIGRATIONS: readonly PgMigration[] = [
   ...RATE_LIMIT_MIGRATIONS,
   ...LEASE_MIGRATIONS,
   ...CHECKPOINT_MIGRATIONS,
+  ...FX_ORCHESTRATOR_MIGRATIONS,
 ];
 
 /** The postgres state configuration, or a ConfigError naming the key when state is not postgres. */

@@ -175,6 +175,7 @@ export class FxPlatform {
     const decisions = await FxDecisions.start({
       roles,
       ...(leases ? { leases: { store: leases, ttlMs: leaseMs } } : {}),
+      ...(o.statePool ? { statePool: o.statePool } : {}),
       config,
       stores,
       log,
