@@ -62,6 +62,8 @@ export interface ClusterOptions {
   rateLimitPerMinute?: number;
   /** Every output line of every instance. */
   onLine?: (instance: string, line: string) => void;
+  /** Variables added to every instance's environment (e.g. `CORRIENTE_LOG_LEVEL`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** One `corriente up` process. */
@@ -248,6 +250,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_REGION: 'us-east-1',
     CORRIENTE_LOG_FORMAT: 'json',
+    ...o.env,
   };
 
   const instances = new Map<string, Instance>();

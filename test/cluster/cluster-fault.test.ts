@@ -26,7 +26,7 @@ import { tempDir } from '../util/tmp.js';
  * Replay a run with `CORRIENTE_TEST_SEED=<seed printed> npx vitest run test/cluster/cluster-fault.test.ts`.
  */
 const CLI = path.resolve('dist/cli/main.js');
-const LEASE_SECONDS = 3;
+const LEASE_SECONDS = 6;
 const LEASE_MS = LEASE_SECONDS * 1000;
 /** A dead holder's lease expires within LEASE_MS; a standby looks every third of it; plus a noisy machine. */
 const TAKEOVER_BOUND_MS = LEASE_MS + LEASE_MS / 3 + 2500;
@@ -61,6 +61,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
       leaseSeconds: LEASE_SECONDS,
       priceSchedule: '* * * * * *',
       rateLimitPerMinute: 1_000_000,
+      env: { CORRIENTE_LOG_LEVEL: 'warn' },
     });
     state = new pg.Pool({ connectionString: db.url, max: 2 });
   }, 240_000);
@@ -94,6 +95,29 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
   const apiNames = (): string[] =>
     [...cluster.instances.values()].filter((i) => i.role === 'api').map((i) => i.name);
   const urlOf = (name: string): string => cluster.urlOf(name)!;
+
+  /** What the lake misses and where it may be (shown when it never catches up). */
+  async function diagnose(lakeIds: string[], executedIds: string[]): Promise<string> {
+    const inLake = new Set(lakeIds);
+    const missing = executedIds.filter((id) => !inLake.has(id));
+    const outbox = await state.query<{ n: string }>('SELECT count(*) AS n FROM fx_outbox');
+    const checkpoints = await state.query<{ consumer: string; position: string }>(
+      'SELECT * FROM corriente_event_log_checkpoints',
+    );
+    const leases = await state.query(
+      'SELECT name, owner, expires_at > clock_timestamp() AS live FROM corriente_leases',
+    );
+    const tails = [...cluster.instances.values()]
+      .filter((i) => i.role === 'processor')
+      .map((i) => `--- ${i.name}\n${i.output.slice(-3000)}`);
+    return [
+      `lake ${lakeIds.length} rows, executed ${executedIds.length}, missing ${missing.length} (${missing.slice(0, 5).join(' ')})`,
+      `fx_outbox rows ${outbox.rows[0]?.n}`,
+      `checkpoints ${JSON.stringify(checkpoints.rows)}`,
+      `leases ${JSON.stringify(leases.rows)}`,
+      ...tails,
+    ].join('\n');
+  }
 
   it('every 201 lands once in the lake and the portfolios, balances stay non-negative, reconcile finds nothing, leaders are replaced within the lease time', async () => {
     const random = seededRandom('cluster fault');
@@ -262,12 +286,14 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
       region: 'us-east-1',
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
+    let diagnosis = '';
     const txIds = await eventually(
       async () => {
         const ids = (await lakeRows(lake, 'raw/fx_transacciones/')).map((r) => String(r.row.id));
+        diagnosis = await diagnose(ids, executedIds);
         return ids.length >= executedIds.length ? ids : undefined;
       },
-      { timeoutMs: 180_000, intervalMs: 1000, message: 'the lake never caught up' },
+      { timeoutMs: 180_000, intervalMs: 1000, message: () => diagnosis },
     );
     expect(txIds.length).toBe(new Set(txIds).size);
     expect(new Set(txIds)).toEqual(new Set(executedIds));
