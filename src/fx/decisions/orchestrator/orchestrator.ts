@@ -300,9 +300,7 @@ export class OrchestratorCore {
         }
       }
       await this.append([...unconfirmed.values()]);
-      await this.o.state.markAppended(
-        outbox.filter((e) => !e.appended).map((e) => e.event.id),
-      );
+      await this.o.state.markAppended(outbox.filter((e) => !e.appended).map((e) => e.event.id));
     }
     this.stats.recovered += outbox.length;
     await this.notify(outbox.map((e) => e.event));
