@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { openFxEventLog, openPortfolioStore } from '../../deploy/adapters.js';
 import { openCatalog } from '../../deploy/adapters.js';
+import { openPostgresState } from '../../deploy/state.js';
 import {
   processAvailable,
   resetStreamProcessor,
@@ -103,8 +104,16 @@ export function registerFxProcessorCommands(fx: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
+      // On PostgreSQL state the processors' Kinesis checkpoints (the lag) are there.
+      const statePool =
+        ctx.config.state.type === 'postgres'
+          ? await openPostgresState(ctx.config, { log: ctx.log, applicationName: 'corriente-cli' })
+          : undefined;
       // Only reads the log (lag after checkpoints): works beside a running `up`.
-      const log = await openFxEventLog(ctx.config, { readOnly: true });
+      const log = await openFxEventLog(ctx.config, {
+        readOnly: true,
+        ...(statePool ? { statePool } : {}),
+      });
       const portfolios = openPortfolioStore(ctx.config);
       const catalog = openCatalog(ctx.config);
       const query = openQueryEngine(ctx.config, catalog);
@@ -137,6 +146,7 @@ export function registerFxProcessorCommands(fx: Command): void {
         await catalog.close();
         await portfolios.close();
         await log.close();
+        await statePool?.end();
       }
     });
 

@@ -77,8 +77,16 @@ export async function writePlan(
   datalake: ObjectStore,
   stream: string,
   plan: BatchPlan,
-): Promise<void> {
-  await datalake.put(planKey(stream, plan.first), `${JSON.stringify(plan)}\n`, {
+  options: { replace?: boolean } = {},
+): Promise<boolean> {
+  const body = `${JSON.stringify(plan)}\n`;
+  if (options.replace) {
+    await datalake.put(planKey(stream, plan.first), body, { contentType: 'application/json' });
+    return true;
+  }
+  // The plan as it stands decides: written only where none exists yet (see `putIfAbsent`).
+  if (await readPlan(datalake, stream, plan.first)) return false;
+  return datalake.putIfAbsent(planKey(stream, plan.first), body, {
     contentType: 'application/json',
   });
 }

@@ -228,8 +228,20 @@ class Batcher {
         count: records.length,
         cut,
       };
-      await writePlan(this.o.datalake, this.o.log.stream, plan);
+      // Another instance (a previous holder of this shard, late) may have planned this batch
+      // since it was read: the first plan written wins, and a batch cut otherwise is re-read.
+      if (!(await writePlan(this.o.datalake, this.o.log.stream, plan))) {
+        const stored = await readPlan(this.o.datalake, this.o.log.stream, plan.first);
+        if (stored?.count !== plan.count || stored.last !== plan.last) {
+          this.discard();
+          throw new Error(
+            `batch from ${plan.first} was planned elsewhere as ${stored?.count} records; re-reading it`,
+          );
+        }
+      }
       this.plan = plan;
+      // The batch is now exactly these records: a retry after a failure below must not read more.
+      this.target = plan.count;
     }
     const result = await processBatch(
       {
