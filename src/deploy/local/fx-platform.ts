@@ -25,6 +25,7 @@ import { createPriceSource } from '../adapters.js';
 import { SqlitePriceBook } from '../../fx/prices/sqlite/sqlite-price-book.js';
 import { PostgresPriceBook } from '../../fx/prices/postgres/postgres-price-book.js';
 import type { PriceBook } from '../../fx/prices/price-book.js';
+import { PostgresRawEventClaims } from '../../fx/processor/postgres/index.js';
 import {
   startSharedStreamProcessor,
   startStreamProcessor,
@@ -167,6 +168,8 @@ export class FxPlatform {
       // A raw table's first file (fx_recommendations after the first suggestion) is cataloged
       // at once, so every saved query works before the scheduled crawl.
       catalog: o.catalog,
+      // The log is at-least-once (the API's outbox relay): the raw lake keeps an event id once.
+      ...(o.statePool ? { rawClaims: new PostgresRawEventClaims(o.statePool) } : {}),
     };
     let processor: { stats(): StreamProcessorStats; stop(): Promise<void> } | undefined;
     if (roles.has('processor')) {
