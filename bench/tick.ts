@@ -321,7 +321,7 @@ async function main(): Promise<void> {
       }
     }
     await orchestrator.stop();
-    state.close();
+    await state.close();
     store.close();
     await log.close();
     const loadAfter = readFileSync('/proc/loadavg', 'utf8').trim();

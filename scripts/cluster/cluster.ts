@@ -58,8 +58,12 @@ export interface ClusterOptions {
   leaseSeconds?: number;
   /** Cron of the price collector (seconds allowed). @default every 2 seconds */
   priceSchedule?: string;
+  /** `fx.api.rateLimitPerMinute` of every API instance. @default the configuration's default */
+  rateLimitPerMinute?: number;
   /** Every output line of every instance. */
   onLine?: (instance: string, line: string) => void;
+  /** Variables added to every instance's environment (e.g. `CORRIENTE_LOG_LEVEL`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** One `corriente up` process. */
@@ -68,6 +72,8 @@ export interface Instance {
   role: keyof ClusterCounts;
   home: string;
   port: number | undefined;
+  /** The base URL it serves on since its last start (api instances). */
+  url: string | undefined;
   child: ChildProcess | undefined;
   /** Output since the last start. */
   output: string;
@@ -75,8 +81,10 @@ export interface Instance {
 
 export interface Cluster {
   endpoints: { kinesis: string; s3: string; dynamodb: string };
-  /** The API instances' base URLs. */
+  /** The API instances' base URLs (with `basePort: 0`, as at the first start: see {@link urlOf}). */
   apiUrls: string[];
+  /** The base URL an instance serves on now (a restart on port 0 picks a new one). */
+  urlOf(name: string): string | undefined;
   instances: Map<string, Instance>;
   /** The environment every instance runs with (secrets included). */
   env: NodeJS.ProcessEnv;
@@ -224,6 +232,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         endpoint: dynamoUrl,
       },
       prices: { schedule: o.priceSchedule ?? '*/2 * * * * *' },
+      ...(o.rateLimitPerMinute ? { api: { rateLimitPerMinute: o.rateLimitPerMinute } } : {}),
       processor: { batchMaxDelayMs: 1000 },
       leaseSeconds: o.leaseSeconds ?? 15,
     },
@@ -241,6 +250,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_REGION: 'us-east-1',
     CORRIENTE_LOG_FORMAT: 'json',
+    ...o.env,
   };
 
   const instances = new Map<string, Instance>();
@@ -256,7 +266,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         name,
         role,
         home,
-        port: role === 'api' ? basePort + i - 1 : undefined,
+        port: role === 'api' ? (basePort === 0 ? 0 : basePort + i - 1) : undefined,
+        url: undefined,
         child: undefined,
         output: '',
       });
@@ -294,6 +305,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       const check = (): void => {
         if (inst.output.includes('corriente is up')) {
           child.stdout!.off('data', check);
+          inst.url = /HTTP\s+(https?:\/\/\S+)/.exec(inst.output)?.[1];
           resolve();
         }
       };
@@ -318,9 +330,12 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
 
   const cluster: Cluster = {
     endpoints: { kinesis: kinesisUrl, s3: s3.endpoint, dynamodb: dynamoUrl },
-    apiUrls: [...instances.values()]
-      .filter((i) => i.port !== undefined)
-      .map((i) => `http://127.0.0.1:${i.port}`),
+    get apiUrls() {
+      return [...instances.values()]
+        .filter((i) => i.role === 'api')
+        .map((i) => i.url ?? `http://127.0.0.1:${i.port}`);
+    },
+    urlOf: (name) => instances.get(name)?.url,
     instances,
     env,
     config,
@@ -337,8 +352,10 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     },
   };
   try {
-    // One at a time: the first applies the state migrations, the others find them done.
-    for (const name of instances.keys()) await start(name);
+    // The first applies the state migrations; the others start together and find them done.
+    const [first, ...rest] = instances.keys();
+    if (first) await start(first);
+    await Promise.all(rest.map((name) => start(name)));
   } catch (err) {
     await cluster.stop();
     throw err;

@@ -3,6 +3,7 @@
  * and constructed here (and nowhere else: `npm run lint` refuses adapter imports outside
  * `src/deploy/`). Paths under `$CORRIENTE_HOME` come from `home-layout.ts`.
  */
+import * as path from 'node:path';
 import type { Catalog } from '../core/catalog/catalog.js';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -28,6 +29,9 @@ import type { LeaseStore } from '../core/lease/lease.js';
 import { PostgresLeaseStore } from '../core/lease/postgres/postgres-lease-store.js';
 import { SqliteLeaseStore } from '../core/lease/sqlite/sqlite-lease-store.js';
 import type { PgPool } from '../core/state/postgres/index.js';
+import type { OrchestratorState } from '../fx/decisions/orchestrator/orchestrator-state.js';
+import { PostgresOrchestratorState } from '../fx/decisions/orchestrator/postgres/postgres-orchestrator-state.js';
+import { SqliteOrchestratorState } from '../fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import { DynamoDbPortfolioStore } from '../fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
 import type { PortfolioStore } from '../fx/portfolio/portfolio-store.js';
 import { SqlitePortfolioStore } from '../fx/portfolio/sqlite/sqlite-portfolio-store.js';
@@ -245,4 +249,17 @@ export async function openCommandIngestClaims(
   if (config.state.type !== 'postgres') return openIngestClaims(config);
   const pool = await openPostgresState(config, options);
   return new PostgresIngestClaims({ pool, onClose: () => pool.end() });
+}
+
+/**
+ * The orchestrator's state: PostgreSQL tables `fx_orchestrator_*` on `statePool` when given
+ * (`state.type = postgres`: every orchestrator instance, leader or standby, sees the same
+ * cooldowns and outbox), else the SQLite file `fx.orchestrator.statePath` under the home.
+ */
+export async function openOrchestratorState(
+  config: Config,
+  statePool?: PgPool,
+): Promise<OrchestratorState> {
+  if (statePool) return PostgresOrchestratorState.open({ pool: statePool });
+  return SqliteOrchestratorState.open(path.resolve(config.home, config.fx.orchestrator.statePath));
 }

@@ -10,6 +10,42 @@ import { AthenaQueryEngine } from '../core/query/athena/athena-query-engine.js';
 import { DuckDbQueryEngine } from '../core/query/duckdb/duckdb-query-engine.js';
 import type { QueryEngine } from '../core/query/query-engine.js';
 import { QueryService } from '../core/query/query-service.js';
+import { SqliteCatalog } from '../core/catalog/sqlite/sqlite-catalog.js';
+import type { ObjectStore } from '../core/object-store/object-store.js';
+import { LocalFsObjectStore } from '../core/object-store/local-fs/local-fs-object-store.js';
+import { withLocalLake } from '../fx/decisions/training/lake-folder.js';
+
+/** A lake with the catalog and the query engine that read it. */
+export interface QueryableLake {
+  datalake: ObjectStore;
+  catalog: Catalog;
+  query: QueryEngine;
+}
+
+/**
+ * Runs `fn` on a lake the configured engine can read: `lake` itself, unless DuckDB must read a
+ * lake kept elsewhere (S3), which it cannot: then the raw FX tables are copied to a temporary
+ * folder under `$CORRIENTE_HOME/tmp/`, cataloged in memory (`fn` crawls them) and queried there.
+ * @example const report = await withQueryableLake(config, { datalake, catalog, query }, (l) => reconcile({ ...l, log, portfolios }));
+ */
+export async function withQueryableLake<T>(
+  config: Config,
+  lake: QueryableLake,
+  fn: (lake: QueryableLake) => Promise<T>,
+): Promise<T> {
+  if (lake.datalake.localPath || config.query.engine === 'athena') return fn(lake);
+  const home = homeLayout(config.home);
+  return withLocalLake(lake.datalake, home.tmp('lake-copy'), async (lakeDir) => {
+    const catalog = new SqliteCatalog({ path: ':memory:' });
+    const query = openQueryEngine(config, catalog);
+    try {
+      return await fn({ datalake: new LocalFsObjectStore({ root: lakeDir }), catalog, query });
+    } finally {
+      await query.close();
+      await catalog.close();
+    }
+  });
+}
 
 /**
  * The query engine `query.engine` names, over `catalog`: DuckDB (reading the lake the catalog

@@ -15,9 +15,11 @@ import { redactDatabaseUrl, type PostgresStateConfig } from '../core/state/state
 import { ConfigError } from '../core/util/config-error.js';
 import { RATE_LIMIT_MIGRATIONS } from '../core/http/postgres/postgres-rate-limit-store.js';
 import { INGEST_CLAIMS_MIGRATIONS } from '../energy/ingest/postgres/index.js';
+import { FX_PROCESSOR_MIGRATIONS } from '../fx/processor/postgres/index.js';
 import { FX_API_MIGRATIONS } from '../fx/api/postgres/migrations.js';
 import { FX_PRICES_MIGRATIONS } from '../fx/prices/postgres/migrations.js';
 import { FX_NOTIFY_MIGRATIONS } from '../fx/decisions/notify/postgres/migrations.js';
+import { FX_ORCHESTRATOR_MIGRATIONS } from '../fx/decisions/orchestrator/postgres/migrations.js';
 import type { Config } from './config.js';
 
 /**
@@ -33,6 +35,8 @@ export const STATE_MIGRATIONS: readonly PgMigration[] = [
   ...CHECKPOINT_MIGRATIONS,
   ...FX_NOTIFY_MIGRATIONS,
   ...INGEST_CLAIMS_MIGRATIONS,
+  ...FX_ORCHESTRATOR_MIGRATIONS,
+  ...FX_PROCESSOR_MIGRATIONS,
 ];
 
 /** The postgres state configuration, or a ConfigError naming the key when state is not postgres. */

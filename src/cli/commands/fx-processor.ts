@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { openFxEventLog, openPortfolioStore } from '../../deploy/adapters.js';
 import { openCatalog } from '../../deploy/adapters.js';
+import { openPostgresState } from '../../deploy/state.js';
 import {
   processAvailable,
   resetStreamProcessor,
@@ -18,7 +19,11 @@ import { simulationAdvisor } from '../../fx/decisions/orchestrator/simulation-ad
 import { GbdtModel } from '../../ml/gbdt/index.js';
 import { simulateLive } from '../../fx/simulate/live.js';
 import { isIsoDate } from '../../core/util/time-zone.js';
-import { openQueryEngine } from '../../deploy/open-query-service.js';
+import {
+  openQueryEngine,
+  withQueryableLake,
+  type QueryableLake,
+} from '../../deploy/open-query-service.js';
 import { openFxDatabase } from '../../fx/api/fx-database.js';
 import { readLedgerSnapshot } from '../../fx/api/ledger-tables.js';
 import { runningUpUrl } from './fx.js';
@@ -103,8 +108,16 @@ export function registerFxProcessorCommands(fx: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
+      // On PostgreSQL state the processors' Kinesis checkpoints (the lag) are there.
+      const statePool =
+        ctx.config.state.type === 'postgres'
+          ? await openPostgresState(ctx.config, { log: ctx.log, applicationName: 'corriente-cli' })
+          : undefined;
       // Only reads the log (lag after checkpoints): works beside a running `up`.
-      const log = await openFxEventLog(ctx.config, { readOnly: true });
+      const log = await openFxEventLog(ctx.config, {
+        readOnly: true,
+        ...(statePool ? { statePool } : {}),
+      });
       const portfolios = openPortfolioStore(ctx.config);
       const catalog = openCatalog(ctx.config);
       const query = openQueryEngine(ctx.config, catalog);
@@ -112,22 +125,27 @@ export function registerFxProcessorCommands(fx: Command): void {
       const ledgerDb = existsSync(ledgerFile) ? openFxDatabase(ledgerFile) : undefined;
       try {
         const snapshot = ledgerDb ? readLedgerSnapshot(ledgerDb) : undefined;
-        const report = await reconcile({
-          log,
-          datalake: ctx.stores.datalake,
-          catalog,
-          query,
-          portfolios,
-          logger: ctx.log,
-          ...(snapshot
-            ? {
-                ledger: {
-                  portfolios: () => snapshot.portfolios,
-                  checkpoint: () => snapshot.checkpoint,
-                },
-              }
-            : {}),
-        });
+        const run = (lake: QueryableLake) =>
+          reconcile({
+            log,
+            ...lake,
+            portfolios,
+            logger: ctx.log,
+            ...(snapshot
+              ? {
+                  ledger: {
+                    portfolios: () => snapshot.portfolios,
+                    checkpoint: () => snapshot.checkpoint,
+                  },
+                }
+              : {}),
+          });
+        // DuckDB reads local files only: a lake on S3 is copied to a temporary folder first.
+        const report = await withQueryableLake(
+          ctx.config,
+          { datalake: ctx.stores.datalake, catalog, query },
+          run,
+        );
         const text = opts.json ? JSON.stringify(report, null, 2) : formatReconcileReport(report);
         process.stdout.write(`${text}\n`);
         if (!report.ok) process.exitCode = 1;
@@ -137,6 +155,7 @@ export function registerFxProcessorCommands(fx: Command): void {
         await catalog.close();
         await portfolios.close();
         await log.close();
+        await statePool?.end();
       }
     });
 

@@ -102,14 +102,19 @@ export function createKinesisProcessorHandler(deps: KinesisProcessorHandlerDeps)
       const batch = records.slice(0, count);
       const lastRec = batch.at(-1)!;
       if (!plan || count !== plan.count) {
-        await writePlan(deps.datalake, stream, {
-          version: 1,
-          first: batch[0]!.position,
-          last: lastRec.position,
-          next: lastRec.next,
-          count,
-          cut: 'delivery',
-        });
+        await writePlan(
+          deps.datalake,
+          stream,
+          {
+            version: 1,
+            first: batch[0]!.position,
+            last: lastRec.position,
+            next: lastRec.next,
+            count,
+            cut: 'delivery',
+          },
+          { replace: true },
+        );
       }
       const result = await processBatch(
         { datalake: deps.datalake, portfolios: deps.portfolios, dates, logger: deps.log },

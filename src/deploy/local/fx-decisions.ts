@@ -4,7 +4,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as path from 'node:path';
 import type { HttpPlugin } from '../../core/http/server.js';
 import type { Logger } from '../../core/log/logger.js';
-import { openModelRegistry } from '../adapters.js';
+import { openModelRegistry, openOrchestratorState } from '../adapters.js';
+import type { PgPool } from '../../core/state/postgres/index.js';
 import type { Stores } from '../adapters.js';
 import type { Config } from '../config.js';
 import type { FxUsers } from '../../fx/api/users.js';
@@ -20,7 +21,6 @@ import {
   openPostgresNotifications,
   type Notifications,
 } from './notifications.js';
-import type { PgPool } from '../../core/state/postgres/index.js';
 import { SnsNotifier } from '../../fx/decisions/notify/sns/sns-notifier.js';
 import {
   modelScorerSource,
@@ -28,7 +28,6 @@ import {
   startOrchestrator,
   type Orchestrator,
 } from '../../fx/decisions/orchestrator/index.js';
-import { SqliteOrchestratorState } from '../../fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import {
   FEATURE_NAMES,
@@ -62,7 +61,11 @@ export interface FxDecisionsOptions {
   roles?: ReadonlySet<Role>;
   /** When given, the orchestrator is a singleton elected by this lease store, with standbys. */
   leases?: { store: LeaseStore; ttlMs: number };
-  /** The PostgreSQL state store: the notification store lives there. @default SQLite under the home */
+  /**
+   * The PostgreSQL state store (`state.type = postgres`): the notification store and the
+   * orchestrator's cooldowns and outbox live there, so any instance (and a standby taking over)
+   * finds them. Without it, SQLite files under the home.
+   */
   statePool?: PgPool;
 }
 
@@ -184,7 +187,7 @@ export class FxDecisions {
           history.close();
         }
       });
-      const state = SqliteOrchestratorState.open(path.resolve(config.home, cfg.statePath));
+      const state = await openOrchestratorState(config, o.statePool);
       let orchestrator: Orchestrator;
       try {
         orchestrator = await startOrchestrator({
@@ -199,7 +202,7 @@ export class FxDecisions {
           logger: log,
         });
       } catch (err) {
-        state.close();
+        await state.close();
         throw err;
       }
       d.orchestrator = orchestrator;
@@ -207,7 +210,7 @@ export class FxDecisions {
         stop: async () => {
           await orchestrator.stop();
           if (d.orchestrator === orchestrator) d.orchestrator = undefined;
-          state.close();
+          await state.close();
         },
       };
     };

@@ -23,6 +23,9 @@ import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
 import { PriceCollector, startPriceCollector } from '../../fx/prices/index.js';
 import { createPriceSource } from '../adapters.js';
 import { SqlitePriceBook } from '../../fx/prices/sqlite/sqlite-price-book.js';
+import { PostgresPriceBook } from '../../fx/prices/postgres/postgres-price-book.js';
+import type { PriceBook } from '../../fx/prices/price-book.js';
+import { PostgresRawEventClaims } from '../../fx/processor/postgres/index.js';
 import {
   startSharedStreamProcessor,
   startStreamProcessor,
@@ -87,14 +90,19 @@ export class FxPlatform {
     const leaseMs = config.fx.leaseSeconds * 1000;
     const eventLog = await openFxEventLog(config, o.statePool ? { statePool: o.statePool } : {});
     const db = openFxDatabase(homeLayout(config.home).fxLedgerDb);
-    const priceBook = new SqlitePriceBook({ db: db });
+    const sqlitePrices = new SqlitePriceBook({ db: db });
+    // On PostgreSQL state the collector records where every API instance reads the latest price.
+    const pgPrices = o.statePool
+      ? await PostgresPriceBook.open({ pool: o.statePool, logger: log })
+      : undefined;
+    const priceBook: PriceBook = pgPrices ?? sqlitePrices;
     // Only the api role keeps a ledger: opening one catches up with the whole log.
     const ledger = roles.has('api')
       ? await FxLedger.open({
           db,
           eventLog,
           logger: log,
-          onPriceTick: (t) => priceBook.record(t),
+          onPriceTick: (t) => sqlitePrices.record(t),
         })
       : undefined;
     const users = new FxUsers(db);
@@ -160,6 +168,8 @@ export class FxPlatform {
       // A raw table's first file (fx_recommendations after the first suggestion) is cataloged
       // at once, so every saved query works before the scheduled crawl.
       catalog: o.catalog,
+      // The log is at-least-once (the API's outbox relay): the raw lake keeps an event id once.
+      ...(o.statePool ? { rawClaims: new PostgresRawEventClaims(o.statePool) } : {}),
     };
     let processor: { stats(): StreamProcessorStats; stop(): Promise<void> } | undefined;
     if (roles.has('processor')) {
@@ -175,6 +185,7 @@ export class FxPlatform {
     const decisions = await FxDecisions.start({
       roles,
       ...(leases ? { leases: { store: leases, ttlMs: leaseMs } } : {}),
+      ...(o.statePool ? { statePool: o.statePool } : {}),
       config,
       stores,
       log,
@@ -272,6 +283,7 @@ export class FxPlatform {
       },
       async () => {
         await ledger?.close();
+        await pgPrices?.close();
         db.close();
       },
       async () => {

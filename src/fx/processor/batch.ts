@@ -5,6 +5,7 @@ import { fxEventSchema } from '../events.js';
 import { isPortfolioEvent, type PortfolioEvent } from '../portfolio/portfolio.js';
 import type { PortfolioStore } from '../portfolio/portfolio-store.js';
 import { isValidFxEvent } from './fast-validate.js';
+import type { RawEventClaims } from './raw-claims.js';
 import { putRawFiles, RawBatchBuilder, type LoadDates } from './raw-writer.js';
 
 /** Where the processor records the boundaries of its batches, one small object per batch. */
@@ -77,10 +78,106 @@ export async function writePlan(
   datalake: ObjectStore,
   stream: string,
   plan: BatchPlan,
-): Promise<void> {
-  await datalake.put(planKey(stream, plan.first), `${JSON.stringify(plan)}\n`, {
+  options: { replace?: boolean } = {},
+): Promise<boolean> {
+  const body = `${JSON.stringify(plan)}\n`;
+  if (options.replace) {
+    await datalake.put(planKey(stream, plan.first), body, { contentType: 'application/json' });
+    return true;
+  }
+  // The plan as it stands decides: written only where none exists yet (see `putIfAbsent`).
+  if (await readPlan(datalake, stream, plan.first)) return false;
+  return datalake.putIfAbsent(planKey(stream, plan.first), body, {
     contentType: 'application/json',
   });
+}
+
+function skipKey(stream: string, first: string): string {
+  return `${PLAN_PREFIX}${positionSlug(stream)}/batches/${positionSlug(first)}.skip.json`;
+}
+
+/**
+ * The events of a planned batch that are NOT written to the raw lake because another batch
+ * claimed their ids first (the log is at-least-once): recorded beside the plan, once, before any
+ * effect, so a re-run of the batch writes the very same files.
+ */
+export interface BatchSkips {
+  version: 1;
+  /** The batch's last position (the skips belong to this exact cut). */
+  last: string;
+  /** Event ids left out of the raw lake. */
+  skip: string[];
+}
+
+/** The skips recorded for the batch starting at `first`, if any. */
+export async function readSkips(
+  datalake: ObjectStore,
+  stream: string,
+  first: string,
+): Promise<BatchSkips | undefined> {
+  let body: Buffer;
+  try {
+    body = await datalake.get(skipKey(stream, first));
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) return undefined;
+    throw err;
+  }
+  const skips = JSON.parse(body.toString('utf8')) as BatchSkips;
+  if (skips.version !== 1 || !Array.isArray(skips.skip)) {
+    throw new Error(`batch skips ${skipKey(stream, first)} are damaged: ${body.toString('utf8')}`);
+  }
+  return skips;
+}
+
+/**
+ * The ids of `records` the raw lake must leave out for the planned batch `plan`: the recorded
+ * decision when there is one, else the claims' answer, recorded first (the first record wins;
+ * the claims give every instance the same answer anyway).
+ */
+export async function decideSkips(
+  datalake: ObjectStore,
+  claims: RawEventClaims,
+  stream: string,
+  plan: Pick<BatchPlan, 'first' | 'last'>,
+  records: readonly EventRecord[],
+): Promise<Set<string>> {
+  const recorded = await readSkips(datalake, stream, plan.first);
+  if (recorded && recorded.last === plan.last) return new Set(recorded.skip);
+  const ids: string[] = [];
+  for (const r of records) {
+    const id = eventIdOf(r);
+    if (id !== undefined) ids.push(id);
+  }
+  const taken = await claims.claim(stream, batchFileName(plan.first, plan.last), ids);
+  const body: BatchSkips = { version: 1, last: plan.last, skip: [...taken].sort() };
+  const key = skipKey(stream, plan.first);
+  if (recorded) {
+    // Left by a cut that lost to another plan: this plan's decision replaces it.
+    await datalake.put(key, `${JSON.stringify(body)}\n`, { contentType: 'application/json' });
+    return taken;
+  }
+  if (
+    !(await datalake.putIfAbsent(key, `${JSON.stringify(body)}\n`, {
+      contentType: 'application/json',
+    }))
+  ) {
+    const stored = await readSkips(datalake, stream, plan.first);
+    if (stored && stored.last === plan.last) return new Set(stored.skip);
+  }
+  return taken;
+}
+
+/** The `id` of a record's JSON event, without validating it (invalid records are never skipped). */
+function eventIdOf(record: EventRecord): string | undefined {
+  const text = record.data.toString('utf8');
+  const m = /"id"\s*:\s*"([^"\\]{1,100})"/.exec(text);
+  if (!m) return undefined;
+  try {
+    const value = JSON.parse(text) as { id?: unknown };
+    return typeof value.id === 'string' ? value.id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What one batch did. */
@@ -92,6 +189,8 @@ export interface BatchResult {
   accounts: number;
   /** Records that are not valid FX events (written to the quarantine with the reason). */
   invalid: number;
+  /** Events left out of the raw lake: their id was written by another batch (or earlier in this one). */
+  repeated: number;
   /** Portfolio outcomes. */
   applied: number;
   duplicates: number;
@@ -119,7 +218,14 @@ export async function processBatch(
   deps: BatchDeps,
   records: readonly EventRecord[],
   name: string,
+  /**
+   * Event ids to leave out of the raw lake (another batch wrote them); when given, an id
+   * repeated inside the batch is also written once. Portfolios still get every event (they drop
+   * repeated ids themselves). @default absent: every valid event is written
+   */
+  skip?: ReadonlySet<string>,
 ): Promise<BatchResult> {
+  const seen = skip ? new Set<string>() : undefined;
   const builder = new RawBatchBuilder(deps.dates);
   const portfolioEvents: PortfolioEvent[] = [];
   const result: BatchResult = {
@@ -129,6 +235,7 @@ export async function processBatch(
     ticks: 0,
     accounts: 0,
     invalid: 0,
+    repeated: 0,
     applied: 0,
     duplicates: 0,
     rejected: 0,
@@ -145,7 +252,11 @@ export async function processBatch(
         : fxEventSchema.safeParse(value);
       if (parsed.success) {
         const event = parsed.data;
-        builder.add(event);
+        if (seen && (skip?.has(event.id) || seen.has(event.id))) result.repeated++;
+        else {
+          seen?.add(event.id);
+          builder.add(event);
+        }
         if (event.type === 'PriceTick') result.ticks++;
         else if (event.type === 'AccountOpened') result.accounts++;
         else if (event.type === 'TransactionExecuted') result.transactions++;

@@ -9,6 +9,8 @@ export {
 export { resetStreamProcessor, type ResetOptions } from './reset.js';
 export {
   batchFileName,
+  decideSkips,
+  readSkips,
   positionSlug,
   processBatch,
   readPlan,
@@ -17,6 +19,7 @@ export {
   type BatchDeps,
   type BatchPlan,
   type BatchResult,
+  type BatchSkips,
   type CutReason,
 } from './batch.js';
 export {
@@ -34,3 +37,4 @@ export {
   type SharedStreamProcessor,
   type SharedStreamProcessorOptions,
 } from './shared-processor.js';
+export type { RawEventClaims } from './raw-claims.js';

@@ -9,6 +9,7 @@ import type { EventLog, EventRecord, Position } from '../../core/event-log/event
 import type { PortfolioStore } from '../portfolio/portfolio-store.js';
 import {
   batchFileName,
+  decideSkips,
   processBatch,
   readPlan,
   writePlan,
@@ -16,6 +17,7 @@ import {
   type BatchResult,
   type CutReason,
 } from './batch.js';
+import type { RawEventClaims } from './raw-claims.js';
 import { LoadDates } from './raw-writer.js';
 
 /** The processor's consumer name on the EventLog (its checkpoint). */
@@ -52,6 +54,11 @@ export interface StreamProcessorOptions {
    * so it can be queried before the scheduled crawl. @default absent: the scheduled crawl only
    */
   catalog?: Catalog;
+  /**
+   * The shared claims on event ids that keep the raw lake exactly-once per event when the log
+   * repeats one (at-least-once producers). @default absent: every valid record is written
+   */
+  rawClaims?: RawEventClaims;
 }
 
 /** Thrown when a batch would be committed without the lease on its shard. */
@@ -138,6 +145,7 @@ class Batcher {
       onBatch?: (r: BatchResult) => void;
       leaseHeld?: () => boolean;
       catalog?: Catalog;
+      rawClaims?: RawEventClaims;
     },
   ) {
     this.dates = new LoadDates(o.timezone);
@@ -228,9 +236,32 @@ class Batcher {
         count: records.length,
         cut,
       };
-      await writePlan(this.o.datalake, this.o.log.stream, plan);
+      // Another instance (a previous holder of this shard, late) may have planned this batch
+      // since it was read: the first plan written wins, and a batch cut otherwise is re-read.
+      if (!(await writePlan(this.o.datalake, this.o.log.stream, plan))) {
+        const stored = await readPlan(this.o.datalake, this.o.log.stream, plan.first);
+        if (stored?.count !== plan.count || stored.last !== plan.last) {
+          this.discard();
+          throw new Error(
+            `batch from ${plan.first} was planned elsewhere as ${stored?.count} records; re-reading it`,
+          );
+        }
+      }
       this.plan = plan;
+      // The batch is now exactly these records: a retry after a failure below must not read more.
+      this.target = plan.count;
     }
+    // Decided once per planned batch and recorded beside its plan, before any effect.
+    const skip = this.o.rawClaims
+      ? await decideSkips(
+          this.o.datalake,
+          this.o.rawClaims,
+          this.o.log.stream,
+          { first: first.position, last: last.position },
+          records,
+        )
+      : undefined;
+    if (skip) this.assertLease();
     const result = await processBatch(
       {
         datalake: this.o.datalake,
@@ -240,6 +271,7 @@ class Batcher {
       },
       records,
       batchFileName(first.position, last.position),
+      skip,
     );
     // Before the checkpoint: a crash here redoes the batch, and with it this registration.
     await this.catalogNewTables(result.rawTablePrefixes);
@@ -316,6 +348,7 @@ function batcherFor(options: StreamProcessorOptions): Batcher {
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     ...(options.leaseHeld ? { leaseHeld: options.leaseHeld } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.rawClaims ? { rawClaims: options.rawClaims } : {}),
   });
 }
 

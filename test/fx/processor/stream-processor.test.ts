@@ -297,3 +297,43 @@ describe('startStreamProcessor', () => {
     expect(await storeContents(h.portfolios)).toEqual(foldAll(events));
   });
 });
+
+describe('a commit that fails after its plan is written', () => {
+  it('is retried as the same batch even when more records arrived meanwhile', async () => {
+    const events: FxEvent[] = mixedEvents({ count: 40, users: 3, seed: 11 });
+    await appendEvents(h.log, events.slice(0, 20));
+    // The lease looks lost at the first commit's second check (after the plan and the lake
+    // writes, before the checkpoint), then held again: the commit is retried.
+    let checks = 0;
+    let release: () => void = () => {};
+    const heldAgain = new Promise<void>((r) => (release = r));
+    let lost = true;
+    const processor = await startStreamProcessor({
+      log: h.log,
+      datalake: h.datalake,
+      portfolios: h.portfolios,
+      batchMaxEvents: 1000,
+      batchMaxDelayMs: 50,
+      retryDelayMs: 20,
+      leaseHeld: () => {
+        checks++;
+        if (checks === 2) {
+          release();
+          return false;
+        }
+        return !lost || checks < 2;
+      },
+    });
+    await heldAgain;
+    // Records arriving between the failed commit and its retry are not part of that batch.
+    await appendEvents(h.log, events.slice(20));
+    lost = false;
+    await eventually(() => processor.stats().records === 40, { timeoutMs: 20_000 });
+    await processor.stop();
+    expect(processor.stats().lastError).toBeUndefined();
+    const ids = (await lakeRows(h.datalake)).map((r) => String(r.row.id));
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(new Set(ids)).toEqual(new Set(events.map((e) => e.id)));
+    expect(await storeContents(h.portfolios)).toEqual(foldAll(events));
+  });
+});

@@ -281,7 +281,7 @@ export class OrchestratorCore {
    * already holds them (after the checkpoint), then every entry is notified.
    */
   private async recover(): Promise<void> {
-    const outbox = this.o.state.outbox();
+    const outbox = await this.o.state.outbox();
     if (outbox.length === 0) return;
     const unconfirmed = new Map(
       outbox.filter((e) => !e.appended).map((e) => [e.event.id, e.event]),
@@ -300,7 +300,7 @@ export class OrchestratorCore {
         }
       }
       await this.append([...unconfirmed.values()]);
-      this.o.state.markAppended(outbox.filter((e) => !e.appended).map((e) => e.event.id));
+      await this.o.state.markAppended(outbox.filter((e) => !e.appended).map((e) => e.event.id));
     }
     this.stats.recovered += outbox.length;
     await this.notify(outbox.map((e) => e.event));
@@ -365,7 +365,7 @@ export class OrchestratorCore {
     // One serialization: the outbox row and the log record are the same bytes.
     const json = events.map((e) => JSON.stringify(e));
     // Decision and outbox first: after a crash the outbox, not luck, says what was sent.
-    this.o.state.record(report.decided, json);
+    await this.o.state.record(report.decided, json);
     this.pendingTick = undefined;
     const t1 = performance.now();
     try {
@@ -380,7 +380,7 @@ export class OrchestratorCore {
     // Rows notified are gone from the outbox. Until the checkpoint passes this page, a restart
     // finds these events in the log after it; past it, only `appended` says they are there.
     const left = events.filter((e) => this.unnotified.has(e.id)).map((e) => e.id);
-    if (left.length > 0) this.o.state.markAppended(left);
+    if (left.length > 0) await this.o.state.markAppended(left);
     if (report.consentRequests) await this.askConsent(report.consentRequests);
     const doneAt = performance.now();
     // The rules' shadow is diagnostics, not a decision: after the hand-off, off its latency.
@@ -442,7 +442,7 @@ export class OrchestratorCore {
     const notifier = this.o.notifier;
     if (!notifier) return;
     const state = this.o.state;
-    const fresh = userIds.filter((u) => !state.consentAsked(u));
+    const fresh = await state.notConsentAsked(userIds);
     if (fresh.length === 0) return;
     const nowMs = this.now();
     const at = new Date(nowMs).toISOString();
@@ -457,7 +457,7 @@ export class OrchestratorCore {
       this.logger.warn({ err, users: fresh.length }, 'consent requests failed; will ask again');
       return;
     }
-    state.markConsentAsked(fresh, nowMs);
+    await state.markConsentAsked(fresh, nowMs);
     this.stats.consentRequests += fresh.length;
   }
 
@@ -469,14 +469,14 @@ export class OrchestratorCore {
     if (all.length === 0) return 0;
     const control = all.filter((e) => e.group === 'control');
     if (control.length > 0) {
-      this.o.state.complete(control.map((e) => e.id));
+      await this.o.state.complete(control.map((e) => e.id));
       for (const e of control) this.unnotified.delete(e.id);
     }
     const events = control.length > 0 ? all.filter((e) => e.group !== 'control') : all;
     if (events.length === 0) return 0;
     const notifier = this.o.notifier;
     if (!notifier) {
-      this.o.state.complete(events.map((e) => e.id));
+      await this.o.state.complete(events.map((e) => e.id));
       return 0;
     }
     const prefs = this.o.preferences;
@@ -504,7 +504,7 @@ export class OrchestratorCore {
         this.unnotified.set(e.id, e);
       }
     });
-    this.o.state.complete(done);
+    await this.o.state.complete(done);
     this.stats.notified += done.length;
     return done.length;
   }

@@ -187,7 +187,7 @@ describe('tick decider: gated users are never scored', () => {
 });
 
 describe('tick decider: the last suggestions mirrored by position', () => {
-  it("follows the state's journal: a user suggested to is in cooldown at the next tick", () => {
+  it("follows the state's journal: a user suggested to is in cooldown at the next tick", async () => {
     const { features, last } = setup();
     const state = SqliteOrchestratorState.open(':memory:');
     let reads = 0;
@@ -206,7 +206,7 @@ describe('tick decider: the last suggestions mirrored by position', () => {
       const first = decider.decide(last);
       expect(first.decided.length).toBeGreaterThan(0);
       expect(reads).toBe(features.userIds().length); // the first tick reads every user once
-      state.record(first.decided);
+      await state.record(first.decided);
       reads = 0;
       const second = decider.decide(last);
       // Only the users the journal names are read again; they are in cooldown now.
@@ -214,7 +214,7 @@ describe('tick decider: the last suggestions mirrored by position', () => {
       expect(second.decided).toEqual([]);
       expect(second.skipped.cooldown).toBe(first.decided.length + first.skipped.cooldown);
     } finally {
-      state.close();
+      await state.close();
     }
   });
 
@@ -241,7 +241,7 @@ describe('tick decider: the last suggestions mirrored by position', () => {
 });
 
 describe('orchestrator state: the journal of changed last suggestions', () => {
-  it('names the users recorded since a cursor, and forgets beyond what it keeps', () => {
+  it('names the users recorded since a cursor, and forgets beyond what it keeps', async () => {
     const state = SqliteOrchestratorState.open(':memory:');
     const entry = (userId: string) =>
       ({
@@ -257,22 +257,22 @@ describe('orchestrator state: the journal of changed last suggestions', () => {
       }) as const;
     try {
       const c0 = state.lastsCursor();
-      state.record([entry('a'), entry('b')]);
+      await state.record([entry('a'), entry('b')]);
       const c1 = state.lastsCursor();
-      state.record([entry('a')]);
+      await state.record([entry('a')]);
       expect(state.lastsChangedSince(c0)).toEqual(['a', 'b', 'a']);
       expect(state.lastsChangedSince(c1)).toEqual(['a']);
       expect(state.lastsChangedSince(state.lastsCursor())).toEqual([]);
       expect(state.lastsChangedSince(state.lastsCursor() + 1)).toBeUndefined();
       // 100,001 more changes: the journal keeps the last 50,000, so c0 is out of reach.
-      state.record(Array.from({ length: 100_001 }, (_, k) => entry(`u${k}`)));
+      await state.record(Array.from({ length: 100_001 }, (_, k) => entry(`u${k}`)));
       expect(state.lastsChangedSince(c0)).toBeUndefined();
       const recent = state.lastsChangedSince(state.lastsCursor() - 50_000);
       expect(recent).toHaveLength(50_000);
       expect(recent?.at(-1)).toBe('u100000');
       expect(state.last('u100000')?.atMs).toBe(T);
     } finally {
-      state.close();
+      await state.close();
     }
   });
 });

@@ -51,7 +51,7 @@ const scorer = {
 const { SqliteOrchestratorState } = await import(${dist('fx/decisions/orchestrator/sqlite/sqlite-orchestrator-state.js')});
 const state = SqliteOrchestratorState.open(dir + '/orchestrator.db');
 const store = new SqliteNotificationStore({ path: dir + '/notifications.db' });
-process.stdout.write('outbox ' + state.outbox().length + '\\n');
+process.stdout.write('outbox ' + (await state.outbox()).length + '\\n');
 const notifier = new EmbeddedNotifier(store, undefined, undefined);
 const slow = {
   notify: (n) => notifier.notify(n),
@@ -152,10 +152,10 @@ describe('orchestrator killed with SIGKILL', () => {
           expect(store.notifications(r.userId, 10).map((n) => n.id)).toEqual([r.id]);
           expect(state.last(r.userId)?.id).toBe(r.id);
         }
-        expect(state.outbox()).toEqual([]);
+        expect(await state.outbox()).toEqual([]);
       } finally {
         store.close();
-        state.close();
+        await state.close();
       }
     } finally {
       await check.close();

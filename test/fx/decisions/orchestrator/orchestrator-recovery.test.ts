@@ -53,7 +53,7 @@ async function withRun<T>(
       store,
     );
   } finally {
-    state.close();
+    await state.close();
     store.close();
   }
 }
@@ -181,7 +181,7 @@ describe('live orchestrator', () => {
       await orchestrator.stop();
       expect(orchestrator.stats()).toMatchObject({ decided: 2, recommendations: 3 });
     } finally {
-      state.close();
+      await state.close();
       await log.close();
     }
   });

@@ -62,7 +62,7 @@ async function run(
     });
     return { stats, ticks };
   } finally {
-    state.close();
+    await state.close();
     store.close();
   }
 }

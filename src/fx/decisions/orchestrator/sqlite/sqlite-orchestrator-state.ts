@@ -3,10 +3,8 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { recommendationSchema, type Recommendation } from '../../../events.js';
 import type { OrchestratorState, OutboxEntry } from '../orchestrator-state.js';
+import { LastsJournal, lastSuggestionOfRow, type LastSuggestionRow } from '../lasts-journal.js';
 import type { LastSuggestion } from '../policy.js';
-
-/** Changes of last suggestions the journal keeps at least (see `lastsChangedSince`). */
-const JOURNAL_KEEP = 50_000;
 
 export type { OutboxEntry };
 
@@ -26,10 +24,7 @@ export type { OutboxEntry };
  */
 export class SqliteOrchestratorState implements OrchestratorState {
   private readonly db: BetterSqlite3.Database;
-  private readonly lasts = new Map<string, LastSuggestion>();
-  /** Users whose last suggestion changed, oldest first; `journalBase` is the cursor of the first. */
-  private journal: string[] = [];
-  private journalBase = 0;
+  private readonly lasts = new LastsJournal();
   private readonly stmt;
 
   private constructor(file: string) {
@@ -92,30 +87,8 @@ export class SqliteOrchestratorState implements OrchestratorState {
       deleteOutbox: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
       outbox: this.db.prepare('SELECT event, appended FROM outbox ORDER BY id'),
     };
-    const rows = this.db.prepare('SELECT * FROM last_suggestion').all() as {
-      user_id: string;
-      id: string;
-      side: 'BUY' | 'SELL';
-      at_ms: number;
-      price_cop_cents: number;
-      cop_cents: number;
-      usd_cents: number;
-      week_ms: string | null;
-      ignored_streak: number;
-      hold_until_ms: number | null;
-    }[];
-    for (const r of rows) {
-      this.lasts.set(r.user_id, {
-        id: r.id,
-        side: r.side,
-        atMs: r.at_ms,
-        priceCopCents: r.price_cop_cents,
-        copCents: r.cop_cents,
-        usdCents: r.usd_cents,
-        ...(r.week_ms !== null ? { weekMs: JSON.parse(r.week_ms) as number[] } : {}),
-        ignoredStreak: r.ignored_streak,
-        ...(r.hold_until_ms !== null ? { holdUntilMs: r.hold_until_ms } : {}),
-      });
+    for (const r of this.db.prepare('SELECT * FROM last_suggestion').all() as LastSuggestionRow[]) {
+      this.lasts.load(r.user_id, lastSuggestionOfRow(r));
     }
   }
 
@@ -134,18 +107,16 @@ export class SqliteOrchestratorState implements OrchestratorState {
 
   /** The end of the change journal now: pass it to {@link lastsChangedSince} later. */
   lastsCursor(): number {
-    return this.journalBase + this.journal.length;
+    return this.lasts.cursor();
   }
 
   /**
    * The users whose last suggestion changed since `cursor` (from {@link lastsCursor}), so a
    * reader mirroring them re-reads only those; `undefined` when the journal no longer reaches
-   * back that far (re-read every user). The journal keeps at least the last
-   * {@link JOURNAL_KEEP} changes.
+   * back that far (re-read every user).
    */
   lastsChangedSince(cursor: number): readonly string[] | undefined {
-    if (cursor < this.journalBase || cursor > this.lastsCursor()) return undefined;
-    return this.journal.slice(cursor - this.journalBase);
+    return this.lasts.changedSince(cursor);
   }
 
   /** Users who ever got a suggestion. */
@@ -158,10 +129,10 @@ export class SqliteOrchestratorState implements OrchestratorState {
    * @param json each event as `JSON.stringify` gives it, when the caller has it already (the
    *   bytes it appends to the log)
    */
-  record(
+  async record(
     entries: readonly { event: Recommendation; last: LastSuggestion }[],
     json?: readonly string[],
-  ): void {
+  ): Promise<void> {
     if (entries.length === 0) return;
     this.db.transaction(() => {
       for (let i = 0; i < entries.length; i++) {
@@ -181,20 +152,13 @@ export class SqliteOrchestratorState implements OrchestratorState {
         );
       }
     })();
-    for (const { event, last } of entries) {
-      this.lasts.set(event.userId, last);
-      this.journal.push(event.userId);
-    }
-    if (this.journal.length > 2 * JOURNAL_KEEP) {
-      this.journalBase += this.journal.length - JOURNAL_KEEP;
-      this.journal = this.journal.slice(-JOURNAL_KEEP);
-    }
+    this.lasts.set(entries);
   }
 
   /**
    * Records that `userIds` were asked for consent; returns those not asked before (ask them).
    */
-  markConsentAsked(userIds: readonly string[], atMs: number): string[] {
+  async markConsentAsked(userIds: readonly string[], atMs: number): Promise<string[]> {
     const fresh: string[] = [];
     this.db.transaction(() => {
       for (const u of userIds) {
@@ -204,34 +168,34 @@ export class SqliteOrchestratorState implements OrchestratorState {
     return fresh;
   }
 
-  /** Whether `userId` was asked for consent. */
-  consentAsked(userId: string): boolean {
-    return this.stmt.wasAsked.get(userId) !== undefined;
+  /** Those of `userIds` never asked for consent. */
+  async notConsentAsked(userIds: readonly string[]): Promise<string[]> {
+    return userIds.filter((u) => this.stmt.wasAsked.get(u) === undefined);
   }
 
   /** Marks outbox rows whose append was acknowledged. */
-  markAppended(ids: readonly string[]): void {
+  async markAppended(ids: readonly string[]): Promise<void> {
     this.db.transaction(() => {
       for (const id of ids) this.stmt.markAppended.run(id);
     })();
   }
 
   /** Removes outbox rows that were appended and notified. */
-  complete(ids: readonly string[]): void {
+  async complete(ids: readonly string[]): Promise<void> {
     this.db.transaction(() => {
       for (const id of ids) this.stmt.deleteOutbox.run(id);
     })();
   }
 
   /** The outbox, oldest first. */
-  outbox(): OutboxEntry[] {
+  async outbox(): Promise<OutboxEntry[]> {
     return (this.stmt.outbox.all() as { event: string; appended: number }[]).map((r) => ({
       event: recommendationSchema.parse(JSON.parse(r.event)),
       appended: r.appended === 1,
     }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }
