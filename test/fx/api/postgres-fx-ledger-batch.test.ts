@@ -156,4 +156,56 @@ describe.skipIf(postgresSkip !== undefined)('PostgresFxLedger group commit', () 
       t.cleanup();
     }
   });
+  it('reruns a batch whose account changed after its read: fresh rows, then under row locks', async () => {
+    const t = tempDir('corriente-ledger-batch-');
+    const log = await DiskEventLog.open({ dir: path.join(t.dir, 'log'), stream: 'fx' });
+    const other = new PostgresFxLedger({ pool, eventLog: log, relay: false });
+    // Another instance executes an order for the same user between this ledger's read and its
+    // write, on each of the first `races` reads.
+    let races = 2;
+    let reads = 0;
+    const racing = new Proxy(pool, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+        return async (config: unknown, values?: unknown) => {
+          const result = await (target.query as (c: unknown, v?: unknown) => Promise<unknown>)(
+            config,
+            values,
+          );
+          if ((config as { name?: string }).name === 'fx-ledger-read-batch') {
+            reads++;
+            if (races-- > 0) {
+              await other.execute(order('usr-race', 'SELL', 1, `other-${reads}`), () => tick);
+            }
+          }
+          return result;
+        };
+      },
+    });
+    const ledger = new PostgresFxLedger({ pool: racing, eventLog: log });
+    try {
+      await ledger.openUserAccount(
+        { id: 'usr-race', name: 'Race', tokenSha256: 'r'.repeat(64), createdAt: tick.observedAt },
+        { copCents: 0, usdCents: 3_00 },
+      );
+      // Read 1 sees 3 USD, read 2 sees 2 USD: both writes are refused (the account moved on).
+      // The third attempt runs under row locks and sees the 1 USD left.
+      const mine = await ledger.execute(order('usr-race', 'SELL', 1, 'mine'), () => tick);
+      expect(mine.replayed).toBe(false);
+      expect(reads).toBe(2);
+      expect((await ledger.portfolio('usr-race'))?.usdCents).toBe(0);
+      await expect(
+        ledger.execute(order('usr-race', 'SELL', 1, 'too-many'), () => tick),
+      ).rejects.toBeInstanceOf(InsufficientFundsError);
+      const keys = (await ledger.transactions('usr-race')).transactions
+        .map((x) => x.idempotencyKey)
+        .sort();
+      expect(keys).toEqual(['mine', 'other-1', 'other-2']);
+    } finally {
+      await ledger.close();
+      await other.close();
+      await log.close();
+      t.cleanup();
+    }
+  });
 });

@@ -11,6 +11,12 @@ export const RATE_LIMIT_MIGRATIONS: readonly PgMigration[] = [
       window_ends_ms bigint NOT NULL
     )`,
   },
+  {
+    // Counters are advisory: not worth a WAL record and an fsync per request. After a server
+    // crash the table is empty, so every principal starts a fresh window.
+    name: 'core-http/0002-rate-limits-unlogged',
+    up: 'ALTER TABLE http_rate_limits SET UNLOGGED',
+  },
 ];
 
 type IncrCallback = (error: Error | null, result?: { current: number; ttl: number }) => void;

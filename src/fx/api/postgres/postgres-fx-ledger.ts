@@ -76,14 +76,15 @@ type Outcome = { result: ExecuteResult } | { error: unknown };
  * The FX ledger on PostgreSQL, correct with any number of API processes and on any event log.
  * The state store is the system of record. Orders are executed by group commit: the orders that
  * arrive while earlier batches are in flight (at most `maxBatchesInFlight` per instance) form one
- * transaction that locks their users' account rows (`SELECT … FOR UPDATE`, in user-id order),
- * looks up their Idempotency-Keys, checks each balance in arrival order with
- * `applyPortfolioEvent` (the stream processor's arithmetic), and writes the transaction rows,
- * the new balances and the outbox rows in one statement; each order's caller is answered after
- * that commit. A rejected order writes nothing, so it never aborts the others. The outbox relay
- * carries the events to the log at least once (consumers drop repeats by event id). Two
- * instances given the same key for one user take turns on the row lock, so the second finds
- * the first's record and replays it.
+ * batch. A batch reads its users' accounts (each with a version) and its Idempotency-Keys in one
+ * statement, decides each order in arrival order with `applyPortfolioEvent` (the stream
+ * processor's arithmetic), and writes every transaction row, new balance and outbox row in one
+ * more statement (`fx_apply_batch`), which refuses if an account changed since the read; a
+ * refused batch is rerun, the second time under row locks. Each order's caller is answered
+ * after that commit. A rejected order writes nothing, so it never aborts the others. The outbox
+ * relay carries the events to the log at least once (consumers drop repeats by event id). Two
+ * instances given the same key for one user race on the account's version: the loser reruns,
+ * finds the winner's record and replays it.
  *
  * @example
  * const ledger = new PostgresFxLedger({ pool, eventLog });
@@ -98,6 +99,7 @@ export class PostgresFxLedger implements FxLedgerPort {
   /** Users with an order in a running batch of this instance. */
   private readonly busyUsers = new Set<string>();
   private inFlight = 0;
+  private pumpScheduled = false;
   private readonly batches = new Set<Promise<void>>();
   private readonly maxBatchesInFlight: number;
   private readonly maxBatchSize: number;
@@ -162,6 +164,19 @@ export class PostgresFxLedger implements FxLedgerPort {
     this.assertOpen();
     return new Promise<ExecuteResult>((resolve, reject) => {
       this.queue.push({ input, quote, resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Pumps once the event loop has read every request that arrived with this one (the I/O of this
+   * turn), so they form one batch instead of one batch each.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
@@ -199,7 +214,7 @@ export class PostgresFxLedger implements FxLedgerPort {
   private async runBatch(batch: QueuedOrder[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await withTransaction(this.pool, (c) => this.executeBatch(c, batch));
+      outcomes = await this.executeBatch(batch);
     } catch (err) {
       for (const order of batch) order.reject(err);
       return;
@@ -217,35 +232,82 @@ export class PostgresFxLedger implements FxLedgerPort {
   }
 
   /**
-   * One transaction for a batch: locks the batch's account rows in user-id order (so batches of
-   * different instances never deadlock), then — a statement that starts after the locks sees
-   * every order committed before — reads the batch's Idempotency-Keys, decides each order in
-   * arrival order with `applyPortfolioEvent` (a rejected order writes nothing, so it cannot
-   * abort the others), and writes every transaction row, new balance and outbox row in one
-   * statement. Rerun whole on deadlock or serialization failure.
+   * Executes a batch in two statements and no explicit transaction: one reads the batch's
+   * accounts (with their versions) and Idempotency-Keys from one snapshot, the orders are decided
+   * here, and `fx_apply_batch` writes every transaction row, new balance and outbox row at once,
+   * refusing if an account changed since the read (another instance's batch committed in
+   * between). A refused batch is rerun once the same way, then under row locks (`SELECT … FOR
+   * UPDATE` in user-id order, so batches of different instances never deadlock), which always
+   * succeeds: a user whose orders arrive on many instances at once cannot starve.
    */
-  private async executeBatch(c: PgClient, batch: QueuedOrder[]): Promise<Outcome[]> {
+  private async executeBatch(batch: QueuedOrder[]): Promise<Outcome[]> {
     const userIds = [...new Set(batch.map((o) => o.input.userId))];
-    const accounts = await c.query<{ user_id: string; portfolio: Portfolio }>({
-      name: 'fx-ledger-lock-accounts',
-      text: 'SELECT user_id, portfolio FROM fx_accounts WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE',
-      values: [userIds],
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const r = await this.pool.query<{ accounts: AccountRow[]; earlier: TxRow[] }>({
+        name: 'fx-ledger-read-batch',
+        text: `SELECT
+          (SELECT coalesce(json_agg(json_build_object('user_id', a.user_id, 'portfolio', a.portfolio,
+             'version', a.version)), '[]') FROM fx_accounts a WHERE a.user_id = ANY($1::text[])) AS accounts,
+          (SELECT coalesce(json_agg(t), '[]') FROM (SELECT ${TX_COLUMNS.split(', ')
+            .map((col) => `t.${col}`)
+            .join(', ')} FROM fx_transactions t
+             JOIN unnest($2::text[], $3::text[]) AS k(user_id, idempotency_key)
+               ON t.user_id = k.user_id AND t.idempotency_key = k.idempotency_key) t) AS earlier`,
+        values: [
+          userIds,
+          batch.map((o) => o.input.userId),
+          batch.map((o) => o.input.idempotencyKey),
+        ],
+      });
+      const { accounts, earlier } = r.rows[0]!;
+      const decided = this.decide(batch, accounts, earlier);
+      try {
+        if (decided.write) await applyBatch(this.pool, decided.write);
+        return decided.outcomes;
+      } catch (err) {
+        if (!isRefusedBatch(err)) throw err;
+      }
+    }
+    return withTransaction(this.pool, async (c) => {
+      const accounts = await c.query<AccountRow>({
+        name: 'fx-ledger-lock-accounts',
+        text: 'SELECT user_id, portfolio, version FROM fx_accounts WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE',
+        values: [userIds],
+      });
+      // A statement that starts after the locks sees every order committed before them.
+      const earlier = await c.query<TxRow>({
+        name: 'fx-ledger-idempotency',
+        text: `SELECT ${TX_COLUMNS.split(', ')
+          .map((col) => `t.${col}`)
+          .join(', ')} FROM fx_transactions t
+          JOIN unnest($1::text[], $2::text[]) AS k(user_id, idempotency_key)
+            ON t.user_id = k.user_id AND t.idempotency_key = k.idempotency_key`,
+        values: [batch.map((o) => o.input.userId), batch.map((o) => o.input.idempotencyKey)],
+      });
+      const decided = this.decide(batch, accounts.rows, earlier.rows);
+      if (decided.write) await applyBatch(c, decided.write);
+      return decided.outcomes;
     });
+  }
+
+  /**
+   * Decides each order of `batch` in arrival order on the accounts and earlier transactions
+   * read: replays a known Idempotency-Key, refuses a reused key with another request, applies
+   * the order with `applyPortfolioEvent` (the stream processor's arithmetic) or rejects it (a
+   * rejected order writes nothing, so it cannot abort the others).
+   */
+  private decide(
+    batch: QueuedOrder[],
+    accounts: readonly AccountRow[],
+    earlierRows: readonly TxRow[],
+  ): { outcomes: Outcome[]; write?: BatchWrite } {
     const portfolios = new Map<string, Portfolio | undefined>(
-      accounts.rows.map((r) => [r.user_id, r.portfolio]),
+      accounts.map((r) => [r.user_id, r.portfolio]),
     );
-    const earlierRows = await c.query<TxRow>({
-      name: 'fx-ledger-idempotency',
-      text: `SELECT ${TX_COLUMNS.split(', ')
-        .map((col) => `t.${col}`)
-        .join(', ')} FROM fx_transactions t
-        JOIN unnest($1::text[], $2::text[]) AS k(user_id, idempotency_key)
-          ON t.user_id = k.user_id AND t.idempotency_key = k.idempotency_key`,
-      values: [batch.map((o) => o.input.userId), batch.map((o) => o.input.idempotencyKey)],
-    });
+    const versions = new Map(accounts.map((r) => [r.user_id, Number(r.version)]));
     const byKey = new Map<string, TransactionRecord>();
     const keyOf = (userId: string, key: string): string => `${userId}\u0000${key}`;
-    for (const r of earlierRows.rows) byKey.set(keyOf(r.user_id, r.idempotency_key!), fromRow(r));
+    for (const r of earlierRows) byKey.set(keyOf(r.user_id, r.idempotency_key!), fromRow(r));
     const events: TransactionExecuted[] = [];
     const changed = new Set<string>();
     const outcomes = batch.map((order): Outcome => {
@@ -269,41 +331,17 @@ export class PostgresFxLedger implements FxLedgerPort {
         return { error };
       }
     });
-    if (events.length > 0) {
-      const txs = events.map(toRecord);
-      const users = [...changed];
-      await c.query({
-        name: 'fx-ledger-write-batch',
-        text: `WITH t AS (
-           INSERT INTO fx_transactions (${TX_COLUMNS})
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-             $6::bigint[], $7::bigint[], $8::bigint[], $9::text[])
-         ), a AS (
-           UPDATE fx_accounts AS a SET portfolio = u.portfolio
-           FROM unnest($10::text[], $11::jsonb[]) AS u(user_id, portfolio)
-           WHERE a.user_id = u.user_id
-         )
-         INSERT INTO fx_outbox (partition_key, payload)
-         SELECT o.partition_key, o.payload
-         FROM unnest($1::text[], $12::text[]) WITH ORDINALITY AS o(partition_key, payload, n)
-         ORDER BY o.n`,
-        values: [
-          txs.map((t) => t.userId),
-          txs.map((t) => t.id),
-          txs.map((t) => t.idempotencyKey),
-          txs.map((t) => t.requestHash),
-          txs.map((t) => t.side),
-          txs.map((t) => t.amountUsdCents),
-          txs.map((t) => t.priceCopCents),
-          txs.map((t) => t.totalCopCents),
-          txs.map((t) => t.executedAt),
-          users,
-          users.map((u) => JSON.stringify(portfolios.get(u))),
-          events.map((e) => JSON.stringify(e)),
-        ],
-      });
-    }
-    return outcomes;
+    if (events.length === 0) return { outcomes };
+    const users = [...changed];
+    return {
+      outcomes,
+      write: {
+        users,
+        versions: users.map((u) => versions.get(u)!),
+        portfolios: users.map((u) => JSON.stringify(portfolios.get(u))),
+        events,
+      },
+    };
   }
 
   /** The TransactionExecuted of `input` at `tick`, validated like the stream processor would. */
@@ -387,6 +425,58 @@ export class PostgresFxLedger implements FxLedgerPort {
     while (this.batches.size > 0) await Promise.all(this.batches);
     await this.relay.stop();
   }
+}
+
+interface AccountRow {
+  user_id: string;
+  portfolio: Portfolio;
+  /** bigint: a string from a query, a number inside JSON. */
+  version: string | number;
+}
+
+/** What a decided batch writes: the changed accounts (with the versions read) and the events. */
+interface BatchWrite {
+  users: string[];
+  versions: number[];
+  portfolios: string[];
+  events: TransactionExecuted[];
+}
+
+/** Writes a decided batch with `fx_apply_batch` (one statement: atomic on its own). */
+async function applyBatch(db: PgClient | PgPool, w: BatchWrite): Promise<void> {
+  const txs = w.events.map(toRecord);
+  await db.query({
+    name: 'fx-ledger-apply-batch',
+    text: `SELECT fx_apply_batch($1::text[], $2::bigint[], $3::jsonb[], $4::text[], $5::text[],
+      $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[],
+      $13::text[])`,
+    values: [
+      w.users,
+      w.versions,
+      w.portfolios,
+      txs.map((t) => t.userId),
+      txs.map((t) => t.id),
+      txs.map((t) => t.idempotencyKey),
+      txs.map((t) => t.requestHash),
+      txs.map((t) => t.side),
+      txs.map((t) => t.amountUsdCents),
+      txs.map((t) => t.priceCopCents),
+      txs.map((t) => t.totalCopCents),
+      txs.map((t) => t.executedAt),
+      w.events.map((e) => JSON.stringify(e)),
+    ],
+  });
+}
+
+/**
+ * `fx_apply_batch` refused the batch: an account changed since it was read, or (the same race
+ * seen from the index) another instance stored one of its Idempotency-Keys first.
+ */
+function isRefusedBatch(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return (
+    e?.code === '40001' || (e?.code === '23505' && e.constraint === 'fx_transactions_idempotency')
+  );
 }
 
 async function insertOutbox(c: PgClient, partitionKey: string, event: unknown): Promise<void> {
