@@ -60,6 +60,8 @@ export interface ClusterOptions {
   priceSchedule?: string;
   /** `fx.api.rateLimitPerMinute` of every API instance. @default the configuration's default */
   rateLimitPerMinute?: number;
+  /** `fx.notifications` of every instance (e.g. webhooks to private targets, dispatcher timings). */
+  notifications?: Record<string, unknown>;
   /** Every output line of every instance. */
   onLine?: (instance: string, line: string) => void;
   /** Variables added to every instance's environment (e.g. `CORRIENTE_LOG_LEVEL`). */
@@ -234,6 +236,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       prices: { schedule: o.priceSchedule ?? '*/2 * * * * *' },
       ...(o.rateLimitPerMinute ? { api: { rateLimitPerMinute: o.rateLimitPerMinute } } : {}),
       processor: { batchMaxDelayMs: 1000 },
+      ...(o.notifications ? { notifications: o.notifications } : {}),
       leaseSeconds: o.leaseSeconds ?? 15,
     },
   };

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +12,15 @@ import { listAll } from '../../src/core/object-store/object-store.js';
 import { PLAN_PREFIX } from '../../src/fx/processor/batch.js';
 import { S3ObjectStore } from '../../src/core/object-store/s3/s3-object-store.js';
 import { DynamoDbPortfolioStore } from '../../src/fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
+import { createPgPool } from '../../src/core/state/postgres/index.js';
+import { SecretBox } from '../../src/fx/decisions/notify/channels/secret-box.js';
+import {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  verifyWebhookSignature,
+} from '../../src/fx/decisions/notify/channels/webhook-signature.js';
+import { PostgresNotificationStore } from '../../src/fx/decisions/notify/postgres/index.js';
+import { DEFAULT_PREFERENCES } from '../../src/fx/decisions/notify/preferences.js';
 import { lakeRows, storeContents } from '../fx/processor/harness.js';
 import { eventually } from '../util/eventually.js';
 import { createTestDatabase, postgresSkip, type TestDatabase } from '../util/postgres.js';
@@ -17,13 +29,16 @@ import { tempDir } from '../util/tmp.js';
 
 /**
  * The cluster fault test (issue 15): real `corriente up --roles …` processes with separate homes
- * — 3 api, 2 processor, 2 orchestrator, 1 collector — on the machine's PostgreSQL (state),
- * kinesalite (events), s3rver (the lake) and dynalite (portfolios). Under a steady load of trades
- * sent to the API instances, one API instance, the active processor and the leading orchestrator
- * are SIGKILLed at seeded random moments, several rounds (each victim is restarted). Afterwards
- * every order answered 201 is in `raw/fx_transacciones` exactly once and in its user's portfolio,
- * no balance is negative, `corriente fx reconcile` finds no difference, and every killed leader's
- * leases were taken over within the lease time. Notification dispatchers are not part of it.
+ * — 3 api, 2 processor, 2 orchestrator, 1 collector, 2 dispatcher — on the machine's PostgreSQL
+ * (state), kinesalite (events), s3rver (the lake) and dynalite (portfolios). Under a steady load
+ * of trades sent to the API instances, and of recommendations queued for delivery to each user's
+ * webhook (a local receiver counting delivery ids), one API instance, the active processor, the
+ * leading orchestrator and a dispatcher are SIGKILLed at seeded random moments, several rounds
+ * (each victim is restarted). Afterwards every order answered 201 is in `raw/fx_transacciones`
+ * exactly once and in its user's portfolio, no balance is negative, `corriente fx reconcile`
+ * finds no difference, every killed leader's leases were taken over within the lease time, and
+ * every recommendation was delivered once per channel: one delivery id each, and the only
+ * repeats are deliveries a killed dispatcher had in flight (receivers drop them by id).
  *
  * Replay a run with `CORRIENTE_TEST_SEED=<seed printed> npx vitest run test/cluster/cluster-fault.test.ts`.
  */
@@ -35,6 +50,8 @@ const TAKEOVER_BOUND_MS = LEASE_MS + LEASE_MS / 3 + 2500;
 const ROUNDS = 3;
 const USERS = 24;
 const WORKERS = 6;
+/** Deliveries one dispatcher has in flight at most. */
+const DISPATCH_CONCURRENCY = 4;
 const progress = (s: string): void => console.log(`[cluster fault] ${s}`);
 
 interface Order {
@@ -50,6 +67,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
   let db: TestDatabase;
   let cluster: Cluster;
   let state: pg.Pool;
+  let receiver: Server | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase('cluster');
@@ -57,18 +75,25 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
       root: t.dir,
       databaseUrl: db.url,
       cli: CLI,
-      counts: { api: 3, processor: 2, orchestrator: 2, collector: 1, dispatcher: 0 },
+      counts: { api: 3, processor: 2, orchestrator: 2, collector: 1, dispatcher: 2 },
       basePort: 0,
       shards: 4,
       leaseSeconds: LEASE_SECONDS,
       priceSchedule: '* * * * * *',
       rateLimitPerMinute: 1_000_000,
+      notifications: {
+        webhooks: { allowPrivateTargets: ['127.0.0.1'] },
+        dispatcher: { pollMs: 50, concurrency: DISPATCH_CONCURRENCY, leaseMs: 3000 },
+        retry: { attempts: 50, baseMs: 50, capMs: 500 },
+      },
       env: { CORRIENTE_LOG_LEVEL: 'warn' },
     });
     state = new pg.Pool({ connectionString: db.url, max: 2 });
   }, 240_000);
 
   afterAll(async () => {
+    receiver?.closeAllConnections();
+    receiver?.close();
     await state?.end();
     await cluster?.stop();
     await db?.drop();
@@ -121,7 +146,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
     ].join('\n');
   }
 
-  it('every 201 lands once in the lake and the portfolios, balances stay non-negative, reconcile finds nothing, leaders are replaced within the lease time', async () => {
+  it('every 201 lands once in the lake and the portfolios, balances stay non-negative, reconcile finds nothing, leaders are replaced within the lease time, every recommendation is delivered once', async () => {
     const random = seededRandom('cluster fault');
     const apis = apiNames();
     // Users created through instance 1; a price reaches every instance through PostgreSQL.
@@ -147,6 +172,49 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
             })
           ).status === 200,
         { timeoutMs: 60_000, intervalMs: 250, message: `${name} never saw a price` },
+      );
+    }
+
+    // Every user's webhook points at a local receiver that counts delivery ids.
+    const received: { id: string; user: string; signed: boolean }[] = [];
+    const secrets = new Map<string, string>();
+    const answerTimes = seededRandom('cluster fault receiver');
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        const user = new URL(req.url ?? '/', 'http://x').searchParams.get('u') ?? '';
+        const header = req.headers[SIGNATURE_HEADER.toLowerCase()];
+        received.push({
+          id: String(req.headers[DELIVERY_HEADER.toLowerCase()] ?? ''),
+          user,
+          signed: verifyWebhookSignature(
+            secrets.get(user) ?? '',
+            body,
+            typeof header === 'string' ? header : undefined,
+          ),
+        });
+        // A short, varying answer time: deliveries are in flight when a kill lands.
+        setTimeout(() => res.writeHead(200).end('ok'), 5 + Math.floor(answerTimes.next() * 40));
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    const hookPort = (receiver.address() as AddressInfo).port;
+    const notifyPool = createPgPool({ url: db.url, poolSize: 2 });
+    const notifications = await PostgresNotificationStore.open({
+      pool: notifyPool,
+      secrets: new SecretBox(Buffer.from(cluster.env.CORRIENTE_WEBHOOK_SECRETS_KEY!, 'base64url')),
+    });
+    for (const u of users) {
+      const secret = `whsec_${randomBytes(16).toString('hex')}`;
+      secrets.set(u.id, secret);
+      await notifications.addWebhook(
+        u.id,
+        `http://127.0.0.1:${hookPort}/hook?u=${u.id}`,
+        secret,
+        5,
       );
     }
 
@@ -206,6 +274,29 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
       }),
     );
 
+    // The orchestrator's part, queued straight into the delivery queue: a recommendation for
+    // every user every 300 ms while the trades run.
+    let bursts = 0;
+    const recommend = (async () => {
+      while (!stopLoad) {
+        const b = bursts++;
+        await notifications.enqueue(
+          users.map((u) => ({
+            id: `rec-falla-${b}-${u.id}`,
+            userId: u.id,
+            kind: 'recomendacion' as const,
+            title: 'Compre dólares',
+            body: 'El precio bajó',
+            data: { b },
+            createdAt: new Date().toISOString(),
+          })),
+          DEFAULT_PREFERENCES,
+        );
+        await new Promise((res) => setTimeout(res, 300));
+      }
+    })();
+    let dispatcherKills = 0;
+
     const takeovers: { role: string; ms: number }[] = [];
     // Restarts under way, by instance: a role's standby must be up before its leader is killed.
     const restarting = new Map<string, Promise<void>>();
@@ -262,10 +353,28 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
         progress(`${role} taken over in ${takeovers.at(-1)!.ms} ms; restarting ${victim}`);
         restart(victim);
       }
+      // A dispatcher, at a random moment, while deliveries are in flight.
+      await upAgain('dispatcher');
+      const dispatchers = [...cluster.instances.values()]
+        .filter((i) => i.role === 'dispatcher' && alive(i.name))
+        .map((i) => i.name);
+      const delivered = new Set(received.map((r) => r.id)).size;
+      await eventually(() => new Set(received.map((r) => r.id)).size > delivered, {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+        message: 'no delivery before the dispatcher kill',
+      });
+      await new Promise((r) => setTimeout(r, random.int(0, 400)));
+      const dispatcher = dispatchers[random.int(0, dispatchers.length - 1)]!;
+      progress(`round ${round}: SIGKILL ${dispatcher} (${received.length} deliveries so far)`);
+      await cluster.kill(dispatcher, 'SIGKILL');
+      dispatcherKills++;
+      restart(dispatcher);
     }
     await Promise.all(restarting.values());
     stopLoad = true;
     await load;
+    await recommend;
     const executed = orders.filter((o) => o.status === 201);
     progress(
       `load done: ${orders.length} orders, ${executed.length} executed, ` +
@@ -350,6 +459,64 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
       });
     }
     await portfolios.close();
+
+    // Every recommendation delivered to its channels once: one delivery id per notification
+    // and channel, each received and signed with its user's secret; the only repeats are
+    // deliveries a killed dispatcher had in flight, sent again after their lease expired.
+    const total = bursts * users.length;
+    const deliveries = async () =>
+      (
+        await state.query<{
+          id: string;
+          notification_id: string;
+          channel: string;
+          status: string;
+          attempts: number;
+        }>(
+          `SELECT id, notification_id, channel, status, attempts FROM fx_deliveries
+           WHERE notification_id LIKE 'rec-falla-%'`,
+        )
+      ).rows;
+    await eventually(
+      async () => {
+        const hooks = (await deliveries()).filter((d) => d.channel === 'webhook');
+        const got = new Set(received.map((x) => x.id));
+        return (
+          hooks.length === total &&
+          hooks.every((d) => d.status === 'sent') &&
+          hooks.every((d) => got.has(d.id))
+        );
+      },
+      { timeoutMs: 180_000, intervalMs: 250, message: 'the webhooks never all arrived' },
+    );
+    const all = await deliveries();
+    const hooks = all.filter((d) => d.channel === 'webhook');
+    for (const channel of ['webhook', 'inApp']) {
+      const per = new Map<string, number>();
+      for (const d of all.filter((x) => x.channel === channel)) {
+        per.set(d.notification_id, (per.get(d.notification_id) ?? 0) + 1);
+      }
+      expect(per.size).toBe(total);
+      expect([...per.values()].every((c) => c === 1)).toBe(true);
+    }
+    const hookIds = new Set(hooks.map((d) => d.id));
+    const ours = received.filter((r) => hookIds.has(r.id));
+    expect(new Set(ours.map((r) => r.id))).toEqual(hookIds);
+    expect(ours.every((r) => r.signed)).toBe(true);
+    const seen = new Map<string, number>();
+    for (const r of ours) seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+    const repeated = [...seen].filter(([, c]) => c > 1).map(([id]) => id);
+    progress(
+      `${total} recommendations, ${ours.length} webhook calls, ${repeated.length} repeated ` +
+        `after ${dispatcherKills} dispatcher kills`,
+    );
+    expect(dispatcherKills).toBe(ROUNDS);
+    expect(repeated.length).toBeLessThanOrEqual(DISPATCH_CONCURRENCY * dispatcherKills);
+    const attempts = new Map(hooks.map((d) => [d.id, d.attempts]));
+    for (const id of repeated) expect(attempts.get(id)).toBeGreaterThanOrEqual(2);
+    expect([...seen.values()].every((c) => c <= 1 + dispatcherKills)).toBe(true);
+    await notifications.close();
+    await notifyPool.end();
 
     // The operator's check, from a home of its own: no difference between lake and portfolios.
     const home = path.join(t.dir, 'reconcile');
