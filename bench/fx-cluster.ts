@@ -177,6 +177,42 @@ async function bareBatchedLoop(url: string, concurrency: number, inFlight: numbe
   };
 }
 
+/** CPU time (user + kernel) a process has used so far, in ms; 0 once it is gone. */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** CPU ms used so far by the API instances, the bench database's backends and kinesalite. */
+async function cpuSoFar(
+  pool: pg.Pool,
+  apis: readonly ChildProcess[],
+  kinesalite: ChildProcess,
+): Promise<{ api: number; kinesalite: number; backends: Map<number, number> }> {
+  const r = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  return {
+    api: apis.reduce((a, c) => a + cpuMsOf(c.pid!), 0),
+    kinesalite: cpuMsOf(kinesalite.pid!),
+    backends: new Map(r.rows.map((row) => [row.pid, cpuMsOf(row.pid)])),
+  };
+}
+
+/** CPU ms the backends used between two readings (a backend opened in between counts whole). */
+function backendCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
+
 /** Commits of the bench database so far, and WAL fsyncs of the whole server (other databases too). */
 async function commitsSoFar(pool: pg.Pool): Promise<{ commits: number; walSyncs: number }> {
   const r = await pool.query<{ commits: string; wal_syncs: string }>(
@@ -330,11 +366,19 @@ export async function benchCluster(n: number): Promise<void> {
       errors: number;
       perCommit: number;
       walSyncsPerSecond: number;
+      cpu: { api: number; postgres: number; kinesalite: number };
     }[] = [];
     for (let r = 0; r < RUNS; r++) {
       const commitsBefore = await commitsSoFar(pool);
+      const cpuBefore = await cpuSoFar(pool, children, kinesis.child);
       const results = await Promise.all(urls.map((u) => autocannon(opts(u, per, SECONDS))));
       const ok = results.reduce((a, x) => a + x['2xx'], 0);
+      const cpuAfter = await cpuSoFar(pool, children, kinesis.child);
+      const cpu = {
+        api: (cpuAfter.api - cpuBefore.api) / Math.max(1, ok),
+        postgres: backendCpuBetween(cpuBefore.backends, cpuAfter.backends) / Math.max(1, ok),
+        kinesalite: (cpuAfter.kinesalite - cpuBefore.kinesalite) / Math.max(1, ok),
+      };
       const run = {
         rps: ok / SECONDS,
         p50: results.reduce((a, x) => a + x.latency.p50, 0) / results.length,
@@ -345,10 +389,11 @@ export async function benchCluster(n: number): Promise<void> {
           perCommit: ok / Math.max(1, after.commits - commitsBefore.commits),
           walSyncsPerSecond: (after.walSyncs - commitsBefore.walSyncs) / SECONDS,
         }))),
+        cpu,
       };
       runs.push(run);
       process.stderr.write(
-        `cluster run ${r + 1}: ${run.rps.toFixed(0)} tx/s p50 ${run.p50.toFixed(1)} ms p99 ${run.p99} ms (errors ${run.errors}, ${run.perCommit.toFixed(1)} orders per commit, ${run.walSyncsPerSecond.toFixed(0)} WAL fsyncs/s server-wide)\n`,
+        `cluster run ${r + 1}: ${run.rps.toFixed(0)} tx/s p50 ${run.p50.toFixed(1)} ms p99 ${run.p99} ms (errors ${run.errors}, ${run.perCommit.toFixed(1)} orders per commit, ${run.walSyncsPerSecond.toFixed(0)} WAL fsyncs/s server-wide; CPU ms per order: API ${run.cpu.api.toFixed(2)}, PostgreSQL backends ${run.cpu.postgres.toFixed(2)}, kinesalite ${run.cpu.kinesalite.toFixed(2)})\n`,
       );
     }
     clearInterval(fresh);
@@ -394,6 +439,10 @@ export async function benchCluster(n: number): Promise<void> {
         `orders per database commit ${median(runs.map((x) => x.perCommit)).toFixed(1)} ` +
         `(bare group commit ${batched.perCommit.toFixed(1)} rows); ` +
         `WAL fsyncs/s server-wide ${median(runs.map((x) => x.walSyncsPerSecond)).toFixed(0)}`,
+      `CPU ms per executed order (medians; the figure a loaded machine moves least): API instances ` +
+        `${median(runs.map((x) => x.cpu.api)).toFixed(2)}, PostgreSQL backends ` +
+        `${median(runs.map((x) => x.cpu.postgres)).toFixed(2)}, kinesalite ` +
+        `${median(runs.map((x) => x.cpu.kinesalite)).toFixed(2)}`,
       `peak RSS (VmHWM) per instance: ${peaks.map((p) => `${p.toFixed(0)} MB`).join(', ')}   ` +
         `targets: ≥ 2500 tx/s, p99 ≤ 50 ms, no error; ${POOL_PER_INSTANCE} PostgreSQL connections per instance`,
     ];
