@@ -32,7 +32,7 @@ import {
   type StreamProcessorStats,
 } from '../../fx/processor/index.js';
 import { formatReconcileReport, reconcile } from '../../fx/reconcile/index.js';
-import { openQueryEngine } from '../open-query-service.js';
+import { openQueryEngine, withQueryableLake } from '../open-query-service.js';
 import { FxDecisions } from './fx-decisions.js';
 import { fxOpsRoutes } from '../../fx/http/fx-ops-routes.js';
 import { fxOpsOpenApi } from '../../fx/http/fx-ops-openapi.js';
@@ -231,14 +231,12 @@ export class FxPlatform {
       { protect: true, paused: !roles.has('lake') },
       async () => {
         try {
-          const report = await reconcile({
-            log: eventLog,
-            datalake: stores.datalake,
-            catalog: o.catalog,
-            query,
-            portfolios,
-            logger: log,
-          });
+          // DuckDB reads local files only: a lake on S3 is copied to a temporary folder first.
+          const report = await withQueryableLake(
+            config,
+            { datalake: stores.datalake, catalog: o.catalog, query },
+            (lake) => reconcile({ ...lake, log: eventLog, portfolios, logger: log }),
+          );
           lastReconcile = report;
           lastReconcileError = undefined;
           if (report.ok) log.info('fx reconcile: no differences');
