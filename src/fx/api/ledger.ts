@@ -295,41 +295,14 @@ export class FxLedger implements FxLedgerPort {
   async execute(input: ExecuteInput, quote: () => PriceTick): Promise<ExecuteResult> {
     return this.mutex.run(input.userId, async () => {
       this.assertUsable();
-      const earlier =
+      const replay = replayOf(
         this.recorder.pendingTx(input.userId, input.idempotencyKey) ??
-        this.tables.byKey(input.userId, input.idempotencyKey);
-      if (earlier) {
-        if (earlier.requestHash !== input.requestHash) {
-          throw new IdempotencyConflictError(input.idempotencyKey);
-        }
-        return { replayed: true, transaction: earlier };
-      }
-      const tick = quote();
-      const priceCopCents = input.side === 'BUY' ? tick.askCopCents : tick.bidCopCents;
-      const now = this.now();
-      const nowIso = new Date(now).toISOString();
-      const event: TransactionExecuted = {
-        type: 'TransactionExecuted',
-        version: 1,
-        id: newEventId(now),
-        userId: input.userId,
-        side: input.side,
-        amountUsdCents: input.amountUsdCents,
-        priceCopCents,
-        totalCopCents: totalCopCents(input.amountUsdCents, priceCopCents),
-        priceTickId: tick.id,
-        idempotencyKey: input.idempotencyKey,
-        requestHash: input.requestHash,
-        executedAt: nowIso,
-        ingestedAt: nowIso,
-      };
+          this.tables.byKey(input.userId, input.idempotencyKey),
+        input,
+      );
+      if (replay) return replay;
       // What the stream processor would quarantine never enters the log (nor the ledger).
-      const valid = fxEventSchema.safeParse(event);
-      if (!valid.success) {
-        throw new InvalidLedgerEventError(
-          valid.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
-        );
-      }
+      const event = transactionEventOf(input, quote(), this.now());
       // Throws InsufficientFundsError / AccountNotOpenError before anything is written.
       const portfolio = applyPortfolioEvent(this.account(input.userId)?.portfolio, event);
       const transaction = toRecord(event);
@@ -442,7 +415,60 @@ export function comparePositions(a: Position, b: Position): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function toRecord(e: TransactionExecuted): TransactionRecord {
+/**
+ * The answer to an order whose Idempotency-Key was already used: the earlier transaction
+ * replayed, or IdempotencyConflictError when the key came with another request. Undefined for a
+ * new key. Shared by every ledger adapter.
+ */
+export function replayOf(
+  earlier: TransactionRecord | undefined,
+  input: ExecuteInput,
+): ExecuteResult | undefined {
+  if (!earlier) return undefined;
+  if (earlier.requestHash !== input.requestHash) {
+    throw new IdempotencyConflictError(input.idempotencyKey);
+  }
+  return { replayed: true, transaction: earlier };
+}
+
+/**
+ * The TransactionExecuted of `input` at `tick` (the ask for a BUY, the bid for a SELL), validated
+ * as the stream processor would: what it would quarantine never enters the log.
+ * @throws InvalidLedgerEventError
+ */
+export function transactionEventOf(
+  input: ExecuteInput,
+  tick: PriceTick,
+  now: number,
+): TransactionExecuted {
+  const priceCopCents = input.side === 'BUY' ? tick.askCopCents : tick.bidCopCents;
+  const nowIso = new Date(now).toISOString();
+  const event: TransactionExecuted = {
+    type: 'TransactionExecuted',
+    version: 1,
+    id: newEventId(now),
+    userId: input.userId,
+    side: input.side,
+    amountUsdCents: input.amountUsdCents,
+    priceCopCents,
+    totalCopCents: totalCopCents(input.amountUsdCents, priceCopCents),
+    priceTickId: tick.id,
+    idempotencyKey: input.idempotencyKey,
+    requestHash: input.requestHash,
+    executedAt: nowIso,
+    ingestedAt: nowIso,
+  };
+  const valid = fxEventSchema.safeParse(event);
+  if (!valid.success) {
+    throw new InvalidLedgerEventError(
+      valid.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
+    );
+  }
+  return event;
+}
+
+/** The ledger's record of an executed order. */
+export function toRecord(e: TransactionExecuted): TransactionRecord {
   return {
     id: e.id,
     userId: e.userId,

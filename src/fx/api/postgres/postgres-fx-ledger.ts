@@ -8,9 +8,7 @@ import {
 } from '../../../core/state/postgres/index.js';
 import {
   accountOpenedSchema,
-  fxEventSchema,
   newEventId,
-  totalCopCents,
   type AccountOpened,
   type PriceTick,
   type TransactionExecuted,
@@ -21,8 +19,9 @@ import {
   type Portfolio,
 } from '../../portfolio/portfolio.js';
 import {
-  IdempotencyConflictError,
-  InvalidLedgerEventError,
+  replayOf,
+  toRecord,
+  transactionEventOf,
   type ExecuteInput,
   type ExecuteResult,
 } from '../ledger.js';
@@ -312,14 +311,10 @@ export class PostgresFxLedger implements FxLedgerPort {
     const changed = new Set<string>();
     const outcomes = batch.map((order): Outcome => {
       const { input } = order;
-      const earlier = byKey.get(keyOf(input.userId, input.idempotencyKey));
-      if (earlier) {
-        return earlier.requestHash === input.requestHash
-          ? { result: { replayed: true, transaction: earlier } }
-          : { error: new IdempotencyConflictError(input.idempotencyKey) };
-      }
       try {
-        const event = this.transactionEvent(input, order.quote());
+        const replay = replayOf(byKey.get(keyOf(input.userId, input.idempotencyKey)), input);
+        if (replay) return { result: replay };
+        const event = transactionEventOf(input, order.quote(), this.now());
         // Throws InsufficientFundsError / AccountNotOpenError: this order writes nothing.
         portfolios.set(input.userId, applyPortfolioEvent(portfolios.get(input.userId), event));
         changed.add(input.userId);
@@ -342,35 +337,6 @@ export class PostgresFxLedger implements FxLedgerPort {
         events,
       },
     };
-  }
-
-  /** The TransactionExecuted of `input` at `tick`, validated like the stream processor would. */
-  private transactionEvent(input: ExecuteInput, tick: PriceTick): TransactionExecuted {
-    const priceCopCents = input.side === 'BUY' ? tick.askCopCents : tick.bidCopCents;
-    const now = this.now();
-    const nowIso = new Date(now).toISOString();
-    const event: TransactionExecuted = {
-      type: 'TransactionExecuted',
-      version: 1,
-      id: newEventId(now),
-      userId: input.userId,
-      side: input.side,
-      amountUsdCents: input.amountUsdCents,
-      priceCopCents,
-      totalCopCents: totalCopCents(input.amountUsdCents, priceCopCents),
-      priceTickId: tick.id,
-      idempotencyKey: input.idempotencyKey,
-      requestHash: input.requestHash,
-      executedAt: nowIso,
-      ingestedAt: nowIso,
-    };
-    const valid = fxEventSchema.safeParse(event);
-    if (!valid.success) {
-      throw new InvalidLedgerEventError(
-        valid.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
-      );
-    }
-    return event;
   }
 
   async portfolio(userId: string): Promise<Portfolio | undefined> {
@@ -497,19 +463,5 @@ function fromRow(r: TxRow): TransactionRecord {
     executedAt: r.executed_at,
     idempotencyKey: r.idempotency_key,
     requestHash: r.request_hash,
-  };
-}
-
-function toRecord(e: TransactionExecuted): TransactionRecord {
-  return {
-    id: e.id,
-    userId: e.userId,
-    side: e.side,
-    amountUsdCents: e.amountUsdCents,
-    priceCopCents: e.priceCopCents,
-    totalCopCents: e.totalCopCents,
-    executedAt: e.executedAt,
-    idempotencyKey: e.idempotencyKey ?? null,
-    requestHash: e.requestHash ?? null,
   };
 }
