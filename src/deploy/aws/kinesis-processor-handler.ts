@@ -3,7 +3,17 @@ import { awsConfig, awsPortfolioStore, awsStore } from './aws-adapters.js';
 import type { Config } from '../config.js';
 import type { EventRecord } from '../../core/event-log/event-log.js';
 import type { PortfolioStore } from '../../fx/portfolio/portfolio-store.js';
-import { batchFileName, processBatch, readPlan, writePlan } from '../../fx/processor/batch.js';
+import {
+  batchFileName,
+  decideSkips,
+  processBatch,
+  readPlan,
+  writePlan,
+} from '../../fx/processor/batch.js';
+import type { RawEventClaims } from '../../fx/processor/raw-claims.js';
+import { PostgresRawEventClaims } from '../../fx/processor/postgres/index.js';
+import { openPostgresState } from '../state.js';
+import type { PgPool } from '../../core/state/postgres/index.js';
 import { LoadDates } from '../../fx/processor/raw-writer.js';
 import { createLogger, type Logger } from '../../core/log/logger.js';
 import type { ObjectStore } from '../../core/object-store/object-store.js';
@@ -40,6 +50,14 @@ export interface KinesisProcessorHandlerDeps {
   portfolios: PortfolioStore;
   timezone: string;
   log: Logger;
+  /**
+   * Event ids claimed per batch in the state store, so an event the log delivers twice (an API
+   * instance's outbox relay killed after its append) lands in the raw lake once. Without it, a
+   * repeat in another batch is written again (portfolios drop it by event id either way).
+   */
+  rawClaims?: RawEventClaims;
+  /** The state store's pool behind `rawClaims` (its owner ends it; a Lambda keeps it). */
+  statePool?: PgPool;
 }
 
 /**
@@ -116,10 +134,21 @@ export function createKinesisProcessorHandler(deps: KinesisProcessorHandlerDeps)
           { replace: true },
         );
       }
+      // Decided once per planned batch and recorded beside its plan, before any effect.
+      const skip = deps.rawClaims
+        ? await decideSkips(
+            deps.datalake,
+            deps.rawClaims,
+            stream,
+            { first: batch[0]!.position, last: lastRec.position },
+            batch,
+          )
+        : undefined;
       const result = await processBatch(
         { datalake: deps.datalake, portfolios: deps.portfolios, dates, logger: deps.log },
         batch,
         batchFileName(batch[0]!.position, lastRec.position),
+        skip,
       );
       deps.log.info({ ...result, stream }, 'fx Kinesis batch processed');
       return count < records.length ? failFrom(count) : { batchItemFailures: [] };
@@ -133,17 +162,25 @@ export function createKinesisProcessorHandler(deps: KinesisProcessorHandlerDeps)
 let cached: ReturnType<typeof createKinesisProcessorHandler> | undefined;
 
 /**
- * The handler's adapters, from the configuration: the portfolios in DynamoDB and the lake on S3
- * (a SQLite file or a local folder would live in one container).
+ * The handler's adapters, from the configuration: the portfolios in DynamoDB, the lake on S3 (a
+ * SQLite file or a local folder would live in one container) and, with `state.type = postgres`,
+ * the raw lake's event claims in the state store.
  * @throws ConfigError naming the key.
  */
-export function processorHandlerDeps(config: Config): KinesisProcessorHandlerDeps {
+export async function processorHandlerDeps(config: Config): Promise<KinesisProcessorHandlerDeps> {
   const portfolios = awsPortfolioStore(config);
+  const datalake = awsStore(config, 'datalake');
+  const log = createLogger(config.log.level);
+  const statePool =
+    config.state.type === 'postgres'
+      ? await openPostgresState(config, { log, applicationName: 'corriente-processor' })
+      : undefined;
   return {
-    datalake: awsStore(config, 'datalake'),
+    datalake,
     portfolios,
     timezone: config.timezone,
-    log: createLogger(config.log.level),
+    log,
+    ...(statePool ? { rawClaims: new PostgresRawEventClaims(statePool), statePool } : {}),
   };
 }
 
@@ -151,7 +188,7 @@ export function processorHandlerDeps(config: Config): KinesisProcessorHandlerDep
 export async function handler(event: unknown): Promise<KinesisBatchResponse> {
   if (!cached) {
     const config = await awsConfig();
-    cached = createKinesisProcessorHandler(processorHandlerDeps(config));
+    cached = createKinesisProcessorHandler(await processorHandlerDeps(config));
   }
   return cached(event);
 }

@@ -107,3 +107,40 @@ it('refuses what is not a Kinesis event', async () => {
     handler({ Records: [{ ...event.Records[0], eventSourceARN: 'arn:aws:s3:::b' }] }),
   ).rejects.toThrow(/eventSourceARN/);
 });
+
+it('with raw claims an event the log delivered twice, in two batches, lands in raw once', async () => {
+  // The claims' contract in memory (the PostgreSQL adapter has its own test): the first batch
+  // to claim an id owns it; asking again for the same batch gives the same answer.
+  const owner = new Map<string, string>();
+  const rawClaims = {
+    claim: async (stream: string, batch: string, ids: readonly string[]) => {
+      const taken = new Set<string>();
+      for (const id of ids) {
+        const k = `${stream}/${id}`;
+        if (!owner.has(k)) owner.set(k, batch);
+        if (owner.get(k) !== batch) taken.add(id);
+      }
+      return taken;
+    },
+  };
+  const handler = createKinesisProcessorHandler({
+    datalake: h.datalake,
+    portfolios: h.portfolios,
+    timezone: 'America/Bogota',
+    log: silentLogger,
+    rawClaims,
+  });
+  const events = mixedEvents({ count: 40, users: 4, seed: 9 });
+  // A killed API instance's relay appended events 10…14 again after the first 20.
+  const delivered = [...events.slice(0, 20), ...events.slice(10, 15), ...events.slice(20)];
+  expect(await handler(kinesisEvent(delivered, 0, 20))).toEqual({ batchItemFailures: [] });
+  expect(await handler(kinesisEvent(delivered, 20, 45))).toEqual({ batchItemFailures: [] });
+  const rows = await lakeRows(h.datalake);
+  expect(rows).toHaveLength(40);
+  expect(new Set(rows.map((r) => r.row.id)).size).toBe(40);
+  expect(await storeContents(h.portfolios)).toEqual(foldAll(events));
+  // A redelivery of the second batch skips the same events and writes the same files.
+  const before = await lakeHashes(h.datalake);
+  expect(await handler(kinesisEvent(delivered, 20, 45))).toEqual({ batchItemFailures: [] });
+  expect(await lakeHashes(h.datalake)).toEqual(before);
+});
