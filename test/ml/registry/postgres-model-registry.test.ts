@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalFsObjectStore } from '../../../src/core/object-store/local-fs/local-fs-object-store.js';
@@ -17,6 +19,9 @@ import { postgresSkip, usePostgresDatabase } from '../../util/postgres.js';
 import { tempDir } from '../../util/tmp.js';
 import { registration } from './fixtures.js';
 import { modelRegistryContract } from './model-registry-contract.js';
+
+const TRUNCATE =
+  'TRUNCATE ml_model_audit, ml_model_versions, ml_model_groups; UPDATE ml_model_audit_head SET seq = 0';
 
 describe.skipIf(postgresSkip !== undefined)(
   'PostgresModelRegistry (PostgreSQL on 127.0.0.1)',
@@ -56,9 +61,7 @@ describe.skipIf(postgresSkip !== undefined)(
         const tmp = tempDir('corriente-pg-registry-');
         const store = new LocalFsObjectStore({ root: path.join(tmp.dir, 'datalake') });
         const setup = await openPool();
-        await setup.query(
-          'TRUNCATE ml_model_audit, ml_model_versions, ml_model_groups; UPDATE ml_model_audit_head SET seq = 0',
-        );
+        await setup.query(TRUNCATE);
         await setup.end();
         const make = () =>
           registryOn(createPgPool({ url: db.url, poolSize: 4 }), store, {
@@ -160,6 +163,66 @@ describe.skipIf(postgresSkip !== undefined)(
           tmp.cleanup();
         }
       });
+      it('the CLI of two homes (separate processes) works on one registry: approved in one, served in the other', async () => {
+        const tmp = tempDir('corriente-pg-registry-cli-');
+        const lake = path.join(tmp.dir, 'shared-lake');
+        const store = new LocalFsObjectStore({ root: lake });
+        const G = 'fx-recomendaciones';
+        const pool = await openPool();
+        await pool.query(TRUNCATE); // the contract's tests used the group's name
+        const r = registryOn(pool, store, { ownPool: true });
+        try {
+          await r.createGroup(G);
+          await r.registerVersion(registration(G, 'multi-a'));
+          await r.registerVersion(registration(G, 'multi-b'));
+          const config = path.join(tmp.dir, 'corriente.config.json');
+          // The artifacts are in one lake (S3 in the cluster); nothing else is shared on disk.
+          writeFileSync(
+            config,
+            JSON.stringify({ stores: { datalake: { type: 'local', path: lake } } }),
+          );
+          const cli = (home: string, ...args: string[]) => {
+            const env = Object.fromEntries(
+              Object.entries(process.env).filter(([k]) => !k.startsWith('CORRIENTE_')),
+            ) as Record<string, string>;
+            const res = spawnSync(
+              process.execPath,
+              [path.resolve('dist/cli/main.js'), '--config', config, ...args],
+              {
+                env: {
+                  ...env,
+                  USER: 'operadora',
+                  CORRIENTE_HOME: path.join(tmp.dir, home),
+                  CORRIENTE_DATABASE_URL: db.url,
+                  CORRIENTE_LOG_LEVEL: 'warn',
+                },
+                encoding: 'utf8',
+                timeout: 60_000,
+              },
+            );
+            expect(res.status, res.stderr).toBe(0);
+            return res.stdout;
+          };
+          expect(cli('home-a', 'fx', 'models', 'approve', G, '1', '--reason', 'AUC ok')).toMatch(
+            /v1 is now Approved; served: v1/,
+          );
+          expect(cli('home-b', 'fx', 'models', 'list')).toBe(`${G}  2 versions  served: v1\n`);
+          cli('home-b', 'fx', 'models', 'approve', G, '2');
+          const listed = JSON.parse(cli('home-a', 'fx', 'models', 'list', '--group', G, '--json'));
+          expect(listed.map((v: { status: string }) => v.status)).toEqual(['Approved', 'Approved']);
+          expect((await r.latestApproved(G))?.version).toBe(2);
+          expect((await r.history(G, 1)).at(-1)).toMatchObject({
+            actor: 'operadora',
+            reason: 'AUC ok',
+          });
+          // Neither home has a registry file of its own.
+          expect(existsSync(path.join(tmp.dir, 'home-a', 'ml', 'registry.db'))).toBe(false);
+          expect(existsSync(path.join(tmp.dir, 'home-b', 'ml', 'registry.db'))).toBe(false);
+        } finally {
+          await r.close();
+          tmp.cleanup();
+        }
+      }, 120_000);
     });
   },
 );
