@@ -236,6 +236,9 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       prices: { schedule: o.priceSchedule ?? '*/2 * * * * *' },
       ...(o.rateLimitPerMinute ? { api: { rateLimitPerMinute: o.rateLimitPerMinute } } : {}),
       processor: { batchMaxDelayMs: 1000 },
+      // One registry for every home (what `state: postgres` implies anyway, named here): a model
+      // approved through any instance is served by every orchestrator.
+      model: { registry: { type: 'postgres' } },
       ...(o.notifications ? { notifications: o.notifications } : {}),
       leaseSeconds: o.leaseSeconds ?? 15,
     },

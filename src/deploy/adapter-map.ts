@@ -8,6 +8,11 @@ import { redactDatabaseUrl } from '../core/state/state-config.js';
 import type { Config, StoreConfig } from './config.js';
 import { localStorePath } from './config.js';
 
+/** Why `fx.model.registry.type: postgres` cannot work without the PostgreSQL state store. */
+export const REGISTRY_NEEDS_POSTGRES_STATE =
+  'fx.model.registry.type: postgres keeps the model registry in the PostgreSQL state store; ' +
+  'state must be {type: postgres} (set CORRIENTE_DATABASE_URL)';
+
 /** One port and the adapter the configuration gives it. */
 export interface PortAdapter {
   /** The port, e.g. `catalog`. */
@@ -41,7 +46,7 @@ export function describeAdapters(config: Config): PortAdapter[] {
       : `files under ${config.home}`;
   const fx = config.fx;
   const wh = config.warehouse;
-  const sagemaker = fx.model.registry.type === 'sagemaker';
+  const registryType = fx.model.registry.type;
   const aws = fx.notifications.aws;
   const rows: PortAdapter[] = [
     { port: 'source store', key: 'stores.source', ...store(config, config.stores.source) },
@@ -144,9 +149,18 @@ export function describeAdapters(config: Config): PortAdapter[] {
     },
     {
       port: 'model registry',
-      adapter: sagemaker ? 'SageMakerModelRegistry' : 'SqliteModelRegistry',
+      adapter: {
+        sqlite: 'SqliteModelRegistry',
+        postgres: 'PostgresModelRegistry',
+        sagemaker: 'SageMakerModelRegistry',
+      }[registryType],
       key: 'fx.model.registry.type',
-      detail: sagemaker ? `SageMaker in ${fx.model.registry.sagemaker.region}` : 'ml/registry.db',
+      detail:
+        registryType === 'sagemaker'
+          ? `SageMaker in ${fx.model.registry.sagemaker.region}`
+          : registryType === 'postgres'
+            ? `${stateDetail} (artifacts in the datalake store)`
+            : 'ml/registry.db',
     },
     {
       port: 'notifications topic',
@@ -188,6 +202,9 @@ export function configProblems(config: Config): string[] {
     problems.push(
       'fx.model.registry.type: SageMaker reads model artifacts from S3; stores.datalake must be {type: s3}',
     );
+  }
+  if (config.fx.model.registry.type === 'postgres' && config.state.type !== 'postgres') {
+    problems.push(REGISTRY_NEEDS_POSTGRES_STATE);
   }
   return problems;
 }

@@ -37,6 +37,7 @@ import type { PortfolioStore } from '../fx/portfolio/portfolio-store.js';
 import { SqlitePortfolioStore } from '../fx/portfolio/sqlite/sqlite-portfolio-store.js';
 import type { ModelRegistry } from '../ml/registry/model-registry.js';
 import { SageMakerModelRegistry } from '../ml/registry/sagemaker/sagemaker-model-registry.js';
+import { PostgresModelRegistry } from '../ml/registry/postgres/postgres-model-registry.js';
 import { SqliteModelRegistry } from '../ml/registry/sqlite/sqlite-model-registry.js';
 import { DuckDbWarehouse } from '../energy/warehouse/duckdb/duckdb-warehouse.js';
 import { PostgresWarehouse } from '../energy/warehouse/postgres/postgres-warehouse.js';
@@ -47,6 +48,8 @@ import {
 } from '../energy/warehouse/warehouse.js';
 
 import { createObjectStore, type Stores } from './stores.js';
+import { REGISTRY_NEEDS_POSTGRES_STATE } from './adapter-map.js';
+import { ConfigError } from '../core/util/config-error.js';
 import { openPostgresState, type OpenStateOptions } from './state.js';
 
 export { createObjectStore, createPriceSource, createStores, type Stores } from './stores.js';
@@ -165,13 +168,35 @@ export function modelRegistryPath(home: string): string {
 }
 
 /**
- * The model registry `fx.model.registry.type` names: SQLite (`<home>/ml/registry.db`) or
+ * The model registry `fx.model.registry.type` names: SQLite (`<home>/ml/registry.db`), the
+ * PostgreSQL state store (tables `ml_model_*`, shared by every process of every home) or
  * SageMaker Model Registry, with the artifacts in the datalake store and the auto-approve
- * policy of `fx.model.registry.autoApprove` when configured.
+ * policy of `fx.model.registry.autoApprove` when configured. The PostgreSQL registry uses
+ * `statePool` when given (it stays open on `close()`), else opens (and migrates) a pool of its
+ * own, ended by `close()`.
+ * @throws ConfigError naming `fx.model.registry.type` when it is postgres without postgres state.
  */
-export function openModelRegistry(config: Config, datalake: ObjectStore): ModelRegistry {
+export async function openModelRegistry(
+  config: Config,
+  datalake: ObjectStore,
+  options: { statePool?: PgPool; log?: Logger } = {},
+): Promise<ModelRegistry> {
   const registry = config.fx.model.registry;
   const autoApprove = registry.autoApprove;
+  if (registry.type === 'postgres') {
+    if (config.state.type !== 'postgres') throw new ConfigError(REGISTRY_NEEDS_POSTGRES_STATE);
+    const common = {
+      store: datalake,
+      ...(options.log ? { log: options.log } : {}),
+      ...(autoApprove ? { autoApprove } : {}),
+    };
+    if (options.statePool) return new PostgresModelRegistry({ ...common, pool: options.statePool });
+    const pool = await openPostgresState(config, {
+      applicationName: 'corriente-ml-registry',
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return new PostgresModelRegistry({ ...common, pool, onClose: () => pool.end() });
+  }
   if (registry.type === 'sagemaker') {
     const sm = registry.sagemaker;
     return new SageMakerModelRegistry({

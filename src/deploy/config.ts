@@ -156,7 +156,8 @@ export function configSource(options: LoadConfigOptions = {}): string | undefine
  *
  * Environment variables: `CORRIENTE_HOME`, `CORRIENTE_TZ`, `CORRIENTE_LOG_LEVEL`, `PORT`,
  * `CORRIENTE_POLL_INTERVAL_SECONDS`, `CORRIENTE_WAREHOUSE_URL`, `CORRIENTE_DATABASE_URL` (sets
- * `state` to `{type: postgres, url}`, keeping a configured `poolSize`).
+ * `state` to `{type: postgres, url}`, keeping a configured `poolSize`). With `state.type` postgres
+ * and no `fx.model.registry.type` given, the model registry is `postgres` too.
  *
  * @throws ConfigError naming the key and what is wrong.
  */
@@ -234,6 +235,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [dotted, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) setIn(dotted.split('.'), value);
   }
+  // With the state in PostgreSQL, the model registry is too unless a type is named: every
+  // process then serves the versions approved in any of them.
+  if (
+    (merged.state as { type?: unknown } | undefined)?.type === 'postgres' &&
+    registryTypeOf(merged) === undefined
+  ) {
+    setIn(['fx', 'model', 'registry', 'type'], 'postgres');
+  }
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
@@ -249,6 +258,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const base = full ? path.dirname(full) : cwd;
   config.contracts = config.contracts.map((c) => path.resolve(base, c));
   return config;
+}
+
+/** `fx.model.registry.type` of raw (unparsed) configuration, when one is given. */
+function registryTypeOf(raw: Record<string, unknown>): unknown {
+  let node: unknown = raw;
+  for (const k of ['fx', 'model', 'registry', 'type']) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[k];
+  }
+  return node;
 }
 
 /** Absolute folder of a local store (relative paths are under `home`). */

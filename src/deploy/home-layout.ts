@@ -18,7 +18,7 @@
  * | `fx/ledger.db` | users, tokens, idempotency and the API's transactions |
  * | `fx/portfolios.db`, `fx/checkpoints.db` | portfolios; Kinesis consumer checkpoints |
  * | `fx/orchestrator.db`, `fx/notifications.db` | orchestrator state; notifications |
- * | `ml/registry.db` | model versions and their audit history |
+ * | `ml/registry.db` | model versions and their audit history (registry type sqlite) |
  * | `secrets/` | VAPID keys and the webhook-secret key when not given by the environment |
  * | `tmp/` | work folders of jobs (transform, warehouse, DuckDB spill, training) |
  */

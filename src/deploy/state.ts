@@ -20,6 +20,7 @@ import { FX_API_MIGRATIONS } from '../fx/api/postgres/migrations.js';
 import { FX_PRICES_MIGRATIONS } from '../fx/prices/postgres/migrations.js';
 import { FX_NOTIFY_MIGRATIONS } from '../fx/decisions/notify/postgres/migrations.js';
 import { FX_ORCHESTRATOR_MIGRATIONS } from '../fx/decisions/orchestrator/postgres/migrations.js';
+import { ML_REGISTRY_MIGRATIONS } from '../ml/registry/postgres/migrations.js';
 import type { Config } from './config.js';
 
 /**
@@ -37,6 +38,7 @@ export const STATE_MIGRATIONS: readonly PgMigration[] = [
   ...INGEST_CLAIMS_MIGRATIONS,
   ...FX_ORCHESTRATOR_MIGRATIONS,
   ...FX_PROCESSOR_MIGRATIONS,
+  ...ML_REGISTRY_MIGRATIONS,
 ];
 
 /** The postgres state configuration, or a ConfigError naming the key when state is not postgres. */

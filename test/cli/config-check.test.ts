@@ -103,6 +103,11 @@ describe('corriente config check', () => {
       { fx: { model: { registry: { type: 'sagemaker' } } } },
       /fx\.model\.registry\.type: SageMaker reads model artifacts from S3/,
     ],
+    [
+      'a PostgreSQL model registry without the PostgreSQL state store',
+      { fx: { model: { registry: { type: 'postgres' } } } },
+      /fx\.model\.registry\.type: postgres keeps the model registry in the PostgreSQL state store; state must be \{type: postgres\}/,
+    ],
   ])('refuses %s: one line naming the key, exit 2', (name, config, message) => {
     const file = path.join(t.dir, `${name.replace(/\W+/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(config));
@@ -143,4 +148,35 @@ it('describeAdapters follows the configuration keys (embedded defaults vs AWS ex
   expect(pick(embedded, 'warehouse')).toBe('DuckDbWarehouse');
   expect(pick(aws, 'warehouse')).toBe('PostgresWarehouse (Redshift)');
   expect(embedded.map((r) => r.port)).toEqual(aws.map((r) => r.port));
+});
+
+it('the model registry follows the state store unless fx.model.registry.type is named', () => {
+  const url = 'postgres://corriente@127.0.0.1:5432/corriente';
+  const pgEnv = { CORRIENTE_DATABASE_URL: url };
+  const pick = (rows: ReturnType<typeof describeAdapters>) =>
+    rows.find((r) => r.port === 'model registry');
+  const byEnv = loadConfig({ env: pgEnv, cwd: '/' });
+  expect(byEnv.fx.model.registry.type).toBe('postgres');
+  expect(pick(describeAdapters(byEnv))).toEqual({
+    port: 'model registry',
+    adapter: 'PostgresModelRegistry',
+    key: 'fx.model.registry.type',
+    detail: `${url} (artifacts in the datalake store)`,
+  });
+  const byFile = loadConfig({
+    env: {},
+    cwd: '/',
+    overrides: { 'state.type': 'postgres', 'state.url': url },
+  });
+  expect(byFile.fx.model.registry.type).toBe('postgres');
+  // A type named in the configuration is kept, with either state store.
+  const named = loadConfig({
+    env: pgEnv,
+    cwd: '/',
+    overrides: { 'fx.model.registry.type': 'sqlite' },
+  });
+  expect(named.fx.model.registry.type).toBe('sqlite');
+  expect(loadConfig({ env: {}, cwd: '/' }).fx.model.registry.type).toBe('sqlite');
+  // The AWS example names SageMaker, so its PostgreSQL state does not change the registry.
+  expect(loadConfig({ file: AWS_EXAMPLE, env: pgEnv }).fx.model.registry.type).toBe('sagemaker');
 });

@@ -33,7 +33,7 @@ const reasonOpt = z.string().trim().min(1).max(1000).optional();
 
 async function withRegistry<T>(cmd: Command, fn: (r: ModelRegistry) => Promise<T>): Promise<T> {
   const ctx = cliContext(cmd);
-  const registry = openModelRegistry(ctx.config, ctx.stores.datalake);
+  const registry = await openModelRegistry(ctx.config, ctx.stores.datalake);
   try {
     return await fn(registry);
   } catch (err) {
@@ -252,7 +252,7 @@ export function registerFxServeModel(fx: Command): Command {
         }
       } else {
         const group = args.group ?? FX_MODEL_GROUP;
-        registry = openModelRegistry(ctx.config, ctx.stores.datalake);
+        registry = await openModelRegistry(ctx.config, ctx.stores.datalake);
         if (!(await registry.getGroup(group))) {
           await registry.close();
           throw new UsageError(`unknown model group ${group}`);

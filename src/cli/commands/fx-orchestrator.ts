@@ -193,7 +193,7 @@ export function registerFxOrchestrator(fx: Command): void {
           throw new UsageError(`--model-file: ${(err as Error).message}`);
         }
       } else if (!args.rules) {
-        const registry = openModelRegistry(ctx.config, ctx.stores.datalake);
+        const registry = await openModelRegistry(ctx.config, ctx.stores.datalake);
         try {
           const approved = await registry.latestApproved(FX_MODEL_GROUP);
           if (approved) {

@@ -185,7 +185,7 @@ export function registerFxTrain(fx: Command): void {
         process.exitCode = 1;
         return;
       }
-      const registry = openModelRegistry(ctx.config, datalake);
+      const registry = await openModelRegistry(ctx.config, datalake);
       let version: ModelVersion;
       try {
         version = await registerTrainedModel(registry, result, {
@@ -289,7 +289,7 @@ async function trainUpliftCommand(
     process.exitCode = 1;
     return;
   }
-  const registry = openModelRegistry(ctx.config, datalake);
+  const registry = await openModelRegistry(ctx.config, datalake);
   let version: ModelVersion;
   try {
     try {

@@ -114,7 +114,10 @@ export class FxDecisions {
 
   static async start(o: FxDecisionsOptions): Promise<FxDecisions> {
     const { config, stores, log } = o;
-    const registry = openModelRegistry(config, stores.datalake);
+    const registry = await openModelRegistry(config, stores.datalake, {
+      log,
+      ...(o.statePool ? { statePool: o.statePool } : {}),
+    });
     const tmp = homeLayout(config.home).tmp('');
     if (o.demo && (await needsFirstModel(registry))) {
       log.info('training a first FX model from the simulated history (demo)…');

@@ -111,10 +111,13 @@ export const modelConfigSchema = z
     registry: z
       .strictObject({
         /**
-         * `sqlite` (versions in `$CORRIENTE_HOME/ml/registry.db`) or `sagemaker` (SageMaker Model
-         * Registry: a Model Package Group per group; artifacts on the S3 datalake). @default 'sqlite'
+         * `sqlite` (versions in `$CORRIENTE_HOME/ml/registry.db`), `postgres` (tables `ml_model_*`
+         * in the PostgreSQL state store, shared by every process; needs `state: {type: postgres}`)
+         * or `sagemaker` (SageMaker Model Registry: a Model Package Group per group; artifacts on
+         * the S3 datalake). Artifacts are in the datalake store with all three.
+         * @default 'postgres' when `state.type` is postgres, else 'sqlite'
          */
-        type: z.enum(['sqlite', 'sagemaker']).default('sqlite'),
+        type: z.enum(['sqlite', 'postgres', 'sagemaker']).default('sqlite'),
         /** SageMaker settings, read when `type` is `sagemaker`. */
         sagemaker: z
           .strictObject({
