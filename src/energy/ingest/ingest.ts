@@ -15,7 +15,7 @@ import {
 import { normalizeColumnName, type EnergyEntity } from '../entities.js';
 import { applyAliases, matchesFileName, type EntitySource } from '../contracts/compile.js';
 import { builtinContracts, sourcesOf } from '../contracts/load-contracts.js';
-import { inspectingTransform, inspectStream, type Inspection } from './inspect.js';
+import { inspectFile, inspectingTransform, type Inspection } from './inspect.js';
 import {
   sameOwnerProcess,
   type ClaimOwner,
@@ -256,7 +256,7 @@ export async function ingestKey(
         inspection = await deps.datalake.putFileAndRead(
           staging,
           deps.source.localPath(sourceKey),
-          (copy) => inspectStream(copy, inspectOptions),
+          (copy) => inspectFile(copy, inspectOptions),
         );
       } else {
         const tap = inspectingTransform(inspectOptions);

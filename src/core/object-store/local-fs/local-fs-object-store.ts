@@ -219,15 +219,16 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 
   /**
-   * Kernel copy of `filePath` to a temp file beside `key`; then `read` streams that copy (from
-   * the page cache) while it is fsynced, on another thread, at the same time; then the copy is
-   * renamed into place and the folder fsynced. If `read` or the copy fails, nothing is put.
-   * Only a regular file is copied (a symbolic link is refused, as `getStream` refuses folders).
+   * Kernel copy of `filePath` to a temp file beside `key`; then `read` reads that copy (from the
+   * page cache, through the open handle it is given) while it is fsynced, on another thread, at
+   * the same time; then the copy is renamed into place and the folder fsynced. If `read` or the
+   * copy fails, nothing is put. Only a regular file is copied (a symbolic link is refused, as
+   * `getStream` refuses folders).
    */
   async putFileAndRead<T>(
     key: string,
     filePath: string,
-    read: (copy: Readable) => Promise<T>,
+    read: (copy: fs.FileHandle) => Promise<T>,
   ): Promise<T> {
     const st = await fs.lstat(filePath);
     if (!st.isFile()) throw new Error(`${filePath} is not a regular file`);
@@ -240,12 +241,7 @@ export class LocalFsObjectStore implements ObjectStore {
         // inode again (an atime update), or the fsync would have to commit twice.
         const handle = await fs.open(tmp, fsConstants.O_RDWR | fsConstants.O_NOATIME);
         try {
-          const [synced, readDone] = await Promise.allSettled([
-            handle.sync(),
-            read(
-              handle.createReadStream({ highWaterMark: STREAM_CHUNK, autoClose: false, start: 0 }),
-            ),
-          ]);
+          const [synced, readDone] = await Promise.allSettled([handle.sync(), read(handle)]);
           if (readDone.status === 'rejected') throw readDone.reason;
           if (synced.status === 'rejected') throw synced.reason;
           result = readDone.value;
