@@ -35,6 +35,12 @@ export interface InspectOptions {
    * @default false
    */
   parallelHash?: boolean;
+  /**
+   * `inspectFile` only: hash in this thread (given before the file is ready, it boots
+   * meanwhile), as with `parallelHash`. It is ended when the inspection ends or fails; a caller
+   * that never calls `inspectFile` ends it itself (`abort`).
+   */
+  hashThread?: Sha256Thread;
 }
 
 /** @see InspectOptions.maxRecordBytes */
@@ -94,7 +100,7 @@ export async function inspectFile(
   file: FileHandle,
   options: InspectOptions = {},
 ): Promise<Inspection> {
-  const thread = options.parallelHash ? new Sha256Thread() : undefined;
+  const thread = options.hashThread ?? (options.parallelHash ? new Sha256Thread() : undefined);
   const inspector = new Inspector({ ...options, hash: !thread });
   if (!thread) {
     const buf = Buffer.allocUnsafe(FILE_CHUNK);
