@@ -130,7 +130,7 @@ export class Sha256Thread {
     });
   }
 
-  /** Ends the thread without a digest (the read failed). */
+  /** Ends the thread without a digest (the read failed, or never began); harmless once ended. */
   async abort(): Promise<void> {
     this.done = true;
     this.fail(new Error('the sha256 thread was stopped'));
