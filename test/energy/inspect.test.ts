@@ -1,9 +1,13 @@
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import {
   detectDelimiter,
+  inspectFile,
   inspectingTransform,
   inspectStream,
   splitLine,
@@ -115,6 +119,41 @@ describe('chunk boundaries', () => {
     expect(all[0]!.problem?.code).toBe('record_too_long');
     expect(all[0]!.longestRecordBytes).toBe(2 + 1 + 8 * 3 + 1);
     for (const r of all) expect(r).toEqual(all[0]);
+  });
+});
+
+describe('inspectFile', () => {
+  it('inspects an open file as inspectStream does, hashed inline and in a thread', async () => {
+    // Several read buffers (1 MiB) long, with quoted line breaks, CRLF and multi-byte UTF-8
+    // cut by their ends somewhere.
+    const row = '7;"Pérez, ""Juan""\r\nBogotá ⚡";150,5\r\n';
+    const body = Buffer.from(
+      'id;nombre;kwh\r\n' + row.repeat(Math.ceil((3.3 * (1 << 20)) / row.length)),
+    );
+    const dir = await mkdtemp(path.join(tmpdir(), 'inspect-file-'));
+    try {
+      const file = path.join(dir, 'transacciones.csv');
+      await writeFile(file, body);
+      const expected = await inspectStream(Readable.from([body]));
+      expect(expected).toMatchObject({
+        rows: Math.ceil((3.3 * (1 << 20)) / row.length),
+        encoding: 'utf-8',
+        lineEnding: 'crlf',
+        delimiter: ';',
+        sha256: createHash('sha256').update(body).digest('hex'),
+        bytes: body.length,
+      });
+      for (const parallelHash of [false, true]) {
+        const handle = await open(file, 'r');
+        try {
+          expect(await inspectFile(handle, { parallelHash })).toEqual(expected);
+        } finally {
+          await handle.close();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

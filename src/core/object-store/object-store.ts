@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /** Metadata of a stored object. */
@@ -77,15 +78,16 @@ export interface ObjectStore {
   putFile?(key: string, filePath: string): Promise<void>;
   /**
    * Optional, stores kept in a local folder: `putFile` (a kernel copy, no bytes through JS) that
-   * also hands `read` a stream of the copy (from the page cache) while the copy is made durable;
-   * the object is put into place once both are done, and not at all if `read` fails. What
-   * `read` sees is exactly what the object holds: nothing else writes the copy.
+   * also hands `read` the copy, open, to read (from the page cache) while the copy is made
+   * durable; the object is put into place once both are done, and not at all if `read` fails.
+   * What `read` sees is exactly what the object holds: nothing else writes the copy. `read` must
+   * neither write nor close the handle.
    * @returns what `read` returns
    */
   putFileAndRead?<T>(
     key: string,
     filePath: string,
-    read: (copy: Readable) => Promise<T>,
+    read: (copy: FileHandle) => Promise<T>,
   ): Promise<T>;
   /**
    * Optional: renames `fromKey` to `toKey` atomically, without copying bytes, and refuses to

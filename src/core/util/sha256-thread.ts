@@ -75,22 +75,50 @@ export class Sha256Thread {
    */
   async update(chunk: Uint8Array): Promise<void> {
     for (let at = 0; at < chunk.byteLength;) {
-      if (this.failure) throw this.failure;
-      const slot = this.free.pop();
-      if (slot === undefined) {
-        await new Promise<void>((resolve) => {
-          this.waiting = resolve;
-        });
-        continue;
-      }
+      const slot = this.free.length > 0 ? this.take() : await this.slot();
       const length = Math.min(this.slotBytes, chunk.byteLength - at);
-      new Uint8Array(this.buffer, slot * this.slotBytes, length).set(
-        chunk.subarray(at, at + length),
-      );
-      this.worker.postMessage({ slot, length });
+      slot.bytes.set(chunk.subarray(at, at + length));
+      this.submit(slot.index, length);
       at += length;
     }
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * A free slot of the shared buffer, to be filled in place (a file read straight into it, no
+   * copy), then handed to `submit`, or to `release` if it stays unused. The thread owns the slot
+   * from `submit` until it has hashed it: the caller may still read it meanwhile (to inspect the
+   * same bytes on its own thread) but must not write it, nor keep it past its next `slot` call.
+   * Not to be called again before the returned promise settles.
+   */
+  async slot(): Promise<{ index: number; bytes: Buffer }> {
+    while (this.free.length === 0) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+    }
+    return this.take();
+  }
+
+  /** Hashes the first `length` bytes of a slot from `slot` (in order: next after the last). */
+  submit(index: number, length: number): void {
+    if (this.failure) throw this.failure;
+    this.worker.postMessage({ slot: index, length });
+  }
+
+  /** Gives back a slot from `slot` that was not submitted. */
+  release(index: number): void {
+    this.free.push(index);
+  }
+
+  private take(): { index: number; bytes: Buffer } {
+    if (this.failure) throw this.failure;
+    const index = this.free.pop()!;
+    return {
+      index,
+      bytes: Buffer.from(this.buffer, index * this.slotBytes, this.slotBytes),
+    };
   }
 
   /** The hex digest of every byte given to `update`, in order; the thread ends. */
@@ -102,7 +130,7 @@ export class Sha256Thread {
     });
   }
 
-  /** Ends the thread without a digest (the read failed). */
+  /** Ends the thread without a digest (the read failed, or never began); harmless once ended. */
   async abort(): Promise<void> {
     this.done = true;
     this.fail(new Error('the sha256 thread was stopped'));

@@ -15,7 +15,7 @@ import {
 import { normalizeColumnName, type EnergyEntity } from '../entities.js';
 import { applyAliases, matchesFileName, type EntitySource } from '../contracts/compile.js';
 import { builtinContracts, sourcesOf } from '../contracts/load-contracts.js';
-import { inspectingTransform, inspectStream, type Inspection } from './inspect.js';
+import { inspectFile, inspectingTransform, type Inspection } from './inspect.js';
 import {
   sameOwnerProcess,
   type ClaimOwner,
@@ -24,6 +24,7 @@ import {
   type RawKeyClaim,
 } from './ingest-claims.js';
 import { isProcessAlive } from '../../core/util/process.js';
+import { Sha256Thread } from '../../core/util/sha256-thread.js';
 import { loadDateOf } from '../../core/util/time-zone.js';
 import {
   MANIFEST_PREFIX,
@@ -253,11 +254,19 @@ export async function ingestKey(
       if (deps.source.localPath && deps.datalake.putFileAndRead) {
         // Both local: a kernel copy (no bytes through JS), then the copy itself is inspected
         // from the page cache while it is fsynced, so the hash is of exactly the staged bytes.
-        inspection = await deps.datalake.putFileAndRead(
-          staging,
-          deps.source.localPath(sourceKey),
-          (copy) => inspectStream(copy, inspectOptions),
-        );
+        // The hash thread is started first: it boots while the kernel copies.
+        const hashThread = inspectOptions.parallelHash ? new Sha256Thread() : undefined;
+        try {
+          inspection = await deps.datalake.putFileAndRead(
+            staging,
+            deps.source.localPath(sourceKey),
+            (copy) =>
+              inspectFile(copy, { ...inspectOptions, ...(hashThread ? { hashThread } : {}) }),
+          );
+        } finally {
+          // Ended already unless the copy failed before the inspection began.
+          await hashThread?.abort();
+        }
       } else {
         const tap = inspectingTransform(inspectOptions);
         const stream = await deps.source.getStream(sourceKey);

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
+import type { FileHandle } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { Sha256Thread } from '../../core/util/sha256-thread.js';
 import type { Encoding } from './manifest.js';
@@ -34,6 +35,12 @@ export interface InspectOptions {
    * @default false
    */
   parallelHash?: boolean;
+  /**
+   * `inspectFile` only: hash in this thread (given before the file is ready, it boots
+   * meanwhile), as with `parallelHash`. It is ended when the inspection ends or fails; a caller
+   * that never calls `inspectFile` ends it itself (`abort`).
+   */
+  hashThread?: Sha256Thread;
 }
 
 /** @see InspectOptions.maxRecordBytes */
@@ -76,6 +83,67 @@ export async function inspectStream(
     return inspector.finish(await thread?.digest());
   } catch (err) {
     await thread?.abort();
+    throw err;
+  }
+}
+
+/** Bytes read at a time by `inspectFile` without a hash thread. */
+const FILE_CHUNK = 1 << 20;
+
+/**
+ * Inspects an open file from its start, as `inspectStream` does, without a stream: the bytes are
+ * read into buffers used again and again (no fresh allocation per chunk, no garbage). With
+ * `parallelHash` they are read straight into the hash thread's shared slots: the thread hashes a
+ * slot while this thread inspects the same bytes and the next slot is being read.
+ */
+export async function inspectFile(
+  file: FileHandle,
+  options: InspectOptions = {},
+): Promise<Inspection> {
+  const thread = options.hashThread ?? (options.parallelHash ? new Sha256Thread() : undefined);
+  const inspector = new Inspector({ ...options, hash: !thread });
+  if (!thread) {
+    const buf = Buffer.allocUnsafe(FILE_CHUNK);
+    for (let position = 0; ;) {
+      const { bytesRead } = await file.read(buf, 0, buf.length, position);
+      if (bytesRead === 0) break;
+      inspector.update(buf.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+    return inspector.finish();
+  }
+  let position = 0;
+  const readSlot = async (): Promise<{ index: number; bytes: Buffer }> => {
+    const slot = await thread.slot();
+    try {
+      const { bytesRead } = await file.read(slot.bytes, 0, slot.bytes.length, position);
+      position += bytesRead;
+      return { index: slot.index, bytes: slot.bytes.subarray(0, bytesRead) };
+    } catch (err) {
+      thread.release(slot.index);
+      throw err;
+    }
+  };
+  let next: Promise<{ index: number; bytes: Buffer }> | undefined;
+  try {
+    next = readSlot();
+    for (;;) {
+      const slot = await next;
+      next = undefined;
+      if (slot.bytes.length === 0) {
+        thread.release(slot.index);
+        break;
+      }
+      thread.submit(slot.index, slot.bytes.length);
+      // The next read runs (on the I/O pool) while this thread scans the slot just read.
+      next = readSlot();
+      inspector.update(slot.bytes);
+    }
+    return inspector.finish(await thread.digest());
+  } catch (err) {
+    // A read still in flight must not outlive the file handle unawaited.
+    await next?.catch(() => undefined);
+    await thread.abort();
     throw err;
   }
 }

@@ -152,7 +152,9 @@ describe('LocalFsObjectStore', () => {
     await fs.writeFile(src, body);
     const seen = await store.putFileAndRead('_staging/a', src, async (copy) => {
       const parts: Buffer[] = [];
-      for await (const c of copy) parts.push(c as Buffer);
+      for await (const c of copy.createReadStream({ autoClose: false, start: 0 })) {
+        parts.push(c as Buffer);
+      }
       // Not in place before read is done.
       expect(await store.head('_staging/a')).toBeUndefined();
       return Buffer.concat(parts);

@@ -219,15 +219,16 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 
   /**
-   * Kernel copy of `filePath` to a temp file beside `key`; then `read` streams that copy (from
-   * the page cache) while it is fsynced, on another thread, at the same time; then the copy is
-   * renamed into place and the folder fsynced. If `read` or the copy fails, nothing is put.
-   * Only a regular file is copied (a symbolic link is refused, as `getStream` refuses folders).
+   * Kernel copy of `filePath` to a temp file beside `key`; then `read` reads that copy (from the
+   * page cache, through the open handle it is given) while it is fsynced, on another thread, at
+   * the same time; then the copy is renamed into place and the folder fsynced. If `read` or the
+   * copy fails, nothing is put. Only a regular file is copied (a symbolic link is refused, as
+   * `getStream` refuses folders).
    */
   async putFileAndRead<T>(
     key: string,
     filePath: string,
-    read: (copy: Readable) => Promise<T>,
+    read: (copy: fs.FileHandle) => Promise<T>,
   ): Promise<T> {
     const st = await fs.lstat(filePath);
     if (!st.isFile()) throw new Error(`${filePath} is not a regular file`);
@@ -240,12 +241,7 @@ export class LocalFsObjectStore implements ObjectStore {
         // inode again (an atime update), or the fsync would have to commit twice.
         const handle = await fs.open(tmp, fsConstants.O_RDWR | fsConstants.O_NOATIME);
         try {
-          const [synced, readDone] = await Promise.allSettled([
-            handle.sync(),
-            read(
-              handle.createReadStream({ highWaterMark: STREAM_CHUNK, autoClose: false, start: 0 }),
-            ),
-          ]);
+          const [synced, readDone] = await Promise.allSettled([handle.sync(), read(handle)]);
           if (readDone.status === 'rejected') throw readDone.reason;
           if (synced.status === 'rejected') throw synced.reason;
           result = readDone.value;
@@ -410,8 +406,15 @@ async function writeStream(file: string, body: Readable): Promise<void> {
   }
 }
 
+/**
+ * Kernel copy to a new file (`to` must not exist: temp files have fresh names). `COPYFILE_EXCL`
+ * matters beyond safety: without it libuv truncates the new file to 0 bytes before copying, and
+ * on ext4 (auto_da_alloc) the `close(2)` after a truncate to 0 starts writing the whole file out
+ * (about half a second per GB) before the copy returns; with it the fsync that follows does that
+ * work, at the same time as whatever reads the copy meanwhile.
+ */
 function kernelCopy(from: string, to: string): Promise<void> {
-  return fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE);
+  return fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
 }
 
 async function fsyncPath(p: string): Promise<void> {
