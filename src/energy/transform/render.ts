@@ -28,9 +28,10 @@ export interface RenderedJob {
   cuarentena: string;
   /**
    * What the processed and the quarantine queries read of `validado`, for an engine that
-   * materialises the validated rows: the cleaned values, the undeclared extra columns, the
-   * lineage, `_fila` and the reason, and the raw declared columns of the rejected rows only (NULL
-   * on valid rows, which the quarantine never reads).
+   * materialises the validated rows: the cleaned values, the undeclared extra columns, `_fila`
+   * and the reason, the raw declared columns of the rejected rows only (NULL on valid rows, which
+   * the quarantine never reads), and instead of the lineage columns `_archivo`, the index of the
+   * row's raw file that the engine's `src` then carries (the engine joins the lineage back).
    */
   kept: string;
   /** Columns of the processed table, in order. */
@@ -235,7 +236,7 @@ export function renderJob(
       (c) => `CASE WHEN motivo_rechazo IS NOT NULL THEN ${q(c.name)} END AS ${q(c.name)}`,
     ),
     ...extraNames.map(q),
-    ...LINEAGE_COLUMNS.map(q),
+    '_archivo',
     '_fila',
     'motivo_rechazo',
   ];

@@ -117,6 +117,10 @@ export async function transformPartitionDuckDb(
     await run('DROP TABLE IF EXISTS validado_t');
     await run('DROP TABLE IF EXISTS src_t');
     await run('DROP TABLE IF EXISTS rotas');
+    await run('DROP TABLE IF EXISTS archivos');
+    await run(
+      `CREATE TABLE archivos (_archivo INTEGER, _archivo_origen VARCHAR, _fecha_carga DATE, _ingestado_en TIMESTAMP)`,
+    );
     await run(
       `CREATE TABLE rotas (motivo_rechazo VARCHAR, _linea_original VARCHAR, _archivo_origen VARCHAR, _fecha_carga DATE, _ingestado_en TIMESTAMP)`,
     );
@@ -144,7 +148,9 @@ export async function transformPartitionDuckDb(
         cols.includes(c) ? quoteIdent(c) : `CAST(NULL AS VARCHAR) AS ${quoteIdent(c)}`,
       );
       const readFile = async (file: string): Promise<void> => {
-        const reader = `SELECT ${select.join(', ')}, ${lineage} FROM read_csv(${quoteLiteral(file)}, ${options.join(', ')})`;
+        // Mapped: the raw rows carry their file's index, the lineage is kept once per file.
+        const tail = mapped ? `CAST(${i} AS INTEGER) AS _archivo` : lineage;
+        const reader = `SELECT ${select.join(', ')}, ${tail} FROM read_csv(${quoteLiteral(file)}, ${options.join(', ')})`;
         if (mapped) {
           await run(first ? `CREATE TABLE src_t AS ${reader}` : `INSERT INTO src_t ${reader}`);
           first = false;
@@ -159,6 +165,7 @@ export async function transformPartitionDuckDb(
           await run('INSERT INTO validado_t SELECT * FROM validado');
         }
       };
+      if (mapped) await run(`INSERT INTO archivos SELECT ${i}, ${lineage}`);
       try {
         await readFile(f.path);
       } catch (err) {
@@ -193,10 +200,15 @@ export async function transformPartitionDuckDb(
     }
     if (first) throw new Error(`partition ${input.loadDate} of ${job.entity} has no files`);
     if (mapped) {
-      await run('CREATE OR REPLACE VIEW src AS SELECT *, rowid AS _fila FROM src_t');
+      await run('CREATE OR REPLACE VIEW src AS SELECT * FROM src_t');
       for (const m of rendered.maps) {
         await run(`CREATE OR REPLACE TABLE ${quoteIdent(m.name)} AS ${m.sql}`);
       }
+      const withLineage = (rel: string): string =>
+        `SELECT r.*, ${LINEAGE_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM ${rel} r JOIN archivos a ON a._archivo = r._archivo`;
+      await run(
+        `CREATE OR REPLACE VIEW src AS ${withLineage('(SELECT *, rowid AS _fila FROM src_t)')}`,
+      );
       for (const v of rendered.views) await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
       // The joins run once, in parallel (the file order travels in `_fila`), into the narrower
       // table both outputs read: cleaned values, and raw values only on rejected rows.
@@ -207,7 +219,7 @@ export async function transformPartitionDuckDb(
       await run('DROP VIEW limpio');
       await run('DROP VIEW src');
       await run('DROP TABLE src_t');
-      await run('CREATE OR REPLACE VIEW validado_n AS SELECT * FROM validado_t');
+      await run(`CREATE OR REPLACE VIEW validado_n AS ${withLineage('validado_t')}`);
     } else {
       await run('CREATE OR REPLACE VIEW validado_n AS SELECT *, rowid AS _fila FROM validado_t');
     }
@@ -289,6 +301,7 @@ export async function transformPartitionDuckDb(
     await run('DROP TABLE IF EXISTS validado_t');
     await run('DROP TABLE IF EXISTS src_t');
     await run('DROP TABLE IF EXISTS rotas');
+    await run('DROP TABLE IF EXISTS archivos');
     return {
       processedFile,
       ...(quarantined > 0 ? { quarantineFile } : {}),
