@@ -18,13 +18,22 @@ export interface RenderedJob {
   views: { name: 'limpio' | 'resuelto' | 'validado'; sql: string }[];
   /**
    * With `mapped`: the mapping tables the `limpio` view joins, one per column whose cleaning
-   * depends on its own value alone. Each `sql` reads the distinct values of `src` and gives, per
-   * value, the cleaned value (`_v_<c>`) and the column's rejection reason (`_r_<c>`): every
-   * distinct value is cleaned once, not once per row. Empty otherwise.
+   * depends on its own value alone and costs more than a join probe (text with only `trim` or
+   * `upper`, ids among them, is cleaned inline). Each `sql` reads the distinct values of `src`
+   * and gives, per value, the cleaned value (`_v_<c>`) and the column's rejection reason
+   * (`_r_<c>`): every distinct value is cleaned once, not once per row. Empty otherwise.
    */
   maps: { name: string; column: string; sql: string }[];
   procesado: string;
   cuarentena: string;
+  /**
+   * What the processed and the quarantine queries read of `validado`, for an engine that
+   * materialises the validated rows: the cleaned values, the undeclared extra columns, `_fila`
+   * and the reason, the raw declared columns of the rejected rows only (NULL on valid rows, which
+   * the quarantine never reads), and instead of the lineage columns `_archivo`, the index of the
+   * row's raw file that the engine's `src` then carries (the engine joins the lineage back).
+   */
+  kept: string;
   /** Columns of the processed table, in order. */
   outputColumns: string[];
   /** Columns of the quarantine table, in order. */
@@ -45,12 +54,18 @@ interface Rendered {
   outputs: [string, string][];
   /** The cleaned value and the checks depend on the column's own value alone. */
   perValue: boolean;
+  /**
+   * Cleaning one value costs about what a join probe does (no regex): with mapping tables the
+   * column is still cleaned inline, and ids (nearly every value distinct) add no mapping table.
+   */
+  cheap: boolean;
 }
 
 export interface RenderOptions {
   /**
    * Clean each distinct value of the per-value columns once, in mapping tables the `limpio`
-   * view joins (see {@link RenderedJob.maps}); same values and reasons as the inline rendering.
+   * view joins (see {@link RenderedJob.maps}), and rank only the rows whose business key repeats;
+   * same values, reasons and surviving rows as the inline rendering. DuckDB only.
    * @default false
    */
   mapped?: boolean;
@@ -69,7 +84,7 @@ export function renderJob(
   options: RenderOptions = {},
 ): RenderedJob {
   const q = d.ident;
-  const parts = job.columns.map((c) => renderColumn(c, d));
+  const parts = job.columns.map((c) => renderColumn(c, d, options.mapped ?? false));
   const outputs = parts.flatMap((p) => p.outputs);
   const selectList = (items: [string, string][]): string =>
     items.map(([alias, expr]) => `    ${expr} AS ${q(alias)}`).join(',\n');
@@ -88,7 +103,7 @@ export function renderJob(
     const reasons: string[] = [];
     job.columns.forEach((spec, i) => {
       const p = parts[i]!;
-      if (!p.perValue) {
+      if (!p.perValue || p.cheap) {
         l1.push(...p.l1);
         if (p.checks.length) reasons.push(caseOf(p.checks, '        '));
         return;
@@ -136,10 +151,29 @@ export function renderJob(
         `coalesce(${keyCols.map((k) => `CAST(${k} AS ${d.text})`).join(', ')}, ${d.rowHash(job.key.hashFallback.map((c) => q(`_v_${c}`)))})`,
       ]
     : keyCols;
-  const unico =
-    `SELECT * FROM (\n    SELECT v.*, row_number() OVER (PARTITION BY _fecha_carga, ${partitionBy.join(', ')} ` +
-    `ORDER BY _ingestado_en DESC, _fila DESC) AS _rn\n    FROM ${validated} v\n    WHERE v.motivo_rechazo IS NULL\n  ) t\n  WHERE _rn = 1`;
-
+  const ranked = (from: string): string =>
+    `SELECT v.*, row_number() OVER (PARTITION BY _fecha_carga, ${partitionBy.join(', ')} ` +
+    `ORDER BY _ingestado_en DESC, _fila DESC) AS _rn\n    FROM ${from}\n    WHERE v.motivo_rechazo IS NULL`;
+  const dedup: string[] = [];
+  let unico: string;
+  if (options.mapped) {
+    // Same ranking, run only over the rows whose key may repeat (few): those whose key hash
+    // repeats, a hash collision only adding rows the ranking keeps. The older versions are the
+    // rows it does not rank first; every other valid row is kept as it is.
+    const keyHash = `hash(${partitionBy.join(', ')})`;
+    dedup.push(
+      `repetidas AS (\n  SELECT _fecha_carga AS _k_fecha, ${keyHash} AS _k_hash\n  FROM ${validated}\n` +
+        `  WHERE motivo_rechazo IS NULL\n  GROUP BY ALL\n  HAVING count(*) > 1\n)`,
+      `perdedores AS (\n  SELECT _fila AS _p_fila FROM (\n    ${ranked(
+        `${validated} v\n    JOIN repetidas r ON r._k_fecha = v._fecha_carga AND r._k_hash = ${keyHash}`,
+      )}\n  ) t\n  WHERE _rn > 1\n)`,
+    );
+    unico =
+      `SELECT v.* FROM ${validated} v\n  LEFT JOIN perdedores p ON p._p_fila = v._fila\n` +
+      `  WHERE v.motivo_rechazo IS NULL AND p._p_fila IS NULL`;
+  } else {
+    unico = `SELECT * FROM (\n    ${ranked(`${validated} v`)}\n  ) t\n  WHERE _rn = 1`;
+  }
   const extraNames = extras === 'marker' ? [] : extras;
   const extraProcessed =
     extras === 'marker'
@@ -149,7 +183,9 @@ export function renderJob(
   const selectOut: string[] = outputs.map(([name, expr]) => `    u.${expr} AS ${q(name)}`);
   selectOut.push(...extraProcessed);
   outCols.push(...extraNames);
-  const ctes = [`unico ${d.materializedCte} (\n  ${unico}\n)`];
+  // Mapped (DuckDB): the valid rows are scanned again rather than copied (the copy costs more).
+  const unicoCte = options.mapped ? 'AS NOT MATERIALIZED' : d.materializedCte;
+  const ctes = [...dedup, `unico ${unicoCte} (\n  ${unico}\n)`];
   let from = 'unico u';
   const derived = job.derived;
   if (derived) {
@@ -194,8 +230,21 @@ export function renderJob(
     `UNION ALL\nSELECT\n${nullSelect.join(',\n')},\n    b.motivo_rechazo,\n    b._linea_original,\n` +
     `${LINEAGE_COLUMNS.map((c) => `    b.${q(c)}`).join(',\n')}\nFROM rotas b`;
 
+  const keptCols = [
+    ...new Set(outputs.map(([, expr]) => expr)),
+    ...job.columns.map(
+      (c) => `CASE WHEN motivo_rechazo IS NOT NULL THEN ${q(c.name)} END AS ${q(c.name)}`,
+    ),
+    ...extraNames.map(q),
+    '_archivo',
+    '_fila',
+    'motivo_rechazo',
+  ];
+  const kept = `SELECT\n${keptCols.map((c) => `    ${c}`).join(',\n')}\nFROM validado`;
+
   return {
     maps,
+    kept,
     views: [
       { name: 'limpio', sql: limpio },
       { name: 'resuelto', sql: resuelto },
@@ -208,7 +257,7 @@ export function renderJob(
   };
 }
 
-function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
+function renderColumn(spec: ColumnSpec, d: SqlDialect, mapped: boolean): Rendered {
   const q = d.ident;
   const c = spec.name;
   const raw = q(c);
@@ -222,9 +271,32 @@ function renderColumn(spec: ColumnSpec, d: SqlDialect): Rendered {
     checks: [],
     outputs: [[c, v]],
     perValue: spec.rule.kind !== 'identificacion',
+    cheap:
+      spec.rule.kind === 'text' &&
+      spec.rule.normalize.every((step) => step === 'trim' || step === 'upper'),
   };
-  if (spec.required) out.checks.push([`${trimmed} IS NULL`, d.str(`${c} vacío`)]);
   const rule = spec.rule;
+  if (mapped && out.cheap && rule.kind === 'text') {
+    // Cleaned inline on every row: the trim (DuckDB's is slow with a character set) only runs on
+    // values that hold whitespace; without any, trimming changes nothing. Upper case keeps a
+    // value empty or not, so "empty" is the cleaned value being NULL.
+    const steps = rule.normalize;
+    const hasWs = [...WHITESPACE].map((ch) => d.contains(raw, ch)).join(' OR ');
+    const untrimmed = normalizeText(
+      raw,
+      steps.filter((s) => s !== 'trim'),
+      d,
+    );
+    out.l1.push([
+      `_v_${c}`,
+      steps.includes('trim')
+        ? `CASE WHEN ${hasWs} THEN ${normalizeText(raw, steps, d)} ELSE ${untrimmed} END`
+        : untrimmed,
+    ]);
+    if (spec.required) out.checks.push([`${v} IS NULL`, d.str(`${c} vacío`)]);
+    return out;
+  }
+  if (spec.required) out.checks.push([`${trimmed} IS NULL`, d.str(`${c} vacío`)]);
   switch (rule.kind) {
     case 'text':
       out.l1.push([`_v_${c}`, normalizeText(raw, rule.normalize, d)]);

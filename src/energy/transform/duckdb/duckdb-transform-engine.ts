@@ -30,7 +30,8 @@ export interface PartitionInput {
   workDir: string;
   /**
    * `mapped`: the raw rows are loaded once, each distinct value of a per-value column is cleaned
-   * once (mapping tables), and the outputs are written straight from the joined rows.
+   * once (mapping tables), the joined rows are kept once (cleaned values; raw values of rejected
+   * rows only) and both outputs are written from them.
    * `previous`: the query before source contracts (every value cleaned on every row, the
    * validated rows materialised), kept so tests and `bench:transform` compare the two.
    * @default 'mapped'
@@ -116,6 +117,10 @@ export async function transformPartitionDuckDb(
     await run('DROP TABLE IF EXISTS validado_t');
     await run('DROP TABLE IF EXISTS src_t');
     await run('DROP TABLE IF EXISTS rotas');
+    await run('DROP TABLE IF EXISTS archivos');
+    await run(
+      `CREATE TABLE archivos (_archivo INTEGER, _archivo_origen VARCHAR, _fecha_carga DATE, _ingestado_en TIMESTAMP)`,
+    );
     await run(
       `CREATE TABLE rotas (motivo_rechazo VARCHAR, _linea_original VARCHAR, _archivo_origen VARCHAR, _fecha_carga DATE, _ingestado_en TIMESTAMP)`,
     );
@@ -143,7 +148,9 @@ export async function transformPartitionDuckDb(
         cols.includes(c) ? quoteIdent(c) : `CAST(NULL AS VARCHAR) AS ${quoteIdent(c)}`,
       );
       const readFile = async (file: string): Promise<void> => {
-        const reader = `SELECT ${select.join(', ')}, ${lineage} FROM read_csv(${quoteLiteral(file)}, ${options.join(', ')})`;
+        // Mapped: the raw rows carry their file's index, the lineage is kept once per file.
+        const tail = mapped ? `CAST(${i} AS INTEGER) AS _archivo` : lineage;
+        const reader = `SELECT ${select.join(', ')}, ${tail} FROM read_csv(${quoteLiteral(file)}, ${options.join(', ')})`;
         if (mapped) {
           await run(first ? `CREATE TABLE src_t AS ${reader}` : `INSERT INTO src_t ${reader}`);
           first = false;
@@ -158,6 +165,7 @@ export async function transformPartitionDuckDb(
           await run('INSERT INTO validado_t SELECT * FROM validado');
         }
       };
+      if (mapped) await run(`INSERT INTO archivos SELECT ${i}, ${lineage}`);
       try {
         await readFile(f.path);
       } catch (err) {
@@ -192,12 +200,26 @@ export async function transformPartitionDuckDb(
     }
     if (first) throw new Error(`partition ${input.loadDate} of ${job.entity} has no files`);
     if (mapped) {
-      await run('CREATE OR REPLACE VIEW src AS SELECT *, rowid AS _fila FROM src_t');
+      await run('CREATE OR REPLACE VIEW src AS SELECT * FROM src_t');
       for (const m of rendered.maps) {
         await run(`CREATE OR REPLACE TABLE ${quoteIdent(m.name)} AS ${m.sql}`);
       }
+      const withLineage = (rel: string): string =>
+        `SELECT r.*, ${LINEAGE_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM ${rel} r JOIN archivos a ON a._archivo = r._archivo`;
+      await run(
+        `CREATE OR REPLACE VIEW src AS ${withLineage('(SELECT *, rowid AS _fila FROM src_t)')}`,
+      );
       for (const v of rendered.views) await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
-      await run('CREATE OR REPLACE VIEW validado_n AS SELECT * FROM validado');
+      // The joins run once, in parallel (the file order travels in `_fila`), into the narrower
+      // table both outputs read: cleaned values, and raw values only on rejected rows.
+      await run('SET preserve_insertion_order = false');
+      await run(`CREATE TABLE validado_t AS ${rendered.kept}`);
+      await run('DROP VIEW validado');
+      await run('DROP VIEW resuelto');
+      await run('DROP VIEW limpio');
+      await run('DROP VIEW src');
+      await run('DROP TABLE src_t');
+      await run(`CREATE OR REPLACE VIEW validado_n AS ${withLineage('validado_t')}`);
     } else {
       await run('CREATE OR REPLACE VIEW validado_n AS SELECT *, rowid AS _fila FROM validado_t');
     }
@@ -226,7 +248,7 @@ export async function transformPartitionDuckDb(
     const processedFile = path.join(input.workDir, 'procesado.parquet');
     const quarantineFile = path.join(input.workDir, 'cuarentena.parquet');
     await copyToParquet(conn, rendered.procesado, processedFile);
-    const parsed = await scalar(`SELECT count(*) FROM ${rowsTable}`);
+    const parsed = await scalar('SELECT count(*) FROM validado_t');
     const broken = await scalar('SELECT count(*) FROM rotas');
     let quarantined = 0;
     let valid: number;
@@ -279,6 +301,7 @@ export async function transformPartitionDuckDb(
     await run('DROP TABLE IF EXISTS validado_t');
     await run('DROP TABLE IF EXISTS src_t');
     await run('DROP TABLE IF EXISTS rotas');
+    await run('DROP TABLE IF EXISTS archivos');
     return {
       processedFile,
       ...(quarantined > 0 ? { quarantineFile } : {}),
