@@ -354,3 +354,55 @@ function checkRegistration(input: RegisterVersionInput, model: GbdtModel): void 
     throw new ModelRegistryError(`cannot register: ${problems.join('; ')}`, 'invalid-input');
   }
 }
+
+/** A stored group row, as both table-backed adapters keep it. */
+export interface GroupRow {
+  name: string;
+  description: string | null;
+  created_at: string;
+}
+
+/** A stored version row: the draft as JSON, and the mutable status beside it. */
+export interface VersionRow {
+  version: number;
+  status: ModelStatus;
+  status_changed_at: string;
+  record: string;
+}
+
+/** A stored audit row (`seq` orders them: a number in SQLite, a bigint string in PostgreSQL). */
+export interface AuditRow {
+  seq: number | string;
+  group_name: string;
+  version: number;
+  from_status: ModelStatus | null;
+  to_status: ModelStatus;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+export function groupFromRow(r: GroupRow): ModelGroup {
+  return {
+    name: r.name,
+    ...(r.description !== null ? { description: r.description } : {}),
+    createdAt: r.created_at,
+  };
+}
+
+export function versionFromRow(r: VersionRow): ModelVersion {
+  const record = JSON.parse(r.record) as VersionDraft;
+  return { ...record, version: r.version, status: r.status, statusChangedAt: r.status_changed_at };
+}
+
+export function auditFromRow(r: AuditRow): AuditEntry {
+  return {
+    group: r.group_name,
+    version: r.version,
+    from: r.from_status,
+    to: r.to_status,
+    actor: r.actor,
+    reason: r.reason,
+    at: r.at,
+  };
+}

@@ -8,9 +8,15 @@ import {
   type ModelVersion,
 } from '../model-registry.js';
 import {
+  auditFromRow,
+  groupFromRow,
   ModelRegistryBase,
+  versionFromRow,
+  type AuditRow,
+  type GroupRow,
   type ModelRegistryOptions,
   type VersionDraft,
+  type VersionRow,
 } from '../registry-base.js';
 
 export interface PostgresModelRegistryOptions extends ModelRegistryOptions {
@@ -18,30 +24,6 @@ export interface PostgresModelRegistryOptions extends ModelRegistryOptions {
   pool: PgPool;
   /** Run by `close()`, e.g. ending a pool opened for this registry; else the pool stays open. */
   onClose?: () => Promise<void>;
-}
-
-interface GroupRow {
-  name: string;
-  description: string | null;
-  created_at: string;
-}
-
-interface VersionRow {
-  version: number;
-  status: ModelStatus;
-  status_changed_at: string;
-  record: string;
-}
-
-interface AuditRow {
-  seq: string;
-  group_name: string;
-  version: number;
-  from_status: ModelStatus | null;
-  to_status: ModelStatus;
-  actor: string;
-  reason: string;
-  at: string;
 }
 
 const VERSION_COLUMNS = 'version, status, status_changed_at, record';
@@ -83,7 +65,7 @@ export class PostgresModelRegistry extends ModelRegistryBase {
     const r = await this.pool.query<GroupRow>(
       'SELECT name, description, created_at FROM ml_model_groups ORDER BY name',
     );
-    return r.rows.map(toGroup);
+    return r.rows.map(groupFromRow);
   }
 
   protected async readGroup(name: string): Promise<ModelGroup | undefined> {
@@ -91,7 +73,7 @@ export class PostgresModelRegistry extends ModelRegistryBase {
       'SELECT name, description, created_at FROM ml_model_groups WHERE name = $1',
       [name],
     );
-    return r.rows[0] ? toGroup(r.rows[0]) : undefined;
+    return r.rows[0] ? groupFromRow(r.rows[0]) : undefined;
   }
 
   protected async insertVersion(
@@ -158,7 +140,7 @@ export class PostgresModelRegistry extends ModelRegistryBase {
        WHERE group_name = $1 AND state = 'ready' ORDER BY version`,
       [group],
     );
-    return r.rows.map(toVersion);
+    return r.rows.map(versionFromRow);
   }
 
   protected async readVersion(group: string, version: number): Promise<ModelVersion | undefined> {
@@ -167,7 +149,7 @@ export class PostgresModelRegistry extends ModelRegistryBase {
        WHERE group_name = $1 AND version = $2 AND state = 'ready'`,
       [group, version],
     );
-    return r.rows[0] ? toVersion(r.rows[0]) : undefined;
+    return r.rows[0] ? versionFromRow(r.rows[0]) : undefined;
   }
 
   protected async writeStatus(entry: AuditEntry & { from: ModelStatus }): Promise<void> {
@@ -199,7 +181,7 @@ export class PostgresModelRegistry extends ModelRegistryBase {
              WHERE group_name = $1 AND version = $2 ORDER BY seq`,
             [group, version],
           );
-    return r.rows.map(toAudit);
+    return r.rows.map(auditFromRow);
   }
 
   protected async startChangeCursor(): Promise<void> {
@@ -218,7 +200,7 @@ export class PostgresModelRegistry extends ModelRegistryBase {
       [this.lastSeq.toString()],
     );
     if (r.rows.length) this.lastSeq = BigInt(r.rows[r.rows.length - 1]!.seq);
-    return r.rows.map(toAudit);
+    return r.rows.map(auditFromRow);
   }
 
   protected async closeStorage(): Promise<void> {
@@ -237,29 +219,4 @@ async function insertAudit(c: PgClient, e: AuditEntry): Promise<void> {
     `INSERT INTO ml_model_audit (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [head.rows[0]!.seq, e.group, e.version, e.from, e.to, e.actor, e.reason, e.at],
   );
-}
-
-function toGroup(r: GroupRow): ModelGroup {
-  return {
-    name: r.name,
-    ...(r.description !== null ? { description: r.description } : {}),
-    createdAt: r.created_at,
-  };
-}
-
-function toVersion(r: VersionRow): ModelVersion {
-  const record = JSON.parse(r.record) as VersionDraft;
-  return { ...record, version: r.version, status: r.status, statusChangedAt: r.status_changed_at };
-}
-
-function toAudit(r: AuditRow): AuditEntry {
-  return {
-    group: r.group_name,
-    version: r.version,
-    from: r.from_status,
-    to: r.to_status,
-    actor: r.actor,
-    reason: r.reason,
-    at: r.at,
-  };
 }

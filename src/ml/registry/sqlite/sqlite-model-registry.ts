@@ -10,9 +10,14 @@ import {
   type ModelVersion,
 } from '../model-registry.js';
 import {
+  auditFromRow,
+  groupFromRow,
   ModelRegistryBase,
+  versionFromRow,
+  type AuditRow,
   type ModelRegistryOptions,
   type VersionDraft,
+  type VersionRow,
 } from '../registry-base.js';
 
 export interface SqliteModelRegistryOptions extends ModelRegistryOptions {
@@ -49,24 +54,6 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX model_audit_by_version ON model_audit (group_name, version, seq);`,
 ];
-
-interface VersionRow {
-  version: number;
-  status: ModelStatus;
-  status_changed_at: string;
-  record: string;
-}
-
-interface AuditRow {
-  seq: number;
-  group_name: string;
-  version: number;
-  from_status: ModelStatus | null;
-  to_status: ModelStatus;
-  actor: string;
-  reason: string;
-  at: string;
-}
 
 /**
  * The embedded model registry: one SQLite file (WAL) for groups, versions and the audit
@@ -115,14 +102,14 @@ export class SqliteModelRegistry extends ModelRegistryBase {
     const rows = this.db
       .prepare('SELECT name, description, created_at FROM model_groups ORDER BY name')
       .all() as { name: string; description: string | null; created_at: string }[];
-    return rows.map(toGroup);
+    return rows.map(groupFromRow);
   }
 
   protected async readGroup(name: string): Promise<ModelGroup | undefined> {
     const row = this.db
       .prepare('SELECT name, description, created_at FROM model_groups WHERE name = ?')
       .get(name) as { name: string; description: string | null; created_at: string } | undefined;
-    return row ? toGroup(row) : undefined;
+    return row ? groupFromRow(row) : undefined;
   }
 
   protected async insertVersion(
@@ -179,7 +166,7 @@ export class SqliteModelRegistry extends ModelRegistryBase {
          WHERE group_name = ? AND state = 'ready' ORDER BY version`,
       )
       .all(group) as VersionRow[];
-    return rows.map(toVersion);
+    return rows.map(versionFromRow);
   }
 
   protected async readVersion(group: string, version: number): Promise<ModelVersion | undefined> {
@@ -189,7 +176,7 @@ export class SqliteModelRegistry extends ModelRegistryBase {
          WHERE group_name = ? AND version = ? AND state = 'ready'`,
       )
       .get(group, version) as VersionRow | undefined;
-    return row ? toVersion(row) : undefined;
+    return row ? versionFromRow(row) : undefined;
   }
 
   protected async writeStatus(entry: AuditEntry & { from: ModelStatus }): Promise<void> {
@@ -220,7 +207,7 @@ export class SqliteModelRegistry extends ModelRegistryBase {
             .prepare('SELECT * FROM model_audit WHERE group_name = ? AND version = ? ORDER BY seq')
             .all(group, version)
     ) as AuditRow[];
-    return rows.map(toAudit);
+    return rows.map(auditFromRow);
   }
 
   protected async startChangeCursor(): Promise<void> {
@@ -236,8 +223,8 @@ export class SqliteModelRegistry extends ModelRegistryBase {
     const rows = this.db
       .prepare('SELECT * FROM model_audit WHERE seq > ? ORDER BY seq')
       .all(this.lastSeq) as AuditRow[];
-    if (rows.length) this.lastSeq = rows[rows.length - 1]!.seq;
-    return rows.map(toAudit);
+    if (rows.length) this.lastSeq = Number(rows[rows.length - 1]!.seq);
+    return rows.map(auditFromRow);
   }
 
   protected async closeStorage(): Promise<void> {
@@ -252,29 +239,4 @@ export class SqliteModelRegistry extends ModelRegistryBase {
       )
       .run(e.group, e.version, e.from, e.to, e.actor, e.reason, e.at);
   }
-}
-
-function toGroup(r: { name: string; description: string | null; created_at: string }): ModelGroup {
-  return {
-    name: r.name,
-    ...(r.description !== null ? { description: r.description } : {}),
-    createdAt: r.created_at,
-  };
-}
-
-function toVersion(r: VersionRow): ModelVersion {
-  const record = JSON.parse(r.record) as VersionDraft;
-  return { ...record, version: r.version, status: r.status, statusChangedAt: r.status_changed_at };
-}
-
-function toAudit(r: AuditRow): AuditEntry {
-  return {
-    group: r.group_name,
-    version: r.version,
-    from: r.from_status,
-    to: r.to_status,
-    actor: r.actor,
-    reason: r.reason,
-    at: r.at,
-  };
 }
