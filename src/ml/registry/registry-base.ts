@@ -257,6 +257,15 @@ export abstract class ModelRegistryBase implements ModelRegistry {
     };
   }
 
+  /**
+   * Resolves once the changes made from now on (by any process) reach the `onStatusChange`
+   * listeners: the change cursor is read asynchronously, so a change committed before it is
+   * not delivered.
+   */
+  watching(): Promise<void> {
+    return this.ensureCursor();
+  }
+
   async close(): Promise<void> {
     this.stopPolling();
     this.listeners.clear();

@@ -84,6 +84,7 @@ describe.skipIf(postgresSkip !== undefined)(
           await a.createGroup('compartido');
           const seen: ModelStatusChanged[] = [];
           const stop = b.onStatusChange((e) => seen.push(e));
+          await b.watching();
           const v1 = await a.registerVersion(registration('compartido', 'multi-a'));
           expect(v1.version).toBe(1);
           expect(await b.latestApproved('compartido')).toBeUndefined();
@@ -102,6 +103,7 @@ describe.skipIf(postgresSkip !== undefined)(
           // And the other way round: b's change reaches a's listener.
           const seenByA: ModelStatusChanged[] = [];
           const stopA = a.onStatusChange((e) => seenByA.push(e));
+          await a.watching();
           await b.registerVersion(registration('compartido', 'multi-b', undefined, 'bruno'));
           await b.setStatus('compartido', 2, 'Approved', { actor: 'bruno' });
           expect((await a.latestApproved('compartido'))?.version).toBe(2);
