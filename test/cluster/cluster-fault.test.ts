@@ -1,9 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +11,6 @@ import { S3ObjectStore } from '../../src/core/object-store/s3/s3-object-store.js
 import { DynamoDbPortfolioStore } from '../../src/fx/portfolio/dynamodb/dynamodb-portfolio-store.js';
 import { createPgPool } from '../../src/core/state/postgres/index.js';
 import { SecretBox } from '../../src/fx/decisions/notify/channels/secret-box.js';
-import {
-  DELIVERY_HEADER,
-  SIGNATURE_HEADER,
-  verifyWebhookSignature,
-} from '../../src/fx/decisions/notify/channels/webhook-signature.js';
 import { PostgresNotificationStore } from '../../src/fx/decisions/notify/postgres/index.js';
 import { DEFAULT_PREFERENCES } from '../../src/fx/decisions/notify/preferences.js';
 import { lakeRows, storeContents } from '../fx/processor/harness.js';
@@ -26,6 +18,7 @@ import { eventually } from '../util/eventually.js';
 import { createTestDatabase, postgresSkip, type TestDatabase } from '../util/postgres.js';
 import { seededRandom } from '../util/random.js';
 import { tempDir } from '../util/tmp.js';
+import { startWebhookReceiver } from '../util/webhook-receiver.js';
 
 /**
  * The cluster fault test (issue 15): real `corriente up --roles …` processes with separate homes
@@ -67,7 +60,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
   let db: TestDatabase;
   let cluster: Cluster;
   let state: pg.Pool;
-  let receiver: Server | undefined;
+  let closeReceiver: (() => void) | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase('cluster');
@@ -92,8 +85,7 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
   }, 240_000);
 
   afterAll(async () => {
-    receiver?.closeAllConnections();
-    receiver?.close();
+    closeReceiver?.();
     await state?.end();
     await cluster?.stop();
     await db?.drop();
@@ -176,32 +168,15 @@ describe.skipIf(postgresSkip !== undefined)('cluster under SIGKILL (PostgreSQL)'
     }
 
     // Every user's webhook points at a local receiver that counts delivery ids.
-    const received: { id: string; user: string; signed: boolean }[] = [];
     const secrets = new Map<string, string>();
     const answerTimes = seededRandom('cluster fault receiver');
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (body += d));
-      req.on('end', () => {
-        const user = new URL(req.url ?? '/', 'http://x').searchParams.get('u') ?? '';
-        const header = req.headers[SIGNATURE_HEADER.toLowerCase()];
-        received.push({
-          id: String(req.headers[DELIVERY_HEADER.toLowerCase()] ?? ''),
-          user,
-          signed: verifyWebhookSignature(
-            secrets.get(user) ?? '',
-            body,
-            typeof header === 'string' ? header : undefined,
-          ),
-        });
-        // A short, varying answer time: deliveries are in flight when a kill lands.
-        setTimeout(() => res.writeHead(200).end('ok'), 5 + Math.floor(answerTimes.next() * 40));
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
-    const hookPort = (receiver.address() as AddressInfo).port;
+    // A short, varying answer time: deliveries are in flight when a kill lands.
+    const receiver = await startWebhookReceiver(
+      secrets,
+      () => 5 + Math.floor(answerTimes.next() * 40),
+    );
+    closeReceiver = receiver.close;
+    const { received, port: hookPort } = receiver;
     const notifyPool = createPgPool({ url: db.url, poolSize: 2 });
     const notifications = await PostgresNotificationStore.open({
       pool: notifyPool,

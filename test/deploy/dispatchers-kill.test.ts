@@ -2,25 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPgPool, migratePostgres } from '../../src/core/state/postgres/index.js';
 import { STATE_MIGRATIONS } from '../../src/deploy/state.js';
 import { SecretBox } from '../../src/fx/decisions/notify/channels/secret-box.js';
-import {
-  DELIVERY_HEADER,
-  SIGNATURE_HEADER,
-  verifyWebhookSignature,
-} from '../../src/fx/decisions/notify/channels/webhook-signature.js';
 import { PostgresNotificationStore } from '../../src/fx/decisions/notify/postgres/index.js';
 import { DEFAULT_PREFERENCES } from '../../src/fx/decisions/notify/preferences.js';
 import { eventually } from '../util/eventually.js';
 import { postgresSkip, usePostgresDatabase } from '../util/postgres.js';
 import { seededRandom } from '../util/random.js';
 import { tempDir } from '../util/tmp.js';
+import { startWebhookReceiver } from '../util/webhook-receiver.js';
 
 /**
  * Two `corriente up --roles dispatcher` processes (own homes) on one PostgreSQL delivery queue,
@@ -39,7 +33,7 @@ describe.skipIf(postgresSkip !== undefined)('dispatchers on one PostgreSQL queue
   const db = usePostgresDatabase('dispatchers_kill');
   const t = tempDir('corriente-dispatchers-');
   const children: ChildProcess[] = [];
-  let receiver: Server | undefined;
+  let closeReceiver: (() => void) | undefined;
 
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
@@ -48,39 +42,17 @@ describe.skipIf(postgresSkip !== undefined)('dispatchers on one PostgreSQL queue
         c.exitCode !== null || c.signalCode !== null ? undefined : once(c, 'exit'),
       ),
     );
-    receiver?.closeAllConnections();
-    receiver?.close();
+    closeReceiver?.();
     t.cleanup();
   });
 
   it('SIGKILL of one dispatcher: every notification delivered once per channel', async () => {
     const rnd = seededRandom('dispatchers-kill');
     const secrets = new Map<string, string>(); // user → webhook secret
-    const received: { id: string; user: string; signed: boolean }[] = [];
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (body += d));
-      req.on('end', () => {
-        const user = new URL(req.url ?? '/', 'http://x').searchParams.get('u') ?? '';
-        const id = String(req.headers[DELIVERY_HEADER.toLowerCase()] ?? '');
-        const header = req.headers[SIGNATURE_HEADER.toLowerCase()];
-        received.push({
-          id,
-          user,
-          signed: verifyWebhookSignature(
-            secrets.get(user) ?? '',
-            body,
-            typeof header === 'string' ? header : undefined,
-          ),
-        });
-        // A short, varying answer time: deliveries are in flight when the kill lands.
-        setTimeout(() => res.writeHead(200).end('ok'), 5 + Math.floor(rnd.next() * 40));
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
-    const port = (receiver.address() as AddressInfo).port;
+    // A short, varying answer time: deliveries are in flight when the kill lands.
+    const hooks = await startWebhookReceiver(secrets, () => 5 + Math.floor(rnd.next() * 40));
+    closeReceiver = hooks.close;
+    const { received, port } = hooks;
 
     const pool = createPgPool({ url: db.url, poolSize: 4 });
     await migratePostgres(pool, STATE_MIGRATIONS);
