@@ -366,15 +366,18 @@ export async function benchCluster(n: number): Promise<void> {
       errors: number;
       perCommit: number;
       walSyncsPerSecond: number;
-      cpu: { api: number; postgres: number; kinesalite: number };
+      cpu: { api: number; postgres: number; kinesalite: number; load: number };
     }[] = [];
     for (let r = 0; r < RUNS; r++) {
       const commitsBefore = await commitsSoFar(pool);
       const cpuBefore = await cpuSoFar(pool, children, kinesis.child);
+      const loadBefore = process.cpuUsage();
       const results = await Promise.all(urls.map((u) => autocannon(opts(u, per, SECONDS))));
       const ok = results.reduce((a, x) => a + x['2xx'], 0);
+      const loadCpu = process.cpuUsage(loadBefore);
       const cpuAfter = await cpuSoFar(pool, children, kinesis.child);
       const cpu = {
+        load: (loadCpu.user + loadCpu.system) / 1000 / Math.max(1, ok),
         api: (cpuAfter.api - cpuBefore.api) / Math.max(1, ok),
         postgres: backendCpuBetween(cpuBefore.backends, cpuAfter.backends) / Math.max(1, ok),
         kinesalite: (cpuAfter.kinesalite - cpuBefore.kinesalite) / Math.max(1, ok),
@@ -393,7 +396,7 @@ export async function benchCluster(n: number): Promise<void> {
       };
       runs.push(run);
       process.stderr.write(
-        `cluster run ${r + 1}: ${run.rps.toFixed(0)} tx/s p50 ${run.p50.toFixed(1)} ms p99 ${run.p99} ms (errors ${run.errors}, ${run.perCommit.toFixed(1)} orders per commit, ${run.walSyncsPerSecond.toFixed(0)} WAL fsyncs/s server-wide; CPU ms per order: API ${run.cpu.api.toFixed(2)}, PostgreSQL backends ${run.cpu.postgres.toFixed(2)}, kinesalite ${run.cpu.kinesalite.toFixed(2)})\n`,
+        `cluster run ${r + 1}: ${run.rps.toFixed(0)} tx/s p50 ${run.p50.toFixed(1)} ms p99 ${run.p99} ms (errors ${run.errors}, ${run.perCommit.toFixed(1)} orders per commit, ${run.walSyncsPerSecond.toFixed(0)} WAL fsyncs/s server-wide; CPU ms per order: API ${run.cpu.api.toFixed(2)}, PostgreSQL backends ${run.cpu.postgres.toFixed(2)}, kinesalite ${run.cpu.kinesalite.toFixed(2)}, load generator ${run.cpu.load.toFixed(2)})\n`,
       );
     }
     clearInterval(fresh);
@@ -442,7 +445,8 @@ export async function benchCluster(n: number): Promise<void> {
       `CPU ms per executed order (medians; the figure a loaded machine moves least): API instances ` +
         `${median(runs.map((x) => x.cpu.api)).toFixed(2)}, PostgreSQL backends ` +
         `${median(runs.map((x) => x.cpu.postgres)).toFixed(2)}, kinesalite ` +
-        `${median(runs.map((x) => x.cpu.kinesalite)).toFixed(2)}`,
+        `${median(runs.map((x) => x.cpu.kinesalite)).toFixed(2)}, load generator (this process) ` +
+        `${median(runs.map((x) => x.cpu.load)).toFixed(2)}`,
       `peak RSS (VmHWM) per instance: ${peaks.map((p) => `${p.toFixed(0)} MB`).join(', ')}   ` +
         `targets: ≥ 2500 tx/s, p99 ≤ 50 ms, no error; ${POOL_PER_INSTANCE} PostgreSQL connections per instance`,
     ];

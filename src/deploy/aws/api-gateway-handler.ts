@@ -120,7 +120,8 @@ export async function handler(event: unknown): Promise<HttpApiResultV2> {
           priceBook: state.priceBook,
           staleAfterSeconds: config.fx.prices.staleAfterSeconds,
           rateLimitPerMinute: config.fx.api.rateLimitPerMinute,
-          rateLimitStore: postgresRateLimitStore(state.pool),
+          // A container is frozen between invocations: every hit is counted before its answer.
+          rateLimitStore: postgresRateLimitStore(state.pool, { syncMs: 0 }),
           bodyLimitBytes: config.fx.api.bodyLimitBytes,
           ...(secrets.CORRIENTE_ADMIN_TOKEN ? { adminToken: secrets.CORRIENTE_ADMIN_TOKEN } : {}),
         },
