@@ -178,7 +178,7 @@ describe.skipIf(postgresSkip !== undefined)('FX API on PostgreSQL: three instanc
     expect(statuses.filter((s) => s === 409)).toHaveLength(200);
     for (const url of urls) expect(await usdOn(url, u.token)).toBe(0);
     // The rate limit counts the user's requests to every instance in one PostgreSQL counter
-    // (300 orders and 3 portfolio reads; hits far from the limit are sent within 20 ms).
+    // (300 orders and 3 portfolio reads; hits far from the limit are sent within 50 ms).
     const limitRows = async () =>
       (
         await pool.query<{ key: string; hits: number }>(

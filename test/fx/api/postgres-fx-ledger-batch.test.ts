@@ -193,6 +193,7 @@ describe.skipIf(postgresSkip !== undefined)('PostgresFxLedger group commit', () 
       const mine = await ledger.execute(order('usr-race', 'SELL', 1, 'mine'), () => tick);
       expect(mine.replayed).toBe(false);
       expect(reads).toBe(2);
+      expect(ledger.stats).toMatchObject({ batches: 1, orders: 1, refused: 2, locked: 1 });
       expect((await ledger.portfolio('usr-race'))?.usdCents).toBe(0);
       await expect(
         ledger.execute(order('usr-race', 'SELL', 1, 'too-many'), () => tick),

@@ -55,7 +55,7 @@ export interface PostgresRateLimitStoreOptions {
   /**
    * Longest a hit answered from the estimate waits before it is sent; 0: every hit waits for
    * its statement (where a process may be frozen between requests, as a Lambda container is).
-   * @default 20
+   * @default 50
    */
   syncMs?: number;
 }
@@ -80,7 +80,7 @@ export function postgresRateLimitStore(
 ): FastifyRateLimitStoreCtor {
   const now = options.now ?? Date.now;
   const lingerMs = options.lingerMs ?? 2;
-  const syncMs = options.syncMs ?? 20;
+  const syncMs = options.syncMs ?? 50;
   const lanes = new Map<number, Lane>();
 
   function schedule(lane: Lane, timeWindow: number): void {

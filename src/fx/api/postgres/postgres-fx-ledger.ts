@@ -102,6 +102,8 @@ export class PostgresFxLedger implements FxLedgerPort {
   private readonly batches = new Set<Promise<void>>();
   private readonly maxBatchesInFlight: number;
   private readonly maxBatchSize: number;
+  /** Batches run, their orders, refused attempts (an account changed in between), batches run under row locks. */
+  readonly stats = { batches: 0, orders: 0, refused: 0, locked: 0 };
 
   constructor(private readonly options: PostgresFxLedgerOptions) {
     this.pool = options.pool;
@@ -240,6 +242,8 @@ export class PostgresFxLedger implements FxLedgerPort {
    * succeeds: a user whose orders arrive on many instances at once cannot starve.
    */
   private async executeBatch(batch: QueuedOrder[]): Promise<Outcome[]> {
+    this.stats.batches++;
+    this.stats.orders += batch.length;
     const userIds = [...new Set(batch.map((o) => o.input.userId))];
     for (let attempt = 1; attempt <= 2; attempt++) {
       const r = await this.pool.query<{ accounts: AccountRow[]; earlier: TxRow[] }>({
@@ -265,8 +269,10 @@ export class PostgresFxLedger implements FxLedgerPort {
         return decided.outcomes;
       } catch (err) {
         if (!isRefusedBatch(err)) throw err;
+        this.stats.refused++;
       }
     }
+    this.stats.locked++;
     return withTransaction(this.pool, async (c) => {
       const accounts = await c.query<AccountRow>({
         name: 'fx-ledger-lock-accounts',
