@@ -110,9 +110,12 @@ export async function transformPartitionDuckDb(
     const allColumns = [...declared, ...extras];
     const mapped = (input.query ?? 'mapped') === 'mapped';
     const rendered = renderJob(job, duckDbDialect, extras, 'validado_n', { mapped });
+    // Mapped: the raw rows of every file land in `src_t` (the file order kept in its rowid), then
+    // the views run over it. Previous: each file's validated rows are materialised in `validado_t`.
+    const rowsTable = mapped ? 'src_t' : 'validado_t';
 
     await run('DROP TABLE IF EXISTS validado_t');
-    await run('DROP TABLE IF EXISTS valores');
+    await run('DROP TABLE IF EXISTS src_t');
     await run('DROP TABLE IF EXISTS rotas');
     await run('DROP TABLE IF EXISTS archivos');
     await run(
@@ -121,11 +124,13 @@ export async function transformPartitionDuckDb(
     await run(
       `CREATE TABLE rotas (motivo_rechazo VARCHAR, _linea_original VARCHAR, _archivo_origen VARCHAR, _fecha_carga DATE, _ingestado_en TIMESTAMP)`,
     );
-    if (!input.files.length) {
-      throw new Error(`partition ${input.loadDate} of ${job.entity} has no files`);
-    }
-    const files = input.files.map((f, i) => {
+    // Row order is the file order (rowid → `_fila`, "the latest row wins").
+    await run('SET preserve_insertion_order = true');
+    let first = true;
+    let readSoFar = 0;
+    for (const [i, f] of input.files.entries()) {
       const cols = fileColumns(f.manifest);
+      const lineage = lineageLiterals(f);
       const columnsStruct = `{${cols.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(', ')}}`;
       const options = [
         `columns = ${columnsStruct}`,
@@ -142,145 +147,81 @@ export async function transformPartitionDuckDb(
       const select = allColumns.map((c) =>
         cols.includes(c) ? quoteIdent(c) : `CAST(NULL AS VARCHAR) AS ${quoteIdent(c)}`,
       );
-      const lineage = lineageLiterals(f);
-      return {
-        f,
-        lineage,
-        /** The file's raw rows, every column text, with `tail` appended. */
-        reader: (file: string, tail: string): string =>
-          `SELECT ${select.join(', ')}, ${tail} FROM read_csv(${quoteLiteral(file)}, ${options.join(', ')})`,
-        /** Where the rows are read from: the raw file, or its LF copy (see `readEach`). */
-        path: f.path,
-        broken: 0,
+      const readFile = async (file: string): Promise<void> => {
+        // Mapped: the raw rows carry their file's index, the lineage is kept once per file.
+        const tail = mapped ? `CAST(${i} AS INTEGER) AS _archivo` : lineage;
+        const reader = `SELECT ${select.join(', ')}, ${tail} FROM read_csv(${quoteLiteral(file)}, ${options.join(', ')})`;
+        if (mapped) {
+          await run(first ? `CREATE TABLE src_t AS ${reader}` : `INSERT INTO src_t ${reader}`);
+          first = false;
+          return;
+        }
+        await run(`CREATE OR REPLACE VIEW src AS ${reader}`);
+        if (first) {
+          for (const v of rendered.views) await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
+          await run('CREATE TABLE validado_t AS SELECT * FROM validado');
+          first = false;
+        } else {
+          await run('INSERT INTO validado_t SELECT * FROM validado');
+        }
       };
-    });
-    const dropRejects = async (i: number): Promise<void> => {
+      if (mapped) await run(`INSERT INTO archivos SELECT ${i}, ${lineage}`);
+      try {
+        await readFile(f.path);
+      } catch (err) {
+        // DuckDB's strict CSV mode (kept: it is what catches rows with extra fields) refuses files
+        // that mix LF and CRLF line ends, which concatenated exports do. Such a file is read from
+        // a copy with CRLF turned into LF; the raw file itself is never changed.
+        if (!/state machine reached an invalid state/i.test((err as Error).message)) throw err;
+        await run(`DROP TABLE IF EXISTS rechazos_${i}`);
+        await run(`DROP TABLE IF EXISTS escaneo_${i}`);
+        const normalized = path.join(input.workDir, `lf_${i}.csv`);
+        await crlfToLf(f.path, normalized);
+        await readFile(normalized);
+      }
+      await run(
+        `INSERT INTO rotas SELECT ${BROKEN_REASON}, trim(csv_line, chr(10) || chr(13)), ${lineage} ` +
+          `FROM (SELECT DISTINCT ON (line) * FROM rechazos_${i} ORDER BY line)`,
+      );
       await run(`DROP TABLE IF EXISTS rechazos_${i}`);
       await run(`DROP TABLE IF EXISTS escaneo_${i}`);
-    };
-    /**
-     * Runs `read` once per file, keeping broken CSV rows in `rotas`: the first read of a file
-     * (`first`) finds its readable path and records its broken rows; a later read of the same
-     * path with the same options skips the same rows, its rejects are dropped.
-     */
-    const readEach = async (first: boolean, read: (file: string, i: number) => Promise<void>) => {
-      for (const [i, src] of files.entries()) {
-        try {
-          await read(src.path, i);
-        } catch (err) {
-          // DuckDB's strict CSV mode (kept: it is what catches rows with extra fields) refuses
-          // files that mix LF and CRLF line ends, which concatenated exports do. Such a file is
-          // read from a copy with CRLF turned into LF; the raw file itself is never changed.
-          if (!first || !/state machine reached an invalid state/i.test((err as Error).message)) {
-            throw err;
-          }
-          await dropRejects(i);
-          src.path = path.join(input.workDir, `lf_${i}.csv`);
-          await crlfToLf(src.f.path, src.path);
-          await read(src.path, i);
-        }
-        if (first) {
-          const before = await scalar('SELECT count(*) FROM rotas');
-          await run(
-            `INSERT INTO rotas SELECT ${BROKEN_REASON}, trim(csv_line, chr(10) || chr(13)), ${src.lineage} ` +
-              `FROM (SELECT DISTINCT ON (line) * FROM rechazos_${i} ORDER BY line)`,
-          );
-          src.broken = (await scalar('SELECT count(*) FROM rotas')) - before;
-        }
-        await dropRejects(i);
+      // Records DuckDB's reader skipped without a reject (a line past its maximum size, 2 MB,
+      // is dropped silently when very long): each becomes a rejected row, never a silent loss.
+      const readNow =
+        (await scalar(`SELECT count(*) FROM ${rowsTable}`)) +
+        (await scalar('SELECT count(*) FROM rotas'));
+      const unread = f.manifest.rows - (readNow - readSoFar);
+      if (unread > 0) {
+        await run(
+          `INSERT INTO rotas SELECT ${quoteLiteral(UNREAD_REASON)}, NULL, ${lineage} FROM range(${unread})`,
+        );
       }
-    };
-    // Unread records (see below) are counted per file against the rows read from it.
-    const readPerFile = new Map<number, number>();
+      readSoFar = readNow + Math.max(0, unread);
+    }
+    if (first) throw new Error(`partition ${input.loadDate} of ${job.entity} has no files`);
     if (mapped) {
-      for (const [i, src] of files.entries()) {
-        await run(`INSERT INTO archivos SELECT ${i}, ${src.lineage}`);
+      await run('CREATE OR REPLACE VIEW src AS SELECT * FROM src_t');
+      for (const m of rendered.maps) {
+        await run(`CREATE OR REPLACE TABLE ${quoteIdent(m.name)} AS ${m.sql}`);
       }
-      // The raw rows are never materialised. A first read of each file keeps only the distinct
-      // values of the mapped columns (one grouping set each); the mapping tables clean them.
-      const mapColumns = [...new Set(rendered.maps.map((m) => quoteIdent(m.column)))];
-      if (mapColumns.length) {
-        await readEach(true, async (file, i) => {
-          const reader = files[i]!.reader(file, `CAST(${i} AS INTEGER) AS _archivo`);
-          const distinct =
-            `SELECT ${mapColumns.join(', ')} FROM (${reader}) ` +
-            `GROUP BY GROUPING SETS (${mapColumns.map((c) => `(${c})`).join(', ')})`;
-          await run(
-            i === 0 ? `CREATE TABLE valores AS ${distinct}` : `INSERT INTO valores ${distinct}`,
-          );
-        });
-        // Other sets' rows add a NULL value to each map: harmless, a map is a function of the value.
-        await run('CREATE OR REPLACE VIEW src AS SELECT * FROM valores');
-        for (const m of rendered.maps) {
-          await run(`CREATE OR REPLACE TABLE ${quoteIdent(m.name)} AS ${m.sql}`);
-        }
-        await run('DROP VIEW src');
-        await run('DROP TABLE valores');
-      }
-      // Then each file is read again straight into the narrow table both outputs read (cleaned
-      // values; raw values only on rejected rows). `_fila` is the file order: `row_number() OVER
-      // ()` is a streaming window DuckDB runs in the reader's order (a parallel insert keeps no
-      // order once the rows pass the joins). The mapping tables stay the build side of their
-      // joins: the CSV reader's tiny cardinality estimate would otherwise hash the whole file.
+      const withLineage = (rel: string): string =>
+        `SELECT r.*, ${LINEAGE_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM ${rel} r JOIN archivos a ON a._archivo = r._archivo`;
+      await run(
+        `CREATE OR REPLACE VIEW src AS ${withLineage('(SELECT *, rowid AS _fila FROM src_t)')}`,
+      );
+      for (const v of rendered.views) await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
+      // The joins run once, in parallel (the file order travels in `_fila`), into the narrower
+      // table both outputs read: cleaned values, and raw values only on rejected rows.
       await run('SET preserve_insertion_order = false');
-      await run(`SET disabled_optimizers = 'build_side_probe_side'`);
-      try {
-        await readEach(!mapColumns.length, async (file, i) => {
-          const tail = `CAST(${i} AS INTEGER) AS _archivo, (CAST(${i} AS BIGINT) << 40) + row_number() OVER () AS _fila`;
-          await run(`CREATE OR REPLACE VIEW src AS ${files[i]!.reader(file, tail)}`);
-          if (i === 0) {
-            for (const v of rendered.views) {
-              await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
-            }
-          }
-          await run(
-            i === 0
-              ? `CREATE TABLE validado_t AS ${rendered.kept}`
-              : `INSERT INTO validado_t ${rendered.kept}`,
-          );
-        });
-      } finally {
-        await run('RESET disabled_optimizers');
-      }
+      await run(`CREATE TABLE validado_t AS ${rendered.kept}`);
       await run('DROP VIEW validado');
       await run('DROP VIEW resuelto');
       await run('DROP VIEW limpio');
       await run('DROP VIEW src');
-      const perFile = await conn.runAndReadAll(
-        'SELECT _archivo, count(*) FROM validado_t GROUP BY _archivo',
-      );
-      for (const [i, n] of perFile.getRows()) readPerFile.set(Number(i), Number(n));
-      await run(
-        `CREATE OR REPLACE VIEW validado_n AS SELECT r.*, ${LINEAGE_COLUMNS.map((c) => `a.${c}`).join(', ')} ` +
-          'FROM validado_t r JOIN archivos a ON a._archivo = r._archivo',
-      );
+      await run('DROP TABLE src_t');
+      await run(`CREATE OR REPLACE VIEW validado_n AS ${withLineage('validado_t')}`);
     } else {
-      // Row order is the file order (rowid → `_fila`, "the latest row wins").
-      await run('SET preserve_insertion_order = true');
-      let readSoFar = 0;
-      await readEach(true, async (file, i) => {
-        await run(`CREATE OR REPLACE VIEW src AS ${files[i]!.reader(file, files[i]!.lineage)}`);
-        if (i === 0) {
-          for (const v of rendered.views) await run(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
-          await run('CREATE TABLE validado_t AS SELECT * FROM validado');
-        } else {
-          await run('INSERT INTO validado_t SELECT * FROM validado');
-        }
-        const readNow = await scalar('SELECT count(*) FROM validado_t');
-        readPerFile.set(i, readNow - readSoFar);
-        readSoFar = readNow;
-      });
       await run('CREATE OR REPLACE VIEW validado_n AS SELECT *, rowid AS _fila FROM validado_t');
-    }
-    // Records DuckDB's reader skipped without a reject (a line past its maximum size, 2 MB,
-    // is dropped silently when very long): each becomes a rejected row, never a silent loss.
-    for (const [i, src] of files.entries()) {
-      const unread = src.f.manifest.rows - ((readPerFile.get(i) ?? 0) + src.broken);
-      if (unread > 0) {
-        await run(
-          `INSERT INTO rotas SELECT ${quoteLiteral(UNREAD_REASON)}, NULL, ${src.lineage} FROM range(${unread})`,
-        );
-      }
     }
 
     for (const ref of jobReferences(job)) {
@@ -358,7 +299,7 @@ export async function transformPartitionDuckDb(
     await run('DROP VIEW IF EXISTS src');
     for (const m of rendered.maps) await run(`DROP TABLE IF EXISTS ${quoteIdent(m.name)}`);
     await run('DROP TABLE IF EXISTS validado_t');
-    await run('DROP TABLE IF EXISTS valores');
+    await run('DROP TABLE IF EXISTS src_t');
     await run('DROP TABLE IF EXISTS rotas');
     await run('DROP TABLE IF EXISTS archivos');
     return {
