@@ -309,4 +309,26 @@ describe('transacciones job', () => {
       { identificacion: '2', nombre: 'LUIS' },
     ]);
   });
+  it('keeps the latest row of a repeated key in a file read in parallel (file order kept)', async () => {
+    // 300 000 rows (several reader buffers), ids T0..T49999 each on six rows spread over the
+    // file with a different quantity: the row nearest the end of the file must win every key.
+    const lake = newLake();
+    const lines = [TRANSACCIONES_HEADER];
+    const KEYS = 50_000;
+    for (let row = 0; row < 6 * KEYS; row++) {
+      lines.push(`T${(row * 7919) % KEYS};2026-03-04;COMPRA;A;${row + 1};100;SOLAR`);
+    }
+    await addRaw(lake, 'transacciones', DAY, 'big.csv', `${lines.join('\n')}\n`);
+    const report = await runTransforms(lake.deps, { entities: ['transacciones'] });
+    expect(report.runs[0]).toMatchObject({ rowsIn: 6 * KEYS, rowsOut: KEYS, rejected: 0 });
+    const latest = new Map<string, number>();
+    for (let row = 0; row < 6 * KEYS; row++) latest.set(`T${(row * 7919) % KEYS}`, row + 1);
+    const rows = await readParquet(
+      lake.datalake.pathOf(processed('transacciones')),
+      'SELECT id_transaccion AS id, CAST(cantidad_comprada_kwh AS INTEGER) AS q FROM t',
+    );
+    const wrong = rows.filter((r) => latest.get(r.id as string) !== r.q);
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(rows).toHaveLength(KEYS);
+  }, 120_000);
 });
