@@ -4,7 +4,11 @@ import {
   postgresRateLimitStore,
   RATE_LIMIT_MIGRATIONS,
 } from '../../../src/core/http/postgres/postgres-rate-limit-store.js';
-import { createPgPool, migratePostgres, type PgPool } from '../../../src/core/state/postgres/index.js';
+import {
+  createPgPool,
+  migratePostgres,
+  type PgPool,
+} from '../../../src/core/state/postgres/index.js';
 import { eventually } from '../../util/eventually.js';
 import { postgresSkip, usePostgresDatabase } from '../../util/postgres.js';
 
@@ -20,7 +24,8 @@ function hit(
     let returned = false;
     store.incr(
       key,
-      (err, result) => (err ? reject(err) : resolve({ current: result!.current, atOnce: !returned })),
+      (err, result) =>
+        err ? reject(err) : resolve({ current: result!.current, atOnce: !returned }),
       WINDOW,
       max,
     );
