@@ -15,11 +15,6 @@ export function outboxTableSql(table: string): string {
   )`;
 }
 
-/** Orders two bigint sequence numbers given as decimal strings. */
-function compareSeq(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 function assertName(table: string): void {
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`bad outbox table name ${table}`);
 }
@@ -132,14 +127,14 @@ export class OutboxRelay {
       );
       if (!lock.rows[0]?.ok) return -1;
       // Deleted first, appended next, committed last: a failed append rolls the delete back.
-      const rows = await c.query<{ seq: string; partition_key: string; payload: string }>(
-        `DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} ORDER BY seq LIMIT $1)
-         RETURNING seq, partition_key, payload`,
+      const rows = await c.query<{ partition_key: string; payload: string }>(
+        `WITH d AS (DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} ORDER BY seq LIMIT $1)
+           RETURNING seq, partition_key, payload)
+         SELECT partition_key, payload FROM d ORDER BY seq`,
         [this.batch],
       );
       if (rows.rows.length === 0) return 0;
-      const ordered = rows.rows.sort((a, b) => compareSeq(a.seq, b.seq));
-      const records: AppendInput[] = ordered.map((r) => ({
+      const records: AppendInput[] = rows.rows.map((r) => ({
         partitionKey: r.partition_key,
         data: Buffer.from(r.payload, 'utf8'),
       }));
